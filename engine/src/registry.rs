@@ -1,0 +1,144 @@
+//! Type erasure, done once: every kind behind one object-safe trait over JSON values, and a
+//! registry from KIND to implementation, so a resource removed from the program can still be
+//! deleted from its state row alone.
+
+use crate::resource::{ErrorClass, Meta, ProviderError, Resource};
+use futures::future::BoxFuture;
+use serde::{de::DeserializeOwned, Serialize};
+use serde_json::Value;
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// The context handed to kinds: downcast to the kind's own `Resource::Context`.
+pub type Context = Arc<dyn Any + Send + Sync>;
+
+/// A kind, seen through JSON.
+pub trait ErasedKind: Send + Sync {
+    fn kind(&self) -> &'static str;
+    fn taggable(&self) -> bool;
+    fn replace_fields(&self) -> &'static [&'static str];
+    fn delete_before_replace(&self) -> bool;
+    fn stateful(&self) -> bool;
+    fn cloud_id(&self, outputs: &Value) -> Result<String, ProviderError>;
+    fn create(&self, inputs: Value, meta: Meta, cx: Context) -> BoxFuture<'static, Result<Value, ProviderError>>;
+    /// `Some((observed inputs, outputs))`, or `None` when the object is gone.
+    fn read(&self, inputs: Value, outputs: Value, cx: Context) -> BoxFuture<'static, Result<Option<(Value, Value)>, ProviderError>>;
+    fn update(&self, inputs: Value, old: Value, outputs: Value, cx: Context) -> BoxFuture<'static, Result<Value, ProviderError>>;
+    fn delete(&self, inputs: Value, outputs: Value, cx: Context) -> BoxFuture<'static, Result<(), ProviderError>>;
+    fn find(&self, inputs: Value, meta: Meta, cx: Context) -> BoxFuture<'static, Result<Option<Value>, ProviderError>>;
+}
+
+struct Adapter<R>(PhantomData<fn() -> R>);
+
+fn decode<T: DeserializeOwned>(what: &str, v: Value) -> Result<T, ProviderError> {
+    serde_json::from_value(v).map_err(|e| ProviderError::new(ErrorClass::Invalid, format!("cannot decode {what}: {e}")))
+}
+
+fn encode<T: Serialize>(v: &T) -> Result<Value, ProviderError> {
+    serde_json::to_value(v).map_err(|e| ProviderError::new(ErrorClass::Other, format!("cannot encode: {e}")))
+}
+
+fn context<R: Resource>(cx: &Context) -> Result<&R::Context, ProviderError> {
+    cx.downcast_ref::<R::Context>().ok_or_else(|| {
+        ProviderError::new(ErrorClass::Other, format!("{} was given the wrong context type", R::KIND))
+    })
+}
+
+impl<R: Resource> ErasedKind for Adapter<R> {
+    fn kind(&self) -> &'static str {
+        R::KIND
+    }
+    fn taggable(&self) -> bool {
+        R::TAGGABLE
+    }
+    fn replace_fields(&self) -> &'static [&'static str] {
+        R::REPLACE_FIELDS
+    }
+    fn delete_before_replace(&self) -> bool {
+        R::DELETE_BEFORE_REPLACE
+    }
+    fn stateful(&self) -> bool {
+        R::STATEFUL
+    }
+    fn cloud_id(&self, outputs: &Value) -> Result<String, ProviderError> {
+        let out: R::Outputs = decode("outputs", outputs.clone())?;
+        Ok(R::cloud_id(&out))
+    }
+    fn create(&self, inputs: Value, meta: Meta, cx: Context) -> BoxFuture<'static, Result<Value, ProviderError>> {
+        Box::pin(async move {
+            let r: R = decode("inputs", inputs)?;
+            encode(&r.create(&meta, context::<R>(&cx)?).await?)
+        })
+    }
+    fn read(&self, inputs: Value, outputs: Value, cx: Context) -> BoxFuture<'static, Result<Option<(Value, Value)>, ProviderError>> {
+        Box::pin(async move {
+            let r: R = decode("inputs", inputs)?;
+            let out: R::Outputs = decode("outputs", outputs)?;
+            match r.read(&out, context::<R>(&cx)?).await? {
+                Some(o) => Ok(Some((encode(&o.inputs)?, encode(&o.outputs)?))),
+                None => Ok(None),
+            }
+        })
+    }
+    fn update(&self, inputs: Value, old: Value, outputs: Value, cx: Context) -> BoxFuture<'static, Result<Value, ProviderError>> {
+        Box::pin(async move {
+            let r: R = decode("inputs", inputs)?;
+            let old: R = decode("prior inputs", old)?;
+            let out: R::Outputs = decode("outputs", outputs)?;
+            encode(&r.update(&old, &out, context::<R>(&cx)?).await?)
+        })
+    }
+    fn delete(&self, inputs: Value, outputs: Value, cx: Context) -> BoxFuture<'static, Result<(), ProviderError>> {
+        Box::pin(async move {
+            let r: R = decode("inputs", inputs)?;
+            let out: R::Outputs = decode("outputs", outputs)?;
+            r.delete(&out, context::<R>(&cx)?).await
+        })
+    }
+    fn find(&self, inputs: Value, meta: Meta, cx: Context) -> BoxFuture<'static, Result<Option<Value>, ProviderError>> {
+        Box::pin(async move {
+            let r: R = decode("inputs", inputs)?;
+            match r.find(&meta, context::<R>(&cx)?).await? {
+                Some(out) => Ok(Some(encode(&out)?)),
+                None => Ok(None),
+            }
+        })
+    }
+}
+
+/// The erased implementation of `R`.
+pub fn erase<R: Resource>() -> Arc<dyn ErasedKind> {
+    Arc::new(Adapter::<R>(PhantomData))
+}
+
+/// KIND → implementation.
+#[derive(Clone, Default)]
+pub struct Registry {
+    kinds: BTreeMap<&'static str, Arc<dyn ErasedKind>>,
+}
+
+impl Registry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn register<R: Resource>(&mut self) -> &mut Self {
+        self.kinds.insert(R::KIND, erase::<R>());
+        self
+    }
+
+    pub fn with<R: Resource>(mut self) -> Self {
+        self.register::<R>();
+        self
+    }
+
+    pub fn get(&self, kind: &str) -> Option<&Arc<dyn ErasedKind>> {
+        self.kinds.get(kind)
+    }
+
+    pub fn kinds(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.kinds.keys().copied()
+    }
+}

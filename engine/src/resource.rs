@@ -1,0 +1,133 @@
+//! The contract every resource kind implements, and the error type kinds report.
+//!
+//! A kind is a plain serde struct (its inputs) plus async create/read/update/delete against
+//! some context (the AWS clients in `resources`, an in-memory fake in engine tests). The engine
+//! never sees the typed value after `Stack::add`: it works on JSON through [`crate::registry`].
+
+use serde::{de::DeserializeOwned, Serialize};
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::future::Future;
+
+/// Tags are a sorted string map everywhere in Plinth.
+pub type Tags = BTreeMap<String, String>;
+
+/// One kind of cloud object ("aws:ec2:Vpc").
+pub trait Resource:
+    Serialize + DeserializeOwned + Clone + PartialEq + Debug + Send + Sync + 'static
+{
+    /// Persisted in state: never rename it.
+    const KIND: &'static str;
+    /// When true the struct has a `tags: Tags` field; the engine merges the stack's default tags
+    /// and `plinth:stack` / `plinth:name` into it before planning.
+    const TAGGABLE: bool = true;
+    /// Top-level input fields whose change cannot be applied in place.
+    const REPLACE_FIELDS: &'static [&'static str] = &[];
+    /// A replacement must delete the old object before creating the new one
+    /// (for example when the name is unique in the account).
+    const DELETE_BEFORE_REPLACE: bool = false;
+    /// Holds data users fear to lose (databases, buckets, secrets): guard rails apply.
+    const STATEFUL: bool = false;
+
+    type Outputs: Serialize + DeserializeOwned + Clone + PartialEq + Debug + Send + Sync + 'static;
+    type Context: Send + Sync + 'static;
+
+    /// The cloud's identifier for the object, as shown to users and stored in state.
+    fn cloud_id(outputs: &Self::Outputs) -> String;
+
+    /// Problems with the known input values, each a sentence naming the field. No I/O.
+    fn validate(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn create(
+        &self,
+        meta: &Meta,
+        cx: &Self::Context,
+    ) -> impl Future<Output = Result<Self::Outputs, ProviderError>> + Send;
+
+    /// What the cloud has now, in input shape, or `None` when the object is gone.
+    fn read(
+        &self,
+        outputs: &Self::Outputs,
+        cx: &Self::Context,
+    ) -> impl Future<Output = Result<Option<Observed<Self>>, ProviderError>> + Send;
+
+    /// Moves the object from `old` to `self` in place; only called when no `REPLACE_FIELDS` changed.
+    fn update(
+        &self,
+        old: &Self,
+        outputs: &Self::Outputs,
+        cx: &Self::Context,
+    ) -> impl Future<Output = Result<Self::Outputs, ProviderError>> + Send;
+
+    /// Deletes the object; deleting an object that is already gone is Ok.
+    fn delete(
+        &self,
+        outputs: &Self::Outputs,
+        cx: &Self::Context,
+    ) -> impl Future<Output = Result<(), ProviderError>> + Send;
+
+    /// Finds an object this stack created under this logical name (by its `plinth:name` tag or
+    /// its unique name): how a create interrupted by a crash is adopted instead of duplicated.
+    fn find(
+        &self,
+        meta: &Meta,
+        cx: &Self::Context,
+    ) -> impl Future<Output = Result<Option<Self::Outputs>, ProviderError>> + Send;
+}
+
+/// Who a resource is, for calls that need more than its inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meta {
+    /// Logical name in the program (`plinth:name`).
+    pub name: String,
+    /// Stack (environment) name (`plinth:stack`).
+    pub stack: String,
+}
+
+/// A resource as read back from the cloud.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observed<R: Resource> {
+    pub inputs: R,
+    pub outputs: R::Outputs,
+}
+
+/// How a provider failure is to be understood, whatever the service's error code was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ErrorClass {
+    NotFound,
+    AlreadyExists,
+    Throttled,
+    Conflict,
+    AccessDenied,
+    Invalid,
+    Timeout,
+    Transient,
+    Other,
+}
+
+/// A failed cloud call, classified, with the original error kept as its source.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ProviderError {
+    pub class: ErrorClass,
+    pub message: String,
+    #[source]
+    pub source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl ProviderError {
+    pub fn new(class: ErrorClass, message: impl Into<String>) -> Self {
+        Self { class, message: message.into(), source: None }
+    }
+
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.class == ErrorClass::NotFound
+    }
+}

@@ -1,0 +1,101 @@
+//! `AwsContext`: the SDK clients every kind calls, built once from the default credential chain
+//! (or an explicit endpoint for the emulator), plus a counter of the requests actually sent.
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// The region the platform lives in.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// Counts every request that leaves for the cloud (after retries are expanded).
+#[derive(Debug, Clone, Default)]
+pub struct CallCounter(Arc<AtomicUsize>);
+
+impl CallCounter {
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "PlinthCallCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// How to reach AWS.
+#[derive(Debug, Clone, Default)]
+pub struct Connection {
+    /// An endpoint override (the emulator); `None` uses the SDK's resolution, which already
+    /// honours `AWS_ENDPOINT_URL`.
+    pub endpoint: Option<String>,
+    /// Static credentials for an emulator; `None` uses the default credential chain.
+    pub static_credentials: bool,
+    /// Maximum attempts per call (1 disables retries); `None` keeps the SDK's standard policy.
+    pub max_attempts: Option<u32>,
+}
+
+/// The clients, shared by every kind.
+#[derive(Debug, Clone)]
+pub struct AwsContext {
+    pub ec2: aws_sdk_ec2::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub region: String,
+    pub calls: CallCounter,
+}
+
+impl AwsContext {
+    /// Builds the clients. S3 uses path-style addressing whenever an endpoint is overridden.
+    pub async fn connect(conn: &Connection) -> Self {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(DEFAULT_REGION));
+        if let Some(endpoint) = &conn.endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        if conn.static_credentials {
+            loader = loader.credentials_provider(aws_sdk_s3::config::Credentials::new(
+                "plinth-local", "plinth-local", None, None, "plinth-static",
+            ));
+        }
+        if let Some(n) = conn.max_attempts {
+            loader = loader.retry_config(RetryConfig::standard().with_max_attempts(n.max(1)));
+        }
+        let sdk = loader.load().await;
+        Self::from_sdk_config(&sdk)
+    }
+
+    pub fn from_sdk_config(sdk: &SdkConfig) -> Self {
+        let calls = CallCounter::default();
+        let path_style = sdk.endpoint_url().is_some();
+        let ec2 = aws_sdk_ec2::config::Builder::from(sdk).interceptor(calls.clone()).build();
+        let s3 = aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(path_style)
+            .interceptor(calls.clone())
+            .build();
+        let iam = aws_sdk_iam::config::Builder::from(sdk).interceptor(calls.clone()).build();
+        Self {
+            ec2: aws_sdk_ec2::Client::from_conf(ec2),
+            s3: aws_sdk_s3::Client::from_conf(s3),
+            iam: aws_sdk_iam::Client::from_conf(iam),
+            region: sdk.region().map(|r| r.to_string()).unwrap_or_else(|| DEFAULT_REGION.to_string()),
+            calls,
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! One table from AWS error codes to `ProviderError` classes, for every service. EC2 errors are
+//! not modeled by the SDK, so everything matches on `ProvideErrorMetadata::code()`.
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use engine::{ErrorClass, ProviderError};
+use std::error::Error;
+use std::fmt::Debug;
+
+/// The class of an AWS error code.
+pub fn class_of_code(code: &str) -> ErrorClass {
+    const NOT_FOUND: &[&str] = &[
+        "NoSuchEntity", "NoSuchBucket", "NoSuchKey", "NoSuchBucketPolicy", "NoSuchLifecycleConfiguration",
+        "NoSuchTagSet", "ServerSideEncryptionConfigurationNotFoundError", "NoSuchPublicAccessBlockConfiguration",
+        "ResourceNotFoundException", "ParameterNotFound", "WAFNonexistentItemException", "NotFoundException",
+    ];
+    const EXISTS: &[&str] = &[
+        "EntityAlreadyExists", "BucketAlreadyOwnedByYou", "BucketAlreadyExists", "ResourceExistsException",
+        "InvalidPermission.Duplicate", "InvalidGroup.Duplicate", "RouteAlreadyExists", "Resource.AlreadyAssociated",
+    ];
+    const THROTTLED: &[&str] = &[
+        "Throttling", "ThrottlingException", "RequestLimitExceeded", "SlowDown", "TooManyRequestsException",
+    ];
+    const CONFLICT: &[&str] = &[
+        "DependencyViolation", "DeleteConflict", "ConflictException", "OperationAborted", "IncorrectState",
+        "InvalidIPAddress.InUse", "Gateway.NotAttached", "BucketNotEmpty", "ConcurrentModification",
+    ];
+    const DENIED: &[&str] = &["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure"];
+    if NOT_FOUND.contains(&code) || code.ends_with(".NotFound") || code.ends_with("NotFound") {
+        ErrorClass::NotFound
+    } else if EXISTS.contains(&code) || code.ends_with(".Duplicate") || code.contains("AlreadyExists") {
+        ErrorClass::AlreadyExists
+    } else if THROTTLED.contains(&code) {
+        ErrorClass::Throttled
+    } else if CONFLICT.contains(&code) {
+        ErrorClass::Conflict
+    } else if DENIED.contains(&code) {
+        ErrorClass::AccessDenied
+    } else if code.starts_with("Invalid") || code.starts_with("Malformed") || code.contains("Validation") || code == "LimitExceeded" {
+        ErrorClass::Invalid
+    } else {
+        ErrorClass::Other
+    }
+}
+
+/// Classifies a failed SDK call made by `operation`, keeping the SDK error as the source.
+pub fn classify<E, R>(operation: &str, err: SdkError<E, R>) -> ProviderError
+where
+    E: ProvideErrorMetadata + Error + Send + Sync + 'static,
+    R: Debug + Send + Sync + 'static,
+{
+    let class = match &err {
+        SdkError::TimeoutError(_) => ErrorClass::Timeout,
+        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => ErrorClass::Transient,
+        _ => match err.code() {
+            Some(code) => class_of_code(code),
+            None if raw_status(&err) == Some(404) => ErrorClass::NotFound,
+            None => ErrorClass::Other,
+        },
+    };
+    let message = format!("{operation}: {}", DisplayErrorContext(&err));
+    ProviderError::new(class, message).with_source(err)
+}
+
+fn raw_status<E, R>(err: &SdkError<E, R>) -> Option<u16> {
+    match err {
+        SdkError::ServiceError(e) => {
+            let raw: &dyn std::any::Any = e.raw();
+            raw.downcast_ref::<aws_smithy_runtime_api::http::Response>().map(|r| r.status().as_u16())
+        }
+        _ => None,
+    }
+}
+
+/// `Ok(None)` for a NotFound failure, the error otherwise: the usual shape of a finder.
+pub fn none_if_not_found<T>(result: Result<T, ProviderError>) -> Result<Option<T>, ProviderError> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// `Ok(())` for a NotFound failure: deleting what is gone succeeds.
+pub fn ok_if_not_found(result: Result<(), ProviderError>) -> Result<(), ProviderError> {
+    none_if_not_found(result).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_map_to_classes() {
+        assert_eq!(class_of_code("InvalidVpcID.NotFound"), ErrorClass::NotFound);
+        assert_eq!(class_of_code("NoSuchEntity"), ErrorClass::NotFound);
+        assert_eq!(class_of_code("DBInstanceNotFound"), ErrorClass::NotFound);
+        assert_eq!(class_of_code("EntityAlreadyExists"), ErrorClass::AlreadyExists);
+        assert_eq!(class_of_code("InvalidPermission.Duplicate"), ErrorClass::AlreadyExists);
+        assert_eq!(class_of_code("DependencyViolation"), ErrorClass::Conflict);
+        assert_eq!(class_of_code("RequestLimitExceeded"), ErrorClass::Throttled);
+        assert_eq!(class_of_code("UnauthorizedOperation"), ErrorClass::AccessDenied);
+        assert_eq!(class_of_code("InvalidParameterValue"), ErrorClass::Invalid);
+        assert_eq!(class_of_code("MalformedPolicyDocument"), ErrorClass::Invalid);
+        assert_eq!(class_of_code("SomethingElse"), ErrorClass::Other);
+    }
+}

@@ -1,0 +1,20 @@
+//! Plinth's AWS resource kinds. One module per service, one file per kind; shared per service:
+//! finders, waiters and tag sync. The only crate that depends on the AWS SDK.
+
+pub mod context;
+pub mod ec2;
+pub mod error;
+pub mod iam;
+pub mod s3;
+
+pub use context::{AwsContext, Connection};
+
+/// Every kind this crate implements, by KIND: what the engine needs to delete a resource that
+/// left the program.
+pub fn registry() -> engine::Registry {
+    let mut registry = engine::Registry::new();
+    ec2::register(&mut registry);
+    s3::register(&mut registry);
+    iam::register(&mut registry);
+    registry
+}
