@@ -26,7 +26,8 @@ pub fn class_of_code(code: &str) -> ErrorClass {
         "DependencyViolation", "DeleteConflict", "ConflictException", "OperationAborted", "IncorrectState",
         "InvalidIPAddress.InUse", "Gateway.NotAttached", "BucketNotEmpty", "ConcurrentModification",
     ];
-    const DENIED: &[&str] = &["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure"];
+    const DENIED: &[&str] =
+        &["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure", "Forbidden"];
     if NOT_FOUND.contains(&code) || code.ends_with(".NotFound") || code.ends_with("NotFound") {
         ErrorClass::NotFound
     } else if EXISTS.contains(&code) || code.ends_with(".Duplicate") || code.contains("AlreadyExists") {
@@ -63,7 +64,7 @@ where
     ProviderError::new(class, message).with_source(err)
 }
 
-fn raw_status<E, R>(err: &SdkError<E, R>) -> Option<u16> {
+fn raw_status<E, R: 'static>(err: &SdkError<E, R>) -> Option<u16> {
     match err {
         SdkError::ServiceError(e) => {
             let raw: &dyn std::any::Any = e.raw();
@@ -71,6 +72,11 @@ fn raw_status<E, R>(err: &SdkError<E, R>) -> Option<u16> {
         }
         _ => None,
     }
+}
+
+/// A request the SDK refused to build (a required field missing): an invalid input.
+pub fn build_error(what: &str, err: aws_smithy_types::error::operation::BuildError) -> ProviderError {
+    ProviderError::new(ErrorClass::Invalid, format!("{what}: {err}")).with_source(err)
 }
 
 /// `Ok(None)` for a NotFound failure, the error otherwise: the usual shape of a finder.
@@ -104,5 +110,8 @@ mod tests {
         assert_eq!(class_of_code("InvalidParameterValue"), ErrorClass::Invalid);
         assert_eq!(class_of_code("MalformedPolicyDocument"), ErrorClass::Invalid);
         assert_eq!(class_of_code("SomethingElse"), ErrorClass::Other);
+        assert_eq!(class_of_code("NoSuchTagSet"), ErrorClass::NotFound);
+        assert_eq!(class_of_code("BucketNotEmpty"), ErrorClass::Conflict);
+        assert_eq!(class_of_code("Forbidden"), ErrorClass::AccessDenied);
     }
 }

@@ -5,6 +5,7 @@ pub mod context;
 pub mod ec2;
 pub mod error;
 pub mod iam;
+pub mod policy;
 pub mod s3;
 
 pub use context::{AwsContext, Connection};
