@@ -1,0 +1,239 @@
+//! Resource rows: the public [`ResourceRow`], its encoding in the `resources` table, and the
+//! single-row writes shared by [`Store::upsert_resource`](crate::Store::upsert_resource),
+//! [`Store::remove_resource`](crate::Store::remove_resource) and the journal's `commit_op`.
+//!
+//! Writes keep the state consistent by construction: a row may only depend on resources in
+//! state, a resource may not be removed while others depend on it, and no two names may differ
+//! only by case. Every write that changes a row bumps the serial.
+
+use crate::error::StateError;
+use crate::time::now_rfc3339;
+use rusqlite::{Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One managed resource as recorded in state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceRow {
+    /// Logical name in the program; unique, and unique ignoring case.
+    pub name: String,
+    /// Kind, opaque to the store (e.g. `aws:ec2:Vpc`).
+    pub kind: String,
+    /// The cloud's identifier for the object.
+    pub cloud_id: String,
+    pub inputs: Value,
+    pub outputs: Value,
+    /// Names of resources this one needs; each must be in state.
+    pub dependencies: Vec<String>,
+    pub options: Value,
+    /// RFC 3339 UTC; filled by the store (kept from an existing row on update).
+    pub created_at: String,
+    /// RFC 3339 UTC; set by the store whenever the row changes.
+    pub updated_at: String,
+}
+
+/// A row as stored, before its JSON columns are parsed.
+pub(crate) struct RawRow {
+    pub name: String,
+    kind: String,
+    cloud_id: String,
+    inputs: String,
+    outputs: String,
+    dependencies: String,
+    options: String,
+    created_at: String,
+    updated_at: String,
+}
+
+const COLUMNS: &str =
+    "name, kind, cloud_id, inputs, outputs, dependencies, options, created_at, updated_at";
+
+impl RawRow {
+    fn from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+        Ok(RawRow {
+            name: r.get(0)?,
+            kind: r.get(1)?,
+            cloud_id: r.get(2)?,
+            inputs: r.get(3)?,
+            outputs: r.get(4)?,
+            dependencies: r.get(5)?,
+            options: r.get(6)?,
+            created_at: r.get(7)?,
+            updated_at: r.get(8)?,
+        })
+    }
+
+    /// Parse the JSON columns, naming every column that does not parse.
+    pub(crate) fn decode(self) -> Result<ResourceRow, Vec<String>> {
+        let mut problems = Vec::new();
+        let name = &self.name;
+        let mut json = |column: &str, text: &str| match serde_json::from_str::<Value>(text) {
+            Ok(v) => v,
+            Err(e) => {
+                problems.push(format!(
+                    "resource `{name}`: column {column} is not valid JSON: {e}"
+                ));
+                Value::Null
+            }
+        };
+        let inputs = json("inputs", &self.inputs);
+        let outputs = json("outputs", &self.outputs);
+        let options = json("options", &self.options);
+        let dependencies = match serde_json::from_str::<Vec<String>>(&self.dependencies) {
+            Ok(d) => d,
+            Err(e) => {
+                problems.push(format!(
+                    "resource `{name}`: column dependencies is not a JSON array of names: {e}"
+                ));
+                Vec::new()
+            }
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(ResourceRow {
+            name: self.name,
+            kind: self.kind,
+            cloud_id: self.cloud_id,
+            inputs,
+            outputs,
+            dependencies,
+            options,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// Every row, ordered by name, undecoded.
+pub(crate) fn all_raw(conn: &Connection) -> Result<Vec<RawRow>, StateError> {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM resources ORDER BY name"))?;
+    let rows = stmt
+        .query_map([], RawRow::from_sql)?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// One row by exact name, undecoded.
+pub(crate) fn one_raw(conn: &Connection, name: &str) -> Result<Option<RawRow>, StateError> {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM resources WHERE name = ?1"))?;
+    Ok(stmt.query_row([name], RawRow::from_sql).optional()?)
+}
+
+fn exists(conn: &Connection, name: &str) -> Result<bool, StateError> {
+    let mut stmt = conn.prepare_cached("SELECT 1 FROM resources WHERE name = ?1")?;
+    Ok(stmt.exists([name])?)
+}
+
+pub(crate) fn bump_serial(conn: &Connection) -> Result<(), StateError> {
+    conn.execute("UPDATE meta SET serial = serial + 1 WHERE id = 1", [])?;
+    Ok(())
+}
+
+/// Insert or update one row; `decode` turns a stored row that fails to parse into an error.
+/// Returns whether anything changed (an identical row is left alone: no serial bump).
+pub(crate) fn upsert(
+    conn: &Connection,
+    row: &ResourceRow,
+    decode: impl Fn(RawRow) -> Result<ResourceRow, StateError>,
+) -> Result<bool, StateError> {
+    let existing = one_raw(conn, &row.name)?.map(decode).transpose()?;
+    if existing.is_none() {
+        let mut stmt = conn.prepare_cached(
+            "SELECT name FROM resources WHERE name = ?1 COLLATE NOCASE AND name <> ?1 ORDER BY name LIMIT 1",
+        )?;
+        if let Some(other) = stmt
+            .query_row([&row.name], |r| r.get::<_, String>(0))
+            .optional()?
+        {
+            return Err(StateError::NameClash {
+                name: row.name.clone(),
+                existing: other,
+            });
+        }
+    }
+    for dep in &row.dependencies {
+        if dep != &row.name && !exists(conn, dep)? {
+            return Err(StateError::DanglingDependency {
+                name: row.name.clone(),
+                dependency: dep.clone(),
+            });
+        }
+    }
+    if let Some(old) = &existing {
+        let same = old.kind == row.kind
+            && old.cloud_id == row.cloud_id
+            && old.inputs == row.inputs
+            && old.outputs == row.outputs
+            && old.dependencies == row.dependencies
+            && old.options == row.options;
+        if same {
+            return Ok(false);
+        }
+    }
+    let now = now_rfc3339();
+    let created_at = match &existing {
+        Some(old) => old.created_at.clone(),
+        None if !row.created_at.is_empty() => row.created_at.clone(),
+        None => now.clone(),
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "INSERT INTO resources ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, cloud_id = excluded.cloud_id,
+           inputs = excluded.inputs, outputs = excluded.outputs, dependencies = excluded.dependencies,
+           options = excluded.options, created_at = excluded.created_at, updated_at = excluded.updated_at"
+    ))?;
+    stmt.execute((
+        &row.name,
+        &row.kind,
+        &row.cloud_id,
+        serde_json::to_string(&row.inputs)?,
+        serde_json::to_string(&row.outputs)?,
+        serde_json::to_string(&row.dependencies)?,
+        serde_json::to_string(&row.options)?,
+        created_at,
+        now,
+    ))?;
+    bump_serial(conn)?;
+    Ok(true)
+}
+
+/// Remove one row; refuses while other rows depend on it. Returns whether a row was removed.
+pub(crate) fn remove(conn: &Connection, name: &str) -> Result<bool, StateError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT r.name FROM resources r, json_each(r.dependencies) d
+         WHERE d.value = ?1 AND r.name <> ?1 ORDER BY r.name",
+    )?;
+    let dependents: Vec<String> = stmt
+        .query_map([name], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if !dependents.is_empty() {
+        return Err(StateError::StillNeeded {
+            name: name.to_string(),
+            dependents,
+        });
+    }
+    let removed = conn.execute("DELETE FROM resources WHERE name = ?1", [name])? > 0;
+    if removed {
+        bump_serial(conn)?;
+    }
+    Ok(removed)
+}
+
+/// A row for tests: `kind` is `test:Thing`, `cloud_id` derives from the name.
+#[cfg(test)]
+pub(crate) fn sample(name: &str, deps: &[&str]) -> ResourceRow {
+    ResourceRow {
+        name: name.to_string(),
+        kind: "test:Thing".to_string(),
+        cloud_id: format!("id-{name}"),
+        inputs: serde_json::json!({ "size": 1 }),
+        outputs: serde_json::json!({ "arn": format!("arn:{name}") }),
+        dependencies: deps.iter().map(|d| d.to_string()).collect(),
+        options: serde_json::json!({}),
+        created_at: String::new(),
+        updated_at: String::new(),
+    }
+}

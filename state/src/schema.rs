@@ -1,0 +1,228 @@
+//! The versioned schema: migrations applied in order on open, and the integrity check that
+//! refuses a damaged file before anything reads or writes it.
+//!
+//! The version lives in `PRAGMA user_version`. `MIGRATIONS[i]` takes a file from version `i` to
+//! `i + 1`; all pending steps and the version bump commit in one transaction, so a crash during
+//! a migration leaves the file at its old version. A file whose version is newer than
+//! [`SCHEMA_VERSION`] is refused untouched.
+
+use crate::error::StateError;
+use crate::rows;
+use crate::time::now_rfc3339;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Migration steps; step `i` upgrades a file from version `i` to `i + 1`. Append only: never
+/// edit a step that has shipped.
+const MIGRATIONS: &[&str] = &[
+    // 0 -> 1: the initial schema.
+    r#"
+    CREATE TABLE meta (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        lineage    TEXT NOT NULL,
+        serial     INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE resources (
+        name         TEXT PRIMARY KEY NOT NULL,
+        kind         TEXT NOT NULL,
+        cloud_id     TEXT NOT NULL,
+        inputs       TEXT NOT NULL,
+        outputs      TEXT NOT NULL,
+        dependencies TEXT NOT NULL,
+        options      TEXT NOT NULL,
+        created_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX resources_name_nocase ON resources (name COLLATE NOCASE);
+    CREATE TABLE pending_ops (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id     TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        action     TEXT NOT NULL,
+        inputs     TEXT NOT NULL,
+        started_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE runs (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id      TEXT NOT NULL UNIQUE,
+        command     TEXT NOT NULL,
+        user        TEXT NOT NULL,
+        host        TEXT NOT NULL,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        result      TEXT,
+        counts      TEXT NOT NULL DEFAULT 'null',
+        serial      INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE lock (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        run_id     TEXT NOT NULL,
+        pid        INTEGER NOT NULL,
+        host       TEXT NOT NULL,
+        user       TEXT NOT NULL,
+        command    TEXT NOT NULL,
+        started_at TEXT NOT NULL
+    ) STRICT;
+    "#,
+];
+
+/// The schema version this build reads and writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+fn user_version(conn: &Connection) -> Result<i64, StateError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+fn check_version(found: i64, path: &Path) -> Result<(), StateError> {
+    if found > SCHEMA_VERSION {
+        return Err(StateError::NewerSchema {
+            found,
+            supported: SCHEMA_VERSION,
+            path: path.to_path_buf(),
+        });
+    }
+    if found < 0 {
+        return Err(StateError::Corrupt {
+            path: path.to_path_buf(),
+            problems: vec![format!(
+                "schema version {found} is negative; no Plinth writes that"
+            )],
+        });
+    }
+    Ok(())
+}
+
+/// Bring the file up to [`SCHEMA_VERSION`], creating the meta row (lineage, serial 0) for a new
+/// file. Refuses newer files and SQLite databases that are not Plinth state.
+pub(crate) fn migrate(conn: &Connection, path: &Path) -> Result<(), StateError> {
+    check_version(user_version(conn)?, path)?;
+    if user_version(conn)? == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    // Re-read under the write lock: another process may have migrated while we waited.
+    let found = user_version(&tx)?;
+    check_version(found, path)?;
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    if found == 0 {
+        let mut stmt = tx.prepare(
+            "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name",
+        )?;
+        let foreign: Vec<String> = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        drop(stmt);
+        if !foreign.is_empty() {
+            return Err(StateError::Corrupt {
+                path: path.to_path_buf(),
+                problems: vec![format!(
+                    "not a Plinth state file: it is an SQLite database holding {} but no Plinth schema version",
+                    foreign.join(", ")
+                )],
+            });
+        }
+    }
+    for step in &MIGRATIONS[found as usize..] {
+        tx.execute_batch(step)?;
+    }
+    if found == 0 {
+        tx.execute(
+            "INSERT INTO meta (id, lineage, serial, created_at) VALUES (1, ?1, 0, ?2)",
+            (uuid::Uuid::new_v4().to_string(), now_rfc3339()),
+        )?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Every problem found in the file, in a stable order; empty means healthy.
+///
+/// Checks SQLite's own `quick_check` first (and stops there if it fails, since the tables may
+/// not be readable), then the meta row, every JSON column, case-insensitive duplicate resource
+/// names and dependencies on resources that are not in state.
+pub(crate) fn integrity_problems(conn: &Connection) -> Result<Vec<String>, StateError> {
+    let mut stmt = conn.prepare("PRAGMA quick_check")?;
+    let quick: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut problems: Vec<String> = quick
+        .into_iter()
+        .filter(|m| m != "ok")
+        .map(|m| format!("SQLite quick_check: {m}"))
+        .collect();
+    if !problems.is_empty() {
+        return Ok(problems);
+    }
+
+    let metas: i64 = conn.query_row("SELECT count(*) FROM meta", [], |r| r.get(0))?;
+    if metas != 1 {
+        problems.push("the meta row (lineage and serial) is missing".to_string());
+    }
+
+    let raws = rows::all_raw(conn)?;
+    let mut names = BTreeSet::new();
+    let mut deps: Vec<(String, Vec<String>)> = Vec::new();
+    for raw in raws {
+        names.insert(raw.name.clone());
+        match raw.decode() {
+            Ok(row) => deps.push((row.name, row.dependencies)),
+            Err(found) => problems.extend(found),
+        }
+    }
+
+    let mut by_folded: BTreeMap<String, Vec<&String>> = BTreeMap::new();
+    for name in &names {
+        by_folded.entry(name.to_lowercase()).or_default().push(name);
+    }
+    for same in by_folded.values().filter(|v| v.len() > 1) {
+        let listed: Vec<String> = same.iter().map(|n| format!("`{n}`")).collect();
+        problems.push(format!(
+            "resource names {} differ only by case",
+            listed.join(" and ")
+        ));
+    }
+
+    for (name, needs) in &deps {
+        for dep in needs.iter().filter(|d| !names.contains(*d)) {
+            problems.push(format!(
+                "resource `{name}` depends on `{dep}`, which is not in state"
+            ));
+        }
+    }
+
+    let mut stmt = conn.prepare("SELECT id, action, name, inputs FROM pending_ops ORDER BY id")?;
+    let ops = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    for op in ops {
+        let (id, action, name, inputs) = op?;
+        if let Err(e) = serde_json::from_str::<serde_json::Value>(&inputs) {
+            problems.push(format!(
+                "pending operation {id} ({action} `{name}`): column inputs is not valid JSON: {e}"
+            ));
+        }
+    }
+
+    let mut stmt = conn.prepare("SELECT run_id, counts FROM runs ORDER BY id")?;
+    let runs = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+    for run in runs {
+        let (run_id, counts) = run?;
+        if let Err(e) = serde_json::from_str::<serde_json::Value>(&counts) {
+            problems.push(format!(
+                "run {run_id}: column counts is not valid JSON: {e}"
+            ));
+        }
+    }
+    Ok(problems)
+}
