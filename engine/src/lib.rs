@@ -2,11 +2,22 @@
 //! graph and its validation, the pure planner and renderer, apply, refresh and the CLI.
 //! No AWS SDK here: kinds live in `resources`; engine tests use an in-memory fake cloud.
 
+pub mod apply;
+pub mod cli;
+pub mod diff;
+pub mod error;
+pub mod graph;
 pub mod input;
+pub mod ops;
+pub mod plan;
+pub mod recover;
+pub mod refresh;
 pub mod registry;
+pub mod render;
 pub mod resource;
 pub mod stack;
 
+pub use error::EngineError;
 pub use input::Input;
 pub use registry::{Context, ErasedKind, Registry};
 pub use resource::{ErrorClass, Meta, Observed, ProviderError, Resource, Tags};

@@ -1,0 +1,334 @@
+//! Apply: runs exactly the plan's operations. Each starts as soon as the operations it waits for
+//! have succeeded (no level barriers), under a global parallelism limit. Every mutating call is
+//! bracketed by the journal; state is written one resource row at a time.
+
+use crate::error::EngineError;
+use crate::input::substitute;
+use crate::ops::{build_ops, Op, OpKind};
+use crate::plan::{keep_ignored, Plan, Step};
+use crate::registry::{Context, ErasedKind, Registry};
+use crate::resource::{Meta, ProviderError};
+use crate::stack::Stack;
+use serde_json::{json, Value};
+use state::{OpOutcome, PendingOp, ResourceRow, Store};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+/// Tells the user what apply is doing.
+pub trait Progress: Send + Sync {
+    fn started(&self, name: &str, what: &str);
+    fn finished(&self, name: &str, what: &str, elapsed: Duration, error: Option<&str>);
+}
+
+/// Progress that says nothing (tests).
+pub struct Silent;
+
+impl Progress for Silent {
+    fn started(&self, _: &str, _: &str) {}
+    fn finished(&self, _: &str, _: &str, _: Duration, _: Option<&str>) {}
+}
+
+pub struct ApplyOptions {
+    pub run_id: String,
+    /// Most operations in flight at once.
+    pub parallel: usize,
+    /// Flips to true on Ctrl-C / SIGTERM: launch nothing more, let in-flight calls finish.
+    pub cancel: watch::Receiver<bool>,
+}
+
+/// What happened, per resource.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ApplyReport {
+    pub applied: Vec<String>,
+    pub failed: Vec<(String, String)>,
+    pub skipped: Vec<String>,
+    pub interrupted: bool,
+}
+
+impl ApplyReport {
+    pub fn ok(&self) -> bool {
+        self.failed.is_empty() && self.skipped.is_empty() && !self.interrupted
+    }
+}
+
+type Done = (usize, i64, Result<Option<Value>, ProviderError>, Duration);
+
+struct Runner<'a> {
+    plan: &'a Plan,
+    stack: &'a Stack,
+    store: &'a Store,
+    cx: Context,
+    opts: &'a ApplyOptions,
+    progress: &'a dyn Progress,
+    ops: Vec<Op>,
+    kinds: Vec<Arc<dyn ErasedKind>>,
+    /// Rows as they stand, updated after every operation; references resolve from them.
+    rows: BTreeMap<String, ResourceRow>,
+    /// Journal rows begun ahead of time (the old object of a create-first replacement).
+    journal: BTreeMap<usize, i64>,
+    /// The inputs each launched operation was called with.
+    sent: BTreeMap<usize, Value>,
+}
+
+/// Applies `plan`, persisting as it goes.
+pub async fn apply(
+    plan: &Plan,
+    stack: &Stack,
+    registry: &Registry,
+    store: &Store,
+    cx: Context,
+    opts: &ApplyOptions,
+    progress: &dyn Progress,
+) -> Result<ApplyReport, EngineError> {
+    let ops = build_ops(plan).map_err(EngineError::Plan)?;
+    let kinds = plan
+        .steps
+        .iter()
+        .map(|s| registry.get(&s.kind).cloned().ok_or_else(|| EngineError::UnknownKind(s.kind.clone(), s.name.clone())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rows = store.resources()?.into_iter().map(|r| (r.name.clone(), r)).collect();
+    let mut runner = Runner {
+        plan, stack, store, cx, opts, progress, ops, kinds, rows,
+        journal: BTreeMap::new(), sent: BTreeMap::new(),
+    };
+    runner.run().await
+}
+
+impl Runner<'_> {
+    async fn run(&mut self) -> Result<ApplyReport, EngineError> {
+        let mut waiting: Vec<usize> = self.ops.iter().map(|o| o.deps.len()).collect();
+        let mut ready: VecDeque<usize> = (0..self.ops.len()).filter(|&i| waiting[i] == 0).collect();
+        let mut finished = vec![false; self.ops.len()];
+        let mut running: JoinSet<Done> = JoinSet::new();
+        let mut report = ApplyReport::default();
+        let mut cancel = self.opts.cancel.clone();
+        let mut cancel_open = true;
+        loop {
+            report.interrupted |= *cancel.borrow();
+            while !report.interrupted && running.len() < self.opts.parallel.max(1) {
+                let Some(op) = ready.pop_front() else { break };
+                match self.launch(op, &mut running) {
+                    Ok(()) => {}
+                    Err(e) => self.record_failure(op, &e.to_string(), &mut report),
+                }
+            }
+            if running.is_empty() {
+                break;
+            }
+            tokio::select! {
+                joined = running.join_next() => {
+                    let Some(joined) = joined else { continue };
+                    let (op, journal_id, result, elapsed) = joined.map_err(|e| EngineError::Internal(e.to_string()))?;
+                    if self.complete(op, journal_id, result, elapsed, &mut report)? {
+                        finished[op] = true;
+                        for (d, other) in self.ops.iter().enumerate() {
+                            if other.deps.contains(&op) {
+                                waiting[d] -= 1;
+                                if waiting[d] == 0 { ready.push_back(d); }
+                            }
+                        }
+                    }
+                }
+                changed = cancel.changed(), if cancel_open => {
+                    cancel_open = changed.is_ok();
+                    report.interrupted |= *cancel.borrow();
+                }
+            }
+        }
+        self.collect_skipped(&finished, &mut report);
+        Ok(report)
+    }
+
+    fn step(&self, op: usize) -> &Step {
+        &self.plan.steps[self.ops[op].step]
+    }
+
+    fn what(&self, op: usize) -> &'static str {
+        let step = self.step(op);
+        if self.ops[op].kind == OpKind::Delete && step.retain { "forget (retained)" } else { self.ops[op].kind.verb() }
+    }
+
+    fn record_failure(&self, op: usize, message: &str, report: &mut ApplyReport) {
+        let name = self.step(op).name.clone();
+        self.progress.finished(&name, self.what(op), Duration::ZERO, Some(message));
+        report.failed.push((name, message.to_string()));
+    }
+
+    fn collect_skipped(&self, finished: &[bool], report: &mut ApplyReport) {
+        for (i, op) in self.ops.iter().enumerate() {
+            let name = &self.plan.steps[op.step].name;
+            let failed = report.failed.iter().any(|(n, _)| n == name);
+            if !finished[i] && !failed && !report.skipped.contains(name) && !report.applied.contains(name) {
+                report.skipped.push(name.clone());
+            }
+        }
+    }
+
+    /// The inputs to send: references resolved from current outputs, ignored fields kept.
+    fn resolve_inputs(&self, step: &Step) -> Result<Value, String> {
+        let node = self.stack.nodes().into_iter().find(|n| n.name == step.name);
+        let Some(node) = node else { return Ok(step.inputs.clone()) };
+        let mut resolve = |resource: &str, key: usize| -> Result<Value, String> {
+            let row = self.rows.get(resource).filter(|r| !r.outputs.is_null());
+            let row = row.ok_or_else(|| format!("`{resource}` has no outputs yet"))?;
+            let projection = self.stack.projection(key).ok_or_else(|| format!("unknown reference #{key}"))?;
+            projection(&row.outputs).map_err(|e| format!("cannot read `{resource}` outputs: {e}"))
+        };
+        let mut inputs = substitute(&node.inputs, &mut resolve)?;
+        if let Some(prior) = self.rows.get(&step.name).filter(|r| !r.outputs.is_null()) {
+            keep_ignored(&mut inputs, &prior.inputs, &step.options.ignore_changes);
+        }
+        Ok(inputs)
+    }
+
+    fn pending(&self, step: &Step, action: &str, inputs: &Value, prior: Option<&ResourceRow>) -> PendingOp {
+        PendingOp {
+            run_id: self.opts.run_id.clone(),
+            name: step.name.clone(),
+            kind: step.kind.clone(),
+            action: action.to_string(),
+            inputs: json!({
+                "inputs": inputs, "dependencies": step.depends_on, "options": step.options,
+                "prior": prior,
+            }),
+            started_at: state::now_rfc3339(),
+        }
+    }
+
+    fn launch(&mut self, op: usize, running: &mut JoinSet<Done>) -> Result<(), EngineError> {
+        let step = self.step(op).clone();
+        let kind = self.kinds[self.ops[op].step].clone();
+        let prior = self.rows.get(&step.name).cloned();
+        let meta = Meta { name: step.name.clone(), stack: self.plan.stack.clone() };
+        let cx = self.cx.clone();
+        let op_kind = self.ops[op].kind;
+        let (journal_id, call): (i64, futures::future::BoxFuture<'static, Result<Option<Value>, ProviderError>>) = match op_kind {
+            OpKind::Create | OpKind::CreateReplacement => {
+                let inputs = self.resolve_inputs(&step).map_err(EngineError::Plan)?;
+                if op_kind == OpKind::CreateReplacement && !step.delete_first {
+                    // The old object's delete is journaled before the new one exists, so a crash
+                    // in between can never orphan it.
+                    let old = self.pending(&step, "delete-replaced", &Value::Null, prior.as_ref());
+                    let id = self.store.begin_op(&old)?;
+                    let delete_op = self.ops.iter().position(|o| o.step == self.ops[op].step && o.kind == OpKind::DeleteReplaced);
+                    if let Some(d) = delete_op { self.journal.insert(d, id); }
+                }
+                let id = self.store.begin_op(&self.pending(&step, "create", &inputs, None))?;
+                self.sent.insert(op, inputs.clone());
+                (id, Box::pin(async move { kind.create(inputs, meta, cx).await.map(Some) }))
+            }
+            OpKind::Update => {
+                let inputs = self.resolve_inputs(&step).map_err(EngineError::Plan)?;
+                let prior = prior.ok_or_else(|| EngineError::Plan(format!("`{}` is not in state", step.name)))?;
+                let id = self.store.begin_op(&self.pending(&step, "update", &inputs, Some(&prior)))?;
+                self.sent.insert(op, inputs.clone());
+                (id, Box::pin(async move { kind.update(inputs, prior.inputs, prior.outputs, cx).await.map(Some) }))
+            }
+            OpKind::Delete | OpKind::DeleteReplaced => {
+                let prior = self.old_object(op, prior)?;
+                let id = match self.journal.get(&op) {
+                    Some(&id) => id,
+                    None => self.store.begin_op(&self.pending(&step, "delete", &Value::Null, Some(&prior)))?,
+                };
+                let retain = step.retain && op_kind == OpKind::Delete;
+                (id, Box::pin(async move {
+                    if !retain { kind.delete(prior.inputs, prior.outputs, cx).await?; }
+                    Ok(None)
+                }))
+            }
+        };
+        self.progress.started(&step.name, self.what(op));
+        let started = Instant::now();
+        running.spawn(async move {
+            let result = call.await;
+            (op, journal_id, result, started.elapsed())
+        });
+        Ok(())
+    }
+
+    /// The row of the object a delete removes: for a create-first replacement, the row as it
+    /// was before the new object took its place.
+    fn old_object(&self, op: usize, current: Option<ResourceRow>) -> Result<ResourceRow, EngineError> {
+        let name = &self.step(op).name;
+        if let Some(&id) = self.journal.get(&op) {
+            let pending = self.store.pending_ops()?.into_iter().find(|(i, _)| *i == id);
+            let prior = pending.map(|(_, p)| p.inputs["prior"].clone()).unwrap_or(Value::Null);
+            return serde_json::from_value(prior).map_err(|e| EngineError::Internal(format!("journal row for `{name}`: {e}")));
+        }
+        current.ok_or_else(|| EngineError::Plan(format!("`{name}` is not in state")))
+    }
+
+    /// Persists one finished operation. Returns whether it succeeded.
+    fn complete(
+        &mut self,
+        op: usize,
+        journal_id: i64,
+        result: Result<Option<Value>, ProviderError>,
+        elapsed: Duration,
+        report: &mut ApplyReport,
+    ) -> Result<bool, EngineError> {
+        let step = self.step(op).clone();
+        let op_kind = self.ops[op].kind;
+        let outputs = match result {
+            Err(e) => {
+                // A failed delete of a replaced object stays journaled: the next run retries it.
+                if op_kind != OpKind::DeleteReplaced || step.delete_first {
+                    self.store.commit_op(journal_id, &OpOutcome::Nothing)?;
+                }
+                self.progress.finished(&step.name, self.what(op), elapsed, Some(&e.to_string()));
+                report.failed.push((step.name.clone(), e.to_string()));
+                return Ok(false);
+            }
+            Ok(outputs) => outputs,
+        };
+        let outcome = match (op_kind, outputs) {
+            (OpKind::Delete, _) => OpOutcome::Remove(step.name.clone()),
+            (OpKind::DeleteReplaced, _) if step.delete_first => OpOutcome::Upsert(self.tombstone(&step)),
+            (OpKind::DeleteReplaced, _) => OpOutcome::Nothing,
+            (_, Some(outputs)) => OpOutcome::Upsert(self.row(op, &step, outputs)?),
+            (_, None) => OpOutcome::Nothing,
+        };
+        self.store.commit_op(journal_id, &outcome)?;
+        match &outcome {
+            OpOutcome::Upsert(row) => { self.rows.insert(row.name.clone(), row.clone()); }
+            OpOutcome::Remove(name) => { self.rows.remove(name); }
+            OpOutcome::Nothing => {}
+        }
+        self.progress.finished(&step.name, self.what(op), elapsed, None);
+        if !report.applied.contains(&step.name) {
+            report.applied.push(step.name.clone());
+        }
+        Ok(true)
+    }
+
+    fn row(&self, op: usize, step: &Step, outputs: Value) -> Result<ResourceRow, EngineError> {
+        let kind = &self.kinds[self.ops[op].step];
+        Ok(ResourceRow {
+            name: step.name.clone(),
+            kind: step.kind.clone(),
+            cloud_id: kind.cloud_id(&outputs).map_err(|e| EngineError::Internal(e.to_string()))?,
+            inputs: self.sent.get(&op).cloned().unwrap_or(Value::Null),
+            outputs,
+            dependencies: step.depends_on.clone(),
+            options: serde_json::to_value(&step.options).unwrap_or(Value::Null),
+            created_at: String::new(),
+            updated_at: String::new(),
+        })
+    }
+
+    /// The row left between the delete and the create of a delete-first replacement: the name
+    /// stays known (dependents still point at it) but stands for no object.
+    fn tombstone(&self, step: &Step) -> ResourceRow {
+        let mut row = self.rows.get(&step.name).cloned().unwrap_or_else(|| ResourceRow {
+            name: step.name.clone(), kind: step.kind.clone(), cloud_id: String::new(), inputs: Value::Null,
+            outputs: Value::Null, dependencies: vec![], options: Value::Null,
+            created_at: String::new(), updated_at: String::new(),
+        });
+        row.cloud_id = String::new();
+        row.outputs = Value::Null;
+        row
+    }
+}

@@ -1,0 +1,114 @@
+//! The command line, the same for every environment's binary.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(about = "Plinth: infrastructure as ordinary Rust", version)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// State file (default `.plinth/<env>.db`).
+    #[arg(long, global = true, env = "PLINTH_STATE")]
+    pub state: Option<PathBuf>,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// More logging (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what `up` would do.
+    Preview {
+        /// Read the live cloud first, so out-of-band changes show as changes to undo.
+        #[arg(long)]
+        refresh: bool,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Exit 2 when there are changes, 0 when there are none.
+        #[arg(long)]
+        detailed_exitcode: bool,
+    },
+    /// Create, update and delete cloud objects until they match the program.
+    Up {
+        /// Apply without asking (required without a terminal).
+        #[arg(long)]
+        yes: bool,
+        /// Most operations in flight at once.
+        #[arg(long, default_value_t = 10)]
+        parallel: usize,
+        /// Read the live cloud first and converge it back to the program.
+        #[arg(long)]
+        refresh: bool,
+    },
+    /// Delete every object of the stack.
+    Destroy {
+        #[arg(long)]
+        yes: bool,
+        #[arg(long, default_value_t = 10)]
+        parallel: usize,
+    },
+    /// Read every resource from the cloud and report what changed or vanished.
+    Refresh {
+        /// Write what was read into state.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Print the stack's outputs.
+    Outputs {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Inspect and repair the state file.
+    State {
+        #[command(subcommand)]
+        command: StateCommand,
+    },
+    /// Print the resource graph.
+    Graph {
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Every resource in state.
+    List,
+    /// One resource's row.
+    Show { name: String },
+    /// Past runs.
+    History,
+    /// Release a lock left by a run that died.
+    Unlock,
+    /// Forget a resource without touching the cloud.
+    Forget { name: String },
+}

@@ -1,0 +1,88 @@
+//! The CLI every environment binary runs: parse, set up logging, dispatch to a verb.
+//! Errors here are `anyhow`: this is the binary's edge.
+
+mod args;
+mod logging;
+mod progress;
+mod run;
+mod state_cmd;
+mod views;
+
+pub use args::{Cli, Command, Format, GraphFormat, LogFormat, StateCommand};
+
+use crate::registry::{Context, Registry};
+use crate::stack::Stack;
+use clap::Parser;
+use futures::future::BoxFuture;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Builds the connection to the cloud; called only after validation, and only by verbs that
+/// talk to the cloud.
+pub type Connect = Box<dyn Fn() -> BoxFuture<'static, anyhow::Result<Context>> + Send + Sync>;
+
+/// One environment: its program, its kinds and how it reaches the cloud.
+pub struct App {
+    /// Stack name (`plinth:stack`), e.g. `local`, `prod`.
+    pub env: String,
+    pub program: Box<dyn Fn(&mut Stack) + Send + Sync>,
+    pub registry: Registry,
+    pub connect: Connect,
+}
+
+impl App {
+    fn stack(&self) -> Stack {
+        let mut stack = Stack::new(self.env.clone());
+        (self.program)(&mut stack);
+        stack
+    }
+
+    fn default_state_path(&self) -> PathBuf {
+        PathBuf::from(".plinth").join(format!("{}.db", self.env))
+    }
+}
+
+/// Exit codes: 0 ok or no changes, 1 error, 2 changes present (`--detailed-exitcode`).
+pub const EXIT_CHANGES: u8 = 2;
+
+/// Parses the process arguments and runs the verb.
+pub fn main(app: App) -> ExitCode {
+    run_with_args(app, std::env::args_os())
+}
+
+/// Runs with explicit arguments (tests).
+pub fn run_with_args<I, T>(app: App, args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+        }
+    };
+    let run_id = uuid::Uuid::new_v4().to_string();
+    logging::init(cli.global.log_format, cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let span = tracing::info_span!("run", run_id = %run_id, env = %app.env);
+    let result = runtime.block_on(async {
+        let _enter = span.enter();
+        run::dispatch(&app, &cli, &run_id).await
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "command failed");
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! The verbs that plan and apply: preview, up, destroy, refresh.
+
+use super::args::{Cli, Command, Format};
+use super::progress::Lines;
+use super::{state_cmd, views, App, EXIT_CHANGES};
+use crate::apply::{apply, ApplyOptions, ApplyReport};
+use crate::graph::validate;
+use crate::plan::{plan, Plan};
+use crate::recover::recover;
+use crate::refresh::{refresh, refreshed_rows, Observation, Refreshed};
+use crate::registry::Context;
+use crate::render;
+use crate::stack::Stack;
+use anyhow::{bail, Context as _};
+use state::{LockHolder, RunStart, Store};
+use std::io::{IsTerminal, Write};
+use tokio::sync::watch;
+
+pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> {
+    match &cli.command {
+        Command::Preview { refresh, format, detailed_exitcode } => {
+            preview(app, cli, *refresh, *format, *detailed_exitcode).await
+        }
+        Command::Up { yes, parallel, refresh } => {
+            let stack = app.stack();
+            mutate(app, cli, run_id, "up", &stack, Mutation { yes: *yes, parallel: *parallel, refresh: *refresh }).await
+        }
+        Command::Destroy { yes, parallel } => {
+            let empty = Stack::new(app.env.clone());
+            mutate(app, cli, run_id, "destroy", &empty, Mutation { yes: *yes, parallel: *parallel, refresh: false }).await
+        }
+        Command::Refresh { yes } => refresh_cmd(app, cli, run_id, *yes).await,
+        Command::Outputs { format } => views::outputs(&open_store(app, cli)?, *format),
+        Command::Graph { format } => views::graph(&app.stack(), *format),
+        Command::State { command } => state_cmd::run(&open_store(app, cli)?, command),
+    }
+}
+
+pub fn open_store(app: &App, cli: &Cli) -> anyhow::Result<Store> {
+    let path = cli.global.state.clone().unwrap_or_else(|| app.default_state_path());
+    Store::open(&path).with_context(|| format!("opening state file {}", path.display()))
+}
+
+fn color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+async fn connect(app: &App) -> anyhow::Result<Context> {
+    (app.connect)().await.context("connecting to the cloud")
+}
+
+async fn preview(app: &App, cli: &Cli, live: bool, format: Format, detailed: bool) -> anyhow::Result<u8> {
+    let stack = app.stack();
+    let graph = validate(&stack)?;
+    let store = open_store(app, cli)?;
+    let mut rows = store.resources()?;
+    let pending = store.pending_ops()?;
+    if !pending.is_empty() {
+        eprintln!("note: {} interrupted operation(s) in the journal; the next `up` resolves them", pending.len());
+    }
+    if live {
+        let cx = connect(app).await?;
+        let read = refresh(&rows, &app.registry, &cx, 10).await?;
+        rows = refreshed_rows(&rows, &read);
+    }
+    let plan = plan(&stack, &graph, &rows);
+    print_plan(&plan, format);
+    Ok(if detailed && plan.has_changes() { EXIT_CHANGES } else { 0 })
+}
+
+fn print_plan(plan: &Plan, format: Format) {
+    match format {
+        Format::Text => print!("{}", render::text(plan, color())),
+        Format::Markdown => print!("{}", render::markdown(plan)),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&render::json(plan)).unwrap_or_default()),
+    }
+}
+
+struct Mutation {
+    yes: bool,
+    parallel: usize,
+    refresh: bool,
+}
+
+/// `up` and `destroy`: validate (no cloud call), lock, journal recovery, plan, confirm, apply.
+async fn mutate(app: &App, cli: &Cli, run_id: &str, command: &str, stack: &Stack, m: Mutation) -> anyhow::Result<u8> {
+    let graph = validate(stack)?;
+    let store = open_store(app, cli)?;
+    store.acquire_lock(&LockHolder::here(run_id, command))?;
+    let holder = LockHolder::here(run_id, command);
+    store.start_run(&RunStart {
+        run_id: run_id.to_string(), command: command.to_string(), user: holder.user, host: holder.host,
+        started_at: state::now_rfc3339(),
+    })?;
+    let result = mutate_locked(app, &store, run_id, stack, &graph, &m).await;
+    let (verdict, counts) = match &result {
+        Ok((code, report)) => (if *code == 0 { "ok" } else { "failed" }, counts(report)),
+        Err(e) => ("error", serde_json::json!({ "error": format!("{e:#}") })),
+    };
+    store.finish_run(run_id, verdict, &counts)?;
+    store.release_lock(run_id)?;
+    result.map(|(code, _)| code)
+}
+
+fn counts(report: &ApplyReport) -> serde_json::Value {
+    serde_json::json!({
+        "applied": report.applied.len(), "failed": report.failed.len(),
+        "skipped": report.skipped.len(), "interrupted": report.interrupted,
+    })
+}
+
+async fn mutate_locked(
+    app: &App,
+    store: &Store,
+    run_id: &str,
+    stack: &Stack,
+    graph: &crate::graph::Graph,
+    m: &Mutation,
+) -> anyhow::Result<(u8, ApplyReport)> {
+    let cx = connect(app).await?;
+    for r in recover(store, &app.registry, &cx, &app.env).await? {
+        eprintln!("recovered `{}` (interrupted {}): {}", r.name, r.action, r.outcome);
+    }
+    if m.refresh {
+        let rows = store.resources()?;
+        for r in refresh(&rows, &app.registry, &cx, m.parallel).await? {
+            store.upsert_resource(&r.row)?;
+        }
+    }
+    let plan = plan(stack, graph, &store.resources()?);
+    print!("{}", render::text(&plan, color()));
+    if !plan.refusals.is_empty() {
+        return Err(crate::error::EngineError::Refused(plan.refusals.clone()).into());
+    }
+    if !plan.has_changes() {
+        return Ok((0, ApplyReport::default()));
+    }
+    confirm(m.yes)?;
+    let (cancel_tx, cancel) = watch::channel(false);
+    let signals = tokio::spawn(async move {
+        wait_for_signal().await;
+        eprintln!("interrupted: launching nothing more, waiting for calls in flight…");
+        let _ = cancel_tx.send(true);
+    });
+    let opts = ApplyOptions { run_id: run_id.to_string(), parallel: m.parallel, cancel };
+    let progress = Lines { color: std::io::stderr().is_terminal(), human: true };
+    let report = apply(&plan, stack, &app.registry, store, cx, &opts, &progress).await;
+    signals.abort();
+    let report = report?;
+    print_report(&report);
+    Ok((if report.ok() { 0 } else if report.interrupted { 130 } else { 1 }, report))
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term.recv() => {} }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn confirm(yes: bool) -> anyhow::Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("refusing to change the cloud without a terminal to ask on; pass --yes to apply");
+    }
+    print!("Apply these changes? Only `yes` is accepted: ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if answer.trim() != "yes" {
+        bail!("cancelled: nothing was changed");
+    }
+    Ok(())
+}
+
+fn print_report(report: &ApplyReport) {
+    println!(
+        "Applied {}, failed {}, skipped {}{}.",
+        report.applied.len(),
+        report.failed.len(),
+        report.skipped.len(),
+        if report.interrupted { " (interrupted)" } else { "" }
+    );
+    for (name, error) in &report.failed {
+        println!("  failed  {name}: {error}");
+    }
+    for name in &report.skipped {
+        println!("  skipped {name} (depends on a failure or the run was interrupted)");
+    }
+}
+
+async fn refresh_cmd(app: &App, cli: &Cli, run_id: &str, yes: bool) -> anyhow::Result<u8> {
+    let store = open_store(app, cli)?;
+    let rows = store.resources()?;
+    if yes {
+        store.acquire_lock(&LockHolder::here(run_id, "refresh"))?;
+    }
+    let result = async {
+        let cx = connect(app).await?;
+        let read = refresh(&rows, &app.registry, &cx, 10).await?;
+        print_refresh(&read);
+        if yes {
+            for r in &read {
+                store.upsert_resource(&r.row)?;
+            }
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    if yes {
+        store.release_lock(run_id)?;
+    }
+    result.map(|()| 0)
+}
+
+fn print_refresh(read: &[Refreshed]) {
+    let mut changed = 0;
+    for r in read {
+        match &r.observation {
+            Observation::Unchanged => {}
+            Observation::Vanished => {
+                changed += 1;
+                println!("- {} ({}) vanished from the cloud", r.row.name, r.row.kind);
+            }
+            Observation::Changed(diffs) => {
+                changed += 1;
+                println!("~ {} ({}) changed outside Plinth", r.row.name, r.row.kind);
+                for d in diffs {
+                    println!("      {}: {} → {}", d.path, render::show_value(d.old.as_ref()), render::show_value(d.new.as_ref()));
+                }
+            }
+        }
+    }
+    println!("Refresh: {} read, {changed} changed or vanished.", read.len());
+}

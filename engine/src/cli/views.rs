@@ -1,0 +1,58 @@
+//! Read-only views: the stack's outputs and its graph.
+
+use super::args::{Format, GraphFormat};
+use crate::plan::is_live;
+use crate::stack::Stack;
+use serde_json::{Map, Value};
+use state::Store;
+
+pub fn outputs(store: &Store, format: Format) -> anyhow::Result<u8> {
+    let rows = store.resources()?;
+    let all: Map<String, Value> = rows.iter().filter(|r| is_live(r)).map(|r| (r.name.clone(), r.outputs.clone())).collect();
+    match format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&Value::Object(all))?),
+        Format::Text | Format::Markdown => {
+            for (name, outputs) in &all {
+                println!("{name}:");
+                for (key, value) in outputs.as_object().into_iter().flatten() {
+                    println!("    {key} = {value}");
+                }
+            }
+        }
+    }
+    Ok(0)
+}
+
+pub fn graph(stack: &Stack, format: GraphFormat) -> anyhow::Result<u8> {
+    let graph = crate::graph::validate(stack)?;
+    let nodes = stack.nodes();
+    let mut out = String::new();
+    match format {
+        GraphFormat::Dot => {
+            out.push_str("digraph plinth {\n  rankdir=LR;\n");
+            for n in &nodes {
+                out.push_str(&format!("  \"{}\" [label=\"{}\\n{}\"];\n", n.name, n.name, n.kind.kind()));
+            }
+            for n in &nodes {
+                for d in n.dependencies() {
+                    out.push_str(&format!("  \"{d}\" -> \"{}\";\n", n.name));
+                }
+            }
+            out.push_str("}\n");
+        }
+        GraphFormat::Mermaid => {
+            out.push_str("graph LR\n");
+            let id = |name: &str| name.replace(['-', '.'], "_");
+            for name in &graph.order {
+                out.push_str(&format!("  {}[\"{name}\"]\n", id(name)));
+            }
+            for n in &nodes {
+                for d in n.dependencies() {
+                    out.push_str(&format!("  {} --> {}\n", id(&d), id(&n.name)));
+                }
+            }
+        }
+    }
+    print!("{out}");
+    Ok(0)
+}

@@ -1,0 +1,118 @@
+//! The resource graph (petgraph) and validation: everything wrong with a program is found and
+//! reported at once, before any cloud call.
+
+use crate::stack::{Node, Stack};
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Every problem found in a program, each a sentence naming the resource at fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the program is invalid:\n{}", .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+pub struct ValidationError {
+    pub problems: Vec<String>,
+}
+
+/// Declared resources in dependency order, with an edge from each dependency to its dependents.
+pub struct Graph {
+    pub graph: DiGraph<String, ()>,
+    /// Node names, dependencies before dependents.
+    pub order: Vec<String>,
+}
+
+impl Graph {
+    /// Names of the resources that directly depend on `name`.
+    pub fn dependents(&self, name: &str) -> Vec<String> {
+        let Some(ix) = self.graph.node_indices().find(|i| self.graph[*i] == name) else { return vec![] };
+        self.graph.neighbors(ix).map(|n| self.graph[n].clone()).collect()
+    }
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Validates the stack and builds its graph.
+pub fn validate(stack: &Stack) -> Result<Graph, ValidationError> {
+    let nodes = stack.nodes();
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for node in &nodes {
+        if !valid_name(&node.name) {
+            problems.push(format!(
+                "resource name `{}` is invalid: use 1-128 letters, digits, `-`, `_` or `.`",
+                node.name
+            ));
+        }
+        if !seen.insert(node.name.as_str()) {
+            problems.push(format!("resource name `{}` is declared more than once", node.name));
+        }
+        for problem in &node.problems {
+            problems.push(format!("resource `{}` ({}): {problem}", node.name, node.kind.kind()));
+        }
+        for dep in node.dependencies() {
+            if !seen_any(&nodes, &dep) {
+                problems.push(format!("resource `{}` refers to `{dep}`, which is not in the stack", node.name));
+            }
+        }
+    }
+    let graph = build(&nodes);
+    problems.extend(cycles(&graph));
+    if !problems.is_empty() {
+        return Err(ValidationError { problems });
+    }
+    let order = declaration_order_topo(&nodes);
+    Ok(Graph { graph, order })
+}
+
+/// Dependencies before dependents, and otherwise the order the program declared things in, so
+/// plans read like the program.
+fn declaration_order_topo(nodes: &[Node]) -> Vec<String> {
+    let deps: Vec<Vec<String>> = nodes.iter().map(|n| n.dependencies()).collect();
+    let mut placed: BTreeSet<&str> = BTreeSet::new();
+    let mut order = Vec::with_capacity(nodes.len());
+    while order.len() < nodes.len() {
+        let next = nodes
+            .iter()
+            .enumerate()
+            .find(|(i, n)| !placed.contains(n.name.as_str()) && deps[*i].iter().all(|d| placed.contains(d.as_str())));
+        let Some((_, node)) = next else { break };
+        placed.insert(node.name.as_str());
+        order.push(node.name.clone());
+    }
+    order
+}
+
+fn seen_any(nodes: &[Node], name: &str) -> bool {
+    nodes.iter().any(|n| n.name == name)
+}
+
+fn build(nodes: &[Node]) -> DiGraph<String, ()> {
+    let mut graph = DiGraph::new();
+    let mut index: BTreeMap<&str, NodeIndex> = BTreeMap::new();
+    for node in nodes {
+        index.entry(node.name.as_str()).or_insert_with(|| graph.add_node(node.name.clone()));
+    }
+    for node in nodes {
+        for dep in node.dependencies() {
+            if let (Some(&from), Some(&to)) = (index.get(dep.as_str()), index.get(node.name.as_str())) {
+                graph.update_edge(from, to, ());
+            }
+        }
+    }
+    graph
+}
+
+fn cycles(graph: &DiGraph<String, ()>) -> Vec<String> {
+    tarjan_scc(graph)
+        .into_iter()
+        .filter(|scc| scc.len() > 1 || graph.contains_edge(scc[0], scc[0]))
+        .map(|scc| {
+            let mut names: Vec<String> = scc.iter().map(|ix| format!("`{}`", graph[*ix])).collect();
+            names.sort();
+            format!("dependency cycle among {}", names.join(", "))
+        })
+        .collect()
+}

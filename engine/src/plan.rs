@@ -1,0 +1,248 @@
+//! The planner: desired graph + state → one step per resource. Pure: no I/O, no clock.
+
+use crate::diff::{diff_fields, FieldDiff};
+use crate::graph::Graph;
+use crate::input::{contains_unknown, substitute, unknown};
+use crate::stack::{Node, Options, Stack};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use state::ResourceRow;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Replace,
+    Delete,
+    Same,
+}
+
+impl Action {
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+            Action::Same => "same",
+        }
+    }
+}
+
+/// What will happen to one resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub name: String,
+    pub kind: String,
+    pub action: Action,
+    /// The cloud id today, when the resource exists.
+    pub cloud_id: Option<String>,
+    pub diffs: Vec<FieldDiff>,
+    /// Fields whose change forces the replacement.
+    pub replace_reasons: Vec<String>,
+    /// A replacement deletes the old object before creating the new one.
+    pub delete_first: bool,
+    /// Delete leaves the cloud object alone and only forgets it (`retain_on_delete`).
+    pub retain: bool,
+    /// What this step waits for: desired dependencies, or those recorded in state for deletes.
+    pub depends_on: Vec<String>,
+    /// The dependencies recorded in state for the existing object (what must go before it).
+    pub prior_depends_on: Vec<String>,
+    /// Inputs as planned: references resolved where known, `$unknown` markers elsewhere.
+    pub inputs: Value,
+    pub options: Options,
+}
+
+/// The whole plan for a stack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub stack: String,
+    pub steps: Vec<Step>,
+    /// Reasons the plan must not be applied (protected resources it would delete or replace).
+    pub refusals: Vec<String>,
+}
+
+impl Plan {
+    pub fn step(&self, name: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.name == name)
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.steps.iter().any(|s| s.action != Action::Same)
+    }
+
+    /// How many steps take each action.
+    pub fn counts(&self) -> BTreeMap<Action, usize> {
+        let mut counts = BTreeMap::new();
+        for step in &self.steps {
+            *counts.entry(step.action).or_default() += 1;
+        }
+        counts
+    }
+}
+
+/// A state row that stands for an object (not a tombstone left by an interrupted replace).
+pub fn is_live(row: &ResourceRow) -> bool {
+    !row.outputs.is_null()
+}
+
+/// Plans `stack` (already validated into `graph`) against the rows in state.
+pub fn plan(stack: &Stack, graph: &Graph, rows: &[ResourceRow]) -> Plan {
+    let nodes: BTreeMap<String, Node> = stack.nodes().into_iter().map(|n| (n.name.clone(), n)).collect();
+    let prior: BTreeMap<&str, &ResourceRow> =
+        rows.iter().filter(|r| is_live(r)).map(|r| (r.name.as_str(), r)).collect();
+    let mut steps: Vec<Step> = Vec::new();
+    let mut actions: BTreeMap<String, Action> = BTreeMap::new();
+    for name in &graph.order {
+        let node = &nodes[name];
+        let step = plan_node(stack, node, prior.get(name.as_str()).copied(), &actions, &prior);
+        actions.insert(name.clone(), step.action);
+        steps.push(step);
+    }
+    steps.extend(plan_deletes(rows, &nodes));
+    let refusals = steps.iter().filter_map(refusal).collect();
+    Plan { stack: stack.name().to_string(), steps, refusals }
+}
+
+fn plan_node(
+    stack: &Stack,
+    node: &Node,
+    prior: Option<&ResourceRow>,
+    actions: &BTreeMap<String, Action>,
+    rows: &BTreeMap<&str, &ResourceRow>,
+) -> Step {
+    let mut inputs = resolve_for_plan(stack, node, actions, rows);
+    let mut step = Step {
+        name: node.name.clone(),
+        kind: node.kind.kind().to_string(),
+        action: Action::Create,
+        cloud_id: prior.map(|p| p.cloud_id.clone()),
+        diffs: Vec::new(),
+        replace_reasons: Vec::new(),
+        delete_first: node.kind.delete_before_replace() || node.options.delete_before_replace,
+        retain: node.options.retain_on_delete,
+        depends_on: node.dependencies(),
+        prior_depends_on: prior.map(|p| p.dependencies.clone()).unwrap_or_default(),
+        inputs: Value::Null,
+        options: node.options.clone(),
+    };
+    let Some(prior) = prior else {
+        step.diffs = diff_fields(&Value::Null, &inputs);
+        step.inputs = inputs;
+        return step;
+    };
+    keep_ignored(&mut inputs, &prior.inputs, &node.options.ignore_changes);
+    step.diffs = diff_fields(&prior.inputs, &inputs);
+    step.replace_reasons = replace_reasons(node, prior, &step.diffs);
+    step.action = match (step.diffs.is_empty(), step.replace_reasons.is_empty()) {
+        (true, _) => Action::Same,
+        (false, true) => Action::Update,
+        (false, false) => Action::Replace,
+    };
+    step.inputs = inputs;
+    step
+}
+
+fn replace_reasons(node: &Node, prior: &ResourceRow, diffs: &[FieldDiff]) -> Vec<String> {
+    if prior.kind != node.kind.kind() {
+        return vec![format!("kind changed from {} to {}", prior.kind, node.kind.kind())];
+    }
+    let mut reasons: Vec<String> = diffs
+        .iter()
+        .map(|d| d.top_field().to_string())
+        .filter(|f| node.kind.replace_fields().contains(&f.as_str()))
+        .collect();
+    reasons.dedup();
+    reasons
+}
+
+/// Substitutes references: known from state when the dependency keeps its object, `$unknown`
+/// when the dependency will get a new one.
+fn resolve_for_plan(
+    stack: &Stack,
+    node: &Node,
+    actions: &BTreeMap<String, Action>,
+    rows: &BTreeMap<&str, &ResourceRow>,
+) -> Value {
+    let mut resolve = |resource: &str, key: usize| -> Result<Value, ()> {
+        let fresh = matches!(actions.get(resource), Some(Action::Create | Action::Replace) | None);
+        let (Some(row), false) = (rows.get(resource), fresh) else { return Ok(unknown(resource)) };
+        let projection = stack.projection(key).ok_or(())?;
+        Ok(projection(&row.outputs).unwrap_or_else(|_| unknown(resource)))
+    };
+    substitute(&node.inputs, &mut resolve).unwrap_or_else(|()| node.inputs.clone())
+}
+
+pub(crate) fn keep_ignored(inputs: &mut Value, prior: &Value, ignored: &[String]) {
+    let (Some(desired), Some(prior)) = (inputs.as_object_mut(), prior.as_object()) else { return };
+    for field in ignored {
+        match prior.get(field) {
+            Some(old) => desired.insert(field.clone(), old.clone()),
+            None => desired.remove(field),
+        };
+    }
+}
+
+fn plan_deletes(rows: &[ResourceRow], nodes: &BTreeMap<String, Node>) -> Vec<Step> {
+    let mut gone: Vec<&ResourceRow> = rows.iter().filter(|r| is_live(r) && !nodes.contains_key(&r.name)).collect();
+    order_dependents_first(&mut gone);
+    gone.into_iter()
+        .map(|row| {
+            let options: Options = serde_json::from_value(row.options.clone()).unwrap_or_default();
+            Step {
+                name: row.name.clone(),
+                kind: row.kind.clone(),
+                action: Action::Delete,
+                cloud_id: Some(row.cloud_id.clone()),
+                diffs: diff_fields(&row.inputs, &Value::Null),
+                replace_reasons: Vec::new(),
+                delete_first: false,
+                retain: options.retain_on_delete,
+                depends_on: row.dependencies.clone(),
+                prior_depends_on: row.dependencies.clone(),
+                inputs: row.inputs.clone(),
+                options,
+            }
+        })
+        .collect()
+}
+
+/// Orders rows so that a resource comes before everything it depends on (the order deletes run).
+fn order_dependents_first(rows: &mut Vec<&ResourceRow>) {
+    let mut ordered: Vec<&ResourceRow> = Vec::with_capacity(rows.len());
+    let mut remaining = std::mem::take(rows);
+    while !remaining.is_empty() {
+        let (ready, blocked): (Vec<_>, Vec<_>) = remaining.iter().partition(|r| {
+            !remaining.iter().any(|other| other.dependencies.iter().any(|d| d == &r.name))
+        });
+        if ready.is_empty() {
+            ordered.extend(blocked);
+            break;
+        }
+        ordered.extend(ready);
+        remaining = blocked;
+    }
+    *rows = ordered;
+}
+
+fn refusal(step: &Step) -> Option<String> {
+    let verb = match step.action {
+        Action::Delete if step.retain => return None,
+        Action::Delete => "delete",
+        Action::Replace => "replace",
+        _ => return None,
+    };
+    step.options.protect.then(|| {
+        format!(
+            "resource `{}` is protected and the plan would {verb} it; remove `.protect()` in the program first",
+            step.name
+        )
+    })
+}
+
+/// True when any planned input is still unknown (it will be known after apply).
+pub fn has_unknowns(step: &Step) -> bool {
+    contains_unknown(&step.inputs)
+}

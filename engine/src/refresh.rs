@@ -1,0 +1,59 @@
+//! Refresh: reads every resource in state from the cloud and reports what changed or vanished.
+//! Reading is concurrent (bounded); persisting the result is the caller's choice.
+
+use crate::diff::{diff_fields, FieldDiff};
+use crate::error::EngineError;
+use crate::plan::is_live;
+use crate::registry::{Context, Registry};
+use futures::stream::{self, StreamExt};
+use serde_json::Value;
+use state::ResourceRow;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Observation {
+    Unchanged,
+    Changed(Vec<FieldDiff>),
+    Vanished,
+}
+
+/// One resource as refreshed: the row as the cloud has it now (outputs `Null` when vanished).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refreshed {
+    pub row: ResourceRow,
+    pub observation: Observation,
+}
+
+/// Reads every live row from the cloud, `parallel` at a time.
+pub async fn refresh(rows: &[ResourceRow], registry: &Registry, cx: &Context, parallel: usize) -> Result<Vec<Refreshed>, EngineError> {
+    let live: Vec<ResourceRow> = rows.iter().filter(|r| is_live(r)).cloned().collect();
+    let reads = live.into_iter().map(|row| {
+        let kind = registry.get(&row.kind).cloned();
+        let cx = cx.clone();
+        async move {
+            let kind = kind.ok_or_else(|| EngineError::UnknownKind(row.kind.clone(), row.name.clone()))?;
+            let read = kind.read(row.inputs.clone(), row.outputs.clone(), cx).await;
+            let read = read.map_err(|e| EngineError::Plan(format!("reading `{}` ({}): {e}", row.name, row.cloud_id)))?;
+            Ok(observe(row, read))
+        }
+    });
+    let results: Vec<Result<Refreshed, EngineError>> = stream::iter(reads).buffered(parallel.max(1)).collect().await;
+    results.into_iter().collect()
+}
+
+fn observe(row: ResourceRow, read: Option<(Value, Value)>) -> Refreshed {
+    match read {
+        None => Refreshed { row: ResourceRow { outputs: Value::Null, ..row }, observation: Observation::Vanished },
+        Some((inputs, outputs)) => {
+            let diffs = diff_fields(&row.inputs, &inputs);
+            let observation = if diffs.is_empty() { Observation::Unchanged } else { Observation::Changed(diffs) };
+            Refreshed { row: ResourceRow { inputs, outputs, ..row }, observation }
+        }
+    }
+}
+
+/// Rows as they would stand after the refresh (tombstones for vanished objects).
+pub fn refreshed_rows(rows: &[ResourceRow], refreshed: &[Refreshed]) -> Vec<ResourceRow> {
+    rows.iter()
+        .map(|r| refreshed.iter().find(|f| f.row.name == r.name).map(|f| f.row.clone()).unwrap_or_else(|| r.clone()))
+        .collect()
+}

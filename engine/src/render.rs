@@ -1,0 +1,146 @@
+//! Renders a plan for people (colored text, Markdown for pull requests) and machines (JSON).
+//! Pure: strings in, strings out.
+
+use crate::diff::FieldDiff;
+use crate::input::is_unknown;
+use crate::plan::{Action, Plan, Step};
+use owo_colors::{OwoColorize, Style};
+use serde_json::{json, Value};
+use std::fmt::Write;
+
+const UNKNOWN_TEXT: &str = "(known after apply)";
+
+fn glyph(action: Action) -> &'static str {
+    match action {
+        Action::Create => "+",
+        Action::Update => "~",
+        Action::Replace => "-/+",
+        Action::Delete => "-",
+        Action::Same => " ",
+    }
+}
+
+fn style(action: Action) -> Style {
+    match action {
+        Action::Create => Style::new().green(),
+        Action::Update => Style::new().yellow(),
+        Action::Replace => Style::new().magenta().bold(),
+        Action::Delete => Style::new().red(),
+        Action::Same => Style::new().dimmed(),
+    }
+}
+
+fn paint(text: &str, style: Style, color: bool) -> String {
+    if color { text.style(style).to_string() } else { text.to_string() }
+}
+
+/// A value as shown in a diff line.
+pub fn show_value(v: Option<&Value>) -> String {
+    match v {
+        None => "(none)".to_string(),
+        Some(v) if crate::input::contains_unknown(v) => UNKNOWN_TEXT.to_string(),
+        Some(v) => v.to_string(),
+    }
+}
+
+fn diff_line(step: &Step, d: &FieldDiff) -> String {
+    let forces = step.replace_reasons.iter().any(|r| r == d.top_field());
+    let suffix = if forces && step.action == Action::Replace { "  # forces replacement" } else { "" };
+    match (step.action, &d.old, &d.new) {
+        (Action::Create, _, new) => format!("{}: {}", d.path, show_value(new.as_ref())),
+        (Action::Delete, old, _) => format!("{}: {}", d.path, show_value(old.as_ref())),
+        (_, old, new) => format!("{}: {} → {}{suffix}", d.path, show_value(old.as_ref()), show_value(new.as_ref())),
+    }
+}
+
+/// A one-line count of every action, e.g. `Plan: 2 to create, 1 to update, 0 to replace, ...`.
+pub fn summary_line(plan: &Plan) -> String {
+    let c = plan.counts();
+    let n = |a| c.get(&a).copied().unwrap_or(0);
+    format!(
+        "Plan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged.",
+        n(Action::Create), n(Action::Update), n(Action::Replace), n(Action::Delete), n(Action::Same)
+    )
+}
+
+fn header(step: &Step) -> String {
+    let id = step.cloud_id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default();
+    let retained = if step.action == Action::Delete && step.retain { " [retained in the cloud]" } else { "" };
+    format!("{:<3} {} {}{id}{retained}", glyph(step.action), step.name, step.kind)
+}
+
+/// Colored (when `color`) text for a terminal.
+pub fn text(plan: &Plan, color: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Stack `{}`:", plan.stack);
+    for step in plan.steps.iter().filter(|s| s.action != Action::Same) {
+        let _ = writeln!(out, "{}", paint(&header(step), style(step.action), color));
+        for d in &step.diffs {
+            let _ = writeln!(out, "      {}", diff_line(step, d));
+        }
+        if step.action == Action::Replace {
+            let order = if step.delete_first { "delete first, then create" } else { "create first, then delete" };
+            let why = step.replace_reasons.join(", ");
+            let _ = writeln!(out, "      {}", paint(&format!("replaced because: {why} ({order})"), style(Action::Replace), color));
+        }
+    }
+    if !plan.has_changes() {
+        let _ = writeln!(out, "No changes. The cloud matches the program.");
+    }
+    for refusal in &plan.refusals {
+        let _ = writeln!(out, "{}", paint(&format!("REFUSED: {refusal}"), Style::new().red().bold(), color));
+    }
+    let _ = writeln!(out, "{}", summary_line(plan));
+    out
+}
+
+/// Markdown for a pull-request comment.
+pub fn markdown(plan: &Plan) -> String {
+    let mut out = format!("### Plinth preview: `{}`\n\n**{}**\n\n", plan.stack, summary_line(plan));
+    for refusal in &plan.refusals {
+        let _ = writeln!(out, "> :no_entry: **Refused:** {refusal}\n");
+    }
+    if !plan.has_changes() {
+        out.push_str("No changes.\n");
+        return out;
+    }
+    out.push_str("| | resource | kind | action |\n|---|---|---|---|\n");
+    for step in plan.steps.iter().filter(|s| s.action != Action::Same) {
+        let _ = writeln!(out, "| `{}` | `{}` | `{}` | {} |", glyph(step.action), step.name, step.kind, step.action.verb());
+    }
+    out.push_str("\n<details><summary>Details</summary>\n\n```diff\n");
+    out.push_str(&text(plan, false));
+    out.push_str("```\n</details>\n");
+    out
+}
+
+fn value_json(v: &Option<Value>) -> Value {
+    match v {
+        Some(v) if is_unknown(v) || crate::input::contains_unknown(v) => json!({ "unknown": true }),
+        Some(v) => v.clone(),
+        None => Value::Null,
+    }
+}
+
+/// JSON: per-resource steps and counts per action.
+pub fn json(plan: &Plan) -> Value {
+    let steps: Vec<Value> = plan
+        .steps
+        .iter()
+        .map(|s| {
+            let diffs: Vec<Value> = s
+                .diffs
+                .iter()
+                .map(|d| json!({ "path": d.path, "old": value_json(&d.old), "new": value_json(&d.new) }))
+                .collect();
+            json!({
+                "name": s.name, "kind": s.kind, "action": s.action.verb(), "cloud_id": s.cloud_id,
+                "diffs": diffs, "replace_reasons": s.replace_reasons, "delete_first": s.delete_first,
+                "retain": s.retain,
+            })
+        })
+        .collect();
+    let summary: serde_json::Map<String, Value> =
+        plan.counts().into_iter().map(|(a, n)| (a.verb().to_string(), json!(n))).collect();
+    json!({ "stack": plan.stack, "steps": steps, "summary": summary, "refusals": plan.refusals, "changes": plan.has_changes() })
+}

@@ -1,0 +1,236 @@
+//! An in-memory fake cloud with failure injection, and fake kinds, for engine tests.
+#![allow(dead_code)]
+
+use engine::{ErrorClass, Input, Meta, Observed, ProviderError, Registry, Resource, Tags};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the fake cloud holds and how it misbehaves.
+#[derive(Default)]
+pub struct FakeCloud {
+    pub objects: Mutex<BTreeMap<String, (String, Value)>>,
+    /// Every mutating call, in order: "create net-a", "delete sub-a".
+    pub log: Mutex<Vec<String>>,
+    pub calls: AtomicUsize,
+    /// "op name" → error class to fail with.
+    pub failures: Mutex<BTreeMap<String, ErrorClass>>,
+    /// "op name" → the call creates the object, then never returns (a crash mid-call).
+    pub hangs: Mutex<BTreeSet<String>>,
+    /// Latency of every mutating call, and of calls on particular names.
+    pub latency: Mutex<Duration>,
+    pub slow: Mutex<BTreeMap<String, Duration>>,
+    /// Notified when a call reaches a hang.
+    pub hung: tokio::sync::Notify,
+    in_flight: AtomicUsize,
+    pub max_in_flight: AtomicUsize,
+}
+
+pub type Cloud = Arc<FakeCloud>;
+
+impl FakeCloud {
+    pub fn new() -> Cloud {
+        Arc::new(FakeCloud::default())
+    }
+
+    pub fn fail(&self, op: &str, name: &str, class: ErrorClass) {
+        self.failures.lock().unwrap().insert(format!("{op} {name}"), class);
+    }
+
+    pub fn hang(&self, op: &str, name: &str) {
+        self.hangs.lock().unwrap().insert(format!("{op} {name}"));
+    }
+
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    pub fn count(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    /// Objects whose `plinth:name` tag is `name`.
+    pub fn named(&self, name: &str) -> Vec<(String, Value)> {
+        self.objects
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, (_, v))| v["tags"]["plinth:name"] == name)
+            .map(|(id, (_, v))| (id.clone(), v.clone()))
+            .collect()
+    }
+
+    async fn call(&self, op: &str, name: &str) -> Result<(), ProviderError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        let latency = self.slow.lock().unwrap().get(name).copied().unwrap_or(*self.latency.lock().unwrap());
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let key = format!("{op} {name}");
+        if let Some(class) = self.failures.lock().unwrap().get(&key) {
+            return Err(ProviderError::new(*class, format!("injected failure: {key}")));
+        }
+        Ok(())
+    }
+
+    async fn create(&self, kind: &str, name: &str, inputs: Value) -> Result<String, ProviderError> {
+        self.call("create", name).await?;
+        // Ids are deterministic per name (name and generation) so rendered plans are stable.
+        let generation = self.log.lock().unwrap().iter().filter(|l| l.starts_with(&format!("create {name} "))).count();
+        let id = format!("{name}-{generation}");
+        let _ = kind;
+        self.objects.lock().unwrap().insert(id.clone(), (kind.to_string(), inputs));
+        self.log.lock().unwrap().push(format!("create {name} {id}"));
+        if self.hangs.lock().unwrap().contains(&format!("create {name}")) {
+            self.hung.notify_one();
+            std::future::pending::<()>().await;
+        }
+        Ok(id)
+    }
+
+    async fn read(&self, id: &str) -> Result<Option<Value>, ProviderError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Ok(self.objects.lock().unwrap().get(id).map(|(_, v)| v.clone()))
+    }
+
+    async fn update(&self, name: &str, id: &str, inputs: Value) -> Result<(), ProviderError> {
+        self.call("update", name).await?;
+        let mut objects = self.objects.lock().unwrap();
+        let Some(obj) = objects.get_mut(id) else { return Err(ProviderError::new(ErrorClass::NotFound, id.to_string())) };
+        obj.1 = inputs;
+        self.log.lock().unwrap().push(format!("update {name} {id}"));
+        Ok(())
+    }
+
+    async fn delete(&self, name: &str, id: &str) -> Result<(), ProviderError> {
+        self.call("delete", name).await?;
+        self.objects.lock().unwrap().remove(id);
+        self.log.lock().unwrap().push(format!("delete {name} {id}"));
+        Ok(())
+    }
+
+    async fn find(&self, meta: &Meta) -> Result<Option<String>, ProviderError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let objects = self.objects.lock().unwrap();
+        Ok(objects
+            .iter()
+            .find(|(_, (_, v))| v["tags"]["plinth:name"] == meta.name.as_str() && v["tags"]["plinth:stack"] == meta.stack.as_str())
+            .map(|(id, _)| id.clone()))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Id {
+    pub id: String,
+}
+
+/// Implements `Resource` for a fake kind by storing its JSON in the fake cloud.
+macro_rules! fake_kind {
+    ($ty:ident, $kind:literal, replace: [$($f:literal),*], delete_first: $df:expr) => {
+        impl Resource for $ty {
+            const KIND: &'static str = $kind;
+            const REPLACE_FIELDS: &'static [&'static str] = &[$($f),*];
+            const DELETE_BEFORE_REPLACE: bool = $df;
+            type Outputs = Id;
+            type Context = Cloud;
+
+            fn cloud_id(out: &Id) -> String {
+                out.id.clone()
+            }
+            fn validate(&self) -> Vec<String> {
+                self.problems()
+            }
+            async fn create(&self, meta: &Meta, cx: &Cloud) -> Result<Id, ProviderError> {
+                let id = cx.create(Self::KIND, &meta.name, serde_json::to_value(self).unwrap()).await?;
+                Ok(Id { id })
+            }
+            async fn read(&self, out: &Id, cx: &Cloud) -> Result<Option<Observed<Self>>, ProviderError> {
+                let Some(v) = cx.read(&out.id).await? else { return Ok(None) };
+                let inputs: Self = serde_json::from_value(v).map_err(|e| ProviderError::new(ErrorClass::Other, e.to_string()))?;
+                Ok(Some(Observed { inputs, outputs: out.clone() }))
+            }
+            async fn update(&self, _old: &Self, out: &Id, cx: &Cloud) -> Result<Id, ProviderError> {
+                cx.update(&self.tags["plinth:name"], &out.id, serde_json::to_value(self).unwrap()).await?;
+                Ok(out.clone())
+            }
+            async fn delete(&self, out: &Id, cx: &Cloud) -> Result<(), ProviderError> {
+                cx.delete(&self.tags["plinth:name"], &out.id).await
+            }
+            async fn find(&self, meta: &Meta, cx: &Cloud) -> Result<Option<Id>, ProviderError> {
+                Ok(cx.find(meta).await?.map(|id| Id { id }))
+            }
+        }
+    };
+}
+
+/// A network-like root object.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Net {
+    pub cidr: String,
+    #[serde(default)]
+    pub label: String,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl Net {
+    fn problems(&self) -> Vec<String> {
+        if self.cidr.parse::<ipnet::Ipv4Net>().is_err() {
+            vec![format!("cidr `{}` is not a valid IPv4 CIDR", self.cidr)]
+        } else {
+            vec![]
+        }
+    }
+}
+fake_kind!(Net, "fake:Net", replace: ["cidr"], delete_first: false);
+
+/// Something that lives in a Net.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Sub {
+    pub net_id: Input<String>,
+    pub cidr: String,
+    #[serde(default)]
+    pub size: u32,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl Sub {
+    fn problems(&self) -> Vec<String> {
+        vec![]
+    }
+}
+fake_kind!(Sub, "fake:Sub", replace: ["net_id", "cidr"], delete_first: false);
+
+/// An object whose name is unique in the account: replaced delete-first.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Unique {
+    pub unique_name: String,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub refs: Vec<Input<String>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl Unique {
+    fn problems(&self) -> Vec<String> {
+        vec![]
+    }
+}
+fake_kind!(Unique, "fake:Unique", replace: ["unique_name"], delete_first: true);
+
+pub fn registry() -> Registry {
+    Registry::new().with::<Net>().with::<Sub>().with::<Unique>()
+}
+
+pub fn context(cloud: &Cloud) -> engine::Context {
+    Arc::new(cloud.clone())
+}

@@ -1,0 +1,228 @@
+//! Engine lifecycle against the in-memory fake cloud: ordering, replacement, partial failure,
+//! a crash between journal begin and commit, parallelism and cancellation.
+
+mod common;
+
+use common::{context, registry, Cloud, FakeCloud, Net, Sub, Unique};
+use engine::apply::{apply, ApplyOptions, ApplyReport, Silent};
+use engine::graph::validate;
+use engine::plan::{plan, Action, Plan};
+use engine::recover::recover;
+use engine::{ErrorClass, Stack};
+use state::Store;
+use std::time::Duration;
+use tokio::sync::watch;
+
+fn program(cidr: &str, subs: &[&str], unique_name: &str) -> Stack {
+    let mut stack = Stack::new("test");
+    let net = stack.add("net", Net { cidr: cidr.into(), ..Default::default() });
+    for (i, s) in subs.iter().enumerate() {
+        stack.add(format!("sub-{s}"), Sub { net_id: net.output(|o| o.id.clone()), cidr: format!("10.0.{i}.0/24"), ..Default::default() });
+    }
+    stack.add("unique", Unique { unique_name: unique_name.into(), ..Default::default() });
+    stack
+}
+
+fn plan_for(stack: &Stack, store: &Store) -> Plan {
+    plan(stack, &validate(stack).unwrap(), &store.resources().unwrap())
+}
+
+async fn up_with(stack: &Stack, store: &Store, cloud: &Cloud, parallel: usize) -> (Plan, ApplyReport) {
+    let plan = plan_for(stack, store);
+    let (_tx, cancel) = watch::channel(false);
+    let opts = ApplyOptions { run_id: "run".into(), parallel, cancel };
+    let report = apply(&plan, stack, &registry(), store, context(cloud), &opts, &Silent).await.unwrap();
+    (plan, report)
+}
+
+async fn up(stack: &Stack, store: &Store, cloud: &Cloud) -> ApplyReport {
+    up_with(stack, store, cloud, 10).await.1
+}
+
+fn position(log: &[String], prefix: &str) -> usize {
+    log.iter().position(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("`{prefix}` not in {log:?}"))
+}
+
+fn ids(store: &Store) -> Vec<String> {
+    store.resources().unwrap().into_iter().map(|r| r.cloud_id).collect()
+}
+
+#[tokio::test]
+async fn up_creates_everything_once_and_then_has_nothing_to_do() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    let stack = program("10.0.0.0/16", &["a", "b"], "u");
+    assert!(up(&stack, &store, &cloud).await.ok());
+    assert_eq!(cloud.objects.lock().unwrap().len(), 4);
+    let log = cloud.log();
+    assert!(position(&log, "create net") < position(&log, "create sub-a"));
+    let sub = store.resource("sub-a").unwrap().unwrap();
+    let net = store.resource("net").unwrap().unwrap();
+    assert_eq!(sub.inputs["net_id"], net.cloud_id.as_str(), "reference resolved to the net's real id");
+    assert_eq!(sub.dependencies, vec!["net".to_string()]);
+    assert!(!plan_for(&stack, &store).has_changes());
+    assert!(store.pending_ops().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn changed_field_is_updated_in_place() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    up(&program("10.0.0.0/16", &["a"], "u"), &store, &cloud).await;
+    let before = ids(&store);
+    let mut stack = Stack::new("test");
+    let net = stack.add("net", Net { cidr: "10.0.0.0/16".into(), label: "blue".into(), ..Default::default() });
+    stack.add("sub-a", Sub { net_id: net.output(|o| o.id.clone()), cidr: "10.0.0.0/24".into(), ..Default::default() });
+    stack.add("unique", Unique { unique_name: "u".into(), ..Default::default() });
+    assert!(up(&stack, &store, &cloud).await.ok());
+    assert_eq!(ids(&store), before, "no object was replaced");
+    let net_id = store.resource("net").unwrap().unwrap().cloud_id;
+    assert_eq!(cloud.objects.lock().unwrap()[&net_id].1["label"], "blue");
+}
+
+#[tokio::test]
+async fn replacement_creates_the_new_object_before_deleting_the_old() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    up(&program("10.0.0.0/16", &["a"], "u"), &store, &cloud).await;
+    let old_net = store.resource("net").unwrap().unwrap().cloud_id;
+    let report = up(&program("10.1.0.0/16", &["a"], "u"), &store, &cloud).await;
+    assert!(report.ok(), "{report:?}");
+    let log = cloud.log();
+    let new_net = store.resource("net").unwrap().unwrap().cloud_id;
+    assert_ne!(new_net, old_net);
+    assert!(position(&log[3..], "create net") < position(&log[3..], "delete net"), "{log:?}");
+    assert!(position(&log[3..], "delete sub-a") < position(&log[3..], "delete net"), "old sub goes before old net: {log:?}");
+    assert_eq!(store.resource("sub-a").unwrap().unwrap().inputs["net_id"], new_net.as_str());
+    assert_eq!(cloud.objects.lock().unwrap().len(), 3, "old objects are gone");
+    assert!(store.pending_ops().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn delete_first_replacement_deletes_before_creating() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    up(&program("10.0.0.0/16", &[], "u-1"), &store, &cloud).await;
+    let report = up(&program("10.0.0.0/16", &[], "u-2"), &store, &cloud).await;
+    assert!(report.ok(), "{report:?}");
+    let log = cloud.log();
+    assert!(position(&log[2..], "delete unique") < position(&log[2..], "create unique"), "{log:?}");
+    assert_eq!(cloud.named("unique").len(), 1);
+    assert!(!plan_for(&program("10.0.0.0/16", &[], "u-2"), &store).has_changes());
+}
+
+#[tokio::test]
+async fn destroy_deletes_dependents_first_and_empties_state() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    up(&program("10.0.0.0/16", &["a", "b"], "u"), &store, &cloud).await;
+    let report = up(&Stack::new("test"), &store, &cloud).await;
+    assert!(report.ok());
+    let log = cloud.log();
+    assert!(position(&log, "delete sub-a") < position(&log, "delete net"));
+    assert!(position(&log, "delete sub-b") < position(&log, "delete net"));
+    assert!(cloud.objects.lock().unwrap().is_empty());
+    assert!(store.resources().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_failure_skips_its_dependents_and_keeps_independent_work() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    cloud.fail("create", "net", ErrorClass::Invalid);
+    let report = up(&program("10.0.0.0/16", &["a", "b"], "u"), &store, &cloud).await;
+    assert_eq!(report.failed.len(), 1);
+    assert_eq!(report.failed[0].0, "net");
+    let mut skipped = report.skipped.clone();
+    skipped.sort();
+    assert_eq!(skipped, vec!["sub-a", "sub-b"]);
+    assert_eq!(report.applied, vec!["unique"]);
+    assert_eq!(ids(&store).len(), 1, "the independent resource was persisted");
+    assert!(store.pending_ops().unwrap().is_empty(), "the failed call left no pending row");
+    cloud.failures.lock().unwrap().clear();
+    assert!(up(&program("10.0.0.0/16", &["a", "b"], "u"), &store, &cloud).await.ok());
+    assert_eq!(cloud.objects.lock().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn a_crash_mid_create_is_adopted_on_the_next_run_without_a_duplicate() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    cloud.hang("create", "sub-a");
+    let stack = program("10.0.0.0/16", &["a"], "u");
+    let plan = plan_for(&stack, &store);
+    let (_tx, cancel) = watch::channel(false);
+    let opts = ApplyOptions { run_id: "crashing".into(), parallel: 10, cancel };
+    let ctx = context(&cloud);
+    let registry = registry();
+    let run = apply(&plan, &stack, &registry, &store, ctx, &opts, &Silent);
+    tokio::select! {
+        _ = run => panic!("apply cannot finish: the create hangs"),
+        _ = cloud.hung.notified() => {} // the object exists; the process "dies" here
+    }
+    let pending = store.pending_ops().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].1.name, "sub-a");
+    assert!(store.resource("sub-a").unwrap().is_none());
+    cloud.hangs.lock().unwrap().clear();
+    let recovered = recover(&store, &registry, &context(&cloud), "test").await.unwrap();
+    assert_eq!(recovered.len(), 1, "{recovered:?}");
+    assert!(store.pending_ops().unwrap().is_empty());
+    assert!(up(&stack, &store, &cloud).await.ok());
+    assert_eq!(cloud.named("sub-a").len(), 1, "adopted, not duplicated");
+    assert_eq!(store.resource("sub-a").unwrap().unwrap().cloud_id, cloud.named("sub-a")[0].0);
+}
+
+#[tokio::test]
+async fn a_pending_create_that_never_happened_is_dropped() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    cloud.fail("create", "net", ErrorClass::Transient);
+    store.begin_op(&state::PendingOp {
+        run_id: "dead".into(), name: "net".into(), kind: "fake:Net".into(), action: "create".into(),
+        inputs: serde_json::json!({"inputs": {"cidr": "10.0.0.0/16", "tags": {}}, "dependencies": [], "options": {}, "prior": null}),
+        started_at: String::new(),
+    }).unwrap();
+    let recovered = recover(&store, &registry(), &context(&cloud), "test").await.unwrap();
+    assert_eq!(recovered[0].outcome, "never created; nothing to adopt");
+    assert!(store.pending_ops().unwrap().is_empty());
+    assert!(store.resources().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn operations_start_when_their_own_dependencies_finish_within_the_limit() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    cloud.slow.lock().unwrap().insert("slow".into(), Duration::from_millis(300));
+    let mut stack = Stack::new("test");
+    stack.add("slow", Net { cidr: "10.9.0.0/16".into(), ..Default::default() });
+    let fast = stack.add("fast", Net { cidr: "10.0.0.0/16".into(), ..Default::default() });
+    stack.add("fast-sub", Sub { net_id: fast.output(|o| o.id.clone()), cidr: "10.0.0.0/24".into(), ..Default::default() });
+    assert!(up(&stack, &store, &cloud).await.ok());
+    let log = cloud.log();
+    assert!(position(&log, "create fast-sub") < position(&log, "create slow"), "no level barrier: {log:?}");
+
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    *cloud.latency.lock().unwrap() = Duration::from_millis(20);
+    let mut wide = Stack::new("test");
+    for i in 0..9 {
+        wide.add(format!("n{i}"), Net { cidr: format!("10.{i}.0.0/16"), ..Default::default() });
+    }
+    assert!(up_with(&wide, &store, &cloud, 3).await.1.ok());
+    assert_eq!(cloud.max_in_flight.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn cancellation_launches_nothing_more() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    let stack = program("10.0.0.0/16", &["a"], "u");
+    let plan = plan_for(&stack, &store);
+    let (tx, cancel) = watch::channel(false);
+    tx.send(true).unwrap();
+    let opts = ApplyOptions { run_id: "r".into(), parallel: 10, cancel };
+    let report = apply(&plan, &stack, &registry(), &store, context(&cloud), &opts, &Silent).await.unwrap();
+    assert!(report.interrupted);
+    assert_eq!(report.skipped.len(), 3);
+    assert_eq!(cloud.count(), 0);
+}
+
+#[tokio::test]
+async fn dependents_wait_for_replacements_of_what_they_reference() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    up(&program("10.0.0.0/16", &["a"], "u"), &store, &cloud).await;
+    let plan = plan_for(&program("10.1.0.0/16", &["a"], "u"), &store);
+    assert_eq!(plan.step("sub-a").unwrap().action, Action::Replace);
+    let ops = engine::ops::build_ops(&plan).unwrap();
+    assert_eq!(ops.len(), 4);
+}
