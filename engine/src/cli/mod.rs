@@ -47,11 +47,11 @@ pub const EXIT_CHANGES: u8 = 2;
 
 /// Parses the process arguments and runs the verb.
 pub fn main(app: App) -> ExitCode {
-    run_with_args(app, std::env::args_os())
+    ExitCode::from(run(app, std::env::args_os()))
 }
 
-/// Runs with explicit arguments (tests).
-pub fn run_with_args<I, T>(app: App, args: I) -> ExitCode
+/// Runs with explicit arguments and returns the exit code.
+pub fn run<I, T>(app: App, args: I) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
@@ -60,7 +60,7 @@ where
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 1 } else { 0 });
+            return if e.use_stderr() { 1 } else { 0 };
         }
     };
     let run_id = uuid::Uuid::new_v4().to_string();
@@ -69,7 +69,7 @@ where
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
+            return 1;
         }
     };
     let span = tracing::info_span!("run", run_id = %run_id, env = %app.env);
@@ -78,11 +78,11 @@ where
         run::dispatch(&app, &cli, &run_id).await
     });
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "command failed");
             eprintln!("error: {e:#}");
-            ExitCode::from(1)
+            1
         }
     }
 }

@@ -1,0 +1,110 @@
+//! The CLI against the fake cloud: bad programs fail before any cloud call and leave state
+//! alone; a held lock refuses a second run; exit codes follow the contract.
+
+mod common;
+
+use common::{context, registry, Cloud, FakeCloud, Net, Sub};
+use engine::cli::{run, App};
+use engine::graph::validate;
+use engine::Stack;
+use state::{LockHolder, Store};
+use std::path::Path;
+
+fn app(cloud: &Cloud, program: impl Fn(&mut Stack) + Send + Sync + 'static) -> App {
+    let cloud = cloud.clone();
+    App {
+        env: "test".into(),
+        program: Box::new(program),
+        registry: registry(),
+        connect: Box::new(move || {
+            let cx = context(&cloud);
+            Box::pin(async move { Ok(cx) })
+        }),
+    }
+}
+
+fn good(stack: &mut Stack) {
+    let net = stack.add("net", Net { cidr: "10.0.0.0/16".into(), ..Default::default() });
+    stack.add("sub", Sub { net_id: net.output(|o| o.id.clone()), cidr: "10.0.1.0/24".into(), ..Default::default() });
+}
+
+/// Every kind of invalid program at once: a cycle, a duplicate, a dangling reference, a bad CIDR.
+fn broken(stack: &mut Stack) {
+    let a = stack.add("a", Net { cidr: "10.0.0.0/16".into(), ..Default::default() });
+    let b = stack.add("b", Sub { net_id: a.output(|o| o.id.clone()), cidr: "10.0.1.0/24".into(), ..Default::default() });
+    a.depends_on(&b);
+    stack.add("dup", Net { cidr: "10.1.0.0/16".into(), ..Default::default() });
+    stack.add("dup", Net { cidr: "10.2.0.0/16".into(), ..Default::default() });
+    stack.add("bad-cidr", Net { cidr: "10.0.0.0/33".into(), ..Default::default() });
+    let mut other = Stack::new("elsewhere");
+    let ghost = other.add("ghost", Net { cidr: "10.3.0.0/16".into(), ..Default::default() });
+    stack.add("orphan", Sub { net_id: ghost.output(|o| o.id.clone()), cidr: "10.3.0.0/24".into(), ..Default::default() });
+}
+
+fn args(state: &Path, verb: &[&str]) -> Vec<String> {
+    let mut v = vec!["plinth".to_string()];
+    v.extend(verb.iter().map(|s| s.to_string()));
+    v.extend(["--state".to_string(), state.display().to_string()]);
+    v
+}
+
+#[test]
+fn validation_reports_every_problem_by_name() {
+    let mut stack = Stack::new("test");
+    broken(&mut stack);
+    let err = validate(&stack).err().expect("invalid");
+    let text = err.to_string();
+    assert!(text.contains("dependency cycle among `a`, `b`"), "{text}");
+    assert!(text.contains("`dup` is declared more than once"), "{text}");
+    assert!(text.contains("`orphan` refers to `ghost`, which is not in the stack"), "{text}");
+    assert!(text.contains("resource `bad-cidr` (fake:Net): cidr `10.0.0.0/33` is not a valid IPv4 CIDR"), "{text}");
+    assert_eq!(err.problems.len(), 4, "{text}");
+}
+
+#[test]
+fn invalid_up_makes_zero_calls_and_leaves_the_file_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    let cloud = FakeCloud::new();
+    assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes"])), 0);
+    let before = std::fs::read(&state).unwrap();
+    let calls = cloud.count();
+    assert_eq!(run(app(&cloud, |s| { good(s); broken(s) }), args(&state, &["up", "--yes"])), 1);
+    assert_eq!(run(app(&cloud, |s| { good(s); broken(s) }), args(&state, &["preview"])), 1);
+    assert_eq!(cloud.count(), calls, "zero calls");
+    assert_eq!(std::fs::read(&state).unwrap(), before, "state untouched");
+}
+
+#[test]
+fn a_held_lock_refuses_a_second_run_until_unlocked() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    let store = Store::open(&state).unwrap();
+    let holder = LockHolder::here("other-run", "up");
+    store.acquire_lock(&holder).unwrap();
+    let err = store.acquire_lock(&LockHolder::here("mine", "up")).unwrap_err().to_string();
+    assert!(err.contains("other-run") && err.contains(&holder.host), "the error names the holder: {err}");
+    drop(store);
+    let cloud = FakeCloud::new();
+    assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes"])), 1);
+    assert_eq!(cloud.count(), 0);
+    assert_eq!(run(app(&cloud, good), args(&state, &["state", "unlock"])), 0);
+    assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes"])), 0);
+    assert_eq!(Store::open(&state).unwrap().resources().unwrap().len(), 2);
+}
+
+#[test]
+fn exit_codes_follow_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    let cloud = FakeCloud::new();
+    assert_eq!(run(app(&cloud, good), args(&state, &["preview", "--detailed-exitcode"])), 2);
+    assert_eq!(run(app(&cloud, good), args(&state, &["up"])), 1, "no terminal and no --yes: refused");
+    assert_eq!(cloud.count(), 0);
+    assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes"])), 0);
+    assert_eq!(run(app(&cloud, good), args(&state, &["preview", "--detailed-exitcode"])), 0);
+    assert_eq!(run(app(&cloud, good), args(&state, &["--log-format", "json", "destroy", "--yes"])), 0);
+    assert!(cloud.objects.lock().unwrap().is_empty());
+    let history = Store::open(&state).unwrap().history().unwrap();
+    assert_eq!(history.len(), 3, "up refused, up, destroy each recorded");
+}
