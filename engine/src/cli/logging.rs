@@ -5,6 +5,8 @@ use tracing_subscriber::EnvFilter;
 
 pub fn init(format: LogFormat, verbose: u8) {
     let level = match verbose {
+        // JSON logs are for machines: they carry progress events by default.
+        0 if format == LogFormat::Json => "info",
         0 => "warn",
         1 => "info",
         2 => "debug",

@@ -23,17 +23,21 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
         }
         Command::Up { yes, parallel, refresh } => {
             let stack = app.stack();
-            mutate(app, cli, run_id, "up", &stack, Mutation { yes: *yes, parallel: *parallel, refresh: *refresh }).await
+            mutate(app, cli, run_id, "up", &stack, Mutation { human: text_logs(cli), yes: *yes, parallel: *parallel, refresh: *refresh }).await
         }
         Command::Destroy { yes, parallel } => {
             let empty = Stack::new(app.env.clone());
-            mutate(app, cli, run_id, "destroy", &empty, Mutation { yes: *yes, parallel: *parallel, refresh: false }).await
+            mutate(app, cli, run_id, "destroy", &empty, Mutation { human: text_logs(cli), yes: *yes, parallel: *parallel, refresh: false }).await
         }
         Command::Refresh { yes } => refresh_cmd(app, cli, run_id, *yes).await,
         Command::Outputs { format } => views::outputs(&open_store(app, cli)?, *format),
         Command::Graph { format } => views::graph(&app.stack(), *format),
         Command::State { command } => state_cmd::run(&open_store(app, cli)?, command),
     }
+}
+
+fn text_logs(cli: &Cli) -> bool {
+    cli.global.log_format == super::args::LogFormat::Text
 }
 
 pub fn open_store(app: &App, cli: &Cli) -> anyhow::Result<Store> {
@@ -77,6 +81,8 @@ fn print_plan(plan: &Plan, format: Format) {
 }
 
 struct Mutation {
+    /// Human progress lines on stderr (off with `--log-format json`, where events carry them).
+    human: bool,
     yes: bool,
     parallel: usize,
     refresh: bool,
@@ -119,7 +125,10 @@ async fn mutate_locked(
 ) -> anyhow::Result<(u8, ApplyReport)> {
     let cx = connect(app).await?;
     for r in recover(store, &app.registry, &cx, &app.env).await? {
-        eprintln!("recovered `{}` (interrupted {}): {}", r.name, r.action, r.outcome);
+        tracing::warn!(resource = %r.name, action = %r.action, outcome = %r.outcome, "recovered an interrupted operation");
+        if m.human {
+            eprintln!("recovered `{}` (interrupted {}): {}", r.name, r.action, r.outcome);
+        }
     }
     if m.refresh {
         let rows = store.resources()?;
@@ -143,7 +152,7 @@ async fn mutate_locked(
         let _ = cancel_tx.send(true);
     });
     let opts = ApplyOptions { run_id: run_id.to_string(), parallel: m.parallel, cancel };
-    let progress = Lines { color: std::io::stderr().is_terminal(), human: true };
+    let progress = Lines { color: std::io::stderr().is_terminal(), human: m.human };
     let report = apply(&plan, stack, &app.registry, store, cx, &opts, &progress).await;
     signals.abort();
     let report = report?;
