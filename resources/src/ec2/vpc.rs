@@ -1,0 +1,162 @@
+//! `aws:ec2:Vpc`: a VPC with its DNS attributes. The CIDR block forces a replacement; DNS flags
+//! and tags change in place.
+
+use super::find::{find_vpc, missing, single, tag_filters, tagged_as};
+use super::{cidr, tags};
+use crate::error::{classify, ok_if_not_found};
+use crate::AwsContext;
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName, VpcState};
+use engine::{Meta, Observed, ProviderError, Resource, Tags};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Vpc {
+    pub cidr_block: String,
+    /// Amazon-provided DNS resolution (on by default, as in AWS).
+    pub enable_dns_support: bool,
+    /// DNS hostnames for instances with public IPs (off by default, as in AWS).
+    pub enable_dns_hostnames: bool,
+    pub tags: Tags,
+}
+
+impl Default for Vpc {
+    fn default() -> Self {
+        Self { cidr_block: String::new(), enable_dns_support: true, enable_dns_hostnames: false, tags: Tags::new() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VpcOutputs {
+    pub vpc_id: String,
+}
+
+impl Resource for Vpc {
+    const KIND: &'static str = "aws:ec2:Vpc";
+    const REPLACE_FIELDS: &'static [&'static str] = &["cidr_block"];
+    type Outputs = VpcOutputs;
+    type Context = AwsContext;
+
+    fn cloud_id(outputs: &VpcOutputs) -> String {
+        outputs.vpc_id.clone()
+    }
+
+    fn validate(&self) -> Vec<String> {
+        cidr::check_block("cidr_block", &self.cidr_block)
+    }
+
+    async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<VpcOutputs, ProviderError> {
+        let out = cx
+            .ec2
+            .create_vpc()
+            .cidr_block(&self.cidr_block)
+            .set_tag_specifications(tags::specification(ResourceType::Vpc, &self.tags))
+            .send()
+            .await
+            .map_err(|e| classify("CreateVpc", e))?;
+        let vpc_id = out.vpc().and_then(|v| v.vpc_id()).ok_or_else(|| missing("CreateVpc vpc id"))?.to_string();
+        // A new VPC has DNS support on and hostnames off: only differences need a call.
+        if !self.enable_dns_support {
+            set_attribute(cx, &vpc_id, VpcAttributeName::EnableDnsSupport, false).await?;
+        }
+        if self.enable_dns_hostnames {
+            set_attribute(cx, &vpc_id, VpcAttributeName::EnableDnsHostnames, true).await?;
+        }
+        Ok(VpcOutputs { vpc_id })
+    }
+
+    async fn read(&self, out: &VpcOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
+        let Some(vpc) = find_vpc(cx, &out.vpc_id).await? else { return Ok(None) };
+        let mut seen = self.clone();
+        seen.cidr_block = vpc.cidr_block().ok_or_else(|| missing("VPC cidr block"))?.to_string();
+        seen.tags = tags::from_sdk(vpc.tags());
+        seen.enable_dns_support = get_attribute(cx, &out.vpc_id, VpcAttributeName::EnableDnsSupport).await?;
+        seen.enable_dns_hostnames = get_attribute(cx, &out.vpc_id, VpcAttributeName::EnableDnsHostnames).await?;
+        Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
+    }
+
+    async fn update(&self, old: &Self, out: &VpcOutputs, cx: &AwsContext) -> Result<VpcOutputs, ProviderError> {
+        // Hostnames need DNS support: turn support on before hostnames, hostnames off before support.
+        if self.enable_dns_support && !old.enable_dns_support {
+            set_attribute(cx, &out.vpc_id, VpcAttributeName::EnableDnsSupport, true).await?;
+        }
+        if self.enable_dns_hostnames != old.enable_dns_hostnames {
+            set_attribute(cx, &out.vpc_id, VpcAttributeName::EnableDnsHostnames, self.enable_dns_hostnames).await?;
+        }
+        if !self.enable_dns_support && old.enable_dns_support {
+            set_attribute(cx, &out.vpc_id, VpcAttributeName::EnableDnsSupport, false).await?;
+        }
+        tags::sync(cx, &out.vpc_id, &old.tags, &self.tags).await?;
+        Ok(out.clone())
+    }
+
+    async fn delete(&self, out: &VpcOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
+        let result = cx.ec2.delete_vpc().vpc_id(&out.vpc_id).send().await;
+        ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteVpc", e)))
+    }
+
+    async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<VpcOutputs>, ProviderError> {
+        let out = cx
+            .ec2
+            .describe_vpcs()
+            .set_filters(Some(tag_filters(meta)))
+            .send()
+            .await
+            .map_err(|e| classify("DescribeVpcs", e))?;
+        let found = out
+            .vpcs()
+            .iter()
+            .filter(|v| tagged_as(v.tags(), meta) && v.state() != Some(&VpcState::from("deleted")))
+            .filter_map(|v| v.vpc_id())
+            .map(|id| (id.to_string(), VpcOutputs { vpc_id: id.to_string() }))
+            .collect();
+        single(Self::KIND, meta, found)
+    }
+}
+
+/// ModifyVpcAttribute takes one attribute per call.
+async fn set_attribute(cx: &AwsContext, vpc_id: &str, name: VpcAttributeName, on: bool) -> Result<(), ProviderError> {
+    let value = AttributeBooleanValue::builder().value(on).build();
+    let call = cx.ec2.modify_vpc_attribute().vpc_id(vpc_id);
+    let call = match name {
+        VpcAttributeName::EnableDnsHostnames => call.enable_dns_hostnames(value),
+        _ => call.enable_dns_support(value),
+    };
+    call.send().await.map_err(|e| classify("ModifyVpcAttribute", e))?;
+    Ok(())
+}
+
+async fn get_attribute(cx: &AwsContext, vpc_id: &str, name: VpcAttributeName) -> Result<bool, ProviderError> {
+    let out = cx
+        .ec2
+        .describe_vpc_attribute()
+        .vpc_id(vpc_id)
+        .attribute(name.clone())
+        .send()
+        .await
+        .map_err(|e| classify("DescribeVpcAttribute", e))?;
+    let value = match name {
+        VpcAttributeName::EnableDnsHostnames => out.enable_dns_hostnames(),
+        _ => out.enable_dns_support(),
+    };
+    value.and_then(|v| v.value()).ok_or_else(|| missing(&format!("VPC attribute {}", name.as_str())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_aws() {
+        let vpc: Vpc = serde_json::from_value(serde_json::json!({ "cidr_block": "10.0.0.0/16" })).expect("decodes");
+        assert!(vpc.enable_dns_support);
+        assert!(!vpc.enable_dns_hostnames);
+        assert!(vpc.validate().is_empty());
+    }
+
+    #[test]
+    fn bad_cidr_is_named() {
+        let vpc = Vpc { cidr_block: "10.0.0.0/33".into(), ..Default::default() };
+        assert_eq!(vpc.validate(), ["cidr_block `10.0.0.0/33` is not a valid IPv4 CIDR"]);
+    }
+}
