@@ -58,6 +58,12 @@ pub struct AwsContext {
     pub ec2: aws_sdk_ec2::Client,
     pub s3: aws_sdk_s3::Client,
     pub iam: aws_sdk_iam::Client,
+    pub rds: aws_sdk_rds::Client,
+    pub elasticache: aws_sdk_elasticache::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+    pub ssm: aws_sdk_ssm::Client,
+    pub wafv2: aws_sdk_wafv2::Client,
+    pub budgets: aws_sdk_budgets::Client,
     pub region: String,
     pub calls: CallCounter,
 }
@@ -84,16 +90,25 @@ impl AwsContext {
     pub fn from_sdk_config(sdk: &SdkConfig) -> Self {
         let calls = CallCounter::default();
         let path_style = sdk.endpoint_url().is_some();
-        let ec2 = aws_sdk_ec2::config::Builder::from(sdk).interceptor(calls.clone()).build();
         let s3 = aws_sdk_s3::config::Builder::from(sdk)
             .force_path_style(path_style)
             .interceptor(calls.clone())
             .build();
-        let iam = aws_sdk_iam::config::Builder::from(sdk).interceptor(calls.clone()).build();
+        macro_rules! client {
+            ($krate:ident) => {
+                $krate::Client::from_conf($krate::config::Builder::from(sdk).interceptor(calls.clone()).build())
+            };
+        }
         Self {
-            ec2: aws_sdk_ec2::Client::from_conf(ec2),
+            rds: client!(aws_sdk_rds),
+            elasticache: client!(aws_sdk_elasticache),
+            secrets: client!(aws_sdk_secretsmanager),
+            ssm: client!(aws_sdk_ssm),
+            wafv2: client!(aws_sdk_wafv2),
+            budgets: client!(aws_sdk_budgets),
+            ec2: client!(aws_sdk_ec2),
             s3: aws_sdk_s3::Client::from_conf(s3),
-            iam: aws_sdk_iam::Client::from_conf(iam),
+            iam: client!(aws_sdk_iam),
             region: sdk.region().map(|r| r.to_string()).unwrap_or_else(|| DEFAULT_REGION.to_string()),
             calls,
         }
