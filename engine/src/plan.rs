@@ -2,6 +2,7 @@
 
 use crate::diff::{diff_fields, FieldDiff};
 use crate::graph::Graph;
+use crate::registry::Registry;
 use crate::input::{contains_unknown, substitute, unknown};
 use crate::stack::{Node, Options, Stack};
 use serde::{Deserialize, Serialize};
@@ -53,6 +54,27 @@ pub struct Step {
     /// Inputs as planned: references resolved where known, `$unknown` markers elsewhere.
     pub inputs: Value,
     pub options: Options,
+    /// The kind holds data users fear to lose (guard rails apply).
+    #[serde(default)]
+    pub stateful: bool,
+}
+
+/// A replacement or deletion of a stateful resource: `up` refuses it unless the operator names
+/// it (`--allow-replace NAME` / `--allow-delete NAME`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Guarded {
+    pub name: String,
+    pub kind: String,
+    pub action: Action,
+    pub reason: String,
+}
+
+impl Guarded {
+    /// The flag that allows it.
+    pub fn flag(&self) -> String {
+        let verb = if self.action == Action::Replace { "replace" } else { "delete" };
+        format!("--allow-{verb} {}", self.name)
+    }
 }
 
 /// The whole plan for a stack.
@@ -62,6 +84,9 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// Reasons the plan must not be applied (protected resources it would delete or replace).
     pub refusals: Vec<String>,
+    /// Stateful resources the plan would replace or delete.
+    #[serde(default)]
+    pub guarded: Vec<Guarded>,
 }
 
 impl Plan {
@@ -88,8 +113,9 @@ pub fn is_live(row: &ResourceRow) -> bool {
     !row.outputs.is_null()
 }
 
-/// Plans `stack` (already validated into `graph`) against the rows in state.
-pub fn plan(stack: &Stack, graph: &Graph, rows: &[ResourceRow]) -> Plan {
+/// Plans `stack` (already validated into `graph`) against the rows in state. `registry` says
+/// which kinds are stateful, including kinds of resources no longer in the program.
+pub fn plan(stack: &Stack, graph: &Graph, rows: &[ResourceRow], registry: &Registry) -> Plan {
     let nodes: BTreeMap<String, Node> = stack.nodes().into_iter().map(|n| (n.name.clone(), n)).collect();
     let prior: BTreeMap<&str, &ResourceRow> =
         rows.iter().filter(|r| is_live(r)).map(|r| (r.name.as_str(), r)).collect();
@@ -101,9 +127,10 @@ pub fn plan(stack: &Stack, graph: &Graph, rows: &[ResourceRow]) -> Plan {
         actions.insert(name.clone(), step.action);
         steps.push(step);
     }
-    steps.extend(plan_deletes(rows, &nodes));
+    steps.extend(plan_deletes(rows, &nodes, registry));
     let refusals = steps.iter().filter_map(refusal).collect();
-    Plan { stack: stack.name().to_string(), steps, refusals }
+    let guarded = steps.iter().filter_map(guard).collect();
+    Plan { stack: stack.name().to_string(), steps, refusals, guarded }
 }
 
 fn plan_node(
@@ -127,6 +154,7 @@ fn plan_node(
         prior_depends_on: prior.map(|p| p.dependencies.clone()).unwrap_or_default(),
         inputs: Value::Null,
         options: node.options.clone(),
+        stateful: node.kind.stateful(),
     };
     let Some(prior) = prior else {
         step.diffs = diff_fields(&Value::Null, &inputs);
@@ -185,7 +213,7 @@ pub(crate) fn keep_ignored(inputs: &mut Value, prior: &Value, ignored: &[String]
     }
 }
 
-fn plan_deletes(rows: &[ResourceRow], nodes: &BTreeMap<String, Node>) -> Vec<Step> {
+fn plan_deletes(rows: &[ResourceRow], nodes: &BTreeMap<String, Node>, registry: &Registry) -> Vec<Step> {
     let mut gone: Vec<&ResourceRow> = rows.iter().filter(|r| is_live(r) && !nodes.contains_key(&r.name)).collect();
     order_dependents_first(&mut gone);
     gone.into_iter()
@@ -204,6 +232,7 @@ fn plan_deletes(rows: &[ResourceRow], nodes: &BTreeMap<String, Node>) -> Vec<Ste
                 prior_depends_on: row.dependencies.clone(),
                 inputs: row.inputs.clone(),
                 options,
+                stateful: registry.get(&row.kind).is_some_and(|k| k.stateful()),
             }
         })
         .collect()
@@ -240,6 +269,19 @@ fn refusal(step: &Step) -> Option<String> {
             step.name
         )
     })
+}
+
+fn guard(step: &Step) -> Option<Guarded> {
+    let reason = match step.action {
+        Action::Replace => format!(
+            "{} would be replaced ({}): the old object and its data are deleted",
+            step.name,
+            step.replace_reasons.join(", ")
+        ),
+        Action::Delete if !step.retain => format!("{} would be deleted with its data", step.name),
+        _ => return None,
+    };
+    step.stateful.then(|| Guarded { name: step.name.clone(), kind: step.kind.clone(), action: step.action, reason })
 }
 
 /// True when any planned input is still unknown (it will be known after apply).

@@ -90,6 +90,10 @@ pub fn text(plan: &Plan, color: bool) -> String {
     for refusal in &plan.refusals {
         let _ = writeln!(out, "{}", paint(&format!("REFUSED: {refusal}"), Style::new().red().bold(), color));
     }
+    for g in &plan.guarded {
+        let line = format!("DATA LOSS: {} ({}); `up` needs `{}`", g.reason, g.kind, g.flag());
+        let _ = writeln!(out, "{}", paint(&line, Style::new().red().bold(), color));
+    }
     let _ = writeln!(out, "{}", summary_line(plan));
     out
 }
@@ -99,6 +103,9 @@ pub fn markdown(plan: &Plan) -> String {
     let mut out = format!("### Plinth preview: `{}`\n\n**{}**\n\n", plan.stack, summary_line(plan));
     for refusal in &plan.refusals {
         let _ = writeln!(out, "> :no_entry: **Refused:** {refusal}\n");
+    }
+    for g in &plan.guarded {
+        let _ = writeln!(out, "> :warning: **Data loss:** {} (`{}`); `up` needs `{}`\n", g.reason, g.kind, g.flag());
     }
     if !plan.has_changes() {
         out.push_str("No changes.\n");
@@ -142,5 +149,5 @@ pub fn json(plan: &Plan) -> Value {
         .collect();
     let summary: serde_json::Map<String, Value> =
         plan.counts().into_iter().map(|(a, n)| (a.verb().to_string(), json!(n))).collect();
-    json!({ "stack": plan.stack, "steps": steps, "summary": summary, "refusals": plan.refusals, "changes": plan.has_changes() })
+    json!({ "stack": plan.stack, "steps": steps, "summary": summary, "refusals": plan.refusals, "guarded": plan.guarded, "changes": plan.has_changes() })
 }

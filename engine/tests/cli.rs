@@ -108,3 +108,54 @@ fn exit_codes_follow_the_contract() {
     let history = Store::open(&state).unwrap().history().unwrap();
     assert_eq!(history.len(), 3, "up refused, up, destroy each recorded");
 }
+
+fn database(engine: &'static str) -> impl Fn(&mut Stack) + Send + Sync + 'static {
+    move |stack: &mut Stack| {
+        stack.add("db", common::Db { engine: engine.into(), size: 20, ..Default::default() });
+    }
+}
+
+#[test]
+fn replacing_or_deleting_a_stateful_resource_needs_the_operator_to_name_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    let cloud = FakeCloud::new();
+    assert_eq!(run(app(&cloud, database("postgres")), args(&state, &["up", "--yes"])), 0);
+    let calls = cloud.count();
+
+    let plan_text = {
+        let store = Store::open(&state).unwrap();
+        let mut stack = Stack::new("test");
+        database("mysql")(&mut stack);
+        let plan = engine::plan::plan(&stack, &validate(&stack).unwrap(), &store.resources().unwrap(), &registry());
+        engine::render::text(&plan, false)
+    };
+    assert!(plan_text.contains("DATA LOSS: db would be replaced (engine)"), "{plan_text}");
+    assert!(plan_text.contains("`up` needs `--allow-replace db`"), "{plan_text}");
+
+    assert_eq!(run(app(&cloud, database("mysql")), args(&state, &["up", "--yes"])), 1, "refused without the allow");
+    assert_eq!(run(app(&cloud, database("mysql")), args(&state, &["up", "--yes", "--allow-replace", "other"])), 1, "allowing another name does not count");
+    assert_eq!(cloud.count(), calls, "nothing was touched");
+    assert_eq!(Store::open(&state).unwrap().resources().unwrap()[0].inputs["engine"], "postgres", "state untouched");
+
+    assert_eq!(run(app(&cloud, database("mysql")), args(&state, &["up", "--yes", "--allow-replace", "db"])), 0);
+    assert_eq!(Store::open(&state).unwrap().resources().unwrap()[0].inputs["engine"], "mysql");
+
+    assert_eq!(run(app(&cloud, |_| {}), args(&state, &["up", "--yes"])), 1, "removing it from the program needs --allow-delete");
+    assert_eq!(cloud.objects.lock().unwrap().len(), 1);
+    assert_eq!(run(app(&cloud, |_| {}), args(&state, &["up", "--yes", "--allow-delete", "db"])), 0);
+    assert!(cloud.objects.lock().unwrap().is_empty());
+}
+
+#[test]
+fn in_place_updates_of_stateful_resources_need_no_allow() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    let cloud = FakeCloud::new();
+    assert_eq!(run(app(&cloud, database("postgres")), args(&state, &["up", "--yes"])), 0);
+    let bigger = |stack: &mut Stack| {
+        stack.add("db", common::Db { engine: "postgres".into(), size: 40, ..Default::default() });
+    };
+    assert_eq!(run(app(&cloud, bigger), args(&state, &["up", "--yes"])), 0);
+    assert_eq!(Store::open(&state).unwrap().resources().unwrap()[0].inputs["size"], 40);
+}

@@ -24,7 +24,7 @@ fn program(cidr: &str, subs: &[&str], unique_name: &str) -> Stack {
 }
 
 fn plan_for(stack: &Stack, store: &Store) -> Plan {
-    plan(stack, &validate(stack).unwrap(), &store.resources().unwrap())
+    plan(stack, &validate(stack).unwrap(), &store.resources().unwrap(), &registry())
 }
 
 async fn up_with(stack: &Stack, store: &Store, cloud: &Cloud, parallel: usize) -> (Plan, ApplyReport) {

@@ -48,7 +48,7 @@ async fn deployed(stack: &Stack) -> Store {
 }
 
 fn plan_for(stack: &Stack, store: &Store) -> Plan {
-    plan(stack, &validate(stack).unwrap(), &store.resources().unwrap())
+    plan(stack, &validate(stack).unwrap(), &store.resources().unwrap(), &registry())
 }
 
 #[tokio::test]

@@ -68,6 +68,12 @@ pub enum Command {
         /// Read the live cloud first and converge it back to the program.
         #[arg(long)]
         refresh: bool,
+        /// Allow replacing this stateful resource (database, cache, bucket, secret); repeatable.
+        #[arg(long, value_name = "NAME")]
+        allow_replace: Vec<String>,
+        /// Allow deleting this stateful resource; repeatable.
+        #[arg(long, value_name = "NAME")]
+        allow_delete: Vec<String>,
     },
     /// Delete every object of the stack.
     Destroy {

@@ -21,13 +21,22 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
         Command::Preview { refresh, format, detailed_exitcode } => {
             preview(app, cli, *refresh, *format, *detailed_exitcode).await
         }
-        Command::Up { yes, parallel, refresh } => {
+        Command::Up { yes, parallel, refresh, allow_replace, allow_delete } => {
             let stack = app.stack();
-            mutate(app, cli, run_id, "up", &stack, Mutation { human: text_logs(cli), yes: *yes, parallel: *parallel, refresh: *refresh }).await
+            let m = Mutation {
+                allow_replace: Some(allow_replace.clone()),
+                allow_delete: Some(allow_delete.clone()),
+                human: text_logs(cli), yes: *yes, parallel: *parallel, refresh: *refresh,
+            };
+            mutate(app, cli, run_id, "up", &stack, m).await
         }
         Command::Destroy { yes, parallel } => {
             let empty = Stack::new(app.env.clone());
-            mutate(app, cli, run_id, "destroy", &empty, Mutation { human: text_logs(cli), yes: *yes, parallel: *parallel, refresh: false }).await
+            mutate(app, cli, run_id, "destroy", &empty, Mutation {
+                // `destroy` is the explicit request to delete everything; `.protect()` still refuses.
+                allow_replace: None, allow_delete: None,
+                human: text_logs(cli), yes: *yes, parallel: *parallel, refresh: false,
+            }).await
         }
         Command::Refresh { yes } => refresh_cmd(app, cli, run_id, *yes).await,
         Command::Outputs { format } => views::outputs(&open_store(app, cli)?, *format),
@@ -67,7 +76,7 @@ async fn preview(app: &App, cli: &Cli, live: bool, format: Format, detailed: boo
         let read = refresh(&rows, &app.registry, &cx, 10).await?;
         rows = refreshed_rows(&rows, &read);
     }
-    let plan = plan(&stack, &graph, &rows);
+    let plan = plan(&stack, &graph, &rows, &app.registry);
     print_plan(&plan, format);
     Ok(if detailed && plan.has_changes() { EXIT_CHANGES } else { 0 })
 }
@@ -81,6 +90,9 @@ fn print_plan(plan: &Plan, format: Format) {
 }
 
 struct Mutation {
+    /// Stateful resources the operator allows to be replaced / deleted (`None`: all, for destroy).
+    allow_replace: Option<Vec<String>>,
+    allow_delete: Option<Vec<String>>,
     /// Human progress lines on stderr (off with `--log-format json`, where events carry them).
     human: bool,
     yes: bool,
@@ -106,6 +118,13 @@ async fn mutate(app: &App, cli: &Cli, run_id: &str, command: &str, stack: &Stack
     store.finish_run(run_id, verdict, &counts)?;
     store.release_lock(run_id)?;
     result.map(|(code, _)| code)
+}
+
+impl Mutation {
+    fn allowed(&self, g: &crate::plan::Guarded) -> bool {
+        let list = if g.action == crate::plan::Action::Replace { &self.allow_replace } else { &self.allow_delete };
+        list.as_ref().is_none_or(|names| names.contains(&g.name))
+    }
 }
 
 fn counts(report: &ApplyReport) -> serde_json::Value {
@@ -136,10 +155,17 @@ async fn mutate_locked(
             store.upsert_resource(&r.row)?;
         }
     }
-    let plan = plan(stack, graph, &store.resources()?);
+    let plan = plan(stack, graph, &store.resources()?, &app.registry);
     print!("{}", render::text(&plan, color()));
-    if !plan.refusals.is_empty() {
-        return Err(crate::error::EngineError::Refused(plan.refusals.clone()).into());
+    let mut refusals = plan.refusals.clone();
+    refusals.extend(
+        plan.guarded
+            .iter()
+            .filter(|g| !m.allowed(g))
+            .map(|g| format!("{}; if that is intended, run again with `{}`", g.reason, g.flag())),
+    );
+    if !refusals.is_empty() {
+        return Err(crate::error::EngineError::Refused(refusals).into());
     }
     if !plan.has_changes() {
         return Ok((0, ApplyReport::default()));

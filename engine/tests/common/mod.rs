@@ -133,8 +133,12 @@ pub struct Id {
 /// Implements `Resource` for a fake kind by storing its JSON in the fake cloud.
 macro_rules! fake_kind {
     ($ty:ident, $kind:literal, replace: [$($f:literal),*], delete_first: $df:expr) => {
+        fake_kind!($ty, $kind, replace: [$($f),*], delete_first: $df, stateful: false);
+    };
+    ($ty:ident, $kind:literal, replace: [$($f:literal),*], delete_first: $df:expr, stateful: $st:expr) => {
         impl Resource for $ty {
             const KIND: &'static str = $kind;
+            const STATEFUL: bool = $st;
             const REPLACE_FIELDS: &'static [&'static str] = &[$($f),*];
             const DELETE_BEFORE_REPLACE: bool = $df;
             type Outputs = Id;
@@ -227,8 +231,25 @@ impl Unique {
 }
 fake_kind!(Unique, "fake:Unique", replace: ["unique_name"], delete_first: true);
 
+/// A database-like object: stateful, so guard rails apply to replacing or deleting it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Db {
+    pub engine: String,
+    #[serde(default)]
+    pub size: u32,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl Db {
+    fn problems(&self) -> Vec<String> {
+        vec![]
+    }
+}
+fake_kind!(Db, "fake:Db", replace: ["engine"], delete_first: false, stateful: true);
+
 pub fn registry() -> Registry {
-    Registry::new().with::<Net>().with::<Sub>().with::<Unique>()
+    Registry::new().with::<Net>().with::<Sub>().with::<Unique>().with::<Db>()
 }
 
 pub fn context(cloud: &Cloud) -> engine::Context {
