@@ -64,6 +64,7 @@ pub struct AwsContext {
     pub ssm: aws_sdk_ssm::Client,
     pub wafv2: aws_sdk_wafv2::Client,
     pub budgets: aws_sdk_budgets::Client,
+    pub sts: aws_sdk_sts::Client,
     pub region: String,
     pub calls: CallCounter,
 }
@@ -106,6 +107,7 @@ impl AwsContext {
             ssm: client!(aws_sdk_ssm),
             wafv2: client!(aws_sdk_wafv2),
             budgets: client!(aws_sdk_budgets),
+            sts: client!(aws_sdk_sts),
             ec2: client!(aws_sdk_ec2),
             s3: aws_sdk_s3::Client::from_conf(s3),
             iam: client!(aws_sdk_iam),

@@ -18,6 +18,7 @@ pub fn class_of_code(code: &str) -> ErrorClass {
     const EXISTS: &[&str] = &[
         "EntityAlreadyExists", "BucketAlreadyOwnedByYou", "BucketAlreadyExists", "ResourceExistsException",
         "InvalidPermission.Duplicate", "InvalidGroup.Duplicate", "RouteAlreadyExists", "Resource.AlreadyAssociated",
+        "WAFDuplicateItemException", "WafV2DuplicateItem", "DuplicateRecordException",
     ];
     const THROTTLED: &[&str] = &[
         "Throttling", "ThrottlingException", "RequestLimitExceeded", "SlowDown", "TooManyRequestsException",
@@ -25,7 +26,9 @@ pub fn class_of_code(code: &str) -> ErrorClass {
     const CONFLICT: &[&str] = &[
         "DependencyViolation", "DeleteConflict", "ConflictException", "OperationAborted", "IncorrectState",
         "InvalidIPAddress.InUse", "Gateway.NotAttached", "BucketNotEmpty", "ConcurrentModification",
+        "WAFOptimisticLockException", "WAFAssociatedItemException",
     ];
+    const INVALID: &[&str] = &["WAFInvalidParameterException", "WAFLimitsExceededException", "CreationLimitExceededException"];
     const DENIED: &[&str] =
         &["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure", "Forbidden"];
     if NOT_FOUND.contains(&code) || code.ends_with(".NotFound") || code.ends_with("NotFound") {
@@ -38,7 +41,7 @@ pub fn class_of_code(code: &str) -> ErrorClass {
         ErrorClass::Conflict
     } else if DENIED.contains(&code) {
         ErrorClass::AccessDenied
-    } else if code.starts_with("Invalid") || code.starts_with("Malformed") || code.contains("Validation") || code == "LimitExceeded" {
+    } else if INVALID.contains(&code) || code.starts_with("Invalid") || code.starts_with("Malformed") || code.contains("Validation") || code == "LimitExceeded" {
         ErrorClass::Invalid
     } else {
         ErrorClass::Other
@@ -113,5 +116,9 @@ mod tests {
         assert_eq!(class_of_code("NoSuchTagSet"), ErrorClass::NotFound);
         assert_eq!(class_of_code("BucketNotEmpty"), ErrorClass::Conflict);
         assert_eq!(class_of_code("Forbidden"), ErrorClass::AccessDenied);
+        assert_eq!(class_of_code("WAFOptimisticLockException"), ErrorClass::Conflict);
+        assert_eq!(class_of_code("WafV2DuplicateItem"), ErrorClass::AlreadyExists);
+        assert_eq!(class_of_code("DuplicateRecordException"), ErrorClass::AlreadyExists);
+        assert_eq!(class_of_code("WAFInvalidParameterException"), ErrorClass::Invalid);
     }
 }
