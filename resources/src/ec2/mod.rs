@@ -5,8 +5,16 @@ pub mod cidr;
 pub mod find;
 pub mod tags;
 
+mod eip;
+mod internet_gateway;
+mod nat_gateway;
+mod subnet;
 mod vpc;
 
+pub use eip::{Eip, EipOutputs};
+pub use internet_gateway::{InternetGateway, InternetGatewayOutputs};
+pub use nat_gateway::{NatGateway, NatGatewayOutputs, NAT_CREATE_TIMEOUT, NAT_DELETE_TIMEOUT};
+pub use subnet::{Subnet, SubnetOutputs};
 pub use vpc::{Vpc, VpcOutputs};
 
 use engine::Registry;
@@ -14,4 +22,8 @@ use engine::Registry;
 /// Adds this service's kinds to the registry.
 pub fn register(registry: &mut Registry) {
     registry.register::<Vpc>();
+    registry.register::<Subnet>();
+    registry.register::<InternetGateway>();
+    registry.register::<Eip>();
+    registry.register::<NatGateway>();
 }
