@@ -8,12 +8,14 @@ pub mod tags;
 mod eip;
 mod internet_gateway;
 mod nat_gateway;
+mod route_table;
 mod subnet;
 mod vpc;
 
 pub use eip::{Eip, EipOutputs};
 pub use internet_gateway::{InternetGateway, InternetGatewayOutputs};
 pub use nat_gateway::{NatGateway, NatGatewayOutputs, NAT_CREATE_TIMEOUT, NAT_DELETE_TIMEOUT};
+pub use route_table::{Route, RouteTable, RouteTableOutputs};
 pub use subnet::{Subnet, SubnetOutputs};
 pub use vpc::{Vpc, VpcOutputs};
 
@@ -26,4 +28,5 @@ pub fn register(registry: &mut Registry) {
     registry.register::<InternetGateway>();
     registry.register::<Eip>();
     registry.register::<NatGateway>();
+    registry.register::<RouteTable>();
 }
