@@ -14,6 +14,7 @@ pub fn class_of_code(code: &str) -> ErrorClass {
         "NoSuchEntity", "NoSuchBucket", "NoSuchKey", "NoSuchBucketPolicy", "NoSuchLifecycleConfiguration",
         "NoSuchTagSet", "ServerSideEncryptionConfigurationNotFoundError", "NoSuchPublicAccessBlockConfiguration",
         "ResourceNotFoundException", "ParameterNotFound", "WAFNonexistentItemException", "NotFoundException",
+        "DBSubnetGroupNotFoundFault", "DBParameterGroupNotFound", "DBInstanceNotFound",
     ];
     const EXISTS: &[&str] = &[
         "EntityAlreadyExists", "BucketAlreadyOwnedByYou", "BucketAlreadyExists", "ResourceExistsException",
@@ -26,6 +27,7 @@ pub fn class_of_code(code: &str) -> ErrorClass {
     const CONFLICT: &[&str] = &[
         "DependencyViolation", "DeleteConflict", "ConflictException", "OperationAborted", "IncorrectState",
         "InvalidIPAddress.InUse", "Gateway.NotAttached", "BucketNotEmpty", "ConcurrentModification",
+        "InvalidDBInstanceState", "InvalidDBSubnetGroupStateFault", "InvalidDBParameterGroupState",
         "WAFOptimisticLockException", "WAFAssociatedItemException",
     ];
     const INVALID: &[&str] = &["WAFInvalidParameterException", "WAFLimitsExceededException", "CreationLimitExceededException"];
@@ -105,6 +107,8 @@ mod tests {
         assert_eq!(class_of_code("InvalidVpcID.NotFound"), ErrorClass::NotFound);
         assert_eq!(class_of_code("NoSuchEntity"), ErrorClass::NotFound);
         assert_eq!(class_of_code("DBInstanceNotFound"), ErrorClass::NotFound);
+        assert_eq!(class_of_code("DBSubnetGroupNotFoundFault"), ErrorClass::NotFound);
+        assert_eq!(class_of_code("InvalidDBInstanceState"), ErrorClass::Conflict);
         assert_eq!(class_of_code("EntityAlreadyExists"), ErrorClass::AlreadyExists);
         assert_eq!(class_of_code("InvalidPermission.Duplicate"), ErrorClass::AlreadyExists);
         assert_eq!(class_of_code("DependencyViolation"), ErrorClass::Conflict);

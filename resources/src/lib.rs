@@ -6,7 +6,9 @@ pub mod ec2;
 pub mod error;
 pub mod iam;
 pub mod policy;
+pub mod rds;
 pub mod s3;
+pub mod wait;
 
 pub use context::{AwsContext, Connection};
 
@@ -17,5 +19,6 @@ pub fn registry() -> engine::Registry {
     ec2::register(&mut registry);
     s3::register(&mut registry);
     iam::register(&mut registry);
+    rds::register(&mut registry);
     registry
 }

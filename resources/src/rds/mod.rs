@@ -1,0 +1,98 @@
+//! RDS kinds, one file per kind, and what they share: finders by name or identifier and the
+//! ownership check used by `find` ([`find`]), tag sync by ARN ([`tags`]), and the DB instance
+//! waiters with their named timeouts ([`wait`]).
+
+pub mod find;
+pub mod tags;
+pub mod wait;
+
+mod db_instance;
+mod db_parameter_group;
+mod db_subnet_group;
+
+pub use db_instance::{DbInstance, DbInstanceOutputs};
+pub use db_parameter_group::{DbParameterGroup, DbParameterGroupOutputs};
+pub use db_subnet_group::{DbSubnetGroup, DbSubnetGroupOutputs};
+
+use engine::{Input, Registry};
+
+/// Adds this service's kinds to the registry.
+pub fn register(registry: &mut Registry) {
+    registry.register::<DbSubnetGroup>();
+    registry.register::<DbParameterGroup>();
+    registry.register::<DbInstance>();
+}
+
+/// Problems with an RDS name (subnet group, parameter group, instance identifier). RDS stores
+/// these names in lower case, so an upper-case name would read back different and diff forever.
+pub fn name_problems(field: &str, value: &str, max_len: usize) -> Vec<String> {
+    let mut problems = Vec::new();
+    if value.is_empty() {
+        problems.push(format!("{field} must not be empty"));
+        return problems;
+    }
+    if value.len() > max_len {
+        problems.push(format!("{field} `{value}` is longer than {max_len} characters"));
+    }
+    if !value.starts_with(|c: char| c.is_ascii_lowercase()) {
+        problems.push(format!("{field} `{value}` must start with a lower-case letter"));
+    }
+    if !value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+        problems.push(format!("{field} `{value}` may contain only lower-case letters, digits and hyphens"));
+    }
+    if value.ends_with('-') || value.contains("--") {
+        problems.push(format!("{field} `{value}` must not end with a hyphen or contain two in a row"));
+    }
+    problems
+}
+
+/// Live ids (subnets, security groups) in input shape: the program's order when the sets are
+/// equal (RDS does not keep the order), otherwise the live ids sorted, so drift shows as a
+/// real difference.
+pub fn observed_ids(program: &[Input<String>], mut live: Vec<String>) -> Vec<Input<String>> {
+    let mut wanted: Vec<&str> = program.iter().filter_map(|s| s.known().map(String::as_str)).collect();
+    wanted.sort_unstable();
+    live.sort_unstable();
+    if wanted.len() == program.len() && wanted.iter().copied().eq(live.iter().map(String::as_str)) {
+        return program.to_vec();
+    }
+    live.into_iter().map(Input::Value).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(v: &[&str]) -> Vec<Input<String>> {
+        v.iter().map(|s| Input::from(*s)).collect()
+    }
+
+    #[test]
+    fn same_ids_in_another_order_keep_the_program_order() {
+        let program = ids(&["subnet-b", "subnet-a"]);
+        assert_eq!(observed_ids(&program, vec!["subnet-a".into(), "subnet-b".into()]), program);
+    }
+
+    #[test]
+    fn different_ids_show_the_live_set() {
+        let seen = observed_ids(&ids(&["subnet-b", "subnet-a"]), vec!["subnet-c".into(), "subnet-a".into()]);
+        assert_eq!(seen, ids(&["subnet-a", "subnet-c"]));
+        assert_eq!(observed_ids(&ids(&["sg-1"]), vec![]), ids(&[]));
+    }
+
+    #[test]
+    fn good_names_pass() {
+        assert!(name_problems("name", "plinth-dev-db", 63).is_empty());
+        assert!(name_problems("name", "a1", 63).is_empty());
+    }
+
+    #[test]
+    fn bad_names_are_named() {
+        assert_eq!(name_problems("identifier", "", 63), ["identifier must not be empty"]);
+        let upper = name_problems("identifier", "Plinth", 63);
+        assert!(upper.iter().any(|p| p.contains("identifier `Plinth` must start with a lower-case letter")), "{upper:?}");
+        assert!(upper.iter().any(|p| p.contains("only lower-case")), "{upper:?}");
+        assert_eq!(name_problems("name", "db-", 63), ["name `db-` must not end with a hyphen or contain two in a row"]);
+        assert_eq!(name_problems("name", "abcd", 3), ["name `abcd` is longer than 3 characters"]);
+    }
+}
