@@ -14,6 +14,7 @@ pub fn class_of_code(code: &str) -> ErrorClass {
         "NoSuchEntity", "NoSuchBucket", "NoSuchKey", "NoSuchBucketPolicy", "NoSuchLifecycleConfiguration",
         "NoSuchTagSet", "ServerSideEncryptionConfigurationNotFoundError", "NoSuchPublicAccessBlockConfiguration",
         "ResourceNotFoundException", "ParameterNotFound", "WAFNonexistentItemException", "NotFoundException",
+        "CacheSubnetGroupNotFoundFault", "ReplicationGroupNotFoundFault", "CacheClusterNotFound",
         "DBSubnetGroupNotFoundFault", "DBParameterGroupNotFound", "DBInstanceNotFound",
     ];
     const EXISTS: &[&str] = &[
@@ -27,6 +28,7 @@ pub fn class_of_code(code: &str) -> ErrorClass {
     const CONFLICT: &[&str] = &[
         "DependencyViolation", "DeleteConflict", "ConflictException", "OperationAborted", "IncorrectState",
         "InvalidIPAddress.InUse", "Gateway.NotAttached", "BucketNotEmpty", "ConcurrentModification",
+        "InvalidReplicationGroupState", "InvalidCacheClusterState", "CacheSubnetGroupInUse", "SubnetInUse",
         "InvalidDBInstanceState", "InvalidDBSubnetGroupStateFault", "InvalidDBParameterGroupState",
         "WAFOptimisticLockException", "WAFAssociatedItemException",
     ];

@@ -3,6 +3,7 @@
 
 pub mod context;
 pub mod ec2;
+pub mod elasticache;
 pub mod error;
 pub mod iam;
 pub mod policy;
@@ -17,6 +18,7 @@ pub use context::{AwsContext, Connection};
 pub fn registry() -> engine::Registry {
     let mut registry = engine::Registry::new();
     ec2::register(&mut registry);
+    elasticache::register(&mut registry);
     s3::register(&mut registry);
     iam::register(&mut registry);
     rds::register(&mut registry);
