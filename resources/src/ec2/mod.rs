@@ -3,12 +3,14 @@
 
 pub mod cidr;
 pub mod find;
+pub mod sg_rules;
 pub mod tags;
 
 mod eip;
 mod internet_gateway;
 mod nat_gateway;
 mod route_table;
+mod security_group;
 mod subnet;
 mod vpc;
 
@@ -16,6 +18,8 @@ pub use eip::{Eip, EipOutputs};
 pub use internet_gateway::{InternetGateway, InternetGatewayOutputs};
 pub use nat_gateway::{NatGateway, NatGatewayOutputs, NAT_CREATE_TIMEOUT, NAT_DELETE_TIMEOUT};
 pub use route_table::{Route, RouteTable, RouteTableOutputs};
+pub use security_group::{SecurityGroup, SecurityGroupOutputs};
+pub use sg_rules::Rule;
 pub use subnet::{Subnet, SubnetOutputs};
 pub use vpc::{Vpc, VpcOutputs};
 
@@ -29,4 +33,5 @@ pub fn register(registry: &mut Registry) {
     registry.register::<Eip>();
     registry.register::<NatGateway>();
     registry.register::<RouteTable>();
+    registry.register::<SecurityGroup>();
 }

@@ -1,0 +1,240 @@
+//! `aws:ec2:SecurityGroup`: a VPC security group with its ingress and egress rules. Name,
+//! description and VPC force a replacement, deleting first (the name is unique per VPC).
+//! Rules are diffed against the live group and changed in place, exactly the difference.
+//! The allow-all egress rule AWS adds to a new group is managed like any other: it is revoked
+//! right after creation unless the program's egress list contains it.
+
+use super::find::{find_security_group, missing, single, tag_filters, tagged_as};
+use super::sg_rules::{self, Permissions, Rule};
+use super::tags;
+use crate::error::{classify, ok_if_not_found};
+use crate::AwsContext;
+use aws_sdk_ec2::types::{ResourceType, SecurityGroup as SdkGroup};
+use engine::{Input, Meta, Observed, ProviderError, Resource, Tags};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SecurityGroup {
+    pub name: String,
+    pub description: String,
+    pub vpc_id: Input<String>,
+    pub ingress: Vec<Rule>,
+    pub egress: Vec<Rule>,
+    pub tags: Tags,
+}
+
+impl Default for SecurityGroup {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            description: "Managed by Plinth".into(),
+            vpc_id: Input::default(),
+            ingress: Vec::new(),
+            egress: Vec::new(),
+            tags: Tags::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SecurityGroupOutputs {
+    pub group_id: String,
+}
+
+/// Which rule list a call is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Ingress,
+    Egress,
+}
+
+impl Resource for SecurityGroup {
+    const KIND: &'static str = "aws:ec2:SecurityGroup";
+    const REPLACE_FIELDS: &'static [&'static str] = &["name", "description", "vpc_id"];
+    const DELETE_BEFORE_REPLACE: bool = true;
+    type Outputs = SecurityGroupOutputs;
+    type Context = AwsContext;
+
+    fn cloud_id(outputs: &SecurityGroupOutputs) -> String {
+        outputs.group_id.clone()
+    }
+
+    fn validate(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        if self.name.is_empty() || self.name.len() > 255 {
+            problems.push(format!("name `{}` must be 1 to 255 characters", self.name));
+        }
+        if self.name.to_ascii_lowercase().starts_with("sg-") {
+            problems.push(format!("name `{}` must not start with `sg-`", self.name));
+        }
+        if self.description.is_empty() || self.description.len() > 255 {
+            problems.push("description must be 1 to 255 characters".to_string());
+        }
+        problems.extend(sg_rules::problems("ingress", &self.ingress));
+        problems.extend(sg_rules::problems("egress", &self.egress));
+        problems
+    }
+
+    async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<SecurityGroupOutputs, ProviderError> {
+        let out = cx
+            .ec2
+            .create_security_group()
+            .group_name(&self.name)
+            .description(&self.description)
+            .vpc_id(self.vpc_id.as_str())
+            .set_tag_specifications(tags::specification(ResourceType::SecurityGroup, &self.tags))
+            .send()
+            .await
+            .map_err(|e| classify("CreateSecurityGroup", e))?;
+        let group_id = out.group_id().ok_or_else(|| missing("CreateSecurityGroup group id"))?.to_string();
+        // Converging against the new group also revokes AWS's default egress rule when unwanted.
+        if let Err(e) = self.converge(&group_id, cx).await {
+            // The create failed as a whole; if this cleanup fails, `find` adopts the group.
+            if let Err(cleanup) = delete_group(cx, &group_id).await {
+                tracing::warn!(group = %group_id, error = %cleanup, "could not remove a half-made security group");
+            }
+            return Err(e);
+        }
+        Ok(SecurityGroupOutputs { group_id })
+    }
+
+    async fn read(&self, out: &SecurityGroupOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
+        let Some(group) = find_security_group(cx, &out.group_id).await? else { return Ok(None) };
+        let seen = SecurityGroup {
+            name: group.group_name().ok_or_else(|| missing("security group name"))?.to_string(),
+            description: group.description().ok_or_else(|| missing("security group description"))?.to_string(),
+            vpc_id: Input::Value(group.vpc_id().ok_or_else(|| missing("security group vpc id"))?.to_string()),
+            ingress: sg_rules::observed(&self.ingress, &sg_rules::from_sdk(group.ip_permissions())),
+            egress: sg_rules::observed(&self.egress, &sg_rules::from_sdk(group.ip_permissions_egress())),
+            tags: tags::from_sdk(group.tags()),
+        };
+        Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
+    }
+
+    async fn update(
+        &self,
+        old: &Self,
+        out: &SecurityGroupOutputs,
+        cx: &AwsContext,
+    ) -> Result<SecurityGroupOutputs, ProviderError> {
+        self.converge(&out.group_id, cx).await?;
+        tags::sync(cx, &out.group_id, &old.tags, &self.tags).await?;
+        Ok(out.clone())
+    }
+
+    async fn delete(&self, out: &SecurityGroupOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
+        delete_group(cx, &out.group_id).await
+    }
+
+    async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<SecurityGroupOutputs>, ProviderError> {
+        let out = cx
+            .ec2
+            .describe_security_groups()
+            .set_filters(Some(tag_filters(meta)))
+            .send()
+            .await
+            .map_err(|e| classify("DescribeSecurityGroups", e))?;
+        let found = out
+            .security_groups()
+            .iter()
+            .filter(|g| tagged_as(g.tags(), meta))
+            .filter_map(|g| g.group_id())
+            .map(|id| (id.to_string(), SecurityGroupOutputs { group_id: id.to_string() }))
+            .collect();
+        single(Self::KIND, meta, found)
+    }
+}
+
+impl SecurityGroup {
+    /// Brings the live rules of group `id` to the inputs, exactly the difference.
+    async fn converge(&self, id: &str, cx: &AwsContext) -> Result<(), ProviderError> {
+        let group = find_security_group(cx, id).await?.ok_or_else(|| gone(id))?;
+        let live_in = sg_rules::from_sdk(group.ip_permissions());
+        let live_out = sg_rules::from_sdk(group.ip_permissions_egress());
+        sync(cx, &group, Direction::Ingress, &live_in, &sg_rules::permissions_of(&self.ingress)).await?;
+        sync(cx, &group, Direction::Egress, &live_out, &sg_rules::permissions_of(&self.egress)).await
+    }
+}
+
+/// Authorizes what is missing first (no window without access), then revokes what is extra,
+/// then fixes descriptions.
+async fn sync(
+    cx: &AwsContext,
+    group: &SdkGroup,
+    direction: Direction,
+    live: &Permissions,
+    wanted: &Permissions,
+) -> Result<(), ProviderError> {
+    let id = group.group_id().ok_or_else(|| missing("security group id"))?;
+    let (add, remove, describe) = sg_rules::diff(live, wanted);
+    if !add.is_empty() {
+        authorize(cx, id, direction, &add).await?;
+    }
+    if !remove.is_empty() {
+        revoke(cx, id, direction, &remove).await?;
+    }
+    if !describe.is_empty() {
+        update_descriptions(cx, id, direction, &describe).await?;
+    }
+    Ok(())
+}
+
+async fn authorize(cx: &AwsContext, id: &str, direction: Direction, perms: &Permissions) -> Result<(), ProviderError> {
+    let perms = Some(sg_rules::to_sdk(perms));
+    match direction {
+        Direction::Ingress => {
+            let call = cx.ec2.authorize_security_group_ingress().group_id(id).set_ip_permissions(perms);
+            call.send().await.map_err(|e| classify("AuthorizeSecurityGroupIngress", e))?;
+        }
+        Direction::Egress => {
+            let call = cx.ec2.authorize_security_group_egress().group_id(id).set_ip_permissions(perms);
+            call.send().await.map_err(|e| classify("AuthorizeSecurityGroupEgress", e))?;
+        }
+    }
+    Ok(())
+}
+
+async fn revoke(cx: &AwsContext, id: &str, direction: Direction, perms: &Permissions) -> Result<(), ProviderError> {
+    let perms = Some(sg_rules::to_sdk(perms));
+    match direction {
+        Direction::Ingress => {
+            let call = cx.ec2.revoke_security_group_ingress().group_id(id).set_ip_permissions(perms);
+            call.send().await.map_err(|e| classify("RevokeSecurityGroupIngress", e))?;
+        }
+        Direction::Egress => {
+            let call = cx.ec2.revoke_security_group_egress().group_id(id).set_ip_permissions(perms);
+            call.send().await.map_err(|e| classify("RevokeSecurityGroupEgress", e))?;
+        }
+    }
+    Ok(())
+}
+
+async fn update_descriptions(
+    cx: &AwsContext,
+    id: &str,
+    direction: Direction,
+    perms: &Permissions,
+) -> Result<(), ProviderError> {
+    let perms = Some(sg_rules::to_sdk(perms));
+    match direction {
+        Direction::Ingress => {
+            let call = cx.ec2.update_security_group_rule_descriptions_ingress().group_id(id).set_ip_permissions(perms);
+            call.send().await.map_err(|e| classify("UpdateSecurityGroupRuleDescriptionsIngress", e))?;
+        }
+        Direction::Egress => {
+            let call = cx.ec2.update_security_group_rule_descriptions_egress().group_id(id).set_ip_permissions(perms);
+            call.send().await.map_err(|e| classify("UpdateSecurityGroupRuleDescriptionsEgress", e))?;
+        }
+    }
+    Ok(())
+}
+
+async fn delete_group(cx: &AwsContext, id: &str) -> Result<(), ProviderError> {
+    let result = cx.ec2.delete_security_group().group_id(id).send().await;
+    ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteSecurityGroup", e)))
+}
+
+fn gone(id: &str) -> ProviderError {
+    ProviderError::new(engine::ErrorClass::NotFound, format!("security group {id} no longer exists"))
+}

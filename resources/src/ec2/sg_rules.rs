@@ -1,0 +1,317 @@
+//! Security group rules as the program writes them (`Rule`: one protocol and port range, several
+//! sources) and as EC2 stores them (one permission per source). Both sides are flattened to
+//! `Permission`s keyed by (protocol, ports, source), so diffs are exact and order-free, and
+//! live rules are read back in the inputs' shape and order when nothing changed.
+
+use super::cidr;
+use aws_sdk_ec2::types::{IpPermission, IpRange, UserIdGroupPair};
+use engine::Input;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One ingress or egress rule.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Rule {
+    /// "tcp", "udp", "icmp", "icmpv6", "-1" (all traffic) or an IP protocol number.
+    pub protocol: String,
+    pub from_port: i32,
+    pub to_port: i32,
+    pub cidr_blocks: Vec<String>,
+    pub source_security_group_id: Option<Input<String>>,
+    pub description: Option<String>,
+}
+
+/// Where traffic comes from (ingress) or goes to (egress).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    Cidr(String),
+    Group(String),
+}
+
+/// What identifies one stored permission: protocol, ports, source.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Key {
+    pub protocol: String,
+    pub from_port: i32,
+    pub to_port: i32,
+    pub source: Source,
+}
+
+/// Stored permissions: key → description.
+pub type Permissions = BTreeMap<Key, Option<String>>;
+
+/// The rule AWS adds to every new VPC security group: all traffic out to anywhere.
+pub fn default_egress() -> Key {
+    Key { protocol: "-1".into(), from_port: 0, to_port: 0, source: Source::Cidr("0.0.0.0/0".into()) }
+}
+
+/// EC2's spelling of a protocol: names for tcp/udp/icmp, "-1" for all.
+fn protocol(p: &str) -> String {
+    match p.to_ascii_lowercase().as_str() {
+        "all" | "-1" => "-1".into(),
+        "6" => "tcp".into(),
+        "17" => "udp".into(),
+        "1" => "icmp".into(),
+        "58" => "icmpv6".into(),
+        other => other.into(),
+    }
+}
+
+fn key(proto: &str, from: Option<i32>, to: Option<i32>, source: Source) -> Key {
+    let protocol = protocol(proto);
+    // Ports mean nothing for "all traffic" (EC2 omits them).
+    let (from_port, to_port) = if protocol == "-1" { (0, 0) } else { (from.unwrap_or(0), to.unwrap_or(0)) };
+    Key { protocol, from_port, to_port, source }
+}
+
+fn description(d: Option<&str>) -> Option<String> {
+    d.filter(|d| !d.is_empty()).map(str::to_string)
+}
+
+impl Rule {
+    /// The stored permissions this rule stands for (sources resolved).
+    pub fn permissions(&self) -> Permissions {
+        let k = |s| key(&self.protocol, Some(self.from_port), Some(self.to_port), s);
+        let desc = description(self.description.as_deref());
+        let mut out: Permissions = self.cidr_blocks.iter().map(|c| (k(Source::Cidr(c.clone())), desc.clone())).collect();
+        if let Some(group) = &self.source_security_group_id {
+            out.insert(k(Source::Group(group.value().clone())), desc);
+        }
+        out
+    }
+
+    /// Problems with this rule, naming it as `field` (e.g. "ingress[0]").
+    pub fn problems(&self, field: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        let p = protocol(&self.protocol);
+        let numeric = p.parse::<u8>().is_ok();
+        if !numeric && !["tcp", "udp", "icmp", "icmpv6", "-1"].contains(&p.as_str()) {
+            problems.push(format!("{field}.protocol `{}` is not tcp, udp, icmp, icmpv6, -1 or a protocol number", self.protocol));
+        }
+        if p == "tcp" || p == "udp" {
+            if self.from_port > self.to_port {
+                problems.push(format!("{field}: from_port {} is greater than to_port {}", self.from_port, self.to_port));
+            }
+            for (name, port) in [("from_port", self.from_port), ("to_port", self.to_port)] {
+                if !(0..=65535).contains(&port) {
+                    problems.push(format!("{field}.{name} {port} is not a port (0-65535)"));
+                }
+            }
+        }
+        for (i, c) in self.cidr_blocks.iter().enumerate() {
+            if let Err(e) = cidr::parse_v4(&format!("{field}.cidr_blocks[{i}]"), c) {
+                problems.push(e);
+            }
+        }
+        if self.cidr_blocks.is_empty() && self.source_security_group_id.is_none() {
+            problems.push(format!("{field} needs cidr_blocks or a source_security_group_id"));
+        }
+        problems
+    }
+}
+
+/// Problems with a rule list, each naming the rule (`ingress[2]...`), duplicates included.
+pub fn problems(field: &str, rules: &[Rule]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (i, rule) in rules.iter().enumerate() {
+        let name = format!("{field}[{i}]");
+        let own = rule.problems(&name);
+        if own.is_empty() {
+            for c in &rule.cidr_blocks {
+                if !seen.insert(key(&rule.protocol, Some(rule.from_port), Some(rule.to_port), Source::Cidr(c.clone()))) {
+                    problems.push(format!("{name}: {} {}-{} from `{c}` is already allowed by an earlier rule", rule.protocol, rule.from_port, rule.to_port));
+                }
+            }
+        }
+        problems.extend(own);
+    }
+    problems
+}
+
+/// All permissions of a rule list.
+pub fn permissions_of(rules: &[Rule]) -> Permissions {
+    rules.iter().flat_map(|r| r.permissions()).collect()
+}
+
+/// Permissions as EC2 reports them. IPv6 ranges and prefix lists are not modeled and ignored.
+pub fn from_sdk(live: &[IpPermission]) -> Permissions {
+    let mut out = Permissions::new();
+    for p in live {
+        let proto = p.ip_protocol().unwrap_or("-1");
+        for r in p.ip_ranges() {
+            if let Some(c) = r.cidr_ip() {
+                out.insert(key(proto, p.from_port(), p.to_port(), Source::Cidr(c.into())), description(r.description()));
+            }
+        }
+        for g in p.user_id_group_pairs() {
+            if let Some(id) = g.group_id() {
+                out.insert(key(proto, p.from_port(), p.to_port(), Source::Group(id.into())), description(g.description()));
+            }
+        }
+    }
+    out
+}
+
+/// One EC2 permission per stored permission: calls name exactly what changes.
+pub fn to_sdk(perms: &Permissions) -> Vec<IpPermission> {
+    perms
+        .iter()
+        .map(|(k, desc)| {
+            let mut b = IpPermission::builder().ip_protocol(&k.protocol);
+            if k.protocol != "-1" {
+                b = b.from_port(k.from_port).to_port(k.to_port);
+            }
+            match &k.source {
+                Source::Cidr(c) => b.ip_ranges(IpRange::builder().cidr_ip(c).set_description(desc.clone()).build()),
+                Source::Group(g) => {
+                    b.user_id_group_pairs(UserIdGroupPair::builder().group_id(g).set_description(desc.clone()).build())
+                }
+            }
+            .build()
+        })
+        .collect()
+}
+
+/// What moves `live` to `wanted`: (to authorize, to revoke, descriptions to update).
+pub fn diff(live: &Permissions, wanted: &Permissions) -> (Permissions, Permissions, Permissions) {
+    let pick = |from: &Permissions, f: &dyn Fn(&Key, &Option<String>) -> bool| -> Permissions {
+        from.iter().filter(|(k, d)| f(k, d)).map(|(k, d)| (k.clone(), d.clone())).collect()
+    };
+    let add = pick(wanted, &|k, _| !live.contains_key(k));
+    let remove = pick(live, &|k, _| !wanted.contains_key(k));
+    let describe = pick(wanted, &|k, d| live.get(k).is_some_and(|l| l != d));
+    (add, remove, describe)
+}
+
+/// Live permissions in the inputs' shape: input rules that are fully present come back as
+/// written, in their order; whatever else is live follows as canonical rules, sorted.
+pub fn observed(inputs: &[Rule], live: &Permissions) -> Vec<Rule> {
+    let mut left = live.clone();
+    let mut out = Vec::new();
+    for rule in inputs {
+        let perms = rule.permissions();
+        if !perms.is_empty() && perms.iter().all(|(k, d)| left.get(k) == Some(d)) {
+            perms.keys().for_each(|k| {
+                left.remove(k);
+            });
+            out.push(rule.clone());
+        }
+    }
+    out.extend(canonical(&left));
+    out
+}
+
+/// Groups permissions into rules: CIDRs sharing protocol, ports and description form one rule;
+/// each source group its own.
+fn canonical(perms: &Permissions) -> Vec<Rule> {
+    let mut rules: BTreeMap<(String, i32, i32, Option<String>), Rule> = BTreeMap::new();
+    let mut groups = Vec::new();
+    for (k, desc) in perms {
+        let rule = Rule {
+            protocol: k.protocol.clone(),
+            from_port: k.from_port,
+            to_port: k.to_port,
+            description: desc.clone(),
+            ..Default::default()
+        };
+        match &k.source {
+            Source::Cidr(c) => {
+                let entry = rules.entry((k.protocol.clone(), k.from_port, k.to_port, desc.clone())).or_insert(rule);
+                entry.cidr_blocks.push(c.clone());
+            }
+            Source::Group(g) => groups.push(Rule { source_security_group_id: Some(Input::Value(g.clone())), ..rule }),
+        }
+    }
+    rules.into_values().chain(groups).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tcp(port: i32, cidrs: &[&str]) -> Rule {
+        Rule {
+            protocol: "tcp".into(),
+            from_port: port,
+            to_port: port,
+            cidr_blocks: cidrs.iter().map(|c| c.to_string()).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn all_out() -> Rule {
+        Rule { protocol: "-1".into(), cidr_blocks: vec!["0.0.0.0/0".into()], ..Default::default() }
+    }
+
+    #[test]
+    fn validate_names_each_problem() {
+        let rules = vec![
+            Rule { from_port: 443, to_port: 80, ..tcp(0, &["10.0.0.0/33"]) },
+            Rule { protocol: "bogus".into(), ..tcp(22, &["10.0.0.0/8"]) },
+            tcp(22, &[]),
+            tcp(80, &["0.0.0.0/0"]),
+            tcp(80, &["0.0.0.0/0"]),
+        ];
+        assert_eq!(
+            problems("ingress", &rules),
+            [
+                "ingress[0]: from_port 443 is greater than to_port 80",
+                "ingress[0].cidr_blocks[0] `10.0.0.0/33` is not a valid IPv4 CIDR",
+                "ingress[1].protocol `bogus` is not tcp, udp, icmp, icmpv6, -1 or a protocol number",
+                "ingress[2] needs cidr_blocks or a source_security_group_id",
+                "ingress[4]: tcp 80-80 from `0.0.0.0/0` is already allowed by an earlier rule",
+            ]
+        );
+        assert!(problems("egress", &[all_out(), Rule { protocol: "icmp".into(), from_port: 8, to_port: -1, ..tcp(0, &["10.0.0.0/8"]) }]).is_empty());
+    }
+
+    #[test]
+    fn all_traffic_ignores_ports_and_matches_the_default_egress() {
+        let written = Rule { from_port: -1, to_port: -1, ..all_out() };
+        assert_eq!(written.permissions().keys().next(), Some(&default_egress()));
+        let live = from_sdk(&[IpPermission::builder()
+            .ip_protocol("-1")
+            .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+            .build()]);
+        assert_eq!(live, written.permissions());
+    }
+
+    #[test]
+    fn sdk_round_trip_and_unchanged_reads_back_equal() {
+        let rules = vec![
+            tcp(443, &["10.0.0.0/8", "0.0.0.0/0"]),
+            Rule {
+                source_security_group_id: Some(Input::Value("sg-1".into())),
+                description: Some("from the load balancer".into()),
+                ..tcp(8080, &[])
+            },
+        ];
+        let live = from_sdk(&to_sdk(&permissions_of(&rules)));
+        assert_eq!(live, permissions_of(&rules));
+        assert_eq!(observed(&rules, &live), rules);
+    }
+
+    #[test]
+    fn drift_reads_as_canonical_extra_rules() {
+        let rules = vec![tcp(443, &["0.0.0.0/0"]), tcp(22, &["10.0.0.0/8"])];
+        let mut live = permissions_of(&rules[..1]);
+        live.extend(permissions_of(&[tcp(5432, &["10.1.0.0/16", "10.2.0.0/16"])]));
+        let seen = observed(&rules, &live);
+        assert_eq!(seen, vec![tcp(443, &["0.0.0.0/0"]), tcp(5432, &["10.1.0.0/16", "10.2.0.0/16"])]);
+    }
+
+    #[test]
+    fn diff_is_exact() {
+        let live = permissions_of(&[tcp(80, &["0.0.0.0/0"]), tcp(22, &["10.0.0.0/8"])]);
+        let wanted = permissions_of(&[
+            Rule { description: Some("web".into()), ..tcp(80, &["0.0.0.0/0"]) },
+            tcp(443, &["0.0.0.0/0"]),
+        ]);
+        let (add, remove, describe) = diff(&live, &wanted);
+        assert_eq!(add, permissions_of(&[tcp(443, &["0.0.0.0/0"])]));
+        assert_eq!(remove, permissions_of(&[tcp(22, &["10.0.0.0/8"])]));
+        assert_eq!(describe.values().collect::<Vec<_>>(), [&Some("web".to_string())]);
+    }
+}
