@@ -24,6 +24,7 @@ pub fn class_of_code(code: &str) -> ErrorClass {
     ];
     const THROTTLED: &[&str] = &[
         "Throttling", "ThrottlingException", "RequestLimitExceeded", "SlowDown", "TooManyRequestsException",
+        "TooManyUpdates",
     ];
     const CONFLICT: &[&str] = &[
         "DependencyViolation", "DeleteConflict", "ConflictException", "OperationAborted", "IncorrectState",

@@ -9,6 +9,9 @@ pub mod iam;
 pub mod policy;
 pub mod rds;
 pub mod s3;
+pub mod secretsmanager;
+pub mod sensitive;
+pub mod ssm;
 pub mod wait;
 
 pub use context::{AwsContext, Connection};
@@ -22,5 +25,7 @@ pub fn registry() -> engine::Registry {
     s3::register(&mut registry);
     iam::register(&mut registry);
     rds::register(&mut registry);
+    secretsmanager::register(&mut registry);
+    ssm::register(&mut registry);
     registry
 }
