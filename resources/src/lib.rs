@@ -1,6 +1,7 @@
 //! Plinth's AWS resource kinds. One module per service, one file per kind; shared per service:
 //! finders, waiters and tag sync. The only crate that depends on the AWS SDK.
 
+pub mod budgets;
 pub mod context;
 pub mod ec2;
 pub mod elasticache;
@@ -9,9 +10,7 @@ pub mod iam;
 pub mod policy;
 pub mod rds;
 pub mod s3;
-pub mod secretsmanager;
-pub mod sensitive;
-pub mod ssm;
+pub mod wafv2;
 pub mod wait;
 
 pub use context::{AwsContext, Connection};
@@ -25,7 +24,7 @@ pub fn registry() -> engine::Registry {
     s3::register(&mut registry);
     iam::register(&mut registry);
     rds::register(&mut registry);
-    secretsmanager::register(&mut registry);
-    ssm::register(&mut registry);
+    wafv2::register(&mut registry);
+    budgets::register(&mut registry);
     registry
 }

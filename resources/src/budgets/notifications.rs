@@ -1,0 +1,352 @@
+//! Budget notifications and their email subscribers: the SDK shapes, reading them back, and
+//! moving a budget from one notification list to another with the fewest calls.
+//!
+//! A notification is identified by (type, comparison, threshold). Same identity: only its
+//! subscribers are synced (CreateSubscriber / DeleteSubscriber). A changed threshold or
+//! comparison of a notification of the same type is an UpdateNotification (subscribers stay);
+//! what is left is DeleteNotification / CreateNotification.
+
+use crate::error::{build_error, classify, none_if_not_found};
+use crate::AwsContext;
+use aws_sdk_budgets::types::{
+    ComparisonOperator, Notification, NotificationType, NotificationWithSubscribers, Subscriber, SubscriptionType,
+    ThresholdType,
+};
+use engine::ProviderError;
+use serde::{Deserialize, Serialize};
+
+/// At most this many notifications per budget (an AWS quota).
+pub const MAX_NOTIFICATIONS: usize = 5;
+/// At most this many email subscribers per notification (an AWS quota).
+pub const MAX_EMAIL_SUBSCRIBERS: usize = 10;
+
+/// An alert when spending passes a percentage of the budget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BudgetNotification {
+    /// "ACTUAL" (spent) or "FORECASTED" (expected by the end of the period).
+    pub notification_type: String,
+    /// Percent of the budgeted amount, e.g. 80.0.
+    pub threshold_percent: f64,
+    /// "GREATER_THAN" (or "LESS_THAN", "EQUAL_TO").
+    pub comparison: String,
+    pub subscriber_emails: Vec<String>,
+}
+
+impl Default for BudgetNotification {
+    fn default() -> Self {
+        Self {
+            notification_type: "ACTUAL".to_string(),
+            threshold_percent: 80.0,
+            comparison: "GREATER_THAN".to_string(),
+            subscriber_emails: Vec::new(),
+        }
+    }
+}
+
+impl BudgetNotification {
+    /// What identifies the notification in the Budgets API.
+    pub fn same_identity(&self, other: &Self) -> bool {
+        self.notification_type == other.notification_type
+            && self.comparison == other.comparison
+            && self.threshold_percent == other.threshold_percent
+    }
+
+    /// The SDK notification (percentage threshold).
+    pub fn to_sdk(&self) -> Result<Notification, ProviderError> {
+        Notification::builder()
+            .notification_type(NotificationType::from(self.notification_type.as_str()))
+            .comparison_operator(ComparisonOperator::from(self.comparison.as_str()))
+            .threshold(self.threshold_percent)
+            .threshold_type(ThresholdType::Percentage)
+            .build()
+            .map_err(|e| build_error("budget notification", e))
+    }
+
+    /// The notification with its email subscribers, for CreateBudget.
+    pub fn with_subscribers(&self) -> Result<NotificationWithSubscribers, ProviderError> {
+        NotificationWithSubscribers::builder()
+            .notification(self.to_sdk()?)
+            .set_subscribers(Some(subscribers(&self.subscriber_emails)?))
+            .build()
+            .map_err(|e| build_error("budget notification", e))
+    }
+
+    /// Problems with this notification, naming `field` (e.g. `notifications[0]`).
+    pub fn problems(&self, field: &str) -> Vec<String> {
+        let mut problems = Vec::new();
+        if !["ACTUAL", "FORECASTED"].contains(&self.notification_type.as_str()) {
+            problems.push(format!("{field}.notification_type `{}` must be ACTUAL or FORECASTED", self.notification_type));
+        }
+        if !["GREATER_THAN", "LESS_THAN", "EQUAL_TO"].contains(&self.comparison.as_str()) {
+            problems.push(format!("{field}.comparison `{}` must be GREATER_THAN, LESS_THAN or EQUAL_TO", self.comparison));
+        }
+        if !self.threshold_percent.is_finite() || self.threshold_percent <= 0.0 {
+            problems.push(format!("{field}.threshold_percent {} must be a positive percentage", self.threshold_percent));
+        }
+        if self.subscriber_emails.is_empty() || self.subscriber_emails.len() > MAX_EMAIL_SUBSCRIBERS {
+            problems.push(format!("{field}.subscriber_emails needs 1 to {MAX_EMAIL_SUBSCRIBERS} addresses"));
+        }
+        for email in self.subscriber_emails.iter().filter(|e| !is_email(e)) {
+            problems.push(format!("{field}.subscriber_emails: `{email}` is not an email address"));
+        }
+        problems
+    }
+}
+
+/// A plausible email address: one `@`, a local part, a dotted domain, no whitespace.
+pub fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    !local.is_empty()
+        && !domain.contains('@')
+        && !s.chars().any(char::is_whitespace)
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(|label| !label.is_empty())
+}
+
+fn subscribers(emails: &[String]) -> Result<Vec<Subscriber>, ProviderError> {
+    emails.iter().map(|e| subscriber(e)).collect()
+}
+
+fn subscriber(email: &str) -> Result<Subscriber, ProviderError> {
+    Subscriber::builder()
+        .subscription_type(SubscriptionType::Email)
+        .address(email)
+        .build()
+        .map_err(|e| build_error("budget subscriber", e))
+}
+
+/// One call's worth of change, in the order [`plan`] returns them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    Delete(BudgetNotification),
+    Update { old: BudgetNotification, new: BudgetNotification },
+    AddSubscriber { notification: BudgetNotification, email: String },
+    RemoveSubscriber { notification: BudgetNotification, email: String },
+    Create(BudgetNotification),
+}
+
+/// The calls that move a budget's notifications from `old` to `new`: deletes, updates, new
+/// subscribers before removed ones (a notification must keep one), then creates.
+pub fn plan(old: &[BudgetNotification], new: &[BudgetNotification]) -> Vec<Change> {
+    let mut unmatched_old: Vec<&BudgetNotification> = old.iter().collect();
+    let mut pairs: Vec<(&BudgetNotification, &BudgetNotification)> = Vec::new();
+    let mut unmatched_new: Vec<&BudgetNotification> = Vec::new();
+    for n in new {
+        match unmatched_old.iter().position(|o| o.same_identity(n)) {
+            Some(i) => pairs.push((unmatched_old.remove(i), n)),
+            None => unmatched_new.push(n),
+        }
+    }
+    let (mut updates, mut creates) = (Vec::new(), Vec::new());
+    for n in unmatched_new {
+        match unmatched_old.iter().position(|o| o.notification_type == n.notification_type) {
+            Some(i) => updates.push((unmatched_old.remove(i), n)),
+            None => creates.push(Change::Create(n.clone())),
+        }
+    }
+    let mut changes: Vec<Change> = unmatched_old.into_iter().map(|o| Change::Delete(o.clone())).collect();
+    changes.extend(updates.iter().map(|(o, n)| Change::Update { old: (*o).clone(), new: (*n).clone() }));
+    for (o, n) in pairs.into_iter().chain(updates) {
+        let adds = n.subscriber_emails.iter().filter(|e| !o.subscriber_emails.contains(e));
+        changes.extend(adds.map(|email| Change::AddSubscriber { notification: n.clone(), email: email.clone() }));
+        let removes = o.subscriber_emails.iter().filter(|e| !n.subscriber_emails.contains(e));
+        changes.extend(removes.map(|email| Change::RemoveSubscriber { notification: n.clone(), email: email.clone() }));
+    }
+    changes.extend(creates);
+    changes
+}
+
+/// Makes the calls [`plan`] lists for moving `budget` from `old` to `new`.
+pub async fn sync(
+    cx: &AwsContext,
+    account: &str,
+    budget: &str,
+    old: &[BudgetNotification],
+    new: &[BudgetNotification],
+) -> Result<(), ProviderError> {
+    let api = &cx.budgets;
+    for change in plan(old, new) {
+        match change {
+            Change::Delete(n) => {
+                let call = api.delete_notification().account_id(account).budget_name(budget).notification(n.to_sdk()?);
+                call.send().await.map_err(|e| classify("DeleteNotification", e))?;
+            }
+            Change::Update { old, new } => {
+                let call = api.update_notification().account_id(account).budget_name(budget);
+                let call = call.old_notification(old.to_sdk()?).new_notification(new.to_sdk()?);
+                call.send().await.map_err(|e| classify("UpdateNotification", e))?;
+            }
+            Change::AddSubscriber { notification, email } => {
+                let call = api.create_subscriber().account_id(account).budget_name(budget);
+                let call = call.notification(notification.to_sdk()?).subscriber(subscriber(&email)?);
+                call.send().await.map_err(|e| classify("CreateSubscriber", e))?;
+            }
+            Change::RemoveSubscriber { notification, email } => {
+                let call = api.delete_subscriber().account_id(account).budget_name(budget);
+                let call = call.notification(notification.to_sdk()?).subscriber(subscriber(&email)?);
+                call.send().await.map_err(|e| classify("DeleteSubscriber", e))?;
+            }
+            Change::Create(n) => {
+                let call = api.create_notification().account_id(account).budget_name(budget).notification(n.to_sdk()?);
+                let call = call.set_subscribers(Some(subscribers(&n.subscriber_emails)?));
+                call.send().await.map_err(|e| classify("CreateNotification", e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The budget's notifications with their email subscribers, or `None` when the budget is gone.
+/// SNS subscribers are not modeled and left out; thresholds are read as percentages.
+pub async fn read(cx: &AwsContext, account: &str, budget: &str) -> Result<Option<Vec<BudgetNotification>>, ProviderError> {
+    let mut live = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let call = cx.budgets.describe_notifications_for_budget().account_id(account).budget_name(budget);
+        let out = call.set_next_token(token.clone()).send().await;
+        let Some(out) = none_if_not_found(out.map_err(|e| classify("DescribeNotificationsForBudget", e)))? else {
+            return Ok(None);
+        };
+        live.extend(out.notifications().iter().cloned());
+        match out.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            _ => break,
+        }
+    }
+    let mut seen = Vec::with_capacity(live.len());
+    for n in live {
+        let Some(emails) = subscriber_emails(cx, account, budget, &n).await? else { return Ok(None) };
+        seen.push(BudgetNotification {
+            notification_type: n.notification_type().as_str().to_string(),
+            threshold_percent: n.threshold(),
+            comparison: n.comparison_operator().as_str().to_string(),
+            subscriber_emails: emails,
+        });
+    }
+    Ok(Some(seen))
+}
+
+async fn subscriber_emails(
+    cx: &AwsContext,
+    account: &str,
+    budget: &str,
+    notification: &Notification,
+) -> Result<Option<Vec<String>>, ProviderError> {
+    let mut emails = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let call = cx.budgets.describe_subscribers_for_notification().account_id(account).budget_name(budget);
+        let out = call.notification(notification.clone()).set_next_token(token.clone()).send().await;
+        let Some(out) = none_if_not_found(out.map_err(|e| classify("DescribeSubscribersForNotification", e)))? else {
+            return Ok(None);
+        };
+        let page = out.subscribers().iter().filter(|s| s.subscription_type() == &SubscriptionType::Email);
+        emails.extend(page.map(|s| s.address().to_string()));
+        match out.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            _ => return Ok(Some(emails)),
+        }
+    }
+}
+
+/// `live` in the program's order where the same notification (identity) appears in both, with
+/// each one's emails in the program's order when they are the same set; the rest after.
+pub fn align(program: &[BudgetNotification], live: Vec<BudgetNotification>) -> Vec<BudgetNotification> {
+    let mut rest = live;
+    let mut out = Vec::with_capacity(rest.len());
+    for wanted in program {
+        if let Some(i) = rest.iter().position(|n| n.same_identity(wanted)) {
+            let mut n = rest.remove(i);
+            n.subscriber_emails = align_set(&wanted.subscriber_emails, n.subscriber_emails);
+            out.push(n);
+        }
+    }
+    out.extend(rest);
+    out
+}
+
+/// `program` when `live` holds the same strings in another order, `live` otherwise.
+pub fn align_set(program: &[String], mut live: Vec<String>) -> Vec<String> {
+    let mut a = program.to_vec();
+    a.sort();
+    live.sort();
+    if a == live {
+        program.to_vec()
+    } else {
+        live
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(kind: &str, threshold: f64, emails: &[&str]) -> BudgetNotification {
+        BudgetNotification {
+            notification_type: kind.into(),
+            threshold_percent: threshold,
+            comparison: "GREATER_THAN".into(),
+            subscriber_emails: emails.iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn unchanged_notifications_need_no_call() {
+        let list = vec![n("ACTUAL", 80.0, &["a@x.io"]), n("FORECASTED", 100.0, &["a@x.io"])];
+        assert_eq!(plan(&list, &list), Vec::<Change>::new());
+    }
+
+    #[test]
+    fn added_and_removed_notifications() {
+        let old = vec![n("ACTUAL", 80.0, &["a@x.io"])];
+        let new = vec![n("FORECASTED", 100.0, &["a@x.io"])];
+        assert_eq!(plan(&old, &new), vec![Change::Delete(old[0].clone()), Change::Create(new[0].clone())]);
+    }
+
+    #[test]
+    fn a_new_threshold_of_the_same_type_is_an_update_keeping_subscribers() {
+        let old = vec![n("ACTUAL", 80.0, &["a@x.io"])];
+        let new = vec![n("ACTUAL", 90.0, &["a@x.io", "b@x.io"])];
+        assert_eq!(
+            plan(&old, &new),
+            vec![
+                Change::Update { old: old[0].clone(), new: new[0].clone() },
+                Change::AddSubscriber { notification: new[0].clone(), email: "b@x.io".into() },
+            ]
+        );
+    }
+
+    #[test]
+    fn subscribers_are_added_before_removed() {
+        let old = vec![n("ACTUAL", 80.0, &["a@x.io"])];
+        let new = vec![n("ACTUAL", 80.0, &["b@x.io"])];
+        assert_eq!(
+            plan(&old, &new),
+            vec![
+                Change::AddSubscriber { notification: new[0].clone(), email: "b@x.io".into() },
+                Change::RemoveSubscriber { notification: new[0].clone(), email: "a@x.io".into() },
+            ]
+        );
+    }
+
+    #[test]
+    fn live_order_follows_the_program() {
+        let program = vec![n("FORECASTED", 100.0, &["b@x.io", "a@x.io"]), n("ACTUAL", 80.0, &["a@x.io"])];
+        let live = vec![n("ACTUAL", 80.0, &["a@x.io"]), n("FORECASTED", 100.0, &["a@x.io", "b@x.io"])];
+        assert_eq!(align(&program, live), program);
+    }
+
+    #[test]
+    fn emails_and_problems() {
+        assert!(is_email("ops@example.com"));
+        for bad in ["ops", "ops@", "@example.com", "ops@example", "o ps@example.com", "a@b@c.com", "a@b..com"] {
+            assert!(!is_email(bad), "{bad}");
+        }
+        let bad = BudgetNotification { notification_type: "SOON".into(), threshold_percent: -1.0, ..n("ACTUAL", 1.0, &["x"]) };
+        let problems = bad.problems("notifications[0]");
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].starts_with("notifications[0].notification_type `SOON`"));
+        assert!(problems[2].contains("`x` is not an email address"));
+    }
+}
