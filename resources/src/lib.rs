@@ -10,6 +10,9 @@ pub mod iam;
 pub mod policy;
 pub mod rds;
 pub mod s3;
+pub mod secretsmanager;
+pub mod sensitive;
+pub mod ssm;
 pub mod wafv2;
 pub mod wait;
 
@@ -24,6 +27,8 @@ pub fn registry() -> engine::Registry {
     s3::register(&mut registry);
     iam::register(&mut registry);
     rds::register(&mut registry);
+    secretsmanager::register(&mut registry);
+    ssm::register(&mut registry);
     wafv2::register(&mut registry);
     budgets::register(&mut registry);
     registry
