@@ -1,0 +1,192 @@
+//! `aws:iam:Role` and `aws:iam:Policy` against the emulator, through the `engine::Resource`
+//! trait. IAM hands documents back URL-encoded: reads right after writes must still equal the
+//! inputs, and an independent client must see each change.
+
+use e2e::Emulator;
+use engine::{ErrorClass, Input, Meta, Resource, Tags};
+use resources::iam::{Policy, Role};
+use resources::policy::{decode_document, same_policy};
+use resources::AwsContext;
+
+const ECS_TRUST: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}}"#;
+const LAMBDA_TRUST: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}]}"#;
+const READ_ONLY: &str = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+
+fn meta(name: &str) -> Meta {
+    Meta { name: name.to_string(), stack: "e2e".to_string() }
+}
+
+/// The tags the engine would merge in: defaults plus `plinth:name` / `plinth:stack`.
+fn engine_tags(name: &str, extra: &[(&str, &str)]) -> Tags {
+    let mut tags: Tags = [("Environment", "local"), ("plinth:name", name), ("plinth:stack", "e2e")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tags.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    tags
+}
+
+fn s3_doc(actions: &str, bucket: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"Bucket","Effect":"Allow","Action":{actions},"Resource":"arn:aws:s3:::{bucket}/*"}}]}}"#
+    )
+}
+
+async fn read_role(r: &Role, out: &resources::iam::RoleOutputs, cx: &AwsContext) -> Option<Role> {
+    r.read(out, cx).await.expect("read role").map(|o| {
+        assert_eq!(&o.outputs, out);
+        o.inputs
+    })
+}
+
+async fn read_policy(p: &Policy, out: &resources::iam::PolicyOutputs, cx: &AwsContext) -> Option<(Policy, resources::iam::PolicyOutputs)> {
+    p.read(out, cx).await.expect("read policy").map(|o| (o.inputs, o.outputs))
+}
+
+async fn create_policy(cx: &AwsContext, name: &str, actions: &str) -> (Policy, resources::iam::PolicyOutputs) {
+    let p = Policy {
+        name: name.into(),
+        path: "/plinth/".into(),
+        description: Some("e2e bucket access".into()),
+        document: s3_doc(actions, "assets").into(),
+        tags: engine_tags(name, &[]),
+    };
+    assert_eq!(p.validate(), Vec::<String>::new());
+    let out = p.create(&meta(name), cx).await.expect("create policy");
+    (p, out)
+}
+
+#[tokio::test]
+async fn role_create_read_update_delete() {
+    let emu = Emulator::start();
+    let cx = emu.context().await;
+    let iam = emu.iam().await;
+    let (_, bucket_policy) = create_policy(&cx, "bucket-read", r#""s3:GetObject""#).await;
+
+    let role = Role {
+        name: "plinth-e2e-api".into(),
+        path: "/".into(),
+        description: Some("API task role".into()),
+        assume_role_policy: ECS_TRUST.into(),
+        inline_policies: [
+            ("logs".to_string(), Input::Value(s3_doc(r#""s3:PutObject""#, "logs"))),
+            ("scratch".to_string(), Input::Value(s3_doc(r#"["s3:GetObject"]"#, "scratch"))),
+        ]
+        .into(),
+        managed_policy_arns: vec![Input::Value(bucket_policy.arn.clone()), READ_ONLY.into()],
+        max_session_duration: None,
+        tags: engine_tags("api-role", &[]),
+    };
+    assert_eq!(role.validate(), Vec::<String>::new());
+    let out = role.create(&meta("api-role"), &cx).await.expect("create role");
+    assert_eq!(out.name, "plinth-e2e-api");
+    assert!(out.arn.ends_with(":role/plinth-e2e-api"), "{}", out.arn);
+    assert_eq!(read_role(&role, &out, &cx).await, Some(role.clone()), "no spurious diff after create");
+    assert_eq!(role.find(&meta("api-role"), &cx).await.expect("find"), Some(out.clone()));
+    assert_eq!(role.find(&meta("web-role"), &cx).await.expect("find other"), None);
+
+    // IAM's wire format really is URL-encoded, and still means our document.
+    let live = iam.get_role().role_name("plinth-e2e-api").send().await.expect("get role");
+    let trust = live.role().and_then(|r| r.assume_role_policy_document()).expect("trust document");
+    assert!(trust.starts_with("%7B"), "IAM answers URL-encoded: {trust}");
+    assert!(same_policy(ECS_TRUST, trust), "{trust}");
+
+    let updated = Role {
+        description: Some("API task role, lambda edition".into()),
+        assume_role_policy: LAMBDA_TRUST.into(),
+        inline_policies: [
+            ("logs".to_string(), Input::Value(s3_doc(r#"["s3:PutObject","s3:GetObject"]"#, "logs"))),
+            ("cache".to_string(), Input::Value(s3_doc(r#""s3:GetObject""#, "cache"))),
+        ]
+        .into(),
+        managed_policy_arns: vec![Input::Value(bucket_policy.arn.clone())],
+        max_session_duration: Some(7200),
+        tags: engine_tags("api-role", &[("Team", "api")]),
+        ..role.clone()
+    };
+    assert_eq!(updated.update(&role, &out, &cx).await.expect("update role"), out);
+    assert_eq!(read_role(&updated, &out, &cx).await, Some(updated.clone()), "the update is visible");
+    check_role_independently(&iam, &bucket_policy.arn).await;
+
+    updated.delete(&out, &cx).await.expect("delete role");
+    assert_eq!(read_role(&updated, &out, &cx).await, None);
+    updated.delete(&out, &cx).await.expect("deleting a gone role is Ok");
+    let p = iam.get_policy().policy_arn(&bucket_policy.arn).send().await.expect("policy still exists");
+    assert_eq!(p.policy().and_then(|p| p.attachment_count()), Some(0), "delete detached the managed policy");
+}
+
+async fn check_role_independently(iam: &aws_sdk_iam::Client, policy_arn: &str) {
+    let name = "plinth-e2e-api";
+    let role = iam.get_role().role_name(name).send().await.expect("get role");
+    let role = role.role().expect("role");
+    assert_eq!(role.description(), Some("API task role, lambda edition"));
+    assert_eq!(role.max_session_duration(), Some(7200));
+    let trust = decode_document(role.assume_role_policy_document().unwrap_or_default()).expect("trust parses");
+    assert!(trust.to_string().contains("lambda.amazonaws.com"), "{trust}");
+
+    let inline = iam.list_role_policies().role_name(name).send().await.expect("list inline");
+    let mut names = inline.policy_names().to_vec();
+    names.sort();
+    assert_eq!(names, vec!["cache", "logs"]);
+    let logs = iam.get_role_policy().role_name(name).policy_name("logs").send().await.expect("get inline");
+    assert!(same_policy(logs.policy_document(), &s3_doc(r#"["s3:GetObject","s3:PutObject"]"#, "logs")));
+
+    let attached = iam.list_attached_role_policies().role_name(name).send().await.expect("list attached");
+    let arns: Vec<_> = attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect();
+    assert_eq!(arns, vec![policy_arn]);
+
+    let tags = iam.list_role_tags().role_name(name).send().await.expect("list tags");
+    assert!(tags.tags().iter().any(|t| t.key() == "Team" && t.value() == "api"));
+}
+
+#[tokio::test]
+async fn policy_create_read_update_delete() {
+    let emu = Emulator::start();
+    let cx = emu.context().await;
+    let iam = emu.iam().await;
+    let (p, out) = create_policy(&cx, "bucket-access", r#""s3:GetObject""#).await;
+    assert!(out.arn.ends_with(":policy/plinth/bucket-access"), "{}", out.arn);
+    assert_eq!(out.default_version_id, "v1");
+    let (observed, observed_out) = read_policy(&p, &out, &cx).await.expect("exists");
+    assert_eq!(observed, p, "no spurious diff after create (document through IAM's URL encoding)");
+    assert_eq!(observed_out, out);
+    assert_eq!(p.find(&meta("bucket-access"), &cx).await.expect("find"), Some(out.clone()));
+    assert_eq!(p.find(&meta("other"), &cx).await.expect("find other"), None);
+
+    // Six document changes: IAM allows five versions, so older ones must be pruned on the way.
+    let actions = ["s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetObjectTagging", "s3:PutObjectTagging", "s3:AbortMultipartUpload"];
+    let (mut current, mut current_out) = (p.clone(), out.clone());
+    for (i, action) in actions.iter().enumerate() {
+        let next = Policy {
+            document: s3_doc(&format!(r#"["s3:GetObject","{action}"]"#), "assets").into(),
+            tags: engine_tags("bucket-access", &[("Revision", &i.to_string())]),
+            ..current.clone()
+        };
+        current_out = next.update(&current, &current_out, &cx).await.expect("update policy");
+        current = next;
+        let versions = iam.list_policy_versions().policy_arn(&out.arn).send().await.expect("list versions");
+        assert!(versions.versions().len() <= 5, "after update {i}: {} versions", versions.versions().len());
+    }
+    assert_eq!(current_out.default_version_id, "v7");
+    assert_eq!(read_policy(&current, &current_out, &cx).await.map(|(i, _)| i), Some(current.clone()));
+
+    let live = iam.get_policy_version().policy_arn(&out.arn).version_id("v7").send().await.expect("get version");
+    let doc = live.policy_version().and_then(|v| v.document()).expect("document");
+    assert!(same_policy(doc, current.document.as_str()), "{doc}");
+    let tags = iam.list_policy_tags().policy_arn(&out.arn).send().await.expect("tags");
+    assert!(tags.tags().iter().any(|t| t.key() == "Revision" && t.value() == "5"));
+
+    // Attached outside the stack: delete refuses, naming the role.
+    let trust = ECS_TRUST;
+    iam.create_role().role_name("outsider").assume_role_policy_document(trust).send().await.expect("create role");
+    iam.attach_role_policy().role_name("outsider").policy_arn(&out.arn).send().await.expect("attach");
+    let err = current.delete(&current_out, &cx).await.expect_err("attached policy");
+    assert_eq!(err.class, ErrorClass::Conflict);
+    assert!(err.message.contains("role outsider"), "{err}");
+    iam.detach_role_policy().role_name("outsider").policy_arn(&out.arn).send().await.expect("detach");
+
+    current.delete(&current_out, &cx).await.expect("delete policy");
+    assert_eq!(read_policy(&current, &current_out, &cx).await, None);
+    current.delete(&current_out, &cx).await.expect("deleting a gone policy is Ok");
+    assert!(iam.get_policy().policy_arn(&out.arn).send().await.is_err(), "the policy is gone");
+}

@@ -1,0 +1,205 @@
+//! `aws:s3:Bucket` against the emulator, through the `engine::Resource` trait: create → read
+//! (equals the inputs) → find → update in place → read (and an independent SDK client sees it)
+//! → delete → read gives None → delete again Ok.
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::BucketVersioningStatus;
+use e2e::Emulator;
+use engine::{ErrorClass, Meta, Resource, Tags};
+use resources::s3::{Bucket, Encryption, LifecycleRule};
+use resources::AwsContext;
+
+const NAME: &str = "plinth-e2e-assets";
+
+fn meta(name: &str) -> Meta {
+    Meta { name: name.to_string(), stack: "e2e".to_string() }
+}
+
+/// The tags the engine would merge in: defaults plus `plinth:name` / `plinth:stack`.
+fn engine_tags(name: &str, extra: &[(&str, &str)]) -> Tags {
+    let mut tags: Tags = [("Environment", "local"), ("plinth:name", name), ("plinth:stack", "e2e")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tags.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    tags
+}
+
+fn read_only_policy(bucket: &str) -> String {
+    // Single strings where IAM/S3 may hand back lists: the read must still show no difference.
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":{{"Sid":"Read","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::123456789012:root"}},"Action":"s3:GetObject","Resource":"arn:aws:s3:::{bucket}/*"}}}}"#
+    )
+}
+
+fn full_bucket() -> Bucket {
+    Bucket {
+        bucket: NAME.into(),
+        versioning: true,
+        encryption: Some(Encryption { algorithm: "AES256".into(), kms_key_id: None }),
+        block_public_access: true,
+        lifecycle_rules: vec![LifecycleRule {
+            id: "expire-old-versions".into(),
+            prefix: Some("logs/".into()),
+            expire_noncurrent_after_days: Some(30),
+            expire_after_days: None,
+            abort_incomplete_multipart_after_days: Some(7),
+        }],
+        policy: Some(read_only_policy(NAME).into()),
+        force_destroy: false,
+        tags: engine_tags("assets", &[]),
+    }
+}
+
+fn updated_bucket() -> Bucket {
+    let mut policy = read_only_policy(NAME);
+    policy = policy.replace(r#""Action":"s3:GetObject""#, r#""Action":["s3:GetObject","s3:ListBucket"]"#);
+    policy = policy.replace(r#""Resource":"arn:aws:s3:::plinth-e2e-assets/*""#, r#""Resource":["arn:aws:s3:::plinth-e2e-assets","arn:aws:s3:::plinth-e2e-assets/*"]"#);
+    Bucket {
+        versioning: false,
+        encryption: Some(Encryption { algorithm: "aws:kms".into(), kms_key_id: Some("alias/plinth-e2e".into()) }),
+        block_public_access: false,
+        lifecycle_rules: vec![LifecycleRule {
+            id: "expire-tmp".into(),
+            prefix: Some("tmp/".into()),
+            expire_after_days: Some(1),
+            ..Default::default()
+        }],
+        policy: Some(policy.into()),
+        tags: engine_tags("assets", &[("Team", "platform")]),
+        ..full_bucket()
+    }
+}
+
+async fn read(b: &Bucket, out: &resources::s3::BucketOutputs, cx: &AwsContext) -> Option<Bucket> {
+    b.read(out, cx).await.expect("read").map(|o| {
+        assert_eq!(&o.outputs, out, "read reports the same outputs");
+        o.inputs
+    })
+}
+
+#[tokio::test]
+async fn bucket_create_read_update_delete() {
+    let emu = Emulator::start();
+    let cx = emu.context().await;
+    let s3 = emu.s3().await;
+    let b = full_bucket();
+    assert_eq!(b.validate(), Vec::<String>::new());
+
+    let out = b.create(&meta("assets"), &cx).await.expect("create");
+    assert_eq!(out.bucket, NAME);
+    assert_eq!(out.arn, format!("arn:aws:s3:::{NAME}"));
+    assert_eq!(out.region, "us-east-1");
+    assert_eq!(read(&b, &out, &cx).await, Some(b.clone()), "read right after create equals the inputs");
+    assert_eq!(b.find(&meta("assets"), &cx).await.expect("find"), Some(out.clone()));
+    assert_eq!(b.find(&meta("other"), &cx).await.expect("find other"), None, "plinth:name must match");
+
+    let versioning = s3.get_bucket_versioning().bucket(NAME).send().await.expect("versioning");
+    assert_eq!(versioning.status(), Some(&BucketVersioningStatus::Enabled));
+    let tagging = s3.get_bucket_tagging().bucket(NAME).send().await.expect("tagging");
+    assert!(tagging.tag_set().iter().any(|t| t.key() == "plinth:name" && t.value() == "assets"));
+
+    let b2 = updated_bucket();
+    assert_eq!(b2.update(&b, &out, &cx).await.expect("update"), out);
+    assert_eq!(read(&b2, &out, &cx).await, Some(b2.clone()), "read after update equals the new inputs");
+    check_updated_independently(&s3).await;
+
+    b2.delete(&out, &cx).await.expect("delete");
+    assert_eq!(read(&b2, &out, &cx).await, None);
+    b2.delete(&out, &cx).await.expect("deleting a gone bucket is Ok");
+    assert!(s3.head_bucket().bucket(NAME).send().await.is_err(), "the bucket is gone");
+}
+
+async fn check_updated_independently(s3: &aws_sdk_s3::Client) {
+    let versioning = s3.get_bucket_versioning().bucket(NAME).send().await.expect("versioning");
+    assert_eq!(versioning.status(), Some(&BucketVersioningStatus::Suspended));
+    let enc = s3.get_bucket_encryption().bucket(NAME).send().await.expect("encryption");
+    let rule = enc.server_side_encryption_configuration().and_then(|c| c.rules().first());
+    let default = rule.and_then(|r| r.apply_server_side_encryption_by_default()).expect("a default rule");
+    assert_eq!(default.sse_algorithm().as_str(), "aws:kms");
+    assert_eq!(default.kms_master_key_id(), Some("alias/plinth-e2e"));
+    let pab = s3.get_public_access_block().bucket(NAME).send().await;
+    assert!(pab.is_err(), "the public access block was removed: {pab:?}");
+    let lifecycle = s3.get_bucket_lifecycle_configuration().bucket(NAME).send().await.expect("lifecycle");
+    let ids: Vec<_> = lifecycle.rules().iter().filter_map(|r| r.id()).collect();
+    assert_eq!(ids, vec!["expire-tmp"]);
+    let policy = s3.get_bucket_policy().bucket(NAME).send().await.expect("policy");
+    assert!(policy.policy().unwrap_or_default().contains("s3:ListBucket"));
+    let tagging = s3.get_bucket_tagging().bucket(NAME).send().await.expect("tagging");
+    assert!(tagging.tag_set().iter().any(|t| t.key() == "Team" && t.value() == "platform"));
+}
+
+#[tokio::test]
+async fn plain_bucket_has_no_spurious_diff_and_updates_only_what_changed() {
+    let emu = Emulator::start();
+    let cx = emu.context().await;
+    let b = Bucket { bucket: "plinth-e2e-plain".into(), tags: engine_tags("plain", &[]), ..Default::default() };
+
+    let out = b.create(&meta("plain"), &cx).await.expect("create");
+    assert_eq!(read(&b, &out, &cx).await, Some(b.clone()));
+
+    let b2 = Bucket { tags: engine_tags("plain", &[("Owner", "data")]), ..b.clone() };
+    let before = cx.calls.count();
+    b2.update(&b, &out, &cx).await.expect("update tags");
+    assert_eq!(cx.calls.count() - before, 1, "a tag change is one PutBucketTagging, nothing else");
+    assert_eq!(read(&b2, &out, &cx).await, Some(b2.clone()));
+
+    let versioned = Bucket { versioning: true, ..b2.clone() };
+    let before = cx.calls.count();
+    versioned.update(&b2, &out, &cx).await.expect("update versioning");
+    assert_eq!(cx.calls.count() - before, 1, "a versioning change is one PutBucketVersioning");
+    assert_eq!(read(&versioned, &out, &cx).await, Some(versioned.clone()));
+
+    // An empty bucket deletes without force_destroy.
+    versioned.delete(&out, &cx).await.expect("delete");
+    assert_eq!(read(&versioned, &out, &cx).await, None);
+    versioned.delete(&out, &cx).await.expect("delete again");
+}
+
+#[tokio::test]
+async fn find_ignores_a_bucket_tagged_for_another_resource() {
+    let emu = Emulator::start();
+    let cx = emu.context().await;
+    let b = Bucket { bucket: "plinth-e2e-found".into(), tags: engine_tags("found", &[]), ..Default::default() };
+    assert_eq!(b.find(&meta("found"), &cx).await.expect("find before create"), None);
+    let out = b.create(&meta("found"), &cx).await.expect("create");
+    assert_eq!(b.find(&meta("found"), &cx).await.expect("find"), Some(out.clone()));
+    let other_stack = Meta { stack: "prod".into(), ..meta("found") };
+    assert_eq!(b.find(&other_stack, &cx).await.expect("find in another stack"), None);
+    b.delete(&out, &cx).await.expect("delete");
+    assert_eq!(b.find(&meta("found"), &cx).await.expect("find after delete"), None);
+}
+
+/// Two versions of one key, a delete marker and a plain object.
+async fn fill(s3: &aws_sdk_s3::Client, bucket: &str) {
+    for body in ["one", "two"] {
+        let put = s3.put_object().bucket(bucket).key("logs/a.txt").body(ByteStream::from_static(body.as_bytes()));
+        put.send().await.expect("put object");
+    }
+    s3.delete_object().bucket(bucket).key("logs/a.txt").send().await.expect("delete object");
+    let put = s3.put_object().bucket(bucket).key("b.txt").body(ByteStream::from_static(b"b"));
+    put.send().await.expect("put object");
+}
+
+#[tokio::test]
+async fn non_empty_bucket_needs_force_destroy() {
+    let emu = Emulator::start();
+    let cx = emu.context().await;
+    let s3 = emu.s3().await;
+    for (name, versioning) in [("plinth-e2e-versioned", true), ("plinth-e2e-unversioned", false)] {
+        let b = Bucket { bucket: name.into(), versioning, tags: engine_tags(name, &[]), ..Default::default() };
+        let out = b.create(&meta(name), &cx).await.expect("create");
+        fill(&s3, name).await;
+
+        let err = b.delete(&out, &cx).await.expect_err("a non-empty bucket without force_destroy");
+        assert_eq!(err.class, ErrorClass::Conflict, "{err}");
+        assert!(err.message.contains("force_destroy") && err.message.contains(name), "{err}");
+        assert!(read(&b, &out, &cx).await.is_some(), "the refused delete left the bucket");
+
+        let forced = Bucket { force_destroy: true, ..b };
+        forced.delete(&out, &cx).await.expect("forced delete empties every version first");
+        assert_eq!(read(&forced, &out, &cx).await, None);
+        forced.delete(&out, &cx).await.expect("deleting a gone bucket is Ok");
+        assert!(s3.head_bucket().bucket(name).send().await.is_err(), "{name} is gone");
+    }
+}
