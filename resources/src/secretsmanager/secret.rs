@@ -104,7 +104,11 @@ impl Resource for Secret {
             .set_tags(tags::to_sdk(&self.tags))
             .send()
             .await
-            .map_err(|e| classify("CreateSecret", e))?;
+            .map_err(|e| classify("CreateSecret", e));
+        let out = match out {
+            Ok(out) => out,
+            Err(e) => return Err(explain_create_failure(cx, &self.name, e).await),
+        };
         let arn = out.arn().ok_or_else(|| missing("CreateSecret ARN"))?.to_string();
         let name = out.name().unwrap_or(&self.name).to_string();
         Ok(SecretOutputs { arn, name, version_id: out.version_id().map(str::to_string) })
@@ -164,6 +168,22 @@ impl Resource for Secret {
         let base = SecretOutputs { arn: arn.to_string(), name: self.name.clone(), version_id: None };
         Ok(Some(outputs_of(&live, &base)))
     }
+}
+
+/// A name held by a secret in its recovery window cannot be reused (AWS answers
+/// InvalidRequestException, moto ResourceExistsException): say so and how to get out of it.
+async fn explain_create_failure(cx: &AwsContext, name: &str, err: ProviderError) -> ProviderError {
+    if !matches!(err.class, ErrorClass::AlreadyExists | ErrorClass::Invalid) {
+        return err;
+    }
+    let Ok(live) = cx.secrets.describe_secret().secret_id(name).send().await else { return err };
+    let Some(date) = live.deleted_date() else { return err };
+    let message = format!(
+        "CreateSecret: secret `{name}` is scheduled for deletion (deleted {date}); restore it with RestoreSecret, \
+         or delete it for good with ForceDeleteWithoutRecovery, before creating it again ({})",
+        err.message
+    );
+    ProviderError { class: ErrorClass::Conflict, message, ..err }
 }
 
 fn outputs_of(live: &DescribeSecretOutput, known: &SecretOutputs) -> SecretOutputs {
