@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Plinth's moto launcher: moto's server main, plus one fix for a response aws-sdk-s3 rejects.
+
+Usage (same arguments as `moto_server`): moto_server.py -H 127.0.0.1 -p 4566
+Set PLINTH_EXIT_WITH_PARENT=<parent pid> to make the server exit when that parent dies (test harness).
+
+The bug (moto 5.2.x): moto serializes S3 responses from botocore's service model and picks the XML
+root element from the output shape's `resultWrapper`, falling back to `<{Operation}Response>`.
+botocore's S3 model carries no `resultWrapper`s, so moto ships its own additions in
+`moto/s3/2006-03-01/service-2.moto-extras.json.gz` (e.g. GetBucketTagging -> `Tagging`).
+`GetBucketVersioningOutput` is missing from those additions, so GetBucketVersioning answers
+
+    <GetBucketVersioningResponse xmlns="http://s3.amazonaws.com/doc/2006-03-01/">...
+
+where S3 (and aws-sdk-s3's parser, which checks the root) expects
+
+    <VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">...
+
+The fix adds the missing `resultWrapper` to the S3 model as moto loads it, i.e. the same mechanism
+moto uses for every other S3 root. Nothing else changes. (GetBucketAccelerateConfiguration has the
+same gap, `AccelerateConfiguration`; Plinth does not call it, so it is left alone.)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from typing import Any
+
+import moto.core.utils as moto_utils
+from moto.server import main as moto_main
+
+# Output shape -> the XML root S3 really answers with.
+MISSING_S3_ROOTS = {
+    "GetBucketVersioningOutput": "VersioningConfiguration",
+}
+
+_original_load_service_model = moto_utils._load_service_model
+
+
+def _load_service_model(service_name: str, model_name: str) -> dict[str, Any]:
+    model = _original_load_service_model(service_name, model_name)
+    if service_name == "s3" and model_name == "service-2":
+        for shape, root in MISSING_S3_ROOTS.items():
+            model["shapes"][shape].setdefault("resultWrapper", root)
+    return model
+
+
+def patch() -> None:
+    """Installs the fix; fails loudly if moto's internals moved (the pinned range is 5.2.x)."""
+    if moto_utils.get_service_model.cache_info().currsize:  # type: ignore[attr-defined]
+        moto_utils.get_service_model.cache_clear()  # type: ignore[attr-defined]
+    moto_utils._load_service_model = _load_service_model
+    s3 = moto_utils.get_service_model("s3")
+    output = s3.operation_model("GetBucketVersioning").output_shape
+    assert output is not None
+    root = output.serialization.get("resultWrapper")
+    if root != "VersioningConfiguration":
+        sys.exit(f"moto_server.py: GetBucketVersioning patch did not apply (root {root!r})")
+
+
+def exit_with_parent() -> None:
+    """With PLINTH_EXIT_WITH_PARENT=<pid>, exits as soon as our parent is no longer <pid>.
+
+    A test harness kills its server on drop, but a test process killed by a signal (a timeout)
+    never drops anything; without this its server would outlive it. The harness passes its own
+    pid so that a parent dying before this check starts is still noticed (we get reparented).
+    """
+    expected = os.environ.get("PLINTH_EXIT_WITH_PARENT")
+    if not expected:
+        return
+    parent = int(expected)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+if __name__ == "__main__":
+    patch()
+    exit_with_parent()
+    moto_main(sys.argv[1:])
