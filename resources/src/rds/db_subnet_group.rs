@@ -1,6 +1,10 @@
 //! `aws:rds:DbSubnetGroup`: the subnets an RDS instance may be placed in. The name is unique in
 //! the account and region, so a replacement deletes first; description and subnets change in
 //! place (ModifyDBSubnetGroup), tags by ARN.
+//!
+//! Emulator gap (moto 5.2.1 and 5.2.5): ModifyDBSubnetGroup answers 200 but removes the group from
+//! moto's backend, so a read after an in-place subnet change finds it gone there (asserted in
+//! tests/tests/rds_kinds.rs). AWS keeps the group with the new subnets.
 
 use super::find::{find_db_subnet_group, missing, owned_by};
 use super::{name_problems, observed_ids, tags};
