@@ -106,6 +106,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn kinds_are_registered() {
+        let mut registry = Registry::new();
+        register(&mut registry);
+        let role = registry.get("aws:iam:Role").expect("role");
+        assert_eq!(role.replace_fields(), &["name", "path"]);
+        let policy = registry.get("aws:iam:Policy").expect("policy");
+        assert_eq!(policy.replace_fields(), &["name", "path", "description"]);
+        assert!(role.delete_before_replace() && policy.delete_before_replace());
+    }
+
+    #[test]
     fn names_and_paths() {
         assert_eq!(name_problem("name", "api-task_role+1", 64), None);
         assert!(name_problem("name", "", 64).is_some());

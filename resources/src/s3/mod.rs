@@ -66,3 +66,25 @@ pub fn bucket_arn(region: &str, bucket: &str) -> String {
     };
     format!("arn:{partition}:s3:::{bucket}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_is_registered_and_arns_follow_the_partition() {
+        let mut registry = Registry::new();
+        register(&mut registry);
+        let kind = registry.get("aws:s3:Bucket").expect("registered");
+        assert!(kind.stateful() && kind.delete_before_replace());
+        assert_eq!(kind.replace_fields(), &["bucket"]);
+        assert_eq!(bucket_arn("us-east-1", "b"), "arn:aws:s3:::b");
+        assert_eq!(bucket_arn("cn-north-1", "b"), "arn:aws-cn:s3:::b");
+    }
+
+    #[test]
+    fn minimal_json_decodes_with_defaults() {
+        let b: Bucket = serde_json::from_value(serde_json::json!({"bucket": "abc"})).expect("decodes");
+        assert_eq!(b, Bucket { bucket: "abc".into(), ..Default::default() });
+    }
+}
