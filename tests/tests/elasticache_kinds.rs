@@ -135,13 +135,22 @@ async fn subnet_group_create_read_update_and_moto_gaps() {
     resized.subnet_ids = inputs(&subnets[..1]);
     let err = resized.update(&retagged, &out, &cx).await.expect_err("moto cannot modify a cache subnet group");
     assert!(err.message.contains("ModifyCacheSubnetGroup"), "{}", err.message);
+    assert_moto_500(&err);
     assert_eq!(live_subnets(&check, "jobs-cache").await.len(), 2, "nothing changed behind the error");
 
     // moto gap: DeleteCacheSubnetGroup is not implemented (HTTP 500). The kind reports the failure
     // and the group is still there, so read-after-delete and delete-again cannot run on moto.
     let err = retagged.delete(&out, &cx).await.expect_err("moto cannot delete a cache subnet group");
     assert!(err.message.contains("DeleteCacheSubnetGroup"), "{}", err.message);
+    assert_moto_500(&err);
     assert!(retagged.read(&out, &cx).await.expect("read").is_some(), "moto kept the group");
+}
+
+/// What moto answers for an operation it does not implement: an HTML page with status 500, which
+/// the SDK cannot parse (no error code), classified `Other`.
+fn assert_moto_500(err: &engine::ProviderError) {
+    assert_eq!(err.class, engine::ErrorClass::Other, "{}", err.message);
+    assert!(err.message.contains("StatusCode(500)"), "{}", err.message);
 }
 
 fn replication_group(id: &str, subnet_group: &str, sg: &str) -> ReplicationGroup {
@@ -260,4 +269,5 @@ async fn replica_count_gaps_in_moto() {
     more.num_cache_clusters = 3;
     let err = more.update(&group, &out, &cx).await.expect_err("moto cannot add replicas");
     assert!(err.message.contains("IncreaseReplicaCount"), "{}", err.message);
+    assert_moto_500(&err);
 }
