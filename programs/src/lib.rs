@@ -1,1 +1,32 @@
-//! placeholder
+//! The platform program and its environments. `src/bin/{local,dev,staging,prod}.rs` are a few
+//! lines each: they pick an `Env` and hand it to `main`.
+
+pub mod connect;
+pub mod env;
+pub mod platform;
+
+pub use env::Env;
+pub use platform::platform;
+
+use engine::cli::App;
+use std::process::ExitCode;
+
+/// The CLI application for one environment.
+pub fn app(env: Env) -> App {
+    let program_env = env.clone();
+    let connect_env = env.clone();
+    App {
+        env: env.name.to_string(),
+        program: Box::new(move |stack| platform(stack, &program_env)),
+        registry: resources::registry(),
+        connect: Box::new(move || {
+            let env = connect_env.clone();
+            Box::pin(async move { connect::connect(&env).await })
+        }),
+    }
+}
+
+/// Runs the CLI for `env` with the process arguments.
+pub fn main(env: Env) -> ExitCode {
+    engine::cli::main(app(env))
+}

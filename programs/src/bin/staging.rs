@@ -1,0 +1,5 @@
+//! `staging`: the platform in the staging environment.
+
+fn main() -> std::process::ExitCode {
+    programs::main(programs::env::staging())
+}

@@ -1,0 +1,63 @@
+//! How each environment's binary reaches the cloud. `local` talks to the emulator and starts
+//! it when nothing answers; the others use the default AWS credential chain, unchanged.
+
+use crate::env::{Env, Target};
+use anyhow::{bail, Context as _};
+use resources::{AwsContext, Connection};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Default emulator port (same as `scripts/emulator`).
+pub const DEFAULT_EMULATOR_PORT: u16 = 4566;
+
+fn emulator_port() -> u16 {
+    std::env::var("PLINTH_EMULATOR_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(DEFAULT_EMULATOR_PORT)
+}
+
+fn answers(port: u16) -> bool {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    TcpStream::connect_timeout(&addr, Duration::from_millis(300)).is_ok()
+}
+
+fn emulator_script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("scripts").join("emulator")
+}
+
+/// The emulator's endpoint: `AWS_ENDPOINT_URL` when set, else the local emulator, started
+/// through `scripts/emulator start` when nothing answers.
+fn emulator_endpoint() -> anyhow::Result<String> {
+    if let Ok(url) = std::env::var("AWS_ENDPOINT_URL") {
+        return Ok(url);
+    }
+    let port = emulator_port();
+    if !answers(port) {
+        let script = emulator_script();
+        eprintln!("nothing answers on 127.0.0.1:{port}; starting the emulator with {}", script.display());
+        let status = Command::new(&script)
+            .arg("start")
+            .env("PLINTH_EMULATOR_PORT", port.to_string())
+            .status()
+            .with_context(|| format!("running {}", script.display()))?;
+        if !status.success() {
+            bail!("{} start failed ({status})", script.display());
+        }
+    }
+    Ok(format!("http://127.0.0.1:{port}"))
+}
+
+/// Builds the AWS context for `env`.
+pub async fn connect(env: &Env) -> anyhow::Result<engine::Context> {
+    let max_attempts = std::env::var("PLINTH_MAX_ATTEMPTS").ok().and_then(|n| n.parse().ok());
+    let connection = match env.target {
+        Target::Emulator => {
+            let endpoint = tokio::task::spawn_blocking(emulator_endpoint).await??;
+            Connection { endpoint: Some(endpoint), static_credentials: true, max_attempts }
+        }
+        Target::Aws => Connection { endpoint: None, static_credentials: false, max_attempts },
+    };
+    let cx = AwsContext::connect(&connection).await;
+    Ok(Arc::new(cx))
+}

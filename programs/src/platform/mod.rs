@@ -1,0 +1,25 @@
+//! The platform program: one function for every environment. It declares the network, the
+//! security groups, the buckets and the IAM roles of the API, orchestrator and web front end.
+
+mod iam;
+mod network;
+mod security;
+mod storage;
+
+use crate::env::Env;
+use engine::Stack;
+
+pub use iam::ECS_TASK_EXECUTION_POLICY;
+pub use network::Network;
+
+/// Declares the whole platform for `env`.
+pub fn platform(stack: &mut Stack, env: &Env) {
+    for (k, v) in env.default_tags() {
+        stack.default_tag(k, v);
+    }
+    let network = network::declare(stack, env);
+    let groups = security::declare(stack, env, &network);
+    let buckets = storage::declare(stack, env);
+    iam::declare(stack, env, &buckets);
+    let _ = groups;
+}

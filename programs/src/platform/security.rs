@@ -1,0 +1,87 @@
+//! Security groups: the internet reaches only the load balancer, the load balancer reaches only
+//! the services, and only the services reach the database and the cache.
+
+use super::Network;
+use crate::env::Env;
+use engine::{Handle, Stack};
+use resources::ec2::{Rule, SecurityGroup};
+
+pub struct Groups {
+    pub alb: Handle<SecurityGroup>,
+    pub services: Handle<SecurityGroup>,
+    pub database: Handle<SecurityGroup>,
+    pub cache: Handle<SecurityGroup>,
+}
+
+/// Port the API and web containers listen on.
+pub const SERVICE_PORT: i32 = 8080;
+
+fn from_cidr(port: i32, cidr: &str, description: &str) -> Rule {
+    Rule {
+        protocol: "tcp".into(),
+        from_port: port,
+        to_port: port,
+        cidr_blocks: vec![cidr.into()],
+        source_security_group_id: None,
+        description: Some(description.into()),
+    }
+}
+
+fn from_group(port: i32, group: &Handle<SecurityGroup>, description: &str) -> Rule {
+    Rule {
+        protocol: "tcp".into(),
+        from_port: port,
+        to_port: port,
+        cidr_blocks: vec![],
+        source_security_group_id: Some(group.output(|o| o.group_id.clone())),
+        description: Some(description.into()),
+    }
+}
+
+fn all_egress() -> Rule {
+    Rule {
+        protocol: "-1".into(),
+        from_port: -1,
+        to_port: -1,
+        cidr_blocks: vec!["0.0.0.0/0".into()],
+        source_security_group_id: None,
+        description: Some("all outbound".into()),
+    }
+}
+
+pub fn declare(stack: &mut Stack, env: &Env, network: &Network) -> Groups {
+    let group = |stack: &mut Stack, name: &str, description: &str, ingress: Vec<Rule>, egress: Vec<Rule>| {
+        stack.add(
+            format!("sg-{name}"),
+            SecurityGroup {
+                name: env.prefixed(name),
+                description: description.into(),
+                vpc_id: network.vpc.output(|o| o.vpc_id.clone()),
+                ingress,
+                egress,
+                ..Default::default()
+            },
+        )
+    };
+    let alb = group(
+        stack, "alb", "Load balancer: HTTP and HTTPS from the internet",
+        vec![from_cidr(80, "0.0.0.0/0", "HTTP"), from_cidr(443, "0.0.0.0/0", "HTTPS")],
+        vec![all_egress()],
+    );
+    let services = group(
+        stack, "services", "API, orchestrator and web tasks: traffic from the load balancer only",
+        vec![from_group(SERVICE_PORT, &alb, "from the load balancer")],
+        vec![all_egress()],
+    );
+    let database = group(
+        stack, "database", "PostgreSQL: from the services only",
+        vec![from_group(5432, &services, "PostgreSQL from services")],
+        vec![],
+    );
+    let cache = group(
+        stack, "cache", "Redis: from the services only",
+        vec![from_group(6379, &services, "Redis from services")],
+        vec![],
+    );
+    Groups { alb, services, database, cache }
+}

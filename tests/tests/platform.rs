@@ -1,0 +1,230 @@
+//! The whole local program against the emulator, driven through the CLI as a user would:
+//! up → independent SDK checks → preview has nothing to do → an out-of-band change shows in
+//! refresh and is converged by `up --refresh` → destroy leaves nothing tagged for the stack.
+
+use aws_sdk_ec2::types::{Filter, VpcAttributeName};
+use e2e::Emulator;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+const STACK: &str = "local";
+
+fn cli(state: &Path, verb: &[&str]) -> u8 {
+    let mut args = vec!["local".to_string()];
+    args.extend(verb.iter().map(|s| s.to_string()));
+    args.extend(["--state".to_string(), state.display().to_string()]);
+    engine::cli::run(programs::app(programs::env::local()), args)
+}
+
+fn filter(name: &str, value: &str) -> Filter {
+    Filter::builder().name(name).values(value).build()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
+}
+
+#[test]
+fn local_platform_up_check_drift_and_destroy() {
+    let emu = Emulator::start();
+    std::env::set_var("AWS_ENDPOINT_URL", emu.endpoint());
+    std::env::set_var("PLINTH_MAX_ATTEMPTS", "2");
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("local.db");
+    let rt = runtime();
+
+    let started = Instant::now();
+    assert_eq!(cli(&state, &["up", "--yes"]), 0, "up");
+    eprintln!("local up wall time: {:.2?}", started.elapsed());
+    rt.block_on(check_network(&emu));
+    rt.block_on(check_security_groups(&emu));
+    rt.block_on(check_buckets(&emu));
+    rt.block_on(check_iam(&emu));
+    assert_eq!(cli(&state, &["preview", "--detailed-exitcode"]), 0, "a second preview has nothing to do");
+
+    let vpc_id = rt.block_on(async { vpc(&emu.ec2().await).await.vpc_id.unwrap() });
+    rt.block_on(async {
+        let ec2 = emu.ec2().await;
+        let off = aws_sdk_ec2::types::AttributeBooleanValue::builder().value(false).build();
+        ec2.modify_vpc_attribute().vpc_id(&vpc_id).enable_dns_hostnames(off).send().await.unwrap();
+    });
+    let drift = rt.block_on(refresh_report(&emu, &state));
+    assert_eq!(drift, vec![("vpc".to_string(), vec!["enable_dns_hostnames".to_string()])], "refresh sees the out-of-band change");
+    assert_eq!(cli(&state, &["preview", "--detailed-exitcode"]), 0, "without --refresh, state still matches the program");
+    assert_eq!(cli(&state, &["preview", "--refresh", "--detailed-exitcode"]), 2, "--refresh shows a change to undo");
+    assert_eq!(cli(&state, &["up", "--refresh", "--yes"]), 0);
+    assert_eq!(rt.block_on(dns_hostnames(&emu, &vpc_id)), Some(true), "up --refresh converged the VPC back");
+    assert_eq!(cli(&state, &["preview", "--refresh", "--detailed-exitcode"]), 0);
+
+    assert_eq!(cli(&state, &["destroy", "--yes"]), 0, "destroy");
+    rt.block_on(check_nothing_left(&emu));
+    assert!(state::Store::open(&state).unwrap().resources().unwrap().is_empty());
+}
+
+async fn refresh_report(emu: &Emulator, state: &Path) -> Vec<(String, Vec<String>)> {
+    let store = state::Store::open(state).unwrap();
+    let cx: engine::Context = Arc::new(emu.context().await);
+    let read = engine::refresh::refresh(&store.resources().unwrap(), &resources::registry(), &cx, 4).await.unwrap();
+    read.into_iter()
+        .filter_map(|r| match r.observation {
+            engine::refresh::Observation::Changed(d) => Some((r.row.name, d.into_iter().map(|d| d.path).collect())),
+            engine::refresh::Observation::Vanished => Some((r.row.name, vec!["(vanished)".into()])),
+            engine::refresh::Observation::Unchanged => None,
+        })
+        .collect()
+}
+
+async fn vpc(ec2: &aws_sdk_ec2::Client) -> aws_sdk_ec2::types::Vpc {
+    let out = ec2.describe_vpcs().filters(filter("tag:plinth:stack", STACK)).send().await.unwrap();
+    let vpcs = out.vpcs();
+    assert_eq!(vpcs.len(), 1, "one VPC for the stack");
+    vpcs[0].clone()
+}
+
+async fn dns_hostnames(emu: &Emulator, vpc_id: &str) -> Option<bool> {
+    let ec2 = emu.ec2().await;
+    let out = ec2.describe_vpc_attribute().vpc_id(vpc_id).attribute(VpcAttributeName::EnableDnsHostnames).send().await.unwrap();
+    out.enable_dns_hostnames().and_then(|a| a.value())
+}
+
+async fn check_network(emu: &Emulator) {
+    let ec2 = emu.ec2().await;
+    let vpc = vpc(&ec2).await;
+    let vpc_id = vpc.vpc_id().unwrap().to_string();
+    assert_eq!(vpc.cidr_block(), Some("10.10.0.0/16"));
+    let tags: std::collections::BTreeMap<_, _> = vpc.tags().iter().map(|t| (t.key().unwrap(), t.value().unwrap())).collect();
+    assert_eq!(tags.get("Environment"), Some(&"local"));
+    assert_eq!(tags.get("ManagedBy"), Some(&"plinth"));
+    assert_eq!(tags.get("plinth:name"), Some(&"vpc"));
+    assert!(tags.contains_key("CostCenter") && tags.contains_key("Project"));
+    assert_eq!(dns_hostnames(emu, &vpc_id).await, Some(true));
+
+    let subnets = ec2.describe_subnets().filters(filter("vpc-id", &vpc_id)).send().await.unwrap();
+    let subnets = subnets.subnets();
+    assert_eq!(subnets.len(), 4);
+    let public: Vec<_> = subnets.iter().filter(|s| s.map_public_ip_on_launch() == Some(true)).collect();
+    assert_eq!(public.len(), 2, "two public subnets");
+    let zones: std::collections::BTreeSet<_> = subnets.iter().filter_map(|s| s.availability_zone()).collect();
+    assert_eq!(zones.len(), 2, "spread over two zones");
+
+    let igws = ec2.describe_internet_gateways().filters(filter("attachment.vpc-id", &vpc_id)).send().await.unwrap();
+    assert_eq!(igws.internet_gateways().len(), 1, "internet gateway attached");
+    let nats = ec2.describe_nat_gateways().filter(filter("vpc-id", &vpc_id)).send().await.unwrap();
+    let live: Vec<_> = nats.nat_gateways().iter().filter(|n| n.state().map(|s| s.as_str()) == Some("available")).collect();
+    assert_eq!(live.len(), 1, "one NAT gateway in local");
+    let nat_subnet = live[0].subnet_id().unwrap();
+    assert!(public.iter().any(|s| s.subnet_id() == Some(nat_subnet)), "the NAT sits in a public subnet");
+
+    let tables = ec2.describe_route_tables().filters(filter("vpc-id", &vpc_id)).send().await.unwrap();
+    let default_via = |pick: &dyn Fn(&aws_sdk_ec2::types::Route) -> bool| {
+        tables.route_tables().iter().filter(|t| t.routes().iter().any(|r| r.destination_cidr_block() == Some("0.0.0.0/0") && pick(r))).count()
+    };
+    assert_eq!(default_via(&|r| r.gateway_id().is_some_and(|g| g.starts_with("igw-"))), 1, "public route table");
+    assert_eq!(default_via(&|r| r.nat_gateway_id().is_some()), 1, "private route table");
+}
+
+async fn group(ec2: &aws_sdk_ec2::Client, name: &str) -> aws_sdk_ec2::types::SecurityGroup {
+    let out = ec2.describe_security_groups().filters(filter("group-name", &format!("plinth-local-{name}"))).send().await.unwrap();
+    assert_eq!(out.security_groups().len(), 1, "group {name}");
+    out.security_groups()[0].clone()
+}
+
+async fn check_security_groups(emu: &Emulator) {
+    let ec2 = emu.ec2().await;
+    let (alb, services, database, cache) = (group(&ec2, "alb").await, group(&ec2, "services").await, group(&ec2, "database").await, group(&ec2, "cache").await);
+    let open_ports: Vec<i32> = alb
+        .ip_permissions()
+        .iter()
+        .filter(|p| p.ip_ranges().iter().any(|r| r.cidr_ip() == Some("0.0.0.0/0")))
+        .filter_map(|p| p.from_port())
+        .collect();
+    assert_eq!(sorted(open_ports), vec![80, 443]);
+    let only_from = |g: &aws_sdk_ec2::types::SecurityGroup, port: i32, source: &aws_sdk_ec2::types::SecurityGroup| {
+        let perms = g.ip_permissions();
+        assert_eq!(perms.len(), 1, "{:?} has exactly one ingress rule", g.group_name());
+        assert_eq!(perms[0].from_port(), Some(port));
+        assert!(perms[0].ip_ranges().is_empty(), "no CIDR may reach {:?}", g.group_name());
+        let sources: Vec<_> = perms[0].user_id_group_pairs().iter().filter_map(|p| p.group_id()).collect();
+        assert_eq!(sources, vec![source.group_id().unwrap()]);
+    };
+    only_from(&services, 8080, &alb);
+    only_from(&database, 5432, &services);
+    only_from(&cache, 6379, &services);
+    assert!(database.ip_permissions_egress().is_empty(), "the database group has no default allow-all egress");
+}
+
+fn sorted(mut v: Vec<i32>) -> Vec<i32> {
+    v.sort();
+    v
+}
+
+async fn check_buckets(emu: &Emulator) {
+    let s3 = emu.s3().await;
+    let reports = "plinth-local-reports";
+    let versioning = s3.get_bucket_versioning().bucket(reports).send().await.unwrap();
+    assert_eq!(versioning.status().map(|s| s.as_str()), Some("Enabled"));
+    for bucket in [reports, "plinth-local-static-assets"] {
+        let enc = s3.get_bucket_encryption().bucket(bucket).send().await.unwrap();
+        let rule = &enc.server_side_encryption_configuration().unwrap().rules()[0];
+        let algo = rule.apply_server_side_encryption_by_default().unwrap().sse_algorithm().as_str().to_string();
+        assert_eq!(algo, "AES256", "{bucket} encrypted");
+        let block = s3.get_public_access_block().bucket(bucket).send().await.unwrap();
+        let b = block.public_access_block_configuration().unwrap();
+        assert_eq!(
+            (b.block_public_acls(), b.ignore_public_acls(), b.block_public_policy(), b.restrict_public_buckets()),
+            (Some(true), Some(true), Some(true), Some(true)),
+            "{bucket} public access blocked"
+        );
+    }
+    let lifecycle = s3.get_bucket_lifecycle_configuration().bucket(reports).send().await.unwrap();
+    let days = lifecycle.rules()[0].noncurrent_version_expiration().and_then(|e| e.noncurrent_days());
+    assert_eq!(days, Some(7), "old report versions expire");
+}
+
+async fn check_iam(emu: &Emulator) {
+    let iam = emu.iam().await;
+    let attached = iam.list_attached_role_policies().role_name("plinth-local-task-execution").send().await.unwrap();
+    let arns: Vec<_> = attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect();
+    assert_eq!(arns, vec![programs::platform::ECS_TASK_EXECUTION_POLICY]);
+    for (role, policy, prefix) in [("api-task", "reports", "plinth-local-reports/api/*"), ("orchestrator-task", "job-reports", "plinth-local-reports/jobs/*")] {
+        let doc = iam.get_role_policy().role_name(format!("plinth-local-{role}")).policy_name(policy).send().await.unwrap();
+        let decoded = resources::policy::decode_document(doc.policy_document()).unwrap();
+        let text = decoded.to_string();
+        assert!(text.contains(prefix), "{role} reaches its own prefix: {text}");
+        for statement in decoded["Statement"].as_array().unwrap() {
+            let actions: Vec<String> = match &statement["Action"] {
+                serde_json::Value::String(s) => vec![s.clone()],
+                other => other.as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect(),
+            };
+            assert!(actions.iter().all(|a| !a.contains('*')), "{role}: no wildcard actions: {actions:?}");
+            assert!(statement["Resource"].as_str().is_some_and(|r| r != "*"), "{role}: scoped resources");
+        }
+    }
+}
+
+async fn check_nothing_left(emu: &Emulator) {
+    let ec2 = emu.ec2().await;
+    // DescribeTags is not used: moto keeps tags of deleted EC2 objects in its tag index.
+    let by_tag = || filter("tag:plinth:stack", STACK);
+    let left = [
+        ("vpcs", ec2.describe_vpcs().filters(by_tag()).send().await.unwrap().vpcs().len()),
+        ("subnets", ec2.describe_subnets().filters(by_tag()).send().await.unwrap().subnets().len()),
+        ("security groups", ec2.describe_security_groups().filters(by_tag()).send().await.unwrap().security_groups().len()),
+        ("internet gateways", ec2.describe_internet_gateways().filters(by_tag()).send().await.unwrap().internet_gateways().len()),
+        ("route tables", ec2.describe_route_tables().filters(by_tag()).send().await.unwrap().route_tables().len()),
+        ("elastic IPs", ec2.describe_addresses().filters(by_tag()).send().await.unwrap().addresses().len()),
+    ];
+    for (what, count) in left {
+        assert_eq!(count, 0, "{what} still tagged plinth:stack={STACK}");
+    }
+    let nats = ec2.describe_nat_gateways().filter(by_tag()).send().await.unwrap();
+    let live_nats: Vec<_> = nats.nat_gateways().iter().filter(|n| n.state().map(|s| s.as_str()) != Some("deleted")).collect();
+    assert!(live_nats.is_empty(), "NAT gateways left: {live_nats:?}");
+    let s3 = emu.s3().await;
+    let buckets = s3.list_buckets().send().await.unwrap();
+    assert!(buckets.buckets().iter().all(|b| !b.name().unwrap_or("").starts_with("plinth-local")), "buckets deleted");
+    let iam = emu.iam().await;
+    let roles = iam.list_roles().send().await.unwrap();
+    assert!(roles.roles().iter().all(|r| !r.role_name().starts_with("plinth-local")), "roles deleted");
+}
