@@ -1,7 +1,7 @@
 //! EC2 kinds, one file per kind, and what they share: tag specifications and tag sync
-//! ([`tags`]), finders by id and by `plinth:name` tag ([`find`]), CIDR checks ([`cidr`]).
+//! ([`tags`]), finders by id and by `plinth:name` tag ([`find`]), input checks ([`check`]).
 
-pub mod cidr;
+pub mod check;
 pub mod find;
 pub mod sg_rules;
 pub mod tags;

@@ -7,7 +7,7 @@
 //! gateway never works and is deleted by AWS itself, so it counts as gone too.
 
 use super::find::{find_nat_gateway, missing, single, tag_filters, tagged_as};
-use super::tags;
+use super::{check, tags};
 use crate::error::{classify, ok_if_not_found};
 use crate::wait::{wait_for, Poll};
 use crate::AwsContext;
@@ -44,6 +44,12 @@ impl Resource for NatGateway {
 
     fn cloud_id(outputs: &NatGatewayOutputs) -> String {
         outputs.nat_gateway_id.clone()
+    }
+
+    fn validate(&self) -> Vec<String> {
+        let mut problems = check::required("subnet_id", &self.subnet_id);
+        problems.extend(check::required("allocation_id", &self.allocation_id));
+        problems
     }
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<NatGatewayOutputs, ProviderError> {

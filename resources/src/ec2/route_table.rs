@@ -4,7 +4,7 @@
 //! The `local` route AWS adds, and routes it propagates, are not the program's and never read.
 
 use super::find::{find_route_table, missing, single, tag_filters, tagged_as};
-use super::{cidr, tags};
+use super::{check, tags};
 use crate::error::{classify, ok_if_not_found};
 use crate::AwsContext;
 use aws_sdk_ec2::types::{ResourceType, RouteOrigin, RouteTable as SdkTable};
@@ -75,11 +75,11 @@ impl Resource for RouteTable {
     }
 
     fn validate(&self) -> Vec<String> {
-        let mut problems = Vec::new();
+        let mut problems = check::required("vpc_id", &self.vpc_id);
         let mut seen = std::collections::BTreeSet::new();
         for (i, route) in self.routes.iter().enumerate() {
             let field = format!("routes[{i}].destination_cidr_block");
-            if let Err(e) = cidr::parse_v4(&field, &route.destination_cidr_block) {
+            if let Err(e) = check::parse_v4(&field, &route.destination_cidr_block) {
                 problems.push(e);
             }
             if route.gateway_id.is_some() == route.nat_gateway_id.is_some() {
@@ -326,6 +326,7 @@ mod tests {
         assert_eq!(
             table.validate(),
             [
+                "vpc_id must not be empty",
                 "routes[1].destination_cidr_block `10.0.0.0/40` is not a valid IPv4 CIDR",
                 "routes[1] needs exactly one of gateway_id and nat_gateway_id",
                 "routes[2]: destination `0.0.0.0/0` appears twice",

@@ -6,7 +6,7 @@
 
 use super::find::{find_security_group, missing, single, tag_filters, tagged_as};
 use super::sg_rules::{self, Permissions, Rule};
-use super::tags;
+use super::{check, tags};
 use crate::error::{classify, ok_if_not_found};
 use crate::AwsContext;
 use aws_sdk_ec2::types::{ResourceType, SecurityGroup as SdkGroup};
@@ -61,7 +61,7 @@ impl Resource for SecurityGroup {
     }
 
     fn validate(&self) -> Vec<String> {
-        let mut problems = Vec::new();
+        let mut problems = check::required("vpc_id", &self.vpc_id);
         if self.name.is_empty() || self.name.len() > 255 {
             problems.push(format!("name `{}` must be 1 to 255 characters", self.name));
         }

@@ -3,7 +3,7 @@
 //! `Permission`s keyed by (protocol, ports, source), so diffs are exact and order-free, and
 //! live rules are read back in the inputs' shape and order when nothing changed.
 
-use super::cidr;
+use super::check;
 use aws_sdk_ec2::types::{IpPermission, IpRange, UserIdGroupPair};
 use engine::Input;
 use serde::{Deserialize, Serialize};
@@ -100,7 +100,7 @@ impl Rule {
             }
         }
         for (i, c) in self.cidr_blocks.iter().enumerate() {
-            if let Err(e) = cidr::parse_v4(&format!("{field}.cidr_blocks[{i}]"), c) {
+            if let Err(e) = check::parse_v4(&format!("{field}.cidr_blocks[{i}]"), c) {
                 problems.push(e);
             }
         }

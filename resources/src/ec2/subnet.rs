@@ -2,7 +2,7 @@
 //! replacement; public-IP-on-launch and tags change in place.
 
 use super::find::{find_subnet, missing, single, tag_filters, tagged_as};
-use super::{cidr, tags};
+use super::{check, tags};
 use crate::error::{classify, ok_if_not_found};
 use crate::AwsContext;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
@@ -37,7 +37,9 @@ impl Resource for Subnet {
     }
 
     fn validate(&self) -> Vec<String> {
-        cidr::check_block("cidr_block", &self.cidr_block)
+        let mut problems = check::required("vpc_id", &self.vpc_id);
+        problems.extend(check::cidr_block("cidr_block", &self.cidr_block));
+        problems
     }
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<SubnetOutputs, ProviderError> {
@@ -129,9 +131,10 @@ mod tests {
 
     #[test]
     fn cidr_is_checked_and_references_are_not() {
-        let ok = Subnet { cidr_block: "10.0.1.0/24".into(), ..Default::default() };
+        let vpc_ref = Input::Ref(engine::input::Reference { resource: "vpc".into(), key: 0 });
+        let ok = Subnet { vpc_id: vpc_ref, cidr_block: "10.0.1.0/24".into(), ..Default::default() };
         assert!(ok.validate().is_empty());
-        let bad = Subnet { cidr_block: "10.0.1.0/24x".into(), ..Default::default() };
-        assert_eq!(bad.validate(), ["cidr_block `10.0.1.0/24x` is not a valid IPv4 CIDR"]);
+        let bad = Subnet { vpc_id: "".into(), cidr_block: "10.0.1.0/24x".into(), ..Default::default() };
+        assert_eq!(bad.validate(), ["vpc_id must not be empty", "cidr_block `10.0.1.0/24x` is not a valid IPv4 CIDR"]);
     }
 }

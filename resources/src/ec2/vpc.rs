@@ -2,10 +2,10 @@
 //! and tags change in place.
 
 use super::find::{find_vpc, missing, single, tag_filters, tagged_as};
-use super::{cidr, tags};
+use super::{check, tags};
 use crate::error::{classify, ok_if_not_found};
 use crate::AwsContext;
-use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName, VpcState};
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
 use engine::{Meta, Observed, ProviderError, Resource, Tags};
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +42,7 @@ impl Resource for Vpc {
     }
 
     fn validate(&self) -> Vec<String> {
-        cidr::check_block("cidr_block", &self.cidr_block)
+        check::cidr_block("cidr_block", &self.cidr_block)
     }
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<VpcOutputs, ProviderError> {
@@ -106,7 +106,7 @@ impl Resource for Vpc {
         let found = out
             .vpcs()
             .iter()
-            .filter(|v| tagged_as(v.tags(), meta) && v.state() != Some(&VpcState::from("deleted")))
+            .filter(|v| tagged_as(v.tags(), meta))
             .filter_map(|v| v.vpc_id())
             .map(|id| (id.to_string(), VpcOutputs { vpc_id: id.to_string() }))
             .collect();
