@@ -14,6 +14,8 @@ pub enum Observation {
     Unchanged,
     Changed(Vec<FieldDiff>),
     Vanished,
+    /// The read failed; the row stays as state has it.
+    Unreadable(String),
 }
 
 /// One resource as refreshed: the row as the cloud has it now (outputs `Null` when vanished).
@@ -23,7 +25,8 @@ pub struct Refreshed {
     pub observation: Observation,
 }
 
-/// Reads every live row from the cloud, `parallel` at a time.
+/// Reads every live row from the cloud, `parallel` at a time. A failed read is reported per
+/// resource (`Unreadable`) and leaves that row as it was; the others still refresh.
 pub async fn refresh(rows: &[ResourceRow], registry: &Registry, cx: &Context, parallel: usize) -> Result<Vec<Refreshed>, EngineError> {
     let live: Vec<ResourceRow> = rows.iter().filter(|r| is_live(r)).cloned().collect();
     let reads = live.into_iter().map(|row| {
@@ -31,9 +34,10 @@ pub async fn refresh(rows: &[ResourceRow], registry: &Registry, cx: &Context, pa
         let cx = cx.clone();
         async move {
             let kind = kind.ok_or_else(|| EngineError::UnknownKind(row.kind.clone(), row.name.clone()))?;
-            let read = kind.read(row.inputs.clone(), row.outputs.clone(), cx).await;
-            let read = read.map_err(|e| EngineError::Plan(format!("reading `{}` ({}): {e}", row.name, row.cloud_id)))?;
-            Ok(observe(row, read))
+            match kind.read(row.inputs.clone(), row.outputs.clone(), cx).await {
+                Ok(read) => Ok(observe(row, read)),
+                Err(e) => Ok(Refreshed { observation: Observation::Unreadable(e.to_string()), row }),
+            }
         }
     });
     let results: Vec<Result<Refreshed, EngineError>> = stream::iter(reads).buffered(parallel.max(1)).collect().await;
@@ -49,6 +53,17 @@ fn observe(row: ResourceRow, read: Option<(Value, Value)>) -> Refreshed {
             Refreshed { row: ResourceRow { inputs, outputs, ..row }, observation }
         }
     }
+}
+
+/// The resources whose read failed, with the error.
+pub fn unreadable(refreshed: &[Refreshed]) -> Vec<(String, String)> {
+    refreshed
+        .iter()
+        .filter_map(|r| match &r.observation {
+            Observation::Unreadable(e) => Some((r.row.name.clone(), e.clone())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Rows as they would stand after the refresh (tombstones for vanished objects).

@@ -226,3 +226,21 @@ async fn dependents_wait_for_replacements_of_what_they_reference() {
     let ops = engine::ops::build_ops(&plan).unwrap();
     assert_eq!(ops.len(), 4);
 }
+
+#[tokio::test]
+async fn refresh_reports_vanished_changed_and_unreadable_resources_separately() {
+    use engine::refresh::{refresh, Observation};
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    up(&program("10.0.0.0/16", &["a", "b"], "u"), &store, &cloud).await;
+    let rows = store.resources().unwrap();
+    let id = |name: &str| rows.iter().find(|r| r.name == name).unwrap().cloud_id.clone();
+    cloud.objects.lock().unwrap().remove(&id("sub-a"));
+    cloud.objects.lock().unwrap().get_mut(&id("net")).unwrap().1["label"] = "changed by hand".into();
+    cloud.objects.lock().unwrap().get_mut(&id("sub-b")).unwrap().1 = serde_json::json!("garbage");
+    let read = refresh(&rows, &registry(), &context(&cloud), 4).await.unwrap();
+    let by_name = |n: &str| read.iter().find(|r| r.row.name == n).unwrap().observation.clone();
+    assert_eq!(by_name("sub-a"), Observation::Vanished);
+    assert!(matches!(by_name("net"), Observation::Changed(d) if d[0].path == "label"));
+    assert!(matches!(by_name("sub-b"), Observation::Unreadable(_)));
+    assert_eq!(by_name("unique"), Observation::Unchanged);
+}

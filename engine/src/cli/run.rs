@@ -74,6 +74,7 @@ async fn preview(app: &App, cli: &Cli, live: bool, format: Format, detailed: boo
     if live {
         let cx = connect(app).await?;
         let read = refresh(&rows, &app.registry, &cx, 10).await?;
+        warn_unreadable(&read);
         rows = refreshed_rows(&rows, &read);
     }
     let plan = plan(&stack, &graph, &rows, &app.registry);
@@ -151,7 +152,9 @@ async fn mutate_locked(
     }
     if m.refresh {
         let rows = store.resources()?;
-        for r in refresh(&rows, &app.registry, &cx, m.parallel).await? {
+        let read = refresh(&rows, &app.registry, &cx, m.parallel).await?;
+        warn_unreadable(&read);
+        for r in read.iter().filter(|r| !matches!(r.observation, Observation::Unreadable(_))) {
             store.upsert_resource(&r.row)?;
         }
     }
@@ -247,17 +250,25 @@ async fn refresh_cmd(app: &App, cli: &Cli, run_id: &str, yes: bool) -> anyhow::R
         let read = refresh(&rows, &app.registry, &cx, 10).await?;
         print_refresh(&read);
         if yes {
-            for r in &read {
+            for r in read.iter().filter(|r| !matches!(r.observation, Observation::Unreadable(_))) {
                 store.upsert_resource(&r.row)?;
             }
         }
-        anyhow::Ok(())
+        anyhow::Ok(crate::refresh::unreadable(&read).is_empty())
     }
     .await;
     if yes {
         store.release_lock(run_id)?;
     }
-    result.map(|()| 0)
+    result.map(|all_read| if all_read { 0 } else { 1 })
+}
+
+/// Says which resources could not be read: their state is used as recorded.
+fn warn_unreadable(read: &[Refreshed]) {
+    for (name, error) in crate::refresh::unreadable(read) {
+        tracing::warn!(resource = %name, error = %error, "could not read; using state as recorded");
+        eprintln!("warning: could not read `{name}` ({error}); its state is used as recorded");
+    }
 }
 
 fn print_refresh(read: &[Refreshed]) {
@@ -265,6 +276,7 @@ fn print_refresh(read: &[Refreshed]) {
     for r in read {
         match &r.observation {
             Observation::Unchanged => {}
+            Observation::Unreadable(e) => println!("? {} ({}) could not be read: {e}", r.row.name, r.row.kind),
             Observation::Vanished => {
                 changed += 1;
                 println!("- {} ({}) vanished from the cloud", r.row.name, r.row.kind);
