@@ -61,6 +61,52 @@ def patch() -> None:
         sys.exit(f"moto_server.py: GetBucketVersioning patch did not apply (root {root!r})")
 
 
+def add_delete_cache_subnet_group() -> None:
+    """moto 5.2.x has no DeleteCacheSubnetGroup (it answers 500), so nothing that uses a cache
+    subnet group could ever be destroyed. This adds the operation to the emulator, with AWS's
+    errors: CacheSubnetGroupNotFoundFault for an unknown name, CacheSubnetGroupInUse while a
+    replication group or cluster that is not being deleted still uses it. (moto leaves deleted
+    groups in `deleting` forever; AWS frees the subnet group once they are gone.)"""
+    from moto.core.responses import EmptyResult
+    from moto.elasticache.exceptions import CacheSubnetGroupNotFound, ElastiCacheException
+    from moto.elasticache.models import ElastiCacheBackend
+    from moto.elasticache.responses import ElastiCacheResponse
+
+    class CacheSubnetGroupInUse(ElastiCacheException):
+        code = "CacheSubnetGroupInUse"
+
+        def __init__(self, name: str):
+            super().__init__(f"Cache subnet group {name} is currently in use.")
+
+    def users_of(backend: ElastiCacheBackend, name: str) -> list[str]:
+        groups = [
+            g_id for g_id, g in backend.replication_groups.items()
+            if getattr(g, "cache_subnet_group_name", None) == name and getattr(g, "status", "") != "deleting"
+        ]
+        clusters = [
+            c_id for c_id, c in backend.cache_clusters.items()
+            if getattr(c, "cache_subnet_group_name", None) == name
+            and getattr(c, "cache_cluster_status", "") != "deleting"
+        ]
+        return groups + clusters
+
+    def delete_cache_subnet_group(backend: ElastiCacheBackend, name: str) -> None:
+        if name not in backend.cache_subnet_groups:
+            raise CacheSubnetGroupNotFound(name)
+        if users_of(backend, name):
+            raise CacheSubnetGroupInUse(name)
+        del backend.cache_subnet_groups[name]
+
+    def respond(self: ElastiCacheResponse) -> EmptyResult:
+        delete_cache_subnet_group(self.elasticache_backend, self._get_param("CacheSubnetGroupName"))
+        return EmptyResult()
+
+    if hasattr(ElastiCacheResponse, "delete_cache_subnet_group"):
+        return  # a newer moto implements it
+    ElastiCacheBackend.delete_cache_subnet_group = delete_cache_subnet_group  # type: ignore[attr-defined]
+    ElastiCacheResponse.delete_cache_subnet_group = respond  # type: ignore[attr-defined]
+
+
 def exit_with_parent() -> None:
     """With PLINTH_EXIT_WITH_PARENT=<pid>, exits as soon as our parent is no longer <pid>.
 
@@ -83,5 +129,6 @@ def exit_with_parent() -> None:
 
 if __name__ == "__main__":
     patch()
+    add_delete_cache_subnet_group()
     exit_with_parent()
     moto_main(sys.argv[1:])
