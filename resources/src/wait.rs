@@ -58,6 +58,33 @@ where
     }
 }
 
+/// How long a just-created object may stay invisible to other calls (EC2 is eventually consistent).
+pub const VISIBILITY_TIMEOUT: Duration = Duration::from_secs(120);
+/// Time between two attempts while a just-created object is not visible yet.
+pub const VISIBILITY_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Runs `call` until it stops failing with NotFound: for the first calls on an object that was
+/// just created and may not be visible yet. Any other error is returned at once. Wrap only calls
+/// whose NotFound can mean nothing but "the new object", never ones naming user-given ids.
+pub async fn until_visible<T, F, Fut>(what: &str, mut call: F) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ProviderError>>,
+{
+    let what = format!("{what} to become visible");
+    wait_for(&what, VISIBILITY_TIMEOUT, VISIBILITY_INTERVAL, || {
+        let attempt = call();
+        async move {
+            match attempt.await {
+                Ok(value) => Ok(Poll::Ready(value)),
+                Err(e) if e.is_not_found() => Ok(Poll::Pending(format!("not found ({})", e.message))),
+                Err(e) => Err(e),
+            }
+        }
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,6 +145,36 @@ mod tests {
         assert_eq!(err.class, ErrorClass::Other);
         assert!(err.message.contains("already associated"), "{}", err.message);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn until_visible_retries_only_not_found() {
+        let calls = AtomicUsize::new(0);
+        let got = until_visible("route table rtb-1", || async {
+            match calls.fetch_add(1, Ordering::SeqCst) {
+                0 | 1 => Err(ProviderError::new(ErrorClass::NotFound, "InvalidRouteTableID.NotFound")),
+                n => Ok(n),
+            }
+        })
+        .await;
+        assert_eq!(got.expect("visible on the third try"), 2);
+
+        let err = until_visible::<(), _, _>("route table rtb-1", || async {
+            Err(ProviderError::new(ErrorClass::Invalid, "InvalidParameterValue"))
+        })
+        .await
+        .expect_err("other errors are not retried");
+        assert_eq!(err.class, ErrorClass::Invalid);
+
+        let start = Instant::now();
+        let err = until_visible::<(), _, _>("security group sg-1", || async {
+            Err(ProviderError::new(ErrorClass::NotFound, "InvalidGroup.NotFound"))
+        })
+        .await
+        .expect_err("gives up");
+        assert_eq!(err.class, ErrorClass::Timeout);
+        assert!(err.message.contains("security group sg-1 to become visible"), "{}", err.message);
+        assert_eq!(start.elapsed(), VISIBILITY_TIMEOUT);
     }
 
     #[tokio::test(start_paused = true)]

@@ -6,6 +6,7 @@
 use super::find::{find_route_table, missing, single, tag_filters, tagged_as};
 use super::{check, tags};
 use crate::error::{classify, ok_if_not_found};
+use crate::wait::until_visible;
 use crate::AwsContext;
 use aws_sdk_ec2::types::{ResourceType, RouteOrigin, RouteTable as SdkTable};
 use engine::{Input, Meta, Observed, ProviderError, Resource, Tags};
@@ -102,7 +103,7 @@ impl Resource for RouteTable {
             .await
             .map_err(|e| classify("CreateRouteTable", e))?;
         let id = out.route_table().and_then(|t| t.route_table_id()).ok_or_else(|| missing("CreateRouteTable id"))?;
-        match self.converge(id, cx).await {
+        match self.converge(id, true, cx).await {
             Ok(outputs) => Ok(outputs),
             Err(e) => {
                 // The create failed as a whole; if this cleanup fails, `find` adopts the table.
@@ -128,7 +129,7 @@ impl Resource for RouteTable {
     }
 
     async fn update(&self, old: &Self, out: &RouteTableOutputs, cx: &AwsContext) -> Result<RouteTableOutputs, ProviderError> {
-        let outputs = self.converge(&out.route_table_id, cx).await?;
+        let outputs = self.converge(&out.route_table_id, false, cx).await?;
         tags::sync(cx, &out.route_table_id, &old.tags, &self.tags).await?;
         Ok(outputs)
     }
@@ -156,8 +157,15 @@ impl Resource for RouteTable {
 
 impl RouteTable {
     /// Brings the live routes and associations of table `id` to the inputs; the new outputs.
-    async fn converge(&self, id: &str, cx: &AwsContext) -> Result<RouteTableOutputs, ProviderError> {
-        let table = find_route_table(cx, id).await?.ok_or_else(|| gone(id))?;
+    /// `fresh`: the table was just created.
+    async fn converge(&self, id: &str, fresh: bool, cx: &AwsContext) -> Result<RouteTableOutputs, ProviderError> {
+        let describe = || async { find_route_table(cx, id).await?.ok_or_else(|| gone(id)) };
+        let table = if fresh {
+            // Right after create the table may not be visible yet (EC2 is eventually consistent).
+            until_visible(&format!("route table {id}"), describe).await?
+        } else {
+            describe().await?
+        };
         self.sync_routes(id, &routes_of(&table), cx).await?;
         let associations = self.sync_associations(id, associations_of(&table), cx).await?;
         Ok(RouteTableOutputs { route_table_id: id.to_string(), associations })

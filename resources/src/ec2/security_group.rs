@@ -8,6 +8,7 @@ use super::find::{find_security_group, missing, single, tag_filters, tagged_as};
 use super::sg_rules::{self, Permissions, Rule};
 use super::{check, tags};
 use crate::error::{classify, ok_if_not_found};
+use crate::wait::until_visible;
 use crate::AwsContext;
 use aws_sdk_ec2::types::{ResourceType, SecurityGroup as SdkGroup};
 use engine::{Input, Meta, Observed, ProviderError, Resource, Tags};
@@ -89,7 +90,7 @@ impl Resource for SecurityGroup {
             .map_err(|e| classify("CreateSecurityGroup", e))?;
         let group_id = out.group_id().ok_or_else(|| missing("CreateSecurityGroup group id"))?.to_string();
         // Converging against the new group also revokes AWS's default egress rule when unwanted.
-        if let Err(e) = self.converge(&group_id, cx).await {
+        if let Err(e) = self.converge(&group_id, true, cx).await {
             // The create failed as a whole; if this cleanup fails, `find` adopts the group.
             if let Err(cleanup) = delete_group(cx, &group_id).await {
                 tracing::warn!(group = %group_id, error = %cleanup, "could not remove a half-made security group");
@@ -118,7 +119,7 @@ impl Resource for SecurityGroup {
         out: &SecurityGroupOutputs,
         cx: &AwsContext,
     ) -> Result<SecurityGroupOutputs, ProviderError> {
-        self.converge(&out.group_id, cx).await?;
+        self.converge(&out.group_id, false, cx).await?;
         tags::sync(cx, &out.group_id, &old.tags, &self.tags).await?;
         Ok(out.clone())
     }
@@ -148,8 +149,15 @@ impl Resource for SecurityGroup {
 
 impl SecurityGroup {
     /// Brings the live rules of group `id` to the inputs, exactly the difference.
-    async fn converge(&self, id: &str, cx: &AwsContext) -> Result<(), ProviderError> {
-        let group = find_security_group(cx, id).await?.ok_or_else(|| gone(id))?;
+    /// `fresh`: the group was just created.
+    async fn converge(&self, id: &str, fresh: bool, cx: &AwsContext) -> Result<(), ProviderError> {
+        let describe = || async { find_security_group(cx, id).await?.ok_or_else(|| gone(id)) };
+        let group = if fresh {
+            // Right after create the group may not be visible yet (EC2 is eventually consistent).
+            until_visible(&format!("security group {id}"), describe).await?
+        } else {
+            describe().await?
+        };
         let live_in = sg_rules::from_sdk(group.ip_permissions());
         let live_out = sg_rules::from_sdk(group.ip_permissions_egress());
         sync(cx, &group, Direction::Ingress, &live_in, &sg_rules::permissions_of(&self.ingress)).await?;

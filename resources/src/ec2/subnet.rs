@@ -4,6 +4,7 @@
 use super::find::{find_subnet, missing, single, tag_filters, tagged_as};
 use super::{check, tags};
 use crate::error::{classify, ok_if_not_found};
+use crate::wait::until_visible;
 use crate::AwsContext;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
 use engine::{Input, Meta, Observed, ProviderError, Resource, Tags};
@@ -57,7 +58,9 @@ impl Resource for Subnet {
         let subnet = out.subnet().ok_or_else(|| missing("CreateSubnet subnet"))?;
         let outputs = outputs_of(subnet)?;
         if self.map_public_ip_on_launch {
-            set_public_ip(cx, &outputs.subnet_id, true).await?;
+            // The subnet may not be visible to other calls yet (EC2 is eventually consistent).
+            let what = format!("subnet {}", outputs.subnet_id);
+            until_visible(&what, || set_public_ip(cx, &outputs.subnet_id, true)).await?;
         }
         Ok(outputs)
     }

@@ -4,6 +4,7 @@
 use super::find::{find_vpc, missing, single, tag_filters, tagged_as};
 use super::{check, tags};
 use crate::error::{classify, ok_if_not_found};
+use crate::wait::until_visible;
 use crate::AwsContext;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
 use engine::{Meta, Observed, ProviderError, Resource, Tags};
@@ -56,11 +57,13 @@ impl Resource for Vpc {
             .map_err(|e| classify("CreateVpc", e))?;
         let vpc_id = out.vpc().and_then(|v| v.vpc_id()).ok_or_else(|| missing("CreateVpc vpc id"))?.to_string();
         // A new VPC has DNS support on and hostnames off: only differences need a call.
+        // The VPC may not be visible to other calls yet (EC2 is eventually consistent).
+        let what = format!("VPC {vpc_id}");
         if !self.enable_dns_support {
-            set_attribute(cx, &vpc_id, VpcAttributeName::EnableDnsSupport, false).await?;
+            until_visible(&what, || set_attribute(cx, &vpc_id, VpcAttributeName::EnableDnsSupport, false)).await?;
         }
         if self.enable_dns_hostnames {
-            set_attribute(cx, &vpc_id, VpcAttributeName::EnableDnsHostnames, true).await?;
+            until_visible(&what, || set_attribute(cx, &vpc_id, VpcAttributeName::EnableDnsHostnames, true)).await?;
         }
         Ok(VpcOutputs { vpc_id })
     }
