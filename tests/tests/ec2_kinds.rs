@@ -377,6 +377,39 @@ async fn security_group_keeps_a_wanted_default_egress() {
     deleted(&g, "open-sg", &out, &cx).await;
 }
 
+/// A rule added behind Plinth's back reads as drift, and an update from the observed inputs
+/// revokes exactly that rule.
+#[tokio::test]
+async fn security_group_drift_is_read_and_fixed() {
+    let emu = Emulator::start();
+    let cx = emu.context().await;
+    let ec2 = emu.ec2().await;
+    let net = created(&vpc("vpc", "10.90.0.0/16"), "vpc", &cx).await;
+    let g = SecurityGroup {
+        name: "db".into(),
+        vpc_id: net.vpc_id.clone().into(),
+        ingress: vec![tcp(5432, "10.90.0.0/16")],
+        tags: engine_tags("db-sg", &[]),
+        ..Default::default()
+    };
+    let out = created(&g, "db-sg", &cx).await;
+
+    let extra = aws_sdk_ec2::types::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(22)
+        .to_port(22)
+        .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("0.0.0.0/0").build())
+        .build();
+    ec2.authorize_security_group_ingress().group_id(&out.group_id).ip_permissions(extra).send().await.expect("authorize");
+
+    let seen = g.read(&out, &cx).await.expect("read").expect("exists").inputs;
+    assert_eq!(seen.ingress, vec![tcp(5432, "10.90.0.0/16"), tcp(22, "0.0.0.0/0")], "the drift is visible");
+    updated(&seen, &g, &out, &cx).await;
+    let (ingress, _) = live_rules(&ec2, &out.group_id).await;
+    assert_eq!(ingress, ["tcp Some(5432)-Some(5432) 10.90.0.0/16"]);
+    deleted(&g, "db-sg", &out, &cx).await;
+}
+
 #[tokio::test]
 async fn registry_knows_every_ec2_kind() {
     let registry = resources::registry();
