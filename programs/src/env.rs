@@ -31,6 +31,43 @@ pub struct Env {
     pub disposable_data: bool,
     /// Days a noncurrent report version is kept.
     pub report_version_days: i32,
+    pub database: DatabaseSizing,
+    pub cache: CacheSizing,
+    /// Stateful resources (database, cache, buckets, secrets) refuse deletion and replacement.
+    pub protect_data: bool,
+    /// Days a deleted secret can be restored; `None` deletes at once (disposable data only).
+    pub secret_recovery_days: Option<i32>,
+    /// Monthly cost budget in USD and who hears about it.
+    pub budget_usd: &'static str,
+    pub budget_emails: &'static [&'static str],
+    /// Requests per 5 minutes per client IP before the WAF blocks it.
+    pub rate_limit_per_ip: i64,
+    /// Feature flags published to Parameter Store.
+    pub feature_flags: &'static [(&'static str, bool)],
+}
+
+/// PostgreSQL sizing and safety per environment.
+#[derive(Debug, Clone)]
+pub struct DatabaseSizing {
+    pub instance_class: &'static str,
+    pub allocated_storage_gb: i32,
+    pub multi_az: bool,
+    pub deletion_protection: bool,
+    pub backup_retention_days: i32,
+    pub apply_immediately: bool,
+    /// Delete without a final snapshot (disposable data only).
+    pub skip_final_snapshot: bool,
+}
+
+/// Redis sizing per environment.
+#[derive(Debug, Clone)]
+pub struct CacheSizing {
+    pub node_type: &'static str,
+    /// 1 is a primary only; 2 or more allow automatic failover across zones.
+    pub nodes: i32,
+    pub snapshot_retention_days: i32,
+    /// How long a delete waits for the group to disappear (`None`: the kind's default).
+    pub delete_wait_seconds: Option<u64>,
 }
 
 impl Env {
@@ -66,11 +103,37 @@ pub fn local() -> Env {
         cost_center: "engineering",
         disposable_data: true,
         report_version_days: 7,
+        database: DatabaseSizing {
+            instance_class: "db.t4g.micro",
+            allocated_storage_gb: 20,
+            multi_az: false,
+            deletion_protection: false,
+            backup_retention_days: 1,
+            apply_immediately: true,
+            skip_final_snapshot: true,
+        },
+        // The emulator never finishes deleting a replication group: don't wait for it.
+        cache: CacheSizing { node_type: "cache.t4g.micro", nodes: 1, snapshot_retention_days: 0, delete_wait_seconds: Some(0) },
+        protect_data: false,
+        secret_recovery_days: None,
+        budget_usd: "25",
+        budget_emails: &["platform-alerts@example.com"],
+        rate_limit_per_ip: 2000,
+        feature_flags: &[("reports-v2", true), ("llm-summaries", false)],
     }
 }
 
 pub fn dev() -> Env {
-    Env { name: "dev", target: Target::Aws, cidr: "10.20.0.0/16", bucket_prefix: "plinth-platform-dev", ..local() }
+    Env {
+        name: "dev",
+        target: Target::Aws,
+        cidr: "10.20.0.0/16",
+        bucket_prefix: "plinth-platform-dev",
+        cache: CacheSizing { delete_wait_seconds: None, ..local().cache },
+        secret_recovery_days: Some(7),
+        budget_usd: "100",
+        ..local()
+    }
 }
 
 pub fn staging() -> Env {
@@ -80,6 +143,14 @@ pub fn staging() -> Env {
         bucket_prefix: "plinth-platform-staging",
         disposable_data: false,
         report_version_days: 30,
+        database: DatabaseSizing {
+            deletion_protection: true,
+            backup_retention_days: 7,
+            skip_final_snapshot: false,
+            ..dev().database
+        },
+        secret_recovery_days: Some(30),
+        budget_usd: "300",
         ..dev()
     }
 }
@@ -92,6 +163,19 @@ pub fn prod() -> Env {
         bucket_prefix: "plinth-platform-prod",
         cost_center: "platform",
         report_version_days: 90,
+        database: DatabaseSizing {
+            instance_class: "db.t4g.medium",
+            allocated_storage_gb: 100,
+            multi_az: true,
+            apply_immediately: false,
+            backup_retention_days: 30,
+            ..staging().database
+        },
+        cache: CacheSizing { node_type: "cache.t4g.small", nodes: 2, snapshot_retention_days: 7, delete_wait_seconds: None },
+        protect_data: true,
+        budget_usd: "1500",
+        rate_limit_per_ip: 1000,
+        feature_flags: &[("reports-v2", true), ("llm-summaries", false)],
         ..staging()
     }
 }

@@ -50,7 +50,13 @@ fn local_platform_up_check_drift_and_destroy() {
         ec2.modify_vpc_attribute().vpc_id(&vpc_id).enable_dns_hostnames(off).send().await.unwrap();
     });
     let drift = rt.block_on(refresh_report(&emu, &state));
-    assert_eq!(drift, vec![("vpc".to_string(), vec!["enable_dns_hostnames".to_string()])], "refresh sees the out-of-band change");
+    // moto gap: Budgets DescribeSubscribersForNotification answers 500, so the budget cannot be
+    // read back here (real AWS can); refresh reports it unreadable and keeps its row.
+    let expected = vec![
+        ("budget".to_string(), vec!["(unreadable)".to_string()]),
+        ("vpc".to_string(), vec!["enable_dns_hostnames".to_string()]),
+    ];
+    assert_eq!(drift, expected, "refresh sees the out-of-band change and nothing else");
     assert_eq!(cli(&state, &["preview", "--detailed-exitcode"]), 0, "without --refresh, state still matches the program");
     assert_eq!(cli(&state, &["preview", "--refresh", "--detailed-exitcode"]), 2, "--refresh shows a change to undo");
     assert_eq!(cli(&state, &["up", "--refresh", "--yes"]), 0);
@@ -70,6 +76,7 @@ async fn refresh_report(emu: &Emulator, state: &Path) -> Vec<(String, Vec<String
         .filter_map(|r| match r.observation {
             engine::refresh::Observation::Changed(d) => Some((r.row.name, d.into_iter().map(|d| d.path).collect())),
             engine::refresh::Observation::Vanished => Some((r.row.name, vec!["(vanished)".into()])),
+            engine::refresh::Observation::Unreadable(_) => Some((r.row.name, vec!["(unreadable)".into()])),
             engine::refresh::Observation::Unchanged => None,
         })
         .collect()

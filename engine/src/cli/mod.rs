@@ -72,6 +72,7 @@ where
             return 1;
         }
     };
+    let json_logs = cli.global.log_format == LogFormat::Json;
     let span = tracing::info_span!("run", run_id = %run_id, env = %app.env);
     let result = runtime.block_on(async {
         let _enter = span.enter();
@@ -79,8 +80,12 @@ where
     });
     match result {
         Ok(code) => code,
-        Err(e) => {
+        Err(e) if json_logs => {
+            let _enter = span.enter();
             tracing::error!(error = %format!("{e:#}"), "command failed");
+            1
+        }
+        Err(e) => {
             eprintln!("error: {e:#}");
             1
         }

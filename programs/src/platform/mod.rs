@@ -1,6 +1,10 @@
 //! The platform program: one function for every environment. It declares the network, the
-//! security groups, the buckets and the IAM roles of the API, orchestrator and web front end.
+//! security groups, the buckets, the IAM roles, the data tier (PostgreSQL, Redis), secrets and
+//! configuration, the WAF and the budget of the API, orchestrator and web front end.
 
+mod config;
+mod data;
+mod guard;
 mod iam;
 mod network;
 mod security;
@@ -9,6 +13,7 @@ mod storage;
 use crate::env::Env;
 use engine::Stack;
 
+pub use config::LLM_PROVIDERS;
 pub use iam::ECS_TASK_EXECUTION_POLICY;
 pub use network::Network;
 
@@ -21,5 +26,7 @@ pub fn platform(stack: &mut Stack, env: &Env) {
     let groups = security::declare(stack, env, &network);
     let buckets = storage::declare(stack, env);
     iam::declare(stack, env, &buckets);
-    let _ = groups;
+    let data = data::declare(stack, env, &network, &groups);
+    config::declare(stack, env, &buckets, &data);
+    guard::declare(stack, env);
 }

@@ -7,7 +7,10 @@ use engine::{Handle, Stack};
 use resources::ec2::{Rule, SecurityGroup};
 
 pub struct Groups {
+    // The load balancer and ECS services that will sit in these two groups come next.
+    #[allow(dead_code)]
     pub alb: Handle<SecurityGroup>,
+    #[allow(dead_code)]
     pub services: Handle<SecurityGroup>,
     pub database: Handle<SecurityGroup>,
     pub cache: Handle<SecurityGroup>,

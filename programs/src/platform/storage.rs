@@ -48,5 +48,6 @@ pub fn declare(stack: &mut Stack, env: &Env) -> Buckets {
             ..Default::default()
         },
     );
+    let (reports, assets) = if env.protect_data { (reports.protect(), assets.protect()) } else { (reports, assets) };
     Buckets { reports, reports_name, assets, assets_name }
 }

@@ -1,0 +1,53 @@
+//! Guard rails and cost: the web ACL in front of the load balancer (AWS managed rule groups
+//! and a per-IP rate limit) and the environment's monthly budget with its alerts.
+
+use crate::env::Env;
+use engine::Stack;
+use resources::budgets::{Budget, BudgetNotification};
+use resources::wafv2::{ManagedRuleGroup, RateLimit, WebAcl};
+use std::collections::BTreeMap;
+
+pub fn declare(stack: &mut Stack, env: &Env) {
+    web_acl(stack, env);
+    budget(stack, env);
+}
+
+fn web_acl(stack: &mut Stack, env: &Env) {
+    let managed = |name: &str, priority| ManagedRuleGroup { name: name.into(), vendor: "AWS".into(), priority, override_to_count: false };
+    stack.add(
+        "web-acl",
+        WebAcl {
+            name: env.prefixed("web"),
+            description: "Front door of the platform load balancer".into(),
+            default_action: "allow".into(),
+            managed_rule_groups: vec![
+                managed("AWSManagedRulesCommonRuleSet", 1),
+                managed("AWSManagedRulesKnownBadInputsRuleSet", 2),
+            ],
+            rate_limit: Some(RateLimit { name: "per-ip-rate-limit".into(), limit: env.rate_limit_per_ip, priority: 0, action: "block".into() }),
+            metric_name: env.prefixed("web"),
+            ..Default::default()
+        },
+    );
+}
+
+fn budget(stack: &mut Stack, env: &Env) {
+    let emails: Vec<String> = env.budget_emails.iter().map(|e| e.to_string()).collect();
+    let alert = |kind: &str, percent: f64| BudgetNotification {
+        notification_type: kind.into(),
+        threshold_percent: percent,
+        comparison: "GREATER_THAN".into(),
+        subscriber_emails: emails.clone(),
+    };
+    stack.add(
+        "budget",
+        Budget {
+            name: env.prefixed("monthly"),
+            limit_amount: env.budget_usd.into(),
+            time_unit: "MONTHLY".into(),
+            cost_filters: BTreeMap::from([("TagKeyValue".to_string(), vec![format!("user:Environment${}", env.name)])]),
+            notifications: vec![alert("ACTUAL", 80.0), alert("FORECASTED", 100.0)],
+            ..Default::default()
+        },
+    );
+}
