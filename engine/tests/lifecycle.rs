@@ -244,3 +244,33 @@ async fn refresh_reports_vanished_changed_and_unreadable_resources_separately() 
     assert!(matches!(by_name("sub-b"), Observation::Unreadable(_)));
     assert_eq!(by_name("unique"), Observation::Unchanged);
 }
+
+/// Cancels the run the moment the first operation starts (as Ctrl-C would mid-apply).
+struct CancelOnFirstStart(std::sync::Mutex<Option<watch::Sender<bool>>>);
+
+impl engine::apply::Progress for CancelOnFirstStart {
+    fn started(&self, _: &str, _: &str) {
+        if let Some(tx) = self.0.lock().unwrap().take() {
+            tx.send(true).unwrap();
+        }
+    }
+    fn finished(&self, _: &str, _: &str, _: Duration, _: Option<&str>) {}
+}
+
+#[tokio::test]
+async fn an_interrupt_mid_apply_lets_the_call_in_flight_finish_and_persists_it() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    *cloud.latency.lock().unwrap() = Duration::from_millis(50);
+    let stack = program("10.0.0.0/16", &["a", "b"], "u");
+    let plan = plan_for(&stack, &store);
+    let (tx, cancel) = watch::channel(false);
+    let progress = CancelOnFirstStart(std::sync::Mutex::new(Some(tx)));
+    let opts = ApplyOptions { run_id: "r".into(), parallel: 1, cancel };
+    let report = apply(&plan, &stack, &registry(), &store, context(&cloud), &opts, &progress).await.unwrap();
+    assert!(report.interrupted);
+    assert_eq!(report.applied.len(), 1, "the call in flight finished: {report:?}");
+    assert_eq!(report.skipped.len(), 3);
+    assert_eq!(store.resources().unwrap().len(), 1, "and was persisted");
+    assert!(store.pending_ops().unwrap().is_empty());
+    assert_eq!(cloud.objects.lock().unwrap().len(), 1);
+}
