@@ -159,3 +159,20 @@ fn in_place_updates_of_stateful_resources_need_no_allow() {
     assert_eq!(run(app(&cloud, bigger), args(&state, &["up", "--yes"])), 0);
     assert_eq!(Store::open(&state).unwrap().resources().unwrap()[0].inputs["size"], 40);
 }
+
+#[test]
+fn drift_detects_out_of_band_changes_and_fix_converges_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    let cloud = FakeCloud::new();
+    assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes"])), 0);
+    assert_eq!(run(app(&cloud, good), args(&state, &["drift"])), 0, "no drift yet");
+    let net_id = Store::open(&state).unwrap().resource("net").unwrap().unwrap().cloud_id;
+    cloud.objects.lock().unwrap().get_mut(&net_id).unwrap().1["label"] = "edited in the console".into();
+    assert_eq!(run(app(&cloud, good), args(&state, &["drift", "--format", "json"])), 2, "drift found");
+    assert_eq!(run(app(&cloud, good), args(&state, &["drift", "--fix"])), 1, "a fix without a terminal needs --yes");
+    assert_eq!(cloud.objects.lock().unwrap()[&net_id].1["label"], "edited in the console");
+    assert_eq!(run(app(&cloud, good), args(&state, &["drift", "--fix", "--yes"])), 0);
+    assert_eq!(cloud.objects.lock().unwrap()[&net_id].1["label"], "", "converged back to the program");
+    assert_eq!(run(app(&cloud, good), args(&state, &["drift"])), 0);
+}

@@ -88,6 +88,20 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Read the cloud and report what changed outside Plinth (exit 2 when anything drifted);
+    /// `--fix` converges it back to the program, like `up --refresh`.
+    Drift {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Converge drifted resources back to the program.
+        #[arg(long)]
+        fix: bool,
+        /// Apply the fix without asking (required without a terminal).
+        #[arg(long)]
+        yes: bool,
+        #[arg(long, default_value_t = 10)]
+        parallel: usize,
+    },
     /// Print the stack's outputs.
     Outputs {
         #[arg(long, value_enum, default_value_t = Format::Text)]

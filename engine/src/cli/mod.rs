@@ -2,6 +2,7 @@
 //! Errors here are `anyhow`: this is the binary's edge.
 
 mod args;
+mod drift;
 mod logging;
 mod progress;
 mod run;

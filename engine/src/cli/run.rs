@@ -39,6 +39,16 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
             }).await
         }
         Command::Refresh { yes } => refresh_cmd(app, cli, run_id, *yes).await,
+        Command::Drift { format, fix: false, .. } => drift_report(app, cli, *format).await,
+        Command::Drift { fix: true, yes, parallel, .. } => {
+            // A fix converges to the program, like `up --refresh`; guard rails still apply.
+            let stack = app.stack();
+            let m = Mutation {
+                allow_replace: Some(vec![]), allow_delete: Some(vec![]),
+                human: text_logs(cli), yes: *yes, parallel: *parallel, refresh: true,
+            };
+            mutate(app, cli, run_id, "drift --fix", &stack, m).await
+        }
         Command::Outputs { format } => views::outputs(&open_store(app, cli)?, *format),
         Command::Graph { format } => views::graph(&app.stack(), *format),
         Command::State { command } => state_cmd::run(&open_store(app, cli)?, command),
@@ -261,6 +271,15 @@ async fn refresh_cmd(app: &App, cli: &Cli, run_id: &str, yes: bool) -> anyhow::R
         store.release_lock(run_id)?;
     }
     result.map(|all_read| if all_read { 0 } else { 1 })
+}
+
+/// Reads the cloud and reports drift without changing anything: exit 2 when anything drifted.
+async fn drift_report(app: &App, cli: &Cli, format: Format) -> anyhow::Result<u8> {
+    let store = open_store(app, cli)?;
+    let cx = connect(app).await?;
+    let read = refresh(&store.resources()?, &app.registry, &cx, 10).await?;
+    print!("{}", super::drift::render(&app.env, &read, format));
+    Ok(if super::drift::drifted(&read).is_empty() { 0 } else { EXIT_CHANGES })
 }
 
 /// Says which resources could not be read: their state is used as recorded.

@@ -1,0 +1,78 @@
+//! `drift`: what changed in the cloud outside Plinth, for scheduled checks (exit 2 when anything
+//! drifted), and `--fix` to converge it back to the program.
+
+use super::args::Format;
+use crate::refresh::{Observation, Refreshed};
+use crate::render::show_value;
+use serde_json::{json, Value};
+use std::fmt::Write;
+
+/// The resources that drifted (changed, vanished or unreadable), in state order.
+pub fn drifted(read: &[Refreshed]) -> Vec<&Refreshed> {
+    read.iter().filter(|r| r.observation != Observation::Unchanged).collect()
+}
+
+fn status(o: &Observation) -> &'static str {
+    match o {
+        Observation::Unchanged => "unchanged",
+        Observation::Changed(_) => "changed",
+        Observation::Vanished => "vanished",
+        Observation::Unreadable(_) => "unreadable",
+    }
+}
+
+fn lines(r: &Refreshed) -> Vec<String> {
+    match &r.observation {
+        Observation::Changed(diffs) => diffs
+            .iter()
+            .map(|d| format!("{}: {} → {}", d.path, show_value(d.old.as_ref()), show_value(d.new.as_ref())))
+            .collect(),
+        Observation::Unreadable(e) => vec![format!("could not be read: {e}")],
+        _ => vec![],
+    }
+}
+
+/// The drift report in the requested format.
+pub fn render(stack: &str, read: &[Refreshed], format: Format) -> String {
+    let drifted = drifted(read);
+    match format {
+        Format::Json => {
+            let items: Vec<Value> = drifted
+                .iter()
+                .map(|r| json!({ "name": r.row.name, "kind": r.row.kind, "cloud_id": r.row.cloud_id, "status": status(&r.observation), "details": lines(r) }))
+                .collect();
+            let report = json!({ "stack": stack, "read": read.len(), "drifted": items });
+            serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+        }
+        Format::Markdown => {
+            let mut out = format!("### Plinth drift: `{stack}`\n\n**{} of {} resources drifted.**\n\n", drifted.len(), read.len());
+            if !drifted.is_empty() {
+                out.push_str("| resource | kind | status | details |\n|---|---|---|---|\n");
+                for r in &drifted {
+                    let _ = writeln!(out, "| `{}` | `{}` | {} | {} |", r.row.name, r.row.kind, status(&r.observation), lines(r).join("<br>"));
+                }
+            }
+            out
+        }
+        Format::Text => {
+            let mut out = String::new();
+            for r in &drifted {
+                let _ = writeln!(out, "{} {} ({}) {}", status_glyph(&r.observation), r.row.name, r.row.kind, status(&r.observation));
+                for line in lines(r) {
+                    let _ = writeln!(out, "      {line}");
+                }
+            }
+            let _ = writeln!(out, "Drift: {} of {} resources drifted.", drifted.len(), read.len());
+            out
+        }
+    }
+}
+
+fn status_glyph(o: &Observation) -> &'static str {
+    match o {
+        Observation::Changed(_) => "~",
+        Observation::Vanished => "-",
+        Observation::Unreadable(_) => "?",
+        Observation::Unchanged => " ",
+    }
+}
