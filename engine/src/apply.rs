@@ -64,6 +64,7 @@ struct Runner<'a> {
     opts: &'a ApplyOptions,
     progress: &'a dyn Progress,
     ops: Vec<Op>,
+    registry: &'a Registry,
     kinds: Vec<Arc<dyn ErasedKind>>,
     /// Rows as they stand, updated after every operation; references resolve from them.
     rows: BTreeMap<String, ResourceRow>,
@@ -91,10 +92,31 @@ pub async fn apply(
         .collect::<Result<Vec<_>, _>>()?;
     let rows = store.resources()?.into_iter().map(|r| (r.name.clone(), r)).collect();
     let mut runner = Runner {
-        plan, stack, store, cx, opts, progress, ops, kinds, rows,
+        plan, stack, store, cx, opts, progress, ops, registry, kinds, rows,
         journal: BTreeMap::new(), sent: BTreeMap::new(),
     };
-    runner.run().await
+    let report = runner.run().await?;
+    record_bookkeeping(plan, store)?;
+    Ok(report)
+}
+
+/// Unchanged resources whose options or dependencies changed in the program get them recorded
+/// (state only, no cloud call): protection added today must hold if the resource is removed
+/// tomorrow, and deletes must follow today's dependencies.
+/// Runs after the operations, so dependencies created in this run exist; a dependency that
+/// failed to come into existence leaves the row as it was until the next run.
+fn record_bookkeeping(plan: &Plan, store: &Store) -> Result<(), EngineError> {
+    let rows: BTreeMap<String, ResourceRow> = store.resources()?.into_iter().map(|r| (r.name.clone(), r)).collect();
+    for step in plan.steps.iter().filter(|s| s.action == crate::plan::Action::Same) {
+        let Some(row) = rows.get(&step.name) else { continue };
+        let options = serde_json::to_value(&step.options).unwrap_or(Value::Null);
+        let deps_exist = step.depends_on.iter().all(|d| rows.contains_key(d));
+        if deps_exist && (row.options != options || row.dependencies != step.depends_on) {
+            let updated = ResourceRow { options, dependencies: step.depends_on.clone(), ..row.clone() };
+            store.upsert_resource(&updated)?;
+        }
+    }
+    Ok(())
 }
 
 impl Runner<'_> {
@@ -229,6 +251,8 @@ impl Runner<'_> {
             }
             OpKind::Delete | OpKind::DeleteReplaced => {
                 let prior = self.old_object(op, prior)?;
+                // The old object is deleted by its own kind (a replacement may change the kind).
+                let kind = self.registry.get(&prior.kind).cloned().ok_or_else(|| EngineError::UnknownKind(prior.kind.clone(), prior.name.clone()))?;
                 let id = match self.journal.get(&op) {
                     Some(&id) => id,
                     None => self.store.begin_op(&self.pending(&step, "delete", &Value::Null, Some(&prior)))?,

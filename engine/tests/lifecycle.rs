@@ -274,3 +274,35 @@ async fn an_interrupt_mid_apply_lets_the_call_in_flight_finish_and_persists_it()
     assert!(store.pending_ops().unwrap().is_empty());
     assert_eq!(cloud.objects.lock().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn protection_added_to_an_unchanged_resource_is_recorded_and_outlives_its_removal() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    let mut plain = Stack::new("test");
+    plain.add("net", Net { cidr: "10.0.0.0/16".into(), ..Default::default() });
+    up(&plain, &store, &cloud).await;
+    let mut protected = Stack::new("test");
+    protected.add("net", Net { cidr: "10.0.0.0/16".into(), ..Default::default() }).protect();
+    protected.add("other", Net { cidr: "10.1.0.0/16".into(), ..Default::default() });
+    assert_eq!(plan_for(&protected, &store).step("net").unwrap().action, Action::Same);
+    assert!(up(&protected, &store, &cloud).await.ok());
+    assert_eq!(store.resource("net").unwrap().unwrap().options["protect"], true, "recorded without a cloud call");
+    let removal = plan_for(&Stack::new("test"), &store);
+    assert_eq!(removal.refusals.len(), 1, "{:?}", removal.refusals);
+}
+
+#[tokio::test]
+async fn a_kind_change_deletes_the_old_object_with_its_own_kind() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    let mut before = Stack::new("test");
+    before.add("thing", Net { cidr: "10.0.0.0/16".into(), ..Default::default() });
+    up(&before, &store, &cloud).await;
+    let mut after = Stack::new("test");
+    after.add("thing", Unique { unique_name: "t".into(), ..Default::default() });
+    let plan = plan_for(&after, &store);
+    assert_eq!(plan.step("thing").unwrap().replace_reasons, vec!["kind changed from fake:Net to fake:Unique"]);
+    assert!(up(&after, &store, &cloud).await.ok());
+    let objects = cloud.objects.lock().unwrap();
+    assert_eq!(objects.len(), 1);
+    assert_eq!(objects.values().next().unwrap().0, "fake:Unique");
+}
