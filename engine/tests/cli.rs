@@ -176,3 +176,42 @@ fn drift_detects_out_of_band_changes_and_fix_converges_them() {
     assert_eq!(cloud.objects.lock().unwrap()[&net_id].1["label"], "", "converged back to the program");
     assert_eq!(run(app(&cloud, good), args(&state, &["drift"])), 0);
 }
+
+fn three_nets(stack: &mut Stack) {
+    for i in 0..3 {
+        stack.add(format!("n{i}"), Net { cidr: format!("10.{i}.0.0/16"), ..Default::default() });
+    }
+}
+
+#[test]
+fn sigterm_mid_apply_finishes_the_call_in_flight_saves_state_and_releases_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    let cloud = FakeCloud::new();
+    *cloud.latency.lock().unwrap() = std::time::Duration::from_millis(400);
+    let watcher = {
+        let cloud = cloud.clone();
+        std::thread::spawn(move || {
+            // Waits for the first cloud call to be in flight (the handler is installed by then).
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            while cloud.count() == 0 && std::time::Instant::now() < deadline {
+                std::thread::yield_now();
+            }
+            let pid = std::process::id().to_string();
+            std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        })
+    };
+    let started = std::time::Instant::now();
+    let code = run(app(&cloud, three_nets), args(&state, &["up", "--yes", "--parallel", "1"]));
+    watcher.join().unwrap();
+    assert_eq!(code, 130, "interrupted runs exit non-zero");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "stopped within seconds");
+    assert_eq!(cloud.objects.lock().unwrap().len(), 1, "the call in flight finished; nothing more launched");
+    let store = Store::open(&state).unwrap();
+    assert_eq!(store.resources().unwrap().len(), 1, "and it was saved");
+    assert!(store.lock_holder().unwrap().is_none(), "the lock was released");
+    assert_eq!(store.history().unwrap()[0].result.as_deref(), Some("interrupted"));
+    *cloud.latency.lock().unwrap() = std::time::Duration::ZERO;
+    assert_eq!(run(app(&cloud, three_nets), args(&state, &["up", "--yes"])), 0, "the next run carries on");
+    assert_eq!(cloud.objects.lock().unwrap().len(), 3);
+}

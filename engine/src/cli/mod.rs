@@ -4,6 +4,7 @@
 mod args;
 mod drift;
 mod logging;
+mod mutate;
 mod progress;
 mod run;
 mod state_cmd;
@@ -79,6 +80,8 @@ where
         let _enter = span.enter();
         run::dispatch(&app, &cli, &run_id).await
     });
+    // A prompt cancelled by Ctrl-C leaves a thread blocked on stdin: don't wait for it.
+    runtime.shutdown_background();
     match result {
         Ok(code) => code,
         Err(e) if json_logs => {

@@ -1,0 +1,197 @@
+//! The verbs that change the cloud (`up`, `destroy`, `drift --fix`): validate (no cloud call),
+//! lock, journal recovery, [refresh], plan, guard rails, confirm, apply. From the moment the lock
+//! is held, Ctrl-C / SIGTERM stop the run cleanly: nothing more is launched, calls in flight
+//! finish, state is saved and the lock released.
+
+use super::args::Cli;
+use super::progress::Lines;
+use super::run::{color, connect, open_store, warn_unreadable};
+use super::App;
+use crate::apply::{apply, ApplyOptions, ApplyReport};
+use crate::graph::{validate, Graph};
+use crate::plan::{plan, Action, Guarded, Plan};
+use crate::recover::recover;
+use crate::refresh::{refresh, Observation};
+use crate::render;
+use crate::stack::Stack;
+use anyhow::bail;
+use state::{LockHolder, RunStart, Store};
+use std::io::{IsTerminal, Write};
+use tokio::sync::watch;
+
+/// Exit code of a run stopped by a signal.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+pub struct Mutation {
+    /// Stateful resources the operator allows to be replaced / deleted (`None`: all, for destroy).
+    pub allow_replace: Option<Vec<String>>,
+    pub allow_delete: Option<Vec<String>>,
+    /// Human progress lines on stderr (off with `--log-format json`, where events carry them).
+    pub human: bool,
+    pub yes: bool,
+    pub parallel: usize,
+    pub refresh: bool,
+}
+
+impl Mutation {
+    fn allowed(&self, g: &Guarded) -> bool {
+        let list = if g.action == Action::Replace { &self.allow_replace } else { &self.allow_delete };
+        list.as_ref().is_none_or(|names| names.contains(&g.name))
+    }
+}
+
+pub async fn mutate(app: &App, cli: &Cli, run_id: &str, command: &str, stack: &Stack, m: Mutation) -> anyhow::Result<u8> {
+    let graph = validate(stack)?;
+    let store = open_store(app, cli)?;
+    let holder = LockHolder::here(run_id, command);
+    store.acquire_lock(&holder)?;
+    let (cancel_tx, cancel) = watch::channel(false);
+    let signals = tokio::spawn(async move {
+        wait_for_signal().await;
+        eprintln!("interrupted: launching nothing more, waiting for calls in flight…");
+        let _ = cancel_tx.send(true);
+    });
+    let run = RunStart {
+        run_id: run_id.to_string(), command: command.to_string(), user: holder.user.clone(), host: holder.host.clone(),
+        started_at: state::now_rfc3339(),
+    };
+    let result = match store.start_run(&run) {
+        Ok(()) => mutate_locked(app, &store, run_id, stack, &graph, &m, cancel).await,
+        Err(e) => Err(e.into()),
+    };
+    signals.abort();
+    let (verdict, counts) = match &result {
+        Ok((0, report)) => ("ok", counts(report)),
+        Ok((EXIT_INTERRUPTED, report)) => ("interrupted", counts(report)),
+        Ok((_, report)) => ("failed", counts(report)),
+        Err(e) => ("error", serde_json::json!({ "error": format!("{e:#}") })),
+    };
+    let finished = store.finish_run(run_id, verdict, &counts);
+    store.release_lock(run_id)?;
+    finished?;
+    result.map(|(code, _)| code)
+}
+
+fn counts(report: &ApplyReport) -> serde_json::Value {
+    serde_json::json!({
+        "applied": report.applied.len(), "failed": report.failed.len(),
+        "skipped": report.skipped.len(), "interrupted": report.interrupted,
+    })
+}
+
+fn check_interrupted(cancel: &watch::Receiver<bool>) -> anyhow::Result<()> {
+    if *cancel.borrow() {
+        bail!("interrupted before any change: nothing was applied");
+    }
+    Ok(())
+}
+
+async fn mutate_locked(
+    app: &App,
+    store: &Store,
+    run_id: &str,
+    stack: &Stack,
+    graph: &Graph,
+    m: &Mutation,
+    cancel: watch::Receiver<bool>,
+) -> anyhow::Result<(u8, ApplyReport)> {
+    let cx = connect(app).await?;
+    for r in recover(store, &app.registry, &cx, &app.env).await? {
+        tracing::warn!(resource = %r.name, action = %r.action, outcome = %r.outcome, "recovered an interrupted operation");
+        if m.human {
+            eprintln!("recovered `{}` (interrupted {}): {}", r.name, r.action, r.outcome);
+        }
+    }
+    check_interrupted(&cancel)?;
+    if m.refresh {
+        let read = refresh(&store.resources()?, &app.registry, &cx, m.parallel).await?;
+        warn_unreadable(&read);
+        for r in read.iter().filter(|r| !matches!(r.observation, Observation::Unreadable(_))) {
+            store.upsert_resource(&r.row)?;
+        }
+    }
+    let plan = plan(stack, graph, &store.resources()?, &app.registry);
+    print!("{}", render::text(&plan, color()));
+    refuse(&plan, m)?;
+    if !plan.has_changes() {
+        return Ok((0, ApplyReport::default()));
+    }
+    confirm(m.yes, cancel.clone()).await?;
+    check_interrupted(&cancel)?;
+    let opts = ApplyOptions { run_id: run_id.to_string(), parallel: m.parallel, cancel };
+    let progress = Lines { color: std::io::stderr().is_terminal(), human: m.human };
+    let report = apply(&plan, stack, &app.registry, store, cx, &opts, &progress).await?;
+    print_report(&report);
+    let code = if report.ok() { 0 } else if report.interrupted { EXIT_INTERRUPTED } else { 1 };
+    Ok((code, report))
+}
+
+/// Protected resources, and stateful ones the operator did not name, stop the run here.
+fn refuse(plan: &Plan, m: &Mutation) -> anyhow::Result<()> {
+    let mut refusals = plan.refusals.clone();
+    refusals.extend(
+        plan.guarded
+            .iter()
+            .filter(|g| !m.allowed(g))
+            .map(|g| format!("{}; if that is intended, run again with `{}`", g.reason, g.flag())),
+    );
+    if refusals.is_empty() { Ok(()) } else { Err(crate::error::EngineError::Refused(refusals).into()) }
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term.recv() => {} }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Asks on a terminal (an interrupt while asking cancels); without one, `--yes` is required.
+async fn confirm(yes: bool, mut cancel: watch::Receiver<bool>) -> anyhow::Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("refusing to change the cloud without a terminal to ask on; pass --yes to apply");
+    }
+    print!("Apply these changes? Only `yes` is accepted: ");
+    std::io::stdout().flush()?;
+    let answer = tokio::task::spawn_blocking(|| {
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).map(|_| answer)
+    });
+    tokio::select! {
+        answer = answer => {
+            if answer??.trim() != "yes" {
+                bail!("cancelled: nothing was changed");
+            }
+            Ok(())
+        }
+        _ = cancel.changed() => bail!("interrupted while asking: nothing was changed"),
+    }
+}
+
+fn print_report(report: &ApplyReport) {
+    println!(
+        "Applied {}, failed {}, skipped {}{}.",
+        report.applied.len(),
+        report.failed.len(),
+        report.skipped.len(),
+        if report.interrupted { " (interrupted)" } else { "" }
+    );
+    for (name, error) in &report.failed {
+        println!("  failed  {name}: {error}");
+    }
+    for name in &report.skipped {
+        println!("  skipped {name} (depends on a failure or the run was interrupted)");
+    }
+}
