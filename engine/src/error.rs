@@ -6,8 +6,9 @@ use crate::graph::ValidationError;
 pub enum EngineError {
     #[error(transparent)]
     Validation(#[from] ValidationError),
+    /// Boxed: state errors carry whole rows and lock holders.
     #[error(transparent)]
-    State(#[from] state::StateError),
+    State(Box<state::StateError>),
     #[error("{0}")]
     Plan(String),
     #[error("resource `{1}` has kind {0}, which this build of Plinth does not know")]
@@ -16,4 +17,10 @@ pub enum EngineError {
     Refused(Vec<String>),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<state::StateError> for EngineError {
+    fn from(e: state::StateError) -> Self {
+        EngineError::State(Box::new(e))
+    }
 }
