@@ -1,5 +1,6 @@
 //! Plinth's AWS resource kinds. One module per service, one file per kind; shared per service:
-//! finders, waiters and tag sync. The only crate that depends on the AWS SDK.
+//! finders, waiters and tag sync; shared by all: the tag difference (`tags`). The only crate that
+//! depends on the AWS SDK.
 
 pub mod budgets;
 pub mod context;
@@ -13,6 +14,7 @@ pub mod s3;
 pub mod secretsmanager;
 pub mod sensitive;
 pub mod ssm;
+pub mod tags;
 pub mod wafv2;
 pub mod wait;
 

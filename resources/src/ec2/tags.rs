@@ -3,6 +3,7 @@
 //! difference).
 
 use crate::error::classify;
+use crate::tags::changes;
 use crate::AwsContext;
 use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
 use engine::{ProviderError, Tags};
@@ -28,18 +29,11 @@ pub fn specification(resource_type: ResourceType, tags: &Tags) -> Option<Vec<Tag
     Some(vec![TagSpecification::builder().resource_type(resource_type).set_tags(Some(to_sdk(tags))).build()])
 }
 
-/// The keys to delete and the tags to (re)write to move from `old` to `new`.
-pub fn diff(old: &Tags, new: &Tags) -> (Vec<String>, Tags) {
-    let removed = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
-    let changed = new.iter().filter(|(k, v)| old.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    (removed, changed)
-}
-
 /// Moves the tags of `resource_id` from `old` to `new` with as few calls as the difference needs.
 pub async fn sync(cx: &AwsContext, resource_id: &str, old: &Tags, new: &Tags) -> Result<(), ProviderError> {
-    let (removed, changed) = diff(old, new);
-    if !removed.is_empty() {
-        let keys = removed.iter().map(|k| Tag::builder().key(k).build()).collect();
+    let diff = changes(old, new);
+    if !diff.removed.is_empty() {
+        let keys = diff.removed.iter().map(|k| Tag::builder().key(k).build()).collect();
         cx.ec2
             .delete_tags()
             .resources(resource_id)
@@ -48,11 +42,11 @@ pub async fn sync(cx: &AwsContext, resource_id: &str, old: &Tags, new: &Tags) ->
             .await
             .map_err(|e| classify("DeleteTags", e))?;
     }
-    if !changed.is_empty() {
+    if !diff.set.is_empty() {
         cx.ec2
             .create_tags()
             .resources(resource_id)
-            .set_tags(Some(to_sdk(&changed)))
+            .set_tags(Some(to_sdk(&diff.set)))
             .send()
             .await
             .map_err(|e| classify("CreateTags", e))?;
@@ -63,19 +57,7 @@ pub async fn sync(cx: &AwsContext, resource_id: &str, old: &Tags, new: &Tags) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn tags(pairs: &[(&str, &str)]) -> Tags {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
-
-    #[test]
-    fn diff_names_exactly_the_changes() {
-        let old = tags(&[("a", "1"), ("b", "2"), ("c", "3")]);
-        let new = tags(&[("a", "1"), ("b", "20"), ("d", "4")]);
-        let (removed, changed) = diff(&old, &new);
-        assert_eq!(removed, vec!["c".to_string()]);
-        assert_eq!(changed, tags(&[("b", "20"), ("d", "4")]));
-    }
+    use crate::tags::from_pairs as tags;
 
     #[test]
     fn no_specification_without_tags() {

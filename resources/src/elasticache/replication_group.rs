@@ -162,7 +162,7 @@ impl Resource for ReplicationGroup {
         seen.snapshot_retention_limit = group.snapshot_retention_limit().unwrap_or(0);
         seen.port = outputs.port.unwrap_or(self.port);
         self.read_primary_member(cx, &group, &mut seen).await?;
-        seen.tags = tags::list(cx, &outputs.arn).await?;
+        seen.tags = tags::read(cx, &outputs.arn).await?;
         Ok(Some(Observed { inputs: seen, outputs }))
     }
 
@@ -204,7 +204,7 @@ impl Resource for ReplicationGroup {
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<ReplicationGroupOutputs>, ProviderError> {
         let Some(group) = find_live_replication_group(cx, &self.id).await? else { return Ok(None) };
         let outputs = outputs_of(&group)?;
-        let ours = tagged_as(&tags::list(cx, &outputs.arn).await?, meta);
+        let ours = tagged_as(&tags::read(cx, &outputs.arn).await?, meta);
         Ok(ours.then_some(outputs))
     }
 }

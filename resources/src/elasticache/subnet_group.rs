@@ -91,7 +91,7 @@ impl Resource for CacheSubnetGroup {
         let live = group.subnets().iter().filter_map(|s| s.subnet_identifier()).map(str::to_string);
         seen.subnet_ids = observed_ids(&self.subnet_ids, live.collect());
         let arn = group.arn().map(str::to_string).unwrap_or_else(|| out.arn.clone());
-        seen.tags = tags::list(cx, &arn).await?;
+        seen.tags = tags::read(cx, &arn).await?;
         Ok(Some(Observed { inputs: seen, outputs: CacheSubnetGroupOutputs { name: out.name.clone(), arn } }))
     }
 
@@ -125,7 +125,7 @@ impl Resource for CacheSubnetGroup {
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<CacheSubnetGroupOutputs>, ProviderError> {
         let Some(group) = find_subnet_group(cx, &self.name).await? else { return Ok(None) };
         let arn = group.arn().ok_or_else(|| missing("cache subnet group ARN"))?.to_string();
-        let ours = tagged_as(&tags::list(cx, &arn).await?, meta);
+        let ours = tagged_as(&tags::read(cx, &arn).await?, meta);
         Ok(ours.then(|| CacheSubnetGroupOutputs { name: self.name.clone(), arn }))
     }
 }

@@ -1,12 +1,10 @@
 //! ElastiCache tagging. Tags travel with the create call (`Tags` on CreateCacheSubnetGroup and
 //! CreateReplicationGroup); afterwards they are read and changed by ARN: ListTagsForResource,
-//! AddTagsToResource / RemoveTagsFromResource for exactly the difference.
+//! AddTagsToResource / RemoveTagsFromResource for exactly the difference (`read` and `sync` are
+//! written by `crate::tags::arn_tagging!`).
 
-use crate::ec2::tags::diff;
-use crate::error::classify;
-use crate::AwsContext;
 use aws_sdk_elasticache::types::Tag;
-use engine::{ProviderError, Tags};
+use engine::Tags;
 
 /// SDK tags from a tag map; `None` when there are none (nothing to send).
 pub fn to_sdk(tags: &Tags) -> Option<Vec<Tag>> {
@@ -23,41 +21,7 @@ pub fn from_sdk(tags: &[Tag]) -> Tags {
         .collect()
 }
 
-/// The live tags of the object with this ARN.
-pub async fn list(cx: &AwsContext, arn: &str) -> Result<Tags, ProviderError> {
-    let out = cx
-        .elasticache
-        .list_tags_for_resource()
-        .resource_name(arn)
-        .send()
-        .await
-        .map_err(|e| classify("ListTagsForResource", e))?;
-    Ok(from_sdk(out.tag_list()))
-}
-
-/// Moves the tags of the object `arn` from `old` to `new` with as few calls as the difference needs.
-pub async fn sync(cx: &AwsContext, arn: &str, old: &Tags, new: &Tags) -> Result<(), ProviderError> {
-    let (removed, changed) = diff(old, new);
-    if !removed.is_empty() {
-        cx.elasticache
-            .remove_tags_from_resource()
-            .resource_name(arn)
-            .set_tag_keys(Some(removed))
-            .send()
-            .await
-            .map_err(|e| classify("RemoveTagsFromResource", e))?;
-    }
-    if let Some(changed) = to_sdk(&changed) {
-        cx.elasticache
-            .add_tags_to_resource()
-            .resource_name(arn)
-            .set_tags(Some(changed))
-            .send()
-            .await
-            .map_err(|e| classify("AddTagsToResource", e))?;
-    }
-    Ok(())
-}
+crate::tags::arn_tagging!(elasticache);
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,7 @@
 
 use super::unset_if;
 use crate::error::{build_error, classify};
+use crate::tags::without_reserved;
 use crate::AwsContext;
 use aws_sdk_s3::types::{Tag, Tagging};
 use engine::{ProviderError, Tags};
@@ -14,22 +15,13 @@ pub fn to_sdk(tags: &Tags) -> Result<Vec<Tag>, ProviderError> {
         .collect()
 }
 
-/// The tags a user can manage: `aws:` tags belong to AWS and are never reported.
-pub fn user_tags<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {
-    pairs
-        .into_iter()
-        .filter(|(k, _)| !k.starts_with("aws:"))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 /// The bucket's tags (empty when it has none: NoSuchTagSet).
 pub async fn read(cx: &AwsContext, bucket: &str) -> Result<Tags, ProviderError> {
     let result = cx.s3.get_bucket_tagging().bucket(bucket).send().await;
     let Some(out) = unset_if("GetBucketTagging", result, &["NoSuchTagSet"])? else {
         return Ok(Tags::new());
     };
-    Ok(user_tags(out.tag_set().iter().map(|t| (t.key(), t.value()))))
+    Ok(without_reserved(out.tag_set().iter().map(|t| (t.key(), t.value()))))
 }
 
 /// Makes the bucket's tag set exactly `tags`.

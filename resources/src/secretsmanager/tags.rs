@@ -1,6 +1,7 @@
 //! Secret tag sync: TagResource adds or changes keys, UntagResource removes the others.
 
 use crate::error::classify;
+use crate::tags::{changes, without_reserved};
 use crate::AwsContext;
 use aws_sdk_secretsmanager::types::Tag;
 use engine::{ProviderError, Tags};
@@ -12,22 +13,17 @@ pub fn to_sdk(tags: &Tags) -> Option<Vec<Tag>> {
 
 /// The tags a user can manage: `aws:` tags belong to AWS and are never reported.
 pub fn from_sdk(tags: &[Tag]) -> Tags {
-    tags.iter()
-        .filter_map(|t| Some((t.key()?, t.value().unwrap_or_default())))
-        .filter(|(k, _)| !k.starts_with("aws:"))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    without_reserved(tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))))
 }
 
 /// Moves the secret's tags from `old` to `new`.
 pub async fn sync(cx: &AwsContext, secret_id: &str, old: &Tags, new: &Tags) -> Result<(), ProviderError> {
-    let removed: Vec<String> = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
-    if !removed.is_empty() {
-        let call = cx.secrets.untag_resource().secret_id(secret_id).set_tag_keys(Some(removed));
+    let diff = changes(old, new);
+    if !diff.removed.is_empty() {
+        let call = cx.secrets.untag_resource().secret_id(secret_id).set_tag_keys(Some(diff.removed));
         call.send().await.map_err(|e| classify("UntagResource", e))?;
     }
-    let changed: Tags = new.iter().filter(|(k, v)| old.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    if let Some(tags) = to_sdk(&changed) {
+    if let Some(tags) = to_sdk(&diff.set) {
         let call = cx.secrets.tag_resource().secret_id(secret_id).set_tags(Some(tags));
         call.send().await.map_err(|e| classify("TagResource", e))?;
     }

@@ -2,6 +2,7 @@
 //! the others. Tags go in PutParameter at creation (AWS refuses them with Overwrite).
 
 use crate::error::{build_error, classify};
+use crate::tags::{changes, without_reserved};
 use crate::AwsContext;
 use aws_sdk_ssm::types::{ResourceTypeForTagging, Tag};
 use engine::{ProviderError, Tags};
@@ -25,25 +26,23 @@ pub async fn read(cx: &AwsContext, name: &str) -> Result<Tags, ProviderError> {
         .send()
         .await
         .map_err(|e| classify("ListTagsForResource", e))?;
-    let pairs = out.tag_list().iter().map(|t| (t.key(), t.value()));
-    Ok(pairs.filter(|(k, _)| !k.starts_with("aws:")).map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    Ok(without_reserved(out.tag_list().iter().map(|t| (t.key(), t.value()))))
 }
 
 /// Moves the parameter's tags from `old` to `new`.
 pub async fn sync(cx: &AwsContext, name: &str, old: &Tags, new: &Tags) -> Result<(), ProviderError> {
-    let removed: Vec<String> = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
-    if !removed.is_empty() {
+    let diff = changes(old, new);
+    if !diff.removed.is_empty() {
         cx.ssm
             .remove_tags_from_resource()
             .resource_type(ResourceTypeForTagging::Parameter)
             .resource_id(name)
-            .set_tag_keys(Some(removed))
+            .set_tag_keys(Some(diff.removed))
             .send()
             .await
             .map_err(|e| classify("RemoveTagsFromResource", e))?;
     }
-    let changed: Tags = new.iter().filter(|(k, v)| old.get(*k) != Some(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    if let Some(tags) = to_sdk(&changed)? {
+    if let Some(tags) = to_sdk(&diff.set)? {
         cx.ssm
             .add_tags_to_resource()
             .resource_type(ResourceTypeForTagging::Parameter)

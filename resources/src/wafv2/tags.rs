@@ -2,6 +2,7 @@
 //! changed key by key (TagResource / UntagResource) from the difference between old and new.
 
 use crate::error::{build_error, classify};
+use crate::tags::{changes, without_reserved};
 use crate::AwsContext;
 use aws_sdk_wafv2::types::Tag;
 use engine::{ProviderError, Tags};
@@ -18,13 +19,6 @@ pub fn to_sdk(tags: &Tags) -> Result<Option<Vec<Tag>>, ProviderError> {
     Ok(Some(list))
 }
 
-/// What to set (new or changed values) and which keys to remove, going from `old` to `new`.
-pub fn diff(old: &Tags, new: &Tags) -> (Tags, Vec<String>) {
-    let set = new.iter().filter(|(k, v)| old.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    let remove = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
-    (set, remove)
-}
-
 /// The tags on `arn` (AWS-reserved `aws:` keys left out).
 pub async fn read(cx: &AwsContext, arn: &str) -> Result<Tags, ProviderError> {
     let mut tags = Tags::new();
@@ -33,7 +27,7 @@ pub async fn read(cx: &AwsContext, arn: &str) -> Result<Tags, ProviderError> {
         let call = cx.wafv2.list_tags_for_resource().resource_arn(arn).limit(100).set_next_marker(marker.clone());
         let out = call.send().await.map_err(|e| classify("ListTagsForResource", e))?;
         let page = out.tag_info_for_resource().map(|t| t.tag_list()).unwrap_or_default();
-        tags.extend(page.iter().filter(|t| !t.key().starts_with("aws:")).map(|t| (t.key().to_string(), t.value().to_string())));
+        tags.extend(without_reserved(page.iter().map(|t| (t.key(), t.value()))));
         match out.next_marker() {
             Some(next) if !next.is_empty() && !page.is_empty() => marker = Some(next.to_string()),
             _ => return Ok(tags),
@@ -43,13 +37,13 @@ pub async fn read(cx: &AwsContext, arn: &str) -> Result<Tags, ProviderError> {
 
 /// Moves the tags of `arn` from `old` to `new` with as few calls as the difference needs.
 pub async fn sync(cx: &AwsContext, arn: &str, old: &Tags, new: &Tags) -> Result<(), ProviderError> {
-    let (set, remove) = diff(old, new);
-    if let Some(list) = to_sdk(&set)? {
+    let diff = changes(old, new);
+    if let Some(list) = to_sdk(&diff.set)? {
         let call = cx.wafv2.tag_resource().resource_arn(arn).set_tags(Some(list));
         call.send().await.map_err(|e| classify("TagResource", e))?;
     }
-    if !remove.is_empty() {
-        let call = cx.wafv2.untag_resource().resource_arn(arn).set_tag_keys(Some(remove));
+    if !diff.removed.is_empty() {
+        let call = cx.wafv2.untag_resource().resource_arn(arn).set_tag_keys(Some(diff.removed));
         call.send().await.map_err(|e| classify("UntagResource", e))?;
     }
     Ok(())
@@ -58,20 +52,7 @@ pub async fn sync(cx: &AwsContext, arn: &str, old: &Tags, new: &Tags) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn tags(pairs: &[(&str, &str)]) -> Tags {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
-
-    #[test]
-    fn diff_names_exactly_the_changes() {
-        let (set, remove) = diff(&tags(&[("a", "1"), ("b", "2")]), &tags(&[("a", "1"), ("b", "3"), ("c", "4")]));
-        assert_eq!(set, tags(&[("b", "3"), ("c", "4")]));
-        assert!(remove.is_empty());
-        let (set, remove) = diff(&tags(&[("a", "1")]), &Tags::new());
-        assert!(set.is_empty());
-        assert_eq!(remove, ["a"]);
-    }
+    use crate::tags::from_pairs as tags;
 
     #[test]
     fn no_tag_list_without_tags() {
