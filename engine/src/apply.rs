@@ -64,6 +64,10 @@ struct Runner<'a> {
     opts: &'a ApplyOptions,
     progress: &'a dyn Progress,
     ops: Vec<Op>,
+    /// For each operation, the operations waiting on it.
+    dependents: Vec<Vec<usize>>,
+    /// Declared inputs (references unresolved) by name.
+    nodes: BTreeMap<String, crate::stack::Node>,
     registry: &'a Registry,
     kinds: Vec<Arc<dyn ErasedKind>>,
     /// Rows as they stand, updated after every operation; references resolve from them.
@@ -91,8 +95,13 @@ pub async fn apply(
         .map(|s| registry.get(&s.kind).cloned().ok_or_else(|| EngineError::UnknownKind(s.kind.clone(), s.name.clone())))
         .collect::<Result<Vec<_>, _>>()?;
     let rows = store.resources()?.into_iter().map(|r| (r.name.clone(), r)).collect();
+    let mut dependents = vec![Vec::new(); ops.len()];
+    for (o, op) in ops.iter().enumerate() {
+        op.deps.iter().for_each(|&d| dependents[d].push(o));
+    }
+    let nodes = stack.nodes().into_iter().map(|n| (n.name.clone(), n)).collect();
     let mut runner = Runner {
-        plan, stack, store, cx, opts, progress, ops, registry, kinds, rows,
+        plan, stack, store, cx, opts, progress, ops, dependents, nodes, registry, kinds, rows,
         journal: BTreeMap::new(), sent: BTreeMap::new(),
     };
     let report = runner.run().await?;
@@ -146,11 +155,9 @@ impl Runner<'_> {
                     let (op, journal_id, result, elapsed) = joined.map_err(|e| EngineError::Internal(e.to_string()))?;
                     if self.complete(op, journal_id, result, elapsed, &mut report)? {
                         finished[op] = true;
-                        for (d, other) in self.ops.iter().enumerate() {
-                            if other.deps.contains(&op) {
-                                waiting[d] -= 1;
-                                if waiting[d] == 0 { ready.push_back(d); }
-                            }
+                        for &d in &self.dependents[op] {
+                            waiting[d] -= 1;
+                            if waiting[d] == 0 { ready.push_back(d); }
                         }
                     }
                 }
@@ -191,8 +198,7 @@ impl Runner<'_> {
 
     /// The inputs to send: references resolved from current outputs, ignored fields kept.
     fn resolve_inputs(&self, step: &Step) -> Result<Value, String> {
-        let node = self.stack.nodes().into_iter().find(|n| n.name == step.name);
-        let Some(node) = node else { return Ok(step.inputs.clone()) };
+        let Some(node) = self.nodes.get(&step.name) else { return Ok(step.inputs.clone()) };
         let mut resolve = |resource: &str, key: usize| -> Result<Value, String> {
             let row = self.rows.get(resource).filter(|r| !r.outputs.is_null());
             let row = row.ok_or_else(|| format!("`{resource}` has no outputs yet"))?;

@@ -4,7 +4,8 @@
 use crate::stack::{Node, Stack};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 
 /// Every problem found in a program, each a sentence naming the resource at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +39,7 @@ fn valid_name(name: &str) -> bool {
 pub fn validate(stack: &Stack) -> Result<Graph, ValidationError> {
     let nodes = stack.nodes();
     let mut problems = Vec::new();
+    let declared: BTreeSet<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
     let mut seen = BTreeSet::new();
     for node in &nodes {
         if !valid_name(&node.name) {
@@ -53,7 +55,7 @@ pub fn validate(stack: &Stack) -> Result<Graph, ValidationError> {
             problems.push(format!("resource `{}` ({}): {problem}", node.name, node.kind.kind()));
         }
         for dep in node.dependencies() {
-            if !seen_any(&nodes, &dep) {
+            if !declared.contains(dep.as_str()) {
                 problems.push(format!("resource `{}` refers to `{dep}`, which is not in the stack", node.name));
             }
         }
@@ -68,25 +70,31 @@ pub fn validate(stack: &Stack) -> Result<Graph, ValidationError> {
 }
 
 /// Dependencies before dependents, and otherwise the order the program declared things in, so
-/// plans read like the program.
+/// plans read like the program (Kahn's algorithm, ready nodes taken by declaration index).
 fn declaration_order_topo(nodes: &[Node]) -> Vec<String> {
-    let deps: Vec<Vec<String>> = nodes.iter().map(|n| n.dependencies()).collect();
-    let mut placed: BTreeSet<&str> = BTreeSet::new();
+    let index: BTreeMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect();
+    let mut waiting: Vec<usize> = vec![0; nodes.len()];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (i, node) in nodes.iter().enumerate() {
+        for dep in node.dependencies() {
+            if let Some(&d) = index.get(dep.as_str()) {
+                waiting[i] += 1;
+                dependents[d].push(i);
+            }
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<usize>> = (0..nodes.len()).filter(|&i| waiting[i] == 0).map(Reverse).collect();
     let mut order = Vec::with_capacity(nodes.len());
-    while order.len() < nodes.len() {
-        let next = nodes
-            .iter()
-            .enumerate()
-            .find(|(i, n)| !placed.contains(n.name.as_str()) && deps[*i].iter().all(|d| placed.contains(d.as_str())));
-        let Some((_, node)) = next else { break };
-        placed.insert(node.name.as_str());
-        order.push(node.name.clone());
+    while let Some(Reverse(i)) = ready.pop() {
+        order.push(nodes[i].name.clone());
+        for &d in &dependents[i] {
+            waiting[d] -= 1;
+            if waiting[d] == 0 {
+                ready.push(Reverse(d));
+            }
+        }
     }
     order
-}
-
-fn seen_any(nodes: &[Node], name: &str) -> bool {
-    nodes.iter().any(|n| n.name == name)
 }
 
 fn build(nodes: &[Node]) -> DiGraph<String, ()> {
