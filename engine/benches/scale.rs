@@ -39,7 +39,7 @@ async fn up(stack: &Stack, parallel: usize, latency: Duration) -> (Duration, Dur
     let plan_time = started.elapsed();
     eprintln!("    (validate {validated:.2?} of plan {plan_time:.2?})");
     let (_tx, cancel) = watch::channel(false);
-    let opts = ApplyOptions { run_id: "bench".into(), parallel, cancel };
+    let opts = ApplyOptions::new("bench", parallel, cancel);
     let started = Instant::now();
     let report = apply(&planned, stack, &registry(), &store, context(&cloud), &opts, &Silent).await.unwrap();
     assert!(report.ok());

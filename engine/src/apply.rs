@@ -21,6 +21,8 @@ use tokio::task::JoinSet;
 pub trait Progress: Send + Sync {
     fn started(&self, name: &str, what: &str);
     fn finished(&self, name: &str, what: &str, elapsed: Duration, error: Option<&str>);
+    /// A long operation (a database being created) is still running.
+    fn still_running(&self, _name: &str, _what: &str, _elapsed: Duration) {}
 }
 
 /// Progress that says nothing (tests).
@@ -37,6 +39,17 @@ pub struct ApplyOptions {
     pub parallel: usize,
     /// Flips to true on Ctrl-C / SIGTERM: launch nothing more, let in-flight calls finish.
     pub cancel: watch::Receiver<bool>,
+    /// How often operations still running are reported.
+    pub heartbeat: Duration,
+}
+
+/// Default interval between "still running" reports.
+pub const HEARTBEAT: Duration = Duration::from_secs(15);
+
+impl ApplyOptions {
+    pub fn new(run_id: impl Into<String>, parallel: usize, cancel: watch::Receiver<bool>) -> Self {
+        Self { run_id: run_id.into(), parallel, cancel, heartbeat: HEARTBEAT }
+    }
 }
 
 /// What happened, per resource.
@@ -137,12 +150,14 @@ impl Runner<'_> {
         let mut report = ApplyReport::default();
         let mut cancel = self.opts.cancel.clone();
         let mut cancel_open = true;
+        let mut running_since: BTreeMap<usize, Instant> = BTreeMap::new();
+        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + self.opts.heartbeat, self.opts.heartbeat);
         loop {
             report.interrupted |= *cancel.borrow();
             while !report.interrupted && running.len() < self.opts.parallel.max(1) {
                 let Some(op) = ready.pop_front() else { break };
                 match self.launch(op, &mut running) {
-                    Ok(()) => {}
+                    Ok(()) => { running_since.insert(op, Instant::now()); }
                     Err(e) => self.record_failure(op, &e.to_string(), &mut report),
                 }
             }
@@ -153,12 +168,18 @@ impl Runner<'_> {
                 joined = running.join_next() => {
                     let Some(joined) = joined else { continue };
                     let (op, journal_id, result, elapsed) = joined.map_err(|e| EngineError::Internal(e.to_string()))?;
+                    running_since.remove(&op);
                     if self.complete(op, journal_id, result, elapsed, &mut report)? {
                         finished[op] = true;
                         for &d in &self.dependents[op] {
                             waiting[d] -= 1;
                             if waiting[d] == 0 { ready.push_back(d); }
                         }
+                    }
+                }
+                _ = heartbeat.tick() => {
+                    for (&op, since) in &running_since {
+                        self.progress.still_running(&self.step(op).name, self.what(op), since.elapsed());
                     }
                 }
                 changed = cancel.changed(), if cancel_open => {

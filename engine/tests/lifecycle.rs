@@ -30,7 +30,7 @@ fn plan_for(stack: &Stack, store: &Store) -> Plan {
 async fn up_with(stack: &Stack, store: &Store, cloud: &Cloud, parallel: usize) -> (Plan, ApplyReport) {
     let plan = plan_for(stack, store);
     let (_tx, cancel) = watch::channel(false);
-    let opts = ApplyOptions { run_id: "run".into(), parallel, cancel };
+    let opts = ApplyOptions::new("run", parallel, cancel);
     let report = apply(&plan, stack, &registry(), store, context(cloud), &opts, &Silent).await.unwrap();
     (plan, report)
 }
@@ -145,7 +145,7 @@ async fn a_crash_mid_create_is_adopted_on_the_next_run_without_a_duplicate() {
     let stack = program("10.0.0.0/16", &["a"], "u");
     let plan = plan_for(&stack, &store);
     let (_tx, cancel) = watch::channel(false);
-    let opts = ApplyOptions { run_id: "crashing".into(), parallel: 10, cancel };
+    let opts = ApplyOptions::new("crashing", 10, cancel);
     let ctx = context(&cloud);
     let registry = registry();
     let run = apply(&plan, &stack, &registry, &store, ctx, &opts, &Silent);
@@ -210,7 +210,7 @@ async fn cancellation_launches_nothing_more() {
     let plan = plan_for(&stack, &store);
     let (tx, cancel) = watch::channel(false);
     tx.send(true).unwrap();
-    let opts = ApplyOptions { run_id: "r".into(), parallel: 10, cancel };
+    let opts = ApplyOptions::new("r", 10, cancel);
     let report = apply(&plan, &stack, &registry(), &store, context(&cloud), &opts, &Silent).await.unwrap();
     assert!(report.interrupted);
     assert_eq!(report.skipped.len(), 3);
@@ -265,7 +265,7 @@ async fn an_interrupt_mid_apply_lets_the_call_in_flight_finish_and_persists_it()
     let plan = plan_for(&stack, &store);
     let (tx, cancel) = watch::channel(false);
     let progress = CancelOnFirstStart(std::sync::Mutex::new(Some(tx)));
-    let opts = ApplyOptions { run_id: "r".into(), parallel: 1, cancel };
+    let opts = ApplyOptions::new("r", 1, cancel);
     let report = apply(&plan, &stack, &registry(), &store, context(&cloud), &opts, &progress).await.unwrap();
     assert!(report.interrupted);
     assert_eq!(report.applied.len(), 1, "the call in flight finished: {report:?}");
@@ -305,4 +305,33 @@ async fn a_kind_change_deletes_the_old_object_with_its_own_kind() {
     let objects = cloud.objects.lock().unwrap();
     assert_eq!(objects.len(), 1);
     assert_eq!(objects.values().next().unwrap().0, "fake:Unique");
+}
+
+/// Counts "still running" reports.
+#[derive(Default)]
+struct Heartbeats(std::sync::Mutex<Vec<String>>);
+
+impl engine::apply::Progress for Heartbeats {
+    fn started(&self, _: &str, _: &str) {}
+    fn finished(&self, _: &str, _: &str, _: Duration, _: Option<&str>) {}
+    fn still_running(&self, name: &str, _: &str, _: Duration) {
+        self.0.lock().unwrap().push(name.to_string());
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn long_operations_are_reported_while_they_run() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    cloud.slow.lock().unwrap().insert("slow".into(), Duration::from_secs(100));
+    let mut stack = Stack::new("test");
+    stack.add("slow", Net { cidr: "10.0.0.0/16".into(), ..Default::default() });
+    stack.add("quick", Net { cidr: "10.1.0.0/16".into(), ..Default::default() });
+    let plan = plan_for(&stack, &store);
+    let (_tx, cancel) = watch::channel(false);
+    let mut opts = ApplyOptions::new("r", 10, cancel);
+    opts.heartbeat = Duration::from_secs(30);
+    let progress = Heartbeats::default();
+    assert!(apply(&plan, &stack, &registry(), &store, context(&cloud), &opts, &progress).await.unwrap().ok());
+    let beats = progress.0.lock().unwrap().clone();
+    assert_eq!(beats, vec!["slow", "slow", "slow"], "one report per 30 s while the 100 s create runs");
 }

@@ -41,7 +41,7 @@ async fn deployed(stack: &Stack) -> Store {
     let cloud = FakeCloud::new();
     let plan = plan_for(stack, &store);
     let (_tx, cancel) = watch::channel(false);
-    let opts = ApplyOptions { run_id: "setup".into(), parallel: 4, cancel };
+    let opts = ApplyOptions::new("setup", 4, cancel);
     let report = apply(&plan, stack, &registry(), &store, context(&cloud), &opts, &Silent).await.unwrap();
     assert!(report.ok(), "{report:?}");
     store

@@ -118,7 +118,7 @@ async fn mutate_locked(
     }
     confirm(m.yes, cancel.clone()).await?;
     check_interrupted(&cancel)?;
-    let opts = ApplyOptions { run_id: run_id.to_string(), parallel: m.parallel, cancel };
+    let opts = ApplyOptions::new(run_id, m.parallel, cancel);
     let progress = Lines { color: std::io::stderr().is_terminal(), human: m.human };
     let report = apply(&plan, stack, &app.registry, store, cx, &opts, &progress).await?;
     print_report(&report);

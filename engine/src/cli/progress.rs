@@ -17,6 +17,13 @@ impl Progress for Lines {
         }
     }
 
+    fn still_running(&self, name: &str, what: &str, elapsed: Duration) {
+        tracing::info!(resource = name, operation = what, elapsed_s = elapsed.as_secs(), "still running");
+        if self.human {
+            eprintln!("  … {name}: {what} still running ({}s)", elapsed.as_secs());
+        }
+    }
+
     fn finished(&self, name: &str, what: &str, elapsed: Duration, error: Option<&str>) {
         let secs = elapsed.as_secs_f64();
         match error {
