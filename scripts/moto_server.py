@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Plinth's moto launcher: moto's server main, plus one fix for a response aws-sdk-s3 rejects.
+"""Plinth's moto launcher: moto's server main, plus fixes where moto 5.2.x and AWS disagree in
+ways that break Plinth: GetBucketVersioning's XML root (below), the missing DeleteCacheSubnetGroup,
+and replication groups that never finish deleting (see the functions for each).
 
 Usage (same arguments as `moto_server`): moto_server.py -H 127.0.0.1 -p 4566
 Set PLINTH_EXIT_WITH_PARENT=<parent pid> to make the server exit when that parent dies (test harness).
@@ -107,6 +109,33 @@ def add_delete_cache_subnet_group() -> None:
     ElastiCacheResponse.delete_cache_subnet_group = respond  # type: ignore[attr-defined]
 
 
+def finish_replication_group_deletions() -> None:
+    """moto 5.2.x marks a deleted replication group `deleting` and keeps it forever, so its id
+    can never be reused (local up → destroy → up fails). AWS answers the delete with `deleting`
+    and removes the group minutes later. Here the delete answers the same, and the deletion
+    completes before the next call that looks at replication groups (describe or create), as if
+    those minutes had passed."""
+    from moto.elasticache.models import ElastiCacheBackend
+
+    original_describe = ElastiCacheBackend.describe_replication_groups
+    original_create = ElastiCacheBackend.create_replication_group
+
+    def finish(backend: ElastiCacheBackend) -> None:
+        for group_id in [g for g, group in backend.replication_groups.items() if group.status == "deleting"]:
+            del backend.replication_groups[group_id]
+
+    def describe(self: ElastiCacheBackend, *args: Any, **kwargs: Any) -> Any:
+        finish(self)
+        return original_describe(self, *args, **kwargs)
+
+    def create(self: ElastiCacheBackend, *args: Any, **kwargs: Any) -> Any:
+        finish(self)
+        return original_create(self, *args, **kwargs)
+
+    ElastiCacheBackend.describe_replication_groups = describe  # type: ignore[method-assign]
+    ElastiCacheBackend.create_replication_group = create  # type: ignore[method-assign]
+
+
 def exit_with_parent() -> None:
     """With PLINTH_EXIT_WITH_PARENT=<pid>, exits as soon as our parent is no longer <pid>.
 
@@ -130,5 +159,6 @@ def exit_with_parent() -> None:
 if __name__ == "__main__":
     patch()
     add_delete_cache_subnet_group()
+    finish_replication_group_deletions()
     exit_with_parent()
     moto_main(sys.argv[1:])

@@ -68,8 +68,25 @@ where
             None => ErrorClass::Other,
         },
     };
-    let message = format!("{operation}: {}", DisplayErrorContext(&err));
+    let message = describe(operation, &err);
     ProviderError::new(class, message).with_source(err)
+}
+
+/// A one-line message: the operation and AWS's code and message, or the HTTP status when the
+/// answer had no error code (the whole SDK error stays available as the source).
+fn describe<E, R>(operation: &str, err: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + Error + Send + Sync + 'static,
+    R: Debug + Send + Sync + 'static,
+{
+    match (err, err.code()) {
+        (SdkError::ServiceError(_), Some(code)) => format!("{operation}: {code}: {}", err.message().unwrap_or("(no message)")),
+        (SdkError::ServiceError(_), None) => match raw_status(err) {
+            Some(status) => format!("{operation}: HTTP {status} with no error code (does this endpoint implement the operation?)"),
+            None => format!("{operation}: {}", DisplayErrorContext(err)),
+        },
+        _ => format!("{operation}: {}", DisplayErrorContext(err)),
+    }
 }
 
 fn raw_status<E, R: 'static>(err: &SdkError<E, R>) -> Option<u16> {
