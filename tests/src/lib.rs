@@ -4,6 +4,8 @@
 //! let emu = e2e::Emulator::start();
 //! let ctx = emu.context().await;          // what the engine uses
 //! let s3 = emu.s3().await;                // an independent client for assertions
+//! let check = emu.independent().await;    // independent clients for every service
+//! let out = r.create(&e2e::meta("vpc"), &ctx).await?;   // as the engine would, in stack "e2e"
 //! ```
 //!
 //! Separate moto processes are fully isolated, so tests never share state and run in parallel.
@@ -25,6 +27,32 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 const START_DEADLINE: Duration = Duration::from_secs(30);
 /// How many ports to try when the one picked was taken between probing and binding.
 const START_ATTEMPTS: usize = 3;
+
+/// The stack the per-kind tests create their resources in.
+pub const STACK: &str = "e2e";
+
+/// The engine's metadata for the resource `name` of [`STACK`].
+pub fn meta(name: &str) -> engine::Meta {
+    engine::Meta {
+        name: name.to_string(),
+        stack: STACK.to_string(),
+    }
+}
+
+/// The tags the engine would merge in: defaults plus `plinth:name` / `plinth:stack`, then
+/// `extra`.
+pub fn engine_tags(name: &str, extra: &[(&str, &str)]) -> engine::Tags {
+    let mut tags: engine::Tags = [
+        ("Environment", "local"),
+        ("plinth:name", name),
+        ("plinth:stack", STACK),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    tags.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    tags
+}
 
 /// The repository root (the parent of this crate's directory).
 pub fn repo_root() -> PathBuf {
@@ -158,6 +186,11 @@ impl Emulator {
             .retry_config(RetryConfig::standard().with_max_attempts(2))
             .load()
             .await
+    }
+
+    /// Independent clients (not the engine's context) for assertions, from [`Emulator::sdk_config`].
+    pub async fn independent(&self) -> resources::AwsContext {
+        resources::AwsContext::from_sdk_config(&self.sdk_config().await)
     }
 
     /// An S3 client for assertions (path-style, as any endpoint override needs).

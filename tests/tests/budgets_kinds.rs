@@ -12,24 +12,12 @@
 //!   is unit-tested in `resources::budgets` (`observe_keeps_equal_values_in_program_form`);
 //! - an in-place limit change and a threshold change make the real calls and assert moto's 500.
 
-use e2e::Emulator;
-use engine::{ErrorClass, Meta, ProviderError, Resource, Tags};
+use e2e::{engine_tags, meta, Emulator};
+use engine::{ErrorClass, ProviderError, Resource};
 use resources::budgets::{Budget, BudgetNotification, BudgetOutputs};
-use resources::AwsContext;
 
 const NAME: &str = "plinth-e2e-monthly";
 const ACCOUNT: &str = "123456789012";
-
-fn meta(name: &str) -> Meta {
-    Meta { name: name.to_string(), stack: "e2e".to_string() }
-}
-
-fn engine_tags(name: &str) -> Tags {
-    [("Environment", "local"), ("plinth:name", name), ("plinth:stack", "e2e")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
 
 fn notification(kind: &str, threshold: f64) -> BudgetNotification {
     BudgetNotification {
@@ -47,7 +35,7 @@ fn budget() -> Budget {
         time_unit: "MONTHLY".into(),
         cost_filters: [("TagKeyValue".to_string(), vec!["user:Environment$dev".to_string()])].into(),
         notifications: vec![notification("ACTUAL", 80.0)],
-        tags: engine_tags("budget"),
+        tags: engine_tags("budget", &[]),
     }
 }
 
@@ -60,7 +48,7 @@ fn assert_moto_500(err: &ProviderError, operation: &str) {
 
 /// (type, threshold, comparison) of every notification, as an independent client sees them.
 async fn live_notifications(emu: &Emulator) -> Vec<(String, f64, String)> {
-    let budgets = AwsContext::from_sdk_config(&emu.sdk_config().await).budgets;
+    let budgets = emu.independent().await.budgets;
     let out = budgets.describe_notifications_for_budget().account_id(ACCOUNT).budget_name(NAME).send().await;
     let out = out.expect("DescribeNotificationsForBudget");
     out.notifications()
@@ -72,7 +60,7 @@ async fn live_notifications(emu: &Emulator) -> Vec<(String, f64, String)> {
 /// (limit amount, unit, time unit, cost filters) as an independent client sees them.
 #[allow(deprecated)] // CostFilters: the field Plinth writes
 async fn live_budget(emu: &Emulator) -> (String, String, String, Vec<(String, Vec<String>)>) {
-    let budgets = AwsContext::from_sdk_config(&emu.sdk_config().await).budgets;
+    let budgets = emu.independent().await.budgets;
     let out = budgets.describe_budget().account_id(ACCOUNT).budget_name(NAME).send().await.expect("DescribeBudget");
     let b = out.budget().expect("budget");
     let limit = b.budget_limit().expect("limit");

@@ -4,28 +4,12 @@
 //! a separate SDK client.
 
 use aws_sdk_ec2::types::VpcAttributeName;
-use e2e::Emulator;
-use engine::{Meta, Resource, Tags};
+use e2e::{engine_tags, meta, Emulator};
+use engine::{Resource, Tags};
 use resources::ec2::{
     Eip, InternetGateway, NatGateway, Route, RouteTable, Rule, SecurityGroup, Subnet, Vpc,
 };
 use resources::AwsContext;
-
-const STACK: &str = "e2e";
-
-fn meta(name: &str) -> Meta {
-    Meta { name: name.to_string(), stack: STACK.to_string() }
-}
-
-/// The tags the engine would merge in: defaults plus `plinth:name` / `plinth:stack`.
-fn engine_tags(name: &str, extra: &[(&str, &str)]) -> Tags {
-    let mut tags: Tags = [("Environment", "local"), ("plinth:name", name), ("plinth:stack", STACK)]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    tags.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    tags
-}
 
 /// Creates `r` as the engine would, then checks it reads back equal and `find` adopts it.
 async fn created<R: Resource<Context = AwsContext>>(r: &R, name: &str, cx: &AwsContext) -> R::Outputs {

@@ -2,8 +2,8 @@
 //! trait. IAM hands documents back URL-encoded: reads right after writes must still equal the
 //! inputs, and an independent client must see each change.
 
-use e2e::Emulator;
-use engine::{ErrorClass, Input, Meta, Resource, Tags};
+use e2e::{engine_tags, meta, Emulator};
+use engine::{ErrorClass, Input, Resource};
 use resources::iam::{Policy, Role};
 use resources::policy::{decode_document, same_policy};
 use resources::AwsContext;
@@ -11,20 +11,6 @@ use resources::AwsContext;
 const ECS_TRUST: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}}"#;
 const LAMBDA_TRUST: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}]}"#;
 const READ_ONLY: &str = "arn:aws:iam::aws:policy/ReadOnlyAccess";
-
-fn meta(name: &str) -> Meta {
-    Meta { name: name.to_string(), stack: "e2e".to_string() }
-}
-
-/// The tags the engine would merge in: defaults plus `plinth:name` / `plinth:stack`.
-fn engine_tags(name: &str, extra: &[(&str, &str)]) -> Tags {
-    let mut tags: Tags = [("Environment", "local"), ("plinth:name", name), ("plinth:stack", "e2e")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    tags.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    tags
-}
 
 fn s3_doc(actions: &str, bucket: &str) -> String {
     format!(

@@ -44,7 +44,7 @@ fn data_tier_secrets_and_guard_rails_with_no_secret_at_rest() {
     step(&["preview", "--format", "json"], 0);
 
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let cx = rt.block_on(async { AwsContext::from_sdk_config(&emu.sdk_config().await) });
+    let cx = rt.block_on(emu.independent());
     rt.block_on(check_database(&cx));
     rt.block_on(check_cache(&cx));
     rt.block_on(check_waf(&cx));

@@ -10,30 +10,11 @@
 
 // The smithy error-metadata trait, re-exported by every SDK crate (this one is a dependency).
 use aws_sdk_ec2::error::ProvideErrorMetadata;
-use e2e::Emulator;
-use engine::{ErrorClass, Input, Meta, Resource, Tags};
+use e2e::{engine_tags, meta, Emulator};
+use engine::{ErrorClass, Input, Resource, Tags};
 use resources::rds::{DbInstance, DbParameterGroup, DbSubnetGroup};
 use resources::AwsContext;
 use std::collections::{BTreeMap, BTreeSet};
-
-fn meta(name: &str) -> Meta {
-    Meta { name: name.to_string(), stack: "e2e".to_string() }
-}
-
-/// The tags the engine would merge in: defaults plus `plinth:name` / `plinth:stack`.
-fn engine_tags(name: &str, extra: &[(&str, &str)]) -> Tags {
-    let mut tags: Tags = [("Environment", "local"), ("plinth:name", name), ("plinth:stack", "e2e")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    tags.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    tags
-}
-
-/// Independent clients (not the engine's context) for assertions.
-async fn independent(emu: &Emulator) -> AwsContext {
-    AwsContext::from_sdk_config(&emu.sdk_config().await)
-}
 
 /// A VPC with one subnet per zone given, created with the EC2 SDK directly.
 async fn network(emu: &Emulator, zones: &[&str]) -> (String, Vec<String>) {
@@ -82,7 +63,7 @@ async fn live_tags(cx: &AwsContext, arn: &str) -> Tags {
 async fn subnet_group_create_read_update_delete() {
     let emu = Emulator::start();
     let cx = emu.context().await;
-    let check = independent(&emu).await;
+    let check = emu.independent().await;
     let (_, subnets) = network(&emu, &["us-east-1a", "us-east-1b", "us-east-1c"]).await;
 
     let group = DbSubnetGroup {
@@ -125,7 +106,7 @@ async fn subnet_group_create_read_update_delete() {
 async fn subnet_group_subnets_change_in_place_but_moto_loses_the_group() {
     let emu = Emulator::start();
     let cx = emu.context().await;
-    let check = independent(&emu).await;
+    let check = emu.independent().await;
     let (_, subnets) = network(&emu, &["us-east-1a", "us-east-1b", "us-east-1c"]).await;
     let group = DbSubnetGroup {
         name: "plinth-e2e-db".into(),
@@ -164,7 +145,7 @@ async fn live_parameters(cx: &AwsContext, name: &str) -> BTreeMap<String, String
 async fn parameter_group_create_read_update_delete() {
     let emu = Emulator::start();
     let cx = emu.context().await;
-    let check = independent(&emu).await;
+    let check = emu.independent().await;
 
     let group = DbParameterGroup {
         name: "plinth-e2e-pg16".into(),
@@ -248,7 +229,7 @@ fn instance(net: &DbNetwork) -> DbInstance {
 async fn db_instance_create_read_update_delete() {
     let emu = Emulator::start();
     let cx = emu.context().await;
-    let check = independent(&emu).await;
+    let check = emu.independent().await;
     let net = db_network(&emu, &cx).await;
 
     let db = instance(&net);
@@ -331,7 +312,7 @@ async fn update_in_place(cx: &AwsContext, check: &AwsContext, db: &DbInstance, o
 async fn db_instance_with_parameter_group_and_no_final_snapshot() {
     let emu = Emulator::start();
     let cx = emu.context().await;
-    let check = independent(&emu).await;
+    let check = emu.independent().await;
     let net = db_network(&emu, &cx).await;
     let pg = DbParameterGroup {
         name: "plinth-e2e-pg16".into(),

@@ -4,26 +4,12 @@
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::BucketVersioningStatus;
-use e2e::Emulator;
-use engine::{ErrorClass, Meta, Resource, Tags};
+use e2e::{engine_tags, meta, Emulator};
+use engine::{ErrorClass, Meta, Resource};
 use resources::s3::{Bucket, Encryption, LifecycleRule};
 use resources::AwsContext;
 
 const NAME: &str = "plinth-e2e-assets";
-
-fn meta(name: &str) -> Meta {
-    Meta { name: name.to_string(), stack: "e2e".to_string() }
-}
-
-/// The tags the engine would merge in: defaults plus `plinth:name` / `plinth:stack`.
-fn engine_tags(name: &str, extra: &[(&str, &str)]) -> Tags {
-    let mut tags: Tags = [("Environment", "local"), ("plinth:name", name), ("plinth:stack", "e2e")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    tags.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    tags
-}
 
 fn read_only_policy(bucket: &str) -> String {
     // Single strings where IAM/S3 may hand back lists: the read must still show no difference.

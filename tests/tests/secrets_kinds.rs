@@ -5,30 +5,11 @@
 //! Not covered: RotateSecret (out of scope; moto needs a real Lambda for it). No waiters: every
 //! call used takes effect before it returns.
 
-use e2e::Emulator;
-use engine::{ErrorClass, Meta, Resource, Tags};
+use e2e::{engine_tags, meta, Emulator};
+use engine::{ErrorClass, Resource};
 use resources::secretsmanager::{Secret, SecretOutputs};
 use resources::sensitive::{SecretSource, PLACEHOLDER_VALUE};
 use resources::AwsContext;
-
-fn meta(name: &str) -> Meta {
-    Meta { name: name.to_string(), stack: "e2e".to_string() }
-}
-
-/// The tags the engine would merge in: defaults plus `plinth:name` / `plinth:stack`.
-fn engine_tags(name: &str, extra: &[(&str, &str)]) -> Tags {
-    let mut tags: Tags = [("Environment", "local"), ("plinth:name", name), ("plinth:stack", "e2e")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    tags.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    tags
-}
-
-/// Independent clients (not the engine's context) for assertions.
-async fn independent(emu: &Emulator) -> AwsContext {
-    AwsContext::from_sdk_config(&emu.sdk_config().await)
-}
 
 async fn live_value(cx: &AwsContext, arn: &str) -> String {
     let out = cx.secrets.get_secret_value().secret_id(arn).send().await.expect("GetSecretValue");
@@ -46,7 +27,7 @@ fn assert_not_stored(secret: &Secret, outputs: &SecretOutputs, value: &str) {
 #[tokio::test]
 async fn generated_secret_create_read_update_delete() {
     let emu = Emulator::start();
-    let (cx, check) = (emu.context().await, independent(&emu).await);
+    let (cx, check) = (emu.context().await, emu.independent().await);
     let secret = Secret {
         name: "plinth/e2e/db-password".into(),
         description: "database master password".into(),
@@ -112,7 +93,7 @@ async fn generated_secret_create_read_update_delete() {
 #[tokio::test]
 async fn placeholder_set_out_of_band_is_never_overwritten() {
     let emu = Emulator::start();
-    let (cx, check) = (emu.context().await, independent(&emu).await);
+    let (cx, check) = (emu.context().await, emu.independent().await);
     let secret = Secret {
         name: "plinth/e2e/llm-openai-key".into(),
         value: SecretSource::placeholder(),
@@ -154,7 +135,7 @@ async fn env_value_is_written_when_its_fingerprint_changes() {
     const VAR: &str = "PLINTH_E2E_SECRET_FROM_ENV";
     let (first, second) = ("first-value-from-the-environment", "second-value-from-the-environment");
     let emu = Emulator::start();
-    let (cx, check) = (emu.context().await, independent(&emu).await);
+    let (cx, check) = (emu.context().await, emu.independent().await);
     // Each nextest test runs in its own process: this variable is ours alone.
     std::env::set_var(VAR, first);
     let secret = Secret {

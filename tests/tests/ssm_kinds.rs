@@ -8,30 +8,11 @@
 //! version from that call and drops the value; the test below pins what moto answers.
 //! No waiters: PutParameter and DeleteParameter take effect before they return.
 
-use e2e::Emulator;
-use engine::{ErrorClass, Input, Meta, Resource, Tags};
+use e2e::{engine_tags, meta, Emulator};
+use engine::{ErrorClass, Input, Resource, Tags};
 use resources::sensitive::{SecretSource, PLACEHOLDER_VALUE};
 use resources::ssm::{Parameter, ParameterOutputs, ParameterType, SecureParameter};
 use resources::AwsContext;
-
-fn meta(name: &str) -> Meta {
-    Meta { name: name.to_string(), stack: "e2e".to_string() }
-}
-
-/// The tags the engine would merge in: defaults plus `plinth:name` / `plinth:stack`.
-fn engine_tags(name: &str, extra: &[(&str, &str)]) -> Tags {
-    let mut tags: Tags = [("Environment", "local"), ("plinth:name", name), ("plinth:stack", "e2e")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    tags.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    tags
-}
-
-/// Independent clients (not the engine's context) for assertions.
-async fn independent(emu: &Emulator) -> AwsContext {
-    AwsContext::from_sdk_config(&emu.sdk_config().await)
-}
 
 async fn live_value(cx: &AwsContext, name: &str) -> String {
     let out = cx.ssm.get_parameter().name(name).with_decryption(true).send().await.expect("GetParameter");
@@ -67,7 +48,7 @@ fn assert_not_stored(p: &SecureParameter, outputs: &ParameterOutputs, value: &st
 #[tokio::test]
 async fn parameter_create_read_update_delete() {
     let emu = Emulator::start();
-    let (cx, check) = (emu.context().await, independent(&emu).await);
+    let (cx, check) = (emu.context().await, emu.independent().await);
     let param = Parameter {
         name: "/plinth/e2e/api-url".into(),
         description: "where the web front end finds the API".into(),
@@ -139,7 +120,7 @@ async fn string_list_parameter_round_trips() {
 #[tokio::test]
 async fn secure_parameter_create_read_update_delete() {
     let emu = Emulator::start();
-    let (cx, check) = (emu.context().await, independent(&emu).await);
+    let (cx, check) = (emu.context().await, emu.independent().await);
     let param = SecureParameter {
         name: "/plinth/e2e/session-key".into(),
         description: "signs session cookies".into(),
@@ -193,7 +174,7 @@ async fn secure_parameter_create_read_update_delete() {
 async fn secure_placeholder_and_env_values() {
     const VAR: &str = "PLINTH_E2E_SSM_FROM_ENV";
     let emu = Emulator::start();
-    let (cx, check) = (emu.context().await, independent(&emu).await);
+    let (cx, check) = (emu.context().await, emu.independent().await);
     let param = SecureParameter { name: "/plinth/e2e/llm-key".into(), tags: engine_tags("llm", &[]), ..Default::default() };
     let out = param.create(&meta("llm"), &cx).await.expect("create");
     assert_eq!(live_value(&check, &out.name).await, PLACEHOLDER_VALUE);

@@ -5,26 +5,12 @@
 //! Emulator gap (moto 5.2.5), stated in its own test: UpdateWebACL with an empty rule list keeps
 //! the old rules (AWS replaces them with none).
 
-use e2e::Emulator;
-use engine::{Meta, Resource, Tags};
+use e2e::{engine_tags, meta, Emulator};
+use engine::Resource;
 use resources::wafv2::{ManagedRuleGroup, RateLimit, WebAcl, WebAclOutputs, SCOPE};
 use resources::AwsContext;
 
 const NAME: &str = "plinth-e2e-web";
-
-fn meta(name: &str) -> Meta {
-    Meta { name: name.to_string(), stack: "e2e".to_string() }
-}
-
-/// The tags the engine would merge in: defaults plus `plinth:name` / `plinth:stack`.
-fn engine_tags(name: &str, extra: &[(&str, &str)]) -> Tags {
-    let mut tags: Tags = [("Environment", "local"), ("plinth:name", name), ("plinth:stack", "e2e")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    tags.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    tags
-}
 
 fn group(name: &str, priority: i32) -> ManagedRuleGroup {
     ManagedRuleGroup { name: name.into(), vendor: "AWS".into(), priority, override_to_count: false }
@@ -103,7 +89,7 @@ async fn web_acl_create_read_update_delete() {
 
 /// What a user would check in the console, through a client the engine does not share.
 async fn check_updated_independently(emu: &Emulator, out: &WebAclOutputs) {
-    let waf = AwsContext::from_sdk_config(&emu.sdk_config().await).wafv2;
+    let waf = emu.independent().await.wafv2;
     let got = waf.get_web_acl().name(NAME).id(&out.id).scope(SCOPE).send().await.expect("GetWebACL");
     assert_eq!(got.lock_token(), Some(out.lock_token.as_str()));
     let live = got.web_acl().expect("web ACL");
