@@ -15,10 +15,9 @@ pub fn to_sdk(tags: &Tags) -> Option<Vec<Tag>> {
 }
 
 /// A tag map from live SDK tags (a tag without a key is skipped; without a value it is "").
+/// The user's tags (AWS-reserved `aws:` keys are not the program's and would read as drift).
 pub fn from_sdk(tags: &[Tag]) -> Tags {
-    tags.iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
-        .collect()
+    crate::tags::without_reserved(tags.iter().filter_map(|t| Some((t.key()?, t.value().unwrap_or_default()))))
 }
 
 crate::tags::arn_tagging!(elasticache);
