@@ -85,6 +85,8 @@ struct Runner<'a> {
     kinds: Vec<Arc<dyn ErasedKind>>,
     /// Rows as they stand, updated after every operation; references resolve from them.
     rows: BTreeMap<String, ResourceRow>,
+    /// Rows as they stood when the run began (ignored fields keep these values).
+    initial: BTreeMap<String, ResourceRow>,
     /// Journal rows begun ahead of time (the old object of a create-first replacement).
     journal: BTreeMap<usize, i64>,
     /// The inputs each launched operation was called with.
@@ -113,9 +115,11 @@ pub async fn apply(
         op.deps.iter().for_each(|&d| dependents[d].push(o));
     }
     let nodes = stack.nodes().into_iter().map(|n| (n.name.clone(), n)).collect();
+    record_bookkeeping(plan, store)?;
+    let initial: BTreeMap<String, ResourceRow> = store.resources()?.into_iter().map(|r| (r.name.clone(), r)).collect();
     let mut runner = Runner {
         plan, stack, store, cx, opts, progress, ops, dependents, nodes, registry, kinds, rows,
-        journal: BTreeMap::new(), sent: BTreeMap::new(),
+        initial, journal: BTreeMap::new(), sent: BTreeMap::new(),
     };
     let report = runner.run().await?;
     record_bookkeeping(plan, store)?;
@@ -124,10 +128,11 @@ pub async fn apply(
 
 /// Unchanged resources whose options or dependencies changed in the program get them recorded
 /// (state only, no cloud call): protection added today must hold if the resource is removed
-/// tomorrow, and deletes must follow today's dependencies.
-/// Runs after the operations, so dependencies created in this run exist; a dependency that
-/// failed to come into existence leaves the row as it was until the next run.
-fn record_bookkeeping(plan: &Plan, store: &Store) -> Result<(), EngineError> {
+/// tomorrow, and deletes must follow today's dependencies (a row that no longer depends on a
+/// removed resource must say so before that resource's delete commits). Apply runs it before
+/// the operations and again after them, for dependencies created in the run; `up` runs it when
+/// the plan has no changes. A dependency not in state yet leaves the row as it was.
+pub fn record_bookkeeping(plan: &Plan, store: &Store) -> Result<(), EngineError> {
     let rows: BTreeMap<String, ResourceRow> = store.resources()?.into_iter().map(|r| (r.name.clone(), r)).collect();
     for step in plan.steps.iter().filter(|s| s.action == crate::plan::Action::Same) {
         let Some(row) = rows.get(&step.name) else { continue };
@@ -211,7 +216,8 @@ impl Runner<'_> {
         for (i, op) in self.ops.iter().enumerate() {
             let name = &self.plan.steps[op.step].name;
             let failed = report.failed.iter().any(|(n, _)| n == name);
-            if !finished[i] && !failed && !report.skipped.contains(name) && !report.applied.contains(name) {
+            // A name can be applied and skipped: a replacement created, its old object's delete not.
+            if !finished[i] && !failed && !report.skipped.contains(name) {
                 report.skipped.push(name.clone());
             }
         }
@@ -227,7 +233,7 @@ impl Runner<'_> {
             projection(&row.outputs).map_err(|e| format!("cannot read `{resource}` outputs: {e}"))
         };
         let mut inputs = substitute(&node.inputs, &mut resolve)?;
-        if let Some(prior) = self.rows.get(&step.name).filter(|r| !r.outputs.is_null()) {
+        if let Some(prior) = self.initial.get(&step.name).filter(|r| !r.outputs.is_null()) {
             keep_ignored(&mut inputs, &prior.inputs, &step.options.ignore_changes);
         }
         Ok(inputs)
@@ -237,7 +243,11 @@ impl Runner<'_> {
         PendingOp {
             run_id: self.opts.run_id.clone(),
             name: step.name.clone(),
-            kind: step.kind.clone(),
+            // A delete is done by the old object's own kind (a replacement may change the kind).
+            kind: match (action, prior) {
+                ("delete" | "delete-replaced", Some(p)) => p.kind.clone(),
+                _ => step.kind.clone(),
+            },
             action: action.to_string(),
             inputs: json!({
                 "inputs": inputs, "dependencies": step.depends_on, "options": step.options,
@@ -328,6 +338,13 @@ impl Runner<'_> {
                 // A failed delete of a replaced object stays journaled: the next run retries it.
                 if op_kind != OpKind::DeleteReplaced || step.delete_first {
                     self.store.commit_op(journal_id, &OpOutcome::Nothing)?;
+                }
+                // No new object, so the old one stays in state: its delete is no longer due.
+                if op_kind == OpKind::CreateReplacement && !step.delete_first {
+                    let old_delete = self.ops.iter().position(|o| o.step == self.ops[op].step && o.kind == OpKind::DeleteReplaced);
+                    if let Some(id) = old_delete.and_then(|d| self.journal.remove(&d)) {
+                        self.store.commit_op(id, &OpOutcome::Nothing)?;
+                    }
                 }
                 self.progress.finished(&step.name, self.what(op), elapsed, Some(&e.to_string()));
                 report.failed.push((step.name.clone(), e.to_string()));

@@ -8,7 +8,7 @@ use crate::stack::{Node, Options, Stack};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use state::ResourceRow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -119,11 +119,23 @@ pub fn plan(stack: &Stack, graph: &Graph, rows: &[ResourceRow], registry: &Regis
     let nodes: BTreeMap<String, Node> = stack.nodes().into_iter().map(|n| (n.name.clone(), n)).collect();
     let prior: BTreeMap<&str, &ResourceRow> =
         rows.iter().filter(|r| is_live(r)).map(|r| (r.name.as_str(), r)).collect();
+    let recorded: BTreeMap<&str, &ResourceRow> = rows.iter().map(|r| (r.name.as_str(), r)).collect();
     let mut steps: Vec<Step> = Vec::new();
     let mut actions: BTreeMap<String, Action> = BTreeMap::new();
+    let mut deleted_first: BTreeSet<String> = BTreeSet::new();
     for name in &graph.order {
         let node = &nodes[name];
-        let step = plan_node(stack, node, prior.get(name.as_str()).copied(), &actions, &prior);
+        let mut step = plan_node(stack, node, prior.get(name.as_str()).copied(), &actions, &prior);
+        // A tombstone's recorded dependencies still order deletes around it.
+        step.prior_depends_on = recorded.get(name.as_str()).map(|r| r.dependencies.clone()).unwrap_or_default();
+        // Replacing something that references an object deleted first must delete first too:
+        // its old object has to go before that object can.
+        if step.action == Action::Replace && step.depends_on.iter().any(|d| deleted_first.contains(d)) {
+            step.delete_first = true;
+        }
+        if step.action == Action::Replace && step.delete_first {
+            deleted_first.insert(name.clone());
+        }
         actions.insert(name.clone(), step.action);
         steps.push(step);
     }
@@ -151,7 +163,7 @@ fn plan_node(
         delete_first: node.kind.delete_before_replace() || node.options.delete_before_replace,
         retain: node.options.retain_on_delete,
         depends_on: node.dependencies(),
-        prior_depends_on: prior.map(|p| p.dependencies.clone()).unwrap_or_default(),
+        prior_depends_on: Vec::new(),
         inputs: Value::Null,
         options: node.options.clone(),
         stateful: node.kind.stateful(),
@@ -213,8 +225,10 @@ pub(crate) fn keep_ignored(inputs: &mut Value, prior: &Value, ignored: &[String]
     }
 }
 
+/// Deletes for rows no longer in the program, dependents first. A tombstone (its object already
+/// gone) is only forgotten: a state-only delete, ordered like the others.
 fn plan_deletes(rows: &[ResourceRow], nodes: &BTreeMap<String, Node>, registry: &Registry) -> Vec<Step> {
-    let mut gone: Vec<&ResourceRow> = rows.iter().filter(|r| is_live(r) && !nodes.contains_key(&r.name)).collect();
+    let mut gone: Vec<&ResourceRow> = rows.iter().filter(|r| !nodes.contains_key(&r.name)).collect();
     order_dependents_first(&mut gone);
     gone.into_iter()
         .map(|row| {
@@ -223,11 +237,11 @@ fn plan_deletes(rows: &[ResourceRow], nodes: &BTreeMap<String, Node>, registry: 
                 name: row.name.clone(),
                 kind: row.kind.clone(),
                 action: Action::Delete,
-                cloud_id: Some(row.cloud_id.clone()),
+                cloud_id: is_live(row).then(|| row.cloud_id.clone()),
                 diffs: diff_fields(&row.inputs, &Value::Null),
                 replace_reasons: Vec::new(),
                 delete_first: false,
-                retain: options.retain_on_delete,
+                retain: options.retain_on_delete || !is_live(row),
                 depends_on: row.dependencies.clone(),
                 prior_depends_on: row.dependencies.clone(),
                 inputs: row.inputs.clone(),

@@ -1,5 +1,10 @@
 //! Journal recovery: operations a previous run began but never committed (a crash, a kill) are
 //! resolved by asking the cloud, before anything else runs. No manual cleanup.
+//!
+//! Creates are resolved first (a crash mid-replacement leaves a create and the old object's
+//! delete). A create that cannot be resolved stops the run: planning it again could duplicate
+//! the object. Other operations that cannot be resolved now stay in the journal with a warning
+//! and are retried by the next run; `state journal` lists them and `--drop ID` forgets one.
 
 use crate::error::EngineError;
 use crate::registry::{Context, Registry};
@@ -13,25 +18,53 @@ pub struct Recovered {
     pub name: String,
     pub action: String,
     pub outcome: String,
+    /// The operation stays in the journal (to be retried by the next run).
+    pub kept: bool,
 }
 
 /// Resolves every pending operation in the journal.
 pub async fn recover(store: &Store, registry: &Registry, cx: &Context, stack: &str) -> Result<Vec<Recovered>, EngineError> {
+    let mut pending = store.pending_ops()?;
+    pending.sort_by_key(|(id, op)| (op.action != "create", *id));
     let mut done = Vec::new();
-    for (id, op) in store.pending_ops()? {
-        let kind = registry
-            .get(&op.kind)
-            .ok_or_else(|| EngineError::UnknownKind(op.kind.clone(), op.name.clone()))?
-            .clone();
-        let (outcome, said) = match op.action.as_str() {
-            "create" => adopt(&op, kind.as_ref(), cx, stack).await?,
-            "delete-replaced" => finish_replaced_delete(store, &op, kind.as_ref(), cx).await?,
-            _ => reread(store, &op, kind.as_ref(), cx).await?,
+    for (id, op) in pending {
+        let resolved = resolve(store, registry, cx, stack, &op).await;
+        let (outcome, said) = match resolved {
+            Ok(Some(resolved)) => resolved,
+            Ok(None) => {
+                done.push(Recovered { name: op.name.clone(), action: op.action.clone(), outcome: still_referenced(&op), kept: true });
+                continue;
+            }
+            Err(e) if op.action == "create" => {
+                return Err(EngineError::Plan(format!(
+                    "cannot tell whether the interrupted create of `{}` happened ({e}); planning it again could duplicate it. \
+                     Check the cloud, then import or `state journal --drop {id}`",
+                    op.name
+                )))
+            }
+            Err(e) => {
+                done.push(Recovered { name: op.name.clone(), action: op.action.clone(), outcome: format!("left for the next run: {e}"), kept: true });
+                continue;
+            }
         };
         store.commit_op(id, &outcome)?;
-        done.push(Recovered { name: op.name.clone(), action: op.action.clone(), outcome: said });
+        done.push(Recovered { name: op.name.clone(), action: op.action.clone(), outcome: said, kept: false });
     }
     Ok(done)
+}
+
+/// `Ok(None)`: not resolvable yet (the old object of a replacement is still referenced).
+async fn resolve(store: &Store, registry: &Registry, cx: &Context, stack: &str, op: &PendingOp) -> Result<Option<(OpOutcome, String)>, EngineError> {
+    let kind = registry.get(&op.kind).ok_or_else(|| EngineError::UnknownKind(op.kind.clone(), op.name.clone()))?.clone();
+    match op.action.as_str() {
+        "create" => adopt(store, op, kind.as_ref(), cx, stack).await.map(Some),
+        "delete-replaced" => finish_replaced_delete(store, op, kind.as_ref(), cx).await,
+        _ => reread(store, op, kind.as_ref(), cx).await.map(Some),
+    }
+}
+
+fn still_referenced(op: &PendingOp) -> String {
+    format!("the replaced object of `{}` is still referenced; it is deleted by a later run once nothing uses it", op.name)
 }
 
 fn prior_row(op: &PendingOp) -> Option<ResourceRow> {
@@ -53,13 +86,19 @@ fn row_from(op: &PendingOp, cloud_id: String, inputs: Value, outputs: Value) -> 
 }
 
 /// A create that may or may not have happened: find the object by its tags and adopt it.
-async fn adopt(op: &PendingOp, kind: &dyn crate::ErasedKind, cx: &Context, stack: &str) -> Result<(OpOutcome, String), EngineError> {
+async fn adopt(store: &Store, op: &PendingOp, kind: &dyn crate::ErasedKind, cx: &Context, stack: &str) -> Result<(OpOutcome, String), EngineError> {
     let inputs = op.inputs["inputs"].clone();
     let meta = Meta { name: op.name.clone(), stack: stack.to_string() };
     let found = kind.find(inputs.clone(), meta, cx.clone()).await.map_err(|e| EngineError::Plan(format!("recovering `{}`: {e}", op.name)))?;
     let Some(outputs) = found else {
         return Ok((OpOutcome::Nothing, "never created; nothing to adopt".into()));
     };
+    let found_id = kind.cloud_id(&outputs).map_err(|e| EngineError::Internal(e.to_string()))?;
+    if store.resource(&op.name)?.is_some_and(|r| r.cloud_id == found_id) {
+        // The object under this name is the one state already has (the old object of an
+        // interrupted replacement): nothing new to adopt.
+        return Ok((OpOutcome::Nothing, format!("found only {found_id}, already in state; nothing to adopt")));
+    }
     let observed = kind.read(inputs.clone(), outputs.clone(), cx.clone()).await.ok().flatten();
     let (inputs, outputs) = observed.unwrap_or((inputs, outputs));
     let id = kind.cloud_id(&outputs).map_err(|e| EngineError::Internal(e.to_string()))?;
@@ -87,17 +126,33 @@ async fn reread(store: &Store, op: &PendingOp, kind: &dyn crate::ErasedKind, cx:
     }
 }
 
-/// The old object of a create-first replacement: delete it unless state still points at it.
-async fn finish_replaced_delete(store: &Store, op: &PendingOp, kind: &dyn crate::ErasedKind, cx: &Context) -> Result<(OpOutcome, String), EngineError> {
-    let Some(old) = prior_row(op) else { return Ok((OpOutcome::Nothing, "nothing recorded".into())) };
-    let current = store.resource(&op.name)?;
-    if current.is_some_and(|c| c.cloud_id == old.cloud_id) {
-        return Ok((OpOutcome::Nothing, "replacement never happened; old object kept".into()));
+/// The old object of a create-first replacement: delete it unless state still points at it, or
+/// (`None`) while another resource's recorded inputs still hold one of its output values.
+async fn finish_replaced_delete(store: &Store, op: &PendingOp, kind: &dyn crate::ErasedKind, cx: &Context) -> Result<Option<(OpOutcome, String)>, EngineError> {
+    let Some(old) = prior_row(op) else { return Ok(Some((OpOutcome::Nothing, "nothing recorded".into()))) };
+    let rows = store.resources()?;
+    if rows.iter().any(|c| c.name == op.name && c.cloud_id == old.cloud_id) {
+        return Ok(Some((OpOutcome::Nothing, "replacement never happened; old object kept".into())));
+    }
+    // Ids and ARNs are what references carry; plain values (a region, a port) would match by chance.
+    let values: Vec<String> = string_leaves(&old.outputs).into_iter().filter(|v| *v == old.cloud_id || v.starts_with("arn:")).collect();
+    if rows.iter().any(|r| r.name != op.name && string_leaves(&r.inputs).iter().any(|v| values.contains(v))) {
+        return Ok(None);
     }
     kind.delete(old.inputs.clone(), old.outputs.clone(), cx.clone())
         .await
         .map_err(|e| EngineError::Plan(format!("deleting the replaced `{}` ({}): {e}", op.name, old.cloud_id)))?;
-    Ok((OpOutcome::Nothing, format!("deleted the replaced object {}", old.cloud_id)))
+    Ok(Some((OpOutcome::Nothing, format!("deleted the replaced object {}", old.cloud_id))))
+}
+
+/// Every string value inside `v` (ids, ARNs, names) that could be a reference.
+fn string_leaves(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) if !s.is_empty() => vec![s.clone()],
+        Value::Array(items) => items.iter().flat_map(string_leaves).collect(),
+        Value::Object(map) => map.values().flat_map(string_leaves).collect(),
+        _ => vec![],
+    }
 }
 
 fn has_dependents(store: &Store, name: &str) -> Result<bool, EngineError> {

@@ -65,7 +65,11 @@ pub fn summary_line(plan: &Plan) -> String {
 
 fn header(step: &Step) -> String {
     let id = step.cloud_id.as_deref().map(|i| format!(" ({i})")).unwrap_or_default();
-    let retained = if step.action == Action::Delete && step.retain { " [retained in the cloud]" } else { "" };
+    let retained = match (step.action, step.retain, &step.cloud_id) {
+        (Action::Delete, true, None) => " [already gone from the cloud; forgotten]",
+        (Action::Delete, true, Some(_)) => " [retained in the cloud]",
+        _ => "",
+    };
     format!("{:<3} {} {}{id}{retained}", glyph(step.action), step.name, step.kind)
 }
 

@@ -215,3 +215,33 @@ fn sigterm_mid_apply_finishes_the_call_in_flight_saves_state_and_releases_the_lo
     assert_eq!(run(app(&cloud, three_nets), args(&state, &["up", "--yes"])), 0, "the next run carries on");
     assert_eq!(cloud.objects.lock().unwrap().len(), 3);
 }
+
+#[test]
+fn up_with_nothing_to_apply_still_records_new_protection() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    let cloud = FakeCloud::new();
+    assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes"])), 0);
+    let protected = |stack: &mut Stack| {
+        let net = stack.add("net", Net { cidr: "10.0.0.0/16".into(), ..Default::default() }).protect();
+        stack.add("sub", Sub { net_id: net.output(|o| o.id.clone()), cidr: "10.0.1.0/24".into(), ..Default::default() });
+    };
+    assert_eq!(run(app(&cloud, protected), args(&state, &["up", "--yes"])), 0);
+    assert_eq!(Store::open(&state).unwrap().resource("net").unwrap().unwrap().options["protect"], true);
+    assert_eq!(run(app(&cloud, |_| {}), args(&state, &["destroy", "--yes"])), 1, "destroy refuses the protected net");
+    assert_eq!(cloud.objects.lock().unwrap().len(), 2);
+}
+
+#[test]
+fn state_journal_lists_and_drops_pending_operations() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    let id = Store::open(&state).unwrap().begin_op(&state::PendingOp {
+        run_id: "dead".into(), name: "net".into(), kind: "fake:Net".into(), action: "create".into(),
+        inputs: serde_json::json!({}), started_at: String::new(),
+    }).unwrap();
+    let cloud = FakeCloud::new();
+    assert_eq!(run(app(&cloud, good), args(&state, &["state", "journal"])), 0);
+    assert_eq!(run(app(&cloud, good), args(&state, &["state", "journal", "--drop", &id.to_string()])), 0);
+    assert!(Store::open(&state).unwrap().pending_ops().unwrap().is_empty());
+}

@@ -335,3 +335,41 @@ async fn long_operations_are_reported_while_they_run() {
     let beats = progress.0.lock().unwrap().clone();
     assert_eq!(beats, vec!["slow", "slow", "slow"], "one report per 30 s while the 100 s create runs");
 }
+
+#[tokio::test]
+async fn recovery_keeps_a_replaced_object_while_something_still_references_it() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    up(&program("10.0.0.0/16", &["a"], "u"), &store, &cloud).await;
+    let old_net = store.resource("net").unwrap().unwrap().cloud_id;
+    // The new net is created, then the dependent's replacement fails: the old net must stay.
+    cloud.fail("create", "sub-a", ErrorClass::Invalid);
+    let report = up(&program("10.1.0.0/16", &["a"], "u"), &store, &cloud).await;
+    assert_eq!(report.failed.len(), 1);
+    assert!(report.skipped.contains(&"net".to_string()), "the old net's delete is reported skipped: {report:?}");
+    assert_eq!(store.pending_ops().unwrap().len(), 1, "its delete stays journaled");
+    let kept = recover(&store, &registry(), &context(&cloud), "test").await.unwrap();
+    assert!(kept[0].kept, "{kept:?}");
+    assert!(cloud.objects.lock().unwrap().contains_key(&old_net), "sub-a still points at the old net");
+    cloud.failures.lock().unwrap().clear();
+    assert!(up(&program("10.1.0.0/16", &["a"], "u"), &store, &cloud).await.ok());
+    let done = recover(&store, &registry(), &context(&cloud), "test").await.unwrap();
+    assert_eq!(done.len(), 1);
+    assert!(!done[0].kept, "{done:?}");
+    assert!(!cloud.objects.lock().unwrap().contains_key(&old_net), "deleted once nothing uses it");
+    assert!(store.pending_ops().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_unreadable_pending_update_stays_journaled_without_blocking_the_run() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    up(&program("10.0.0.0/16", &[], "u"), &store, &cloud).await;
+    let row = store.resource("net").unwrap().unwrap();
+    store.begin_op(&state::PendingOp {
+        run_id: "dead".into(), name: "net".into(), kind: "fake:Unknown".into(), action: "update".into(),
+        inputs: serde_json::json!({"inputs": row.inputs, "dependencies": [], "options": {}, "prior": row}),
+        started_at: String::new(),
+    }).unwrap();
+    let done = recover(&store, &registry(), &context(&cloud), "test").await.unwrap();
+    assert!(done[0].kept && done[0].outcome.contains("left for the next run"), "{done:?}");
+    assert_eq!(store.pending_ops().unwrap().len(), 1);
+}

@@ -131,4 +131,9 @@ pub enum StateCommand {
     Unlock,
     /// Forget a resource without touching the cloud.
     Forget { name: String },
+    /// Operations an interrupted run left unresolved; `--drop ID` forgets one.
+    Journal {
+        #[arg(long, value_name = "ID")]
+        drop: Option<i64>,
+    },
 }

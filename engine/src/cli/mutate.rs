@@ -97,9 +97,10 @@ async fn mutate_locked(
 ) -> anyhow::Result<(u8, ApplyReport)> {
     let cx = connect(app).await?;
     for r in recover(store, &app.registry, &cx, &app.env).await? {
-        tracing::warn!(resource = %r.name, action = %r.action, outcome = %r.outcome, "recovered an interrupted operation");
+        let what = if r.kept { "interrupted operation kept in the journal" } else { "recovered an interrupted operation" };
+        tracing::warn!(resource = %r.name, action = %r.action, outcome = %r.outcome, "{what}");
         if m.human {
-            eprintln!("recovered `{}` (interrupted {}): {}", r.name, r.action, r.outcome);
+            eprintln!("{what}: `{}` ({}): {}", r.name, r.action, r.outcome);
         }
     }
     check_interrupted(&cancel)?;
@@ -114,6 +115,7 @@ async fn mutate_locked(
     print!("{}", render::text(&plan, color()));
     refuse(&plan, m)?;
     if !plan.has_changes() {
+        crate::apply::record_bookkeeping(&plan, store)?;
         return Ok((0, ApplyReport::default()));
     }
     confirm(m.yes, cancel.clone()).await?;

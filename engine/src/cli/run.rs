@@ -85,6 +85,8 @@ async fn preview(app: &App, cli: &Cli, live: bool, format: Format, detailed: boo
         rows = refreshed_rows(&rows, &read);
     }
     let plan = plan(&stack, &graph, &rows, &app.registry);
+    // A plan whose operations could not be ordered fails here, not halfway through `up`.
+    crate::ops::build_ops(&plan).map_err(crate::error::EngineError::Plan)?;
     print_plan(&plan, format);
     Ok(if detailed && plan.has_changes() { EXIT_CHANGES } else { 0 })
 }

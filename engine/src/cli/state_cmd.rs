@@ -34,6 +34,15 @@ pub fn run(store: &Store, command: &StateCommand) -> anyhow::Result<u8> {
             Some(h) => println!("released the lock held by run {} (pid {} on {}, `{}` since {})", h.run_id, h.pid, h.host, h.command, h.started_at),
             None => println!("the state was not locked"),
         },
+        StateCommand::Journal { drop: Some(id) } => {
+            store.commit_op(*id, &state::OpOutcome::Nothing)?;
+            println!("dropped journal entry {id}; check the cloud for an object it may have left");
+        }
+        StateCommand::Journal { drop: None } => {
+            for (id, op) in store.pending_ops()? {
+                println!("{id:>5}  {:<16} {:<28} {:<16} run {} since {}", op.action, op.name, op.kind, op.run_id, op.started_at);
+            }
+        }
         StateCommand::Forget { name } => {
             if store.resource(name)?.is_none() {
                 bail!("no resource named `{name}` in state");
