@@ -95,9 +95,12 @@ async fn adopt(store: &Store, op: &PendingOp, kind: &dyn crate::ErasedKind, cx: 
     };
     let found_id = kind.cloud_id(&outputs).map_err(|e| EngineError::Internal(e.to_string()))?;
     if store.resource(&op.name)?.is_some_and(|r| r.cloud_id == found_id) {
-        // The object under this name is the one state already has (the old object of an
-        // interrupted replacement): nothing new to adopt.
-        return Ok((OpOutcome::Nothing, format!("found only {found_id}, already in state; nothing to adopt")));
+        // The interrupted create was a replacement, and the lookup found the old object, which
+        // carries the same tags: whether a new one exists too cannot be told from here.
+        return Err(EngineError::Plan(format!(
+            "the lookup found {found_id}, the object being replaced; a second object tagged plinth:name={} may exist",
+            op.name
+        )));
     }
     let observed = kind.read(inputs.clone(), outputs.clone(), cx.clone()).await.ok().flatten();
     let (inputs, outputs) = observed.unwrap_or((inputs, outputs));

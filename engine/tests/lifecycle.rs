@@ -373,3 +373,24 @@ async fn an_unreadable_pending_update_stays_journaled_without_blocking_the_run()
     assert!(done[0].kept && done[0].outcome.contains("left for the next run"), "{done:?}");
     assert_eq!(store.pending_ops().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_crash_mid_replacement_create_stops_the_next_run_instead_of_guessing() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    up(&program("10.0.0.0/16", &[], "u"), &store, &cloud).await;
+    cloud.hang("create", "net");
+    let stack = program("10.1.0.0/16", &[], "u");
+    let plan = plan_for(&stack, &store);
+    let (_tx, cancel) = watch::channel(false);
+    let registry = registry();
+    let opts = ApplyOptions::new("crashing", 10, cancel);
+    let run = apply(&plan, &stack, &registry, &store, context(&cloud), &opts, &Silent);
+    tokio::select! {
+        _ = run => panic!("the create hangs"),
+        _ = cloud.hung.notified() => {}
+    }
+    cloud.hangs.lock().unwrap().clear();
+    let err = recover(&store, &registry, &context(&cloud), "test").await.unwrap_err().to_string();
+    assert!(err.contains("state journal --drop") && err.contains("plinth:name=net"), "{err}");
+    assert_eq!(cloud.named("net").len(), 2, "both objects are still there for the operator to look at");
+}
