@@ -67,7 +67,39 @@ impl ApplyReport {
     }
 }
 
-type Done = (usize, i64, Result<Option<Value>, ProviderError>, Duration);
+/// A failed operation; `partial` is the object a failed create left behind (observed inputs and
+/// outputs), found by the kind's `find`: recorded so the next run continues from it.
+struct OpFailure {
+    error: ProviderError,
+    partial: Option<(Value, Value)>,
+}
+
+impl From<ProviderError> for OpFailure {
+    fn from(error: ProviderError) -> Self {
+        OpFailure { error, partial: None }
+    }
+}
+
+type Done = (usize, i64, Result<Option<Value>, OpFailure>, Duration);
+type Call = futures::future::BoxFuture<'static, Result<Option<Value>, OpFailure>>;
+
+/// A create that may leave an object behind when it fails midway (a waiter timing out, a
+/// sub-configuration rejected): on failure, look the object up and read what it really is.
+fn create_call(kind: Arc<dyn ErasedKind>, inputs: Value, meta: Meta, cx: Context, adopt_partial: bool) -> Call {
+    Box::pin(async move {
+        let error = match kind.create(inputs.clone(), meta.clone(), cx.clone()).await {
+            Ok(outputs) => return Ok(Some(outputs)),
+            Err(error) => error,
+        };
+        let partial = if adopt_partial { find_partial(kind.as_ref(), inputs, meta, cx).await } else { None };
+        Err(OpFailure { error, partial })
+    })
+}
+
+async fn find_partial(kind: &dyn ErasedKind, inputs: Value, meta: Meta, cx: Context) -> Option<(Value, Value)> {
+    let outputs = kind.find(inputs.clone(), meta, cx.clone()).await.ok()??;
+    kind.read(inputs, outputs, cx).await.ok()?
+}
 
 struct Runner<'a> {
     plan: &'a Plan,
@@ -264,7 +296,7 @@ impl Runner<'_> {
         let meta = Meta { name: step.name.clone(), stack: self.plan.stack.clone() };
         let cx = self.cx.clone();
         let op_kind = self.ops[op].kind;
-        let (journal_id, call): (i64, futures::future::BoxFuture<'static, Result<Option<Value>, ProviderError>>) = match op_kind {
+        let (journal_id, call): (i64, Call) = match op_kind {
             OpKind::Create | OpKind::CreateReplacement => {
                 let inputs = self.resolve_inputs(&step).map_err(EngineError::Plan)?;
                 if op_kind == OpKind::CreateReplacement && !step.delete_first {
@@ -277,14 +309,17 @@ impl Runner<'_> {
                 }
                 let id = self.store.begin_op(&self.pending(&step, "create", &inputs, None))?;
                 self.sent.insert(op, inputs.clone());
-                (id, Box::pin(async move { kind.create(inputs, meta, cx).await.map(Some) }))
+                // The old object of a create-first replacement carries the same tags: a lookup
+                // could find it instead, so only plain creates look for a partial object.
+                let adopt_partial = op_kind == OpKind::Create || step.delete_first;
+                (id, create_call(kind, inputs, meta, cx, adopt_partial))
             }
             OpKind::Update => {
                 let inputs = self.resolve_inputs(&step).map_err(EngineError::Plan)?;
                 let prior = prior.ok_or_else(|| EngineError::Plan(format!("`{}` is not in state", step.name)))?;
                 let id = self.store.begin_op(&self.pending(&step, "update", &inputs, Some(&prior)))?;
                 self.sent.insert(op, inputs.clone());
-                (id, Box::pin(async move { kind.update(inputs, prior.inputs, prior.outputs, cx).await.map(Some) }))
+                (id, Box::pin(async move { Ok(Some(kind.update(inputs, prior.inputs, prior.outputs, cx).await?)) }))
             }
             OpKind::Delete | OpKind::DeleteReplaced => {
                 let prior = self.old_object(op, prior)?;
@@ -327,14 +362,24 @@ impl Runner<'_> {
         &mut self,
         op: usize,
         journal_id: i64,
-        result: Result<Option<Value>, ProviderError>,
+        result: Result<Option<Value>, OpFailure>,
         elapsed: Duration,
         report: &mut ApplyReport,
     ) -> Result<bool, EngineError> {
         let step = self.step(op).clone();
         let op_kind = self.ops[op].kind;
         let outputs = match result {
-            Err(e) => {
+            Err(OpFailure { error: e, partial: Some((inputs, outputs)) }) => {
+                let mut row = self.row(op, &step, outputs)?;
+                row.inputs = inputs;
+                self.store.commit_op(journal_id, &OpOutcome::Upsert(row.clone()))?;
+                self.rows.insert(row.name.clone(), row.clone());
+                let message = format!("{e} (the object {} exists and is recorded in state: the next run continues from it)", row.cloud_id);
+                self.progress.finished(&step.name, self.what(op), elapsed, Some(&message));
+                report.failed.push((step.name.clone(), message));
+                return Ok(false);
+            }
+            Err(OpFailure { error: e, partial: None }) => {
                 // A failed delete of a replaced object stays journaled: the next run retries it.
                 if op_kind != OpKind::DeleteReplaced || step.delete_first {
                     self.store.commit_op(journal_id, &OpOutcome::Nothing)?;

@@ -100,3 +100,23 @@ async fn replacing_what_references_a_delete_first_replacement_also_deletes_first
     assert!(pos("delete sub") < pos("delete unique") && pos("delete unique") < pos("create unique") && pos("create unique") < pos("create sub"), "{log:?}");
     assert_eq!(cloud.objects.lock().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn a_create_that_times_out_after_the_object_exists_is_recorded_and_resumed_not_duplicated() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    cloud.fail_after_create.lock().unwrap().insert("net".into());
+    let mut stack = Stack::new("test");
+    let n = net(&mut stack, "net", "10.0.0.0/16");
+    stack.add("sub", Sub { net_id: n.output(|o| o.id.clone()), cidr: "10.0.0.0/24".into(), ..Default::default() });
+    let report = up(&stack, &store, &cloud).await;
+    assert_eq!(report.failed.len(), 1);
+    assert!(report.failed[0].1.contains("timed out") && report.failed[0].1.contains("recorded in state"), "{report:?}");
+    assert_eq!(report.skipped, vec!["sub"]);
+    let row = store.resource("net").unwrap().expect("the object is in state");
+    assert!(store.pending_ops().unwrap().is_empty());
+    cloud.fail_after_create.lock().unwrap().clear();
+    assert!(up(&stack, &store, &cloud).await.ok());
+    assert_eq!(cloud.named("net").len(), 1, "resumed, not duplicated");
+    assert_eq!(store.resource("net").unwrap().unwrap().cloud_id, row.cloud_id);
+    assert_eq!(store.resource("sub").unwrap().unwrap().inputs["net_id"], row.cloud_id.as_str());
+}

@@ -23,6 +23,8 @@ pub struct FakeCloud {
     /// Latency of every mutating call, and of calls on particular names.
     pub latency: Mutex<Duration>,
     pub slow: Mutex<BTreeMap<String, Duration>>,
+    /// Names whose create makes the object, then fails (a waiter timing out).
+    pub fail_after_create: Mutex<BTreeSet<String>>,
     /// Notified when a call reaches a hang.
     pub hung: tokio::sync::Notify,
     in_flight: AtomicUsize,
@@ -87,6 +89,9 @@ impl FakeCloud {
         let _ = kind;
         self.objects.lock().unwrap().insert(id.clone(), (kind.to_string(), inputs));
         self.log.lock().unwrap().push(format!("create {name} {id}"));
+        if self.fail_after_create.lock().unwrap().contains(name) {
+            return Err(ProviderError::new(ErrorClass::Timeout, format!("timed out waiting for {id} to be available")));
+        }
         if self.hangs.lock().unwrap().contains(&format!("create {name}")) {
             self.hung.notify_one();
             std::future::pending::<()>().await;
