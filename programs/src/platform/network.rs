@@ -83,21 +83,19 @@ fn declare_nat(
             nat.output(|o| o.nat_gateway_id.clone())
         })
         .collect();
-    for (i, subnet) in private.iter().enumerate() {
-        let table = if count == 1 { 0 } else { i };
-        if count == 1 && i > 0 {
-            continue;
-        }
-        let subnets: Vec<Input<String>> = if count == 1 {
-            private.iter().map(|s| s.output(|o| o.subnet_id.clone())).collect()
-        } else {
-            vec![subnet.output(|o| o.subnet_id.clone())]
-        };
+    // One private route table per NAT gateway; private subnet i goes out through gateway i % count.
+    for (n, nat) in nats.iter().enumerate() {
+        let subnets: Vec<Input<String>> = private
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % count == n)
+            .map(|(_, s)| s.output(|o| o.subnet_id.clone()))
+            .collect();
         stack.add(
-            format!("private-routes-{table}"),
+            format!("private-routes-{n}"),
             RouteTable {
                 vpc_id: vpc.output(|o| o.vpc_id.clone()),
-                routes: vec![Route { destination_cidr_block: "0.0.0.0/0".into(), gateway_id: None, nat_gateway_id: Some(nats[table].clone()) }],
+                routes: vec![Route { destination_cidr_block: "0.0.0.0/0".into(), gateway_id: None, nat_gateway_id: Some(nat.clone()) }],
                 subnet_ids: subnets,
                 ..Default::default()
             },
