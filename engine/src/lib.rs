@@ -15,6 +15,7 @@ pub mod refresh;
 pub mod registry;
 pub mod render;
 pub mod resource;
+pub mod saved;
 pub mod stack;
 
 pub use error::EngineError;

@@ -245,3 +245,21 @@ fn state_journal_lists_and_drops_pending_operations() {
     assert_eq!(run(app(&cloud, good), args(&state, &["state", "journal", "--drop", &id.to_string()])), 0);
     assert!(Store::open(&state).unwrap().pending_ops().unwrap().is_empty());
 }
+
+#[test]
+fn up_applies_a_saved_plan_only_while_nothing_moved() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, saved) = (dir.path().join("test.db"), dir.path().join("plan.json"));
+    let cloud = FakeCloud::new();
+    let saved_arg = saved.display().to_string();
+    assert_eq!(run(app(&cloud, good), args(&state, &["preview", "--out", &saved_arg])), 0);
+    let other = |stack: &mut Stack| {
+        stack.add("net", Net { cidr: "10.9.0.0/16".into(), ..Default::default() });
+    };
+    assert_eq!(run(app(&cloud, other), args(&state, &["up", "--yes", "--plan", &saved_arg])), 1, "the program changed since");
+    assert_eq!(cloud.count(), 0);
+    assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes", "--plan", &saved_arg])), 0, "exactly the reviewed plan");
+    assert_eq!(cloud.objects.lock().unwrap().len(), 2);
+    assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes", "--plan", &saved_arg])), 1, "stale: the state moved on");
+    assert_eq!(run(app(&cloud, good), args(&state, &["preview", "--refresh", "--out", &saved_arg])), 1, "a saved plan is made against recorded state");
+}

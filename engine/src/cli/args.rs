@@ -56,6 +56,9 @@ pub enum Command {
         /// Exit 2 when there are changes, 0 when there are none.
         #[arg(long)]
         detailed_exitcode: bool,
+        /// Save the plan, for `up --plan` to apply exactly it.
+        #[arg(long, value_name = "PLAN")]
+        out: Option<std::path::PathBuf>,
     },
     /// Create, update and delete cloud objects until they match the program.
     Up {
@@ -66,8 +69,11 @@ pub enum Command {
         #[arg(long, default_value_t = 10)]
         parallel: usize,
         /// Read the live cloud first and converge it back to the program.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "plan")]
         refresh: bool,
+        /// Apply a plan saved by `preview --out`, refusing if anything moved since.
+        #[arg(long, value_name = "PLAN")]
+        plan: Option<std::path::PathBuf>,
         /// Allow replacing this stateful resource (database, cache, bucket, secret); repeatable.
         #[arg(long, value_name = "NAME")]
         allow_replace: Vec<String>,

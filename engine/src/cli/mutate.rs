@@ -13,6 +13,7 @@ use crate::plan::{plan, Action, Guarded, Plan};
 use crate::recover::recover;
 use crate::refresh::{refresh, Observation};
 use crate::render;
+use crate::saved::SavedPlan;
 use crate::stack::Stack;
 use anyhow::bail;
 use state::{LockHolder, RunStart, Store};
@@ -31,6 +32,8 @@ pub struct Mutation {
     pub yes: bool,
     pub parallel: usize,
     pub refresh: bool,
+    /// A plan saved by `preview --out`: applied only if the plan made now is the same.
+    pub saved: Option<SavedPlan>,
 }
 
 impl Mutation {
@@ -112,6 +115,9 @@ async fn mutate_locked(
         }
     }
     let plan = plan(stack, graph, &store.resources()?, &app.registry);
+    if let Some(saved) = &m.saved {
+        saved.check(&store.lineage()?, store.serial()?, &plan)?;
+    }
     print!("{}", render::text(&plan, color()));
     refuse(&plan, m)?;
     if !plan.has_changes() {

@@ -8,6 +8,7 @@ use crate::plan::{plan, Plan};
 use crate::refresh::{refresh, refreshed_rows, Observation, Refreshed};
 use crate::registry::Context;
 use crate::render;
+use crate::saved::SavedPlan;
 use crate::stack::Stack;
 use anyhow::Context as _;
 use state::{LockHolder, Store};
@@ -15,15 +16,16 @@ use std::io::IsTerminal;
 
 pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> {
     match &cli.command {
-        Command::Preview { refresh, format, detailed_exitcode } => {
-            preview(app, cli, *refresh, *format, *detailed_exitcode).await
+        Command::Preview { refresh, format, detailed_exitcode, out } => {
+            preview(app, cli, *refresh, *format, *detailed_exitcode, out.as_deref()).await
         }
-        Command::Up { yes, parallel, refresh, allow_replace, allow_delete } => {
+        Command::Up { yes, parallel, refresh, allow_replace, allow_delete, plan } => {
             let stack = app.stack();
             let m = Mutation {
                 allow_replace: Some(allow_replace.clone()),
                 allow_delete: Some(allow_delete.clone()),
                 human: text_logs(cli), yes: *yes, parallel: *parallel, refresh: *refresh,
+                saved: plan.as_deref().map(SavedPlan::read).transpose()?,
             };
             mutate(app, cli, run_id, "up", &stack, m).await
         }
@@ -32,7 +34,7 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
             mutate(app, cli, run_id, "destroy", &empty, Mutation {
                 // `destroy` is the explicit request to delete everything; `.protect()` still refuses.
                 allow_replace: None, allow_delete: None,
-                human: text_logs(cli), yes: *yes, parallel: *parallel, refresh: false,
+                human: text_logs(cli), yes: *yes, parallel: *parallel, refresh: false, saved: None,
             }).await
         }
         Command::Refresh { yes } => refresh_cmd(app, cli, run_id, *yes).await,
@@ -42,7 +44,7 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
             let stack = app.stack();
             let m = Mutation {
                 allow_replace: Some(vec![]), allow_delete: Some(vec![]),
-                human: text_logs(cli), yes: *yes, parallel: *parallel, refresh: true,
+                human: text_logs(cli), yes: *yes, parallel: *parallel, refresh: true, saved: None,
             };
             mutate(app, cli, run_id, "drift --fix", &stack, m).await
         }
@@ -69,7 +71,10 @@ pub async fn connect(app: &App) -> anyhow::Result<Context> {
     (app.connect)().await.context("connecting to the cloud")
 }
 
-async fn preview(app: &App, cli: &Cli, live: bool, format: Format, detailed: bool) -> anyhow::Result<u8> {
+async fn preview(app: &App, cli: &Cli, live: bool, format: Format, detailed: bool, out: Option<&std::path::Path>) -> anyhow::Result<u8> {
+    if live && out.is_some() {
+        anyhow::bail!("a saved plan cannot include a refresh: `up --plan` checks it against state as recorded; drop --refresh or run `refresh --yes` first");
+    }
     let stack = app.stack();
     let graph = validate(&stack)?;
     let store = open_store(app, cli)?;
@@ -88,7 +93,13 @@ async fn preview(app: &App, cli: &Cli, live: bool, format: Format, detailed: boo
     // A plan whose operations could not be ordered fails here, not halfway through `up`.
     crate::ops::build_ops(&plan).map_err(crate::error::EngineError::Plan)?;
     print_plan(&plan, format);
-    Ok(if detailed && plan.has_changes() { EXIT_CHANGES } else { 0 })
+    let changes = plan.has_changes();
+    if let Some(path) = out {
+        let saved = SavedPlan { format: crate::saved::FORMAT, lineage: store.lineage()?, serial: store.serial()?, plan };
+        saved.write(path).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("saved the plan to {}; apply exactly it with `up --plan {}`", path.display(), path.display());
+    }
+    Ok(if detailed && changes { EXIT_CHANGES } else { 0 })
 }
 
 fn print_plan(plan: &Plan, format: Format) {
