@@ -41,14 +41,19 @@ pub struct ApplyOptions {
     pub cancel: watch::Receiver<bool>,
     /// How often operations still running are reported.
     pub heartbeat: Duration,
+    /// Most operations in flight against one service (AWS throttles per service and account).
+    pub per_service: usize,
 }
+
+/// Default per-service limit.
+pub const PER_SERVICE: usize = 8;
 
 /// Default interval between "still running" reports.
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
 
 impl ApplyOptions {
     pub fn new(run_id: impl Into<String>, parallel: usize, cancel: watch::Receiver<bool>) -> Self {
-        Self { run_id: run_id.into(), parallel, cancel, heartbeat: HEARTBEAT }
+        Self { run_id: run_id.into(), parallel, cancel, heartbeat: HEARTBEAT, per_service: PER_SERVICE }
     }
 }
 
@@ -192,7 +197,13 @@ impl Runner<'_> {
         loop {
             report.interrupted |= *cancel.borrow();
             while !report.interrupted && running.len() < self.opts.parallel.max(1) {
-                let Some(op) = ready.pop_front() else { break };
+                // The first ready operation whose service has room (per-service limit).
+                let busy = |op: &usize| {
+                    let service = self.service(*op);
+                    running_since.keys().filter(|r| self.service(**r) == service).count() >= self.opts.per_service.max(1)
+                };
+                let Some(pos) = ready.iter().position(|op| !busy(op)) else { break };
+                let Some(op) = ready.remove(pos) else { break };
                 match self.launch(op, &mut running) {
                     Ok(()) => { running_since.insert(op, Instant::now()); }
                     Err(e) => self.record_failure(op, &e.to_string(), &mut report),
@@ -227,6 +238,11 @@ impl Runner<'_> {
         }
         self.collect_skipped(&finished, &mut report);
         Ok(report)
+    }
+
+    /// The service an operation calls ("ec2" of "aws:ec2:Vpc").
+    fn service(&self, op: usize) -> &str {
+        self.step(op).kind.split(':').nth(1).unwrap_or_default()
     }
 
     fn step(&self, op: usize) -> &Step {

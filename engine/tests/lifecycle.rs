@@ -394,3 +394,21 @@ async fn a_crash_mid_replacement_create_stops_the_next_run_instead_of_guessing()
     assert!(err.contains("state journal --drop") && err.contains("plinth:name=net"), "{err}");
     assert_eq!(cloud.named("net").len(), 2, "both objects are still there for the operator to look at");
 }
+
+#[tokio::test]
+async fn a_service_never_has_more_than_its_limit_in_flight() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    *cloud.latency.lock().unwrap() = Duration::from_millis(20);
+    let mut stack = Stack::new("test");
+    for i in 0..6 {
+        stack.add(format!("n{i}"), Net { cidr: format!("10.{i}.0.0/16"), ..Default::default() });
+        stack.add(format!("u{i}"), Unique { unique_name: format!("u{i}"), ..Default::default() });
+    }
+    let plan = plan_for(&stack, &store);
+    let (_tx, cancel) = watch::channel(false);
+    let mut opts = ApplyOptions::new("r", 10, cancel);
+    opts.per_service = 2;
+    assert!(apply(&plan, &stack, &registry(), &store, context(&cloud), &opts, &Silent).await.unwrap().ok());
+    // Two kinds (fake:Net, fake:Unique) are two "services" here: at most 2 each, so 4 at once.
+    assert_eq!(cloud.max_in_flight.load(std::sync::atomic::Ordering::SeqCst), 4);
+}
