@@ -19,9 +19,17 @@ use tokio::sync::watch;
 fn stack(nets: usize) -> Stack {
     let mut stack = Stack::new("bench");
     for n in 0..nets {
-        let net = stack.add(format!("net-{n}"), Net { cidr: format!("10.{}.{}.0/24", n / 256, n % 256), ..Default::default() });
+        let net = stack
+            .add(format!("net-{n}"), Net { cidr: format!("10.{}.{}.0/24", n / 256, n % 256), ..Default::default() });
         for s in 0..4 {
-            stack.add(format!("sub-{n}-{s}"), Sub { net_id: net.output(|o| o.id.clone()), cidr: format!("10.{}.{}.{}/28", n / 256, n % 256, s * 16), ..Default::default() });
+            stack.add(
+                format!("sub-{n}-{s}"),
+                Sub {
+                    net_id: net.output(|o| o.id.clone()),
+                    cidr: format!("10.{}.{}.{}/28", n / 256, n % 256, s * 16),
+                    ..Default::default()
+                },
+            );
         }
     }
     stack
@@ -55,11 +63,19 @@ async fn main() {
         let (p, a) = up(&stack(nets), 10, Duration::ZERO).await;
         println!(
             "  {:>5} resources: plan {:>9.2?} (×{:.1})  apply {:>9.2?} (×{:.1})  for ×{} resources",
-            nets * 5, p, p.as_secs_f64() / base_plan.as_secs_f64(), a, a.as_secs_f64() / base_apply.as_secs_f64(), nets / 20
+            nets * 5,
+            p,
+            p.as_secs_f64() / base_plan.as_secs_f64(),
+            a,
+            a.as_secs_f64() / base_apply.as_secs_f64(),
+            nets / 20
         );
     }
     println!("parallelism (20 roots + 80 dependents, 5 ms per call):");
     let (_, serial) = up(&stack(20), 1, Duration::from_millis(5)).await;
     let (_, parallel) = up(&stack(20), 10, Duration::from_millis(5)).await;
-    println!("  --parallel 1: {serial:.2?} (baseline)   --parallel 10: {parallel:.2?}   speed-up ×{:.1}", serial.as_secs_f64() / parallel.as_secs_f64());
+    println!(
+        "  --parallel 1: {serial:.2?} (baseline)   --parallel 10: {parallel:.2?}   speed-up ×{:.1}",
+        serial.as_secs_f64() / parallel.as_secs_f64()
+    );
 }

@@ -43,10 +43,8 @@ pub fn validate(stack: &Stack) -> Result<Graph, ValidationError> {
     let mut seen = BTreeSet::new();
     for node in &nodes {
         if !valid_name(&node.name) {
-            problems.push(format!(
-                "resource name `{}` is invalid: use 1-128 letters, digits, `-`, `_` or `.`",
-                node.name
-            ));
+            problems
+                .push(format!("resource name `{}` is invalid: use 1-128 letters, digits, `-`, `_` or `.`", node.name));
         }
         if !seen.insert(node.name.as_str()) {
             problems.push(format!("resource name `{}` is declared more than once", node.name));

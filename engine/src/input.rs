@@ -45,10 +45,9 @@ impl<T> Input<T> {
     pub fn value(&self) -> &T {
         match self {
             Input::Value(v) => v,
-            Input::Ref(r) => panic!(
-                "engine invariant broken: reference to `{}` reached a provider unresolved",
-                r.resource
-            ),
+            Input::Ref(r) => {
+                panic!("engine invariant broken: reference to `{}` reached a provider unresolved", r.resource)
+            }
         }
     }
 }
@@ -148,22 +147,15 @@ fn walk_refs(v: &Value, out: &mut Vec<(String, usize)>) {
 }
 
 /// Replaces every reference in `v` with what `resolve` returns for it.
-pub fn substitute<E>(
-    v: &Value,
-    resolve: &mut impl FnMut(&str, usize) -> Result<Value, E>,
-) -> Result<Value, E> {
+pub fn substitute<E>(v: &Value, resolve: &mut impl FnMut(&str, usize) -> Result<Value, E>) -> Result<Value, E> {
     if let Some((resource, key)) = as_reference(v) {
         return resolve(&resource, key);
     }
     Ok(match v {
-        Value::Array(items) => {
-            Value::Array(items.iter().map(|i| substitute(i, resolve)).collect::<Result<_, _>>()?)
+        Value::Array(items) => Value::Array(items.iter().map(|i| substitute(i, resolve)).collect::<Result<_, _>>()?),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, i)| Ok((k.clone(), substitute(i, resolve)?))).collect::<Result<_, E>>()?)
         }
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, i)| Ok((k.clone(), substitute(i, resolve)?)))
-                .collect::<Result<_, E>>()?,
-        ),
         other => other.clone(),
     })
 }

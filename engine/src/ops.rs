@@ -60,9 +60,8 @@ pub fn build_ops(plan: &Plan) -> Result<Vec<Op>, String> {
         }
     }
     let index: BTreeMap<&str, usize> = plan.steps.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
-    let main_op = |step: usize| -> Option<usize> {
-        by_step.get(&step)?.iter().copied().find(|&o| !ops[o].kind.is_delete())
-    };
+    let main_op =
+        |step: usize| -> Option<usize> { by_step.get(&step)?.iter().copied().find(|&o| !ops[o].kind.is_delete()) };
     let mut extra: Vec<(usize, usize)> = Vec::new();
     for (o, op) in ops.iter().enumerate() {
         let step = &plan.steps[op.step];

@@ -2,8 +2,8 @@
 
 use crate::diff::{diff_fields, FieldDiff};
 use crate::graph::Graph;
-use crate::registry::Registry;
 use crate::input::{contains_unknown, substitute, unknown};
+use crate::registry::Registry;
 use crate::stack::{Node, Options, Stack};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -257,9 +257,9 @@ fn order_dependents_first(rows: &mut Vec<&ResourceRow>) {
     let mut ordered: Vec<&ResourceRow> = Vec::with_capacity(rows.len());
     let mut remaining = std::mem::take(rows);
     while !remaining.is_empty() {
-        let (ready, blocked): (Vec<_>, Vec<_>) = remaining.iter().partition(|r| {
-            !remaining.iter().any(|other| other.dependencies.iter().any(|d| d == &r.name))
-        });
+        let (ready, blocked): (Vec<_>, Vec<_>) = remaining
+            .iter()
+            .partition(|r| !remaining.iter().any(|other| other.dependencies.iter().any(|d| d == &r.name)));
         if ready.is_empty() {
             ordered.extend(blocked);
             break;

@@ -23,7 +23,12 @@ pub struct Recovered {
 }
 
 /// Resolves every pending operation in the journal.
-pub async fn recover(store: &Store, registry: &Registry, cx: &Context, stack: &str) -> Result<Vec<Recovered>, EngineError> {
+pub async fn recover(
+    store: &Store,
+    registry: &Registry,
+    cx: &Context,
+    stack: &str,
+) -> Result<Vec<Recovered>, EngineError> {
     let mut pending = store.pending_ops()?;
     pending.sort_by_key(|(id, op)| (op.action != "create", *id));
     let mut done = Vec::new();
@@ -54,8 +59,15 @@ pub async fn recover(store: &Store, registry: &Registry, cx: &Context, stack: &s
 }
 
 /// `Ok(None)`: not resolvable yet (the old object of a replacement is still referenced).
-async fn resolve(store: &Store, registry: &Registry, cx: &Context, stack: &str, op: &PendingOp) -> Result<Option<(OpOutcome, String)>, EngineError> {
-    let kind = registry.get(&op.kind).ok_or_else(|| EngineError::UnknownKind(op.kind.clone(), op.name.clone()))?.clone();
+async fn resolve(
+    store: &Store,
+    registry: &Registry,
+    cx: &Context,
+    stack: &str,
+    op: &PendingOp,
+) -> Result<Option<(OpOutcome, String)>, EngineError> {
+    let kind =
+        registry.get(&op.kind).ok_or_else(|| EngineError::UnknownKind(op.kind.clone(), op.name.clone()))?.clone();
     match op.action.as_str() {
         "create" => adopt(store, op, kind.as_ref(), cx, stack).await.map(Some),
         "delete-replaced" => finish_replaced_delete(store, op, kind.as_ref(), cx).await,
@@ -64,7 +76,10 @@ async fn resolve(store: &Store, registry: &Registry, cx: &Context, stack: &str, 
 }
 
 fn still_referenced(op: &PendingOp) -> String {
-    format!("the replaced object of `{}` is still referenced; it is deleted by a later run once nothing uses it", op.name)
+    format!(
+        "the replaced object of `{}` is still referenced; it is deleted by a later run once nothing uses it",
+        op.name
+    )
 }
 
 fn prior_row(op: &PendingOp) -> Option<ResourceRow> {
@@ -86,10 +101,19 @@ fn row_from(op: &PendingOp, cloud_id: String, inputs: Value, outputs: Value) -> 
 }
 
 /// A create that may or may not have happened: find the object by its tags and adopt it.
-async fn adopt(store: &Store, op: &PendingOp, kind: &dyn crate::ErasedKind, cx: &Context, stack: &str) -> Result<(OpOutcome, String), EngineError> {
+async fn adopt(
+    store: &Store,
+    op: &PendingOp,
+    kind: &dyn crate::ErasedKind,
+    cx: &Context,
+    stack: &str,
+) -> Result<(OpOutcome, String), EngineError> {
     let inputs = op.inputs["inputs"].clone();
     let meta = Meta { name: op.name.clone(), stack: stack.to_string() };
-    let found = kind.find(inputs.clone(), meta, cx.clone()).await.map_err(|e| EngineError::Plan(format!("recovering `{}`: {e}", op.name)))?;
+    let found = kind
+        .find(inputs.clone(), meta, cx.clone())
+        .await
+        .map_err(|e| EngineError::Plan(format!("recovering `{}`: {e}", op.name)))?;
     let Some(outputs) = found else {
         return Ok((OpOutcome::Nothing, "never created; nothing to adopt".into()));
     };
@@ -110,7 +134,12 @@ async fn adopt(store: &Store, op: &PendingOp, kind: &dyn crate::ErasedKind, cx: 
 }
 
 /// An update or delete that may have happened: record what the cloud has now.
-async fn reread(store: &Store, op: &PendingOp, kind: &dyn crate::ErasedKind, cx: &Context) -> Result<(OpOutcome, String), EngineError> {
+async fn reread(
+    store: &Store,
+    op: &PendingOp,
+    kind: &dyn crate::ErasedKind,
+    cx: &Context,
+) -> Result<(OpOutcome, String), EngineError> {
     let Some(prior) = prior_row(op) else { return Ok((OpOutcome::Nothing, "nothing recorded to check".into())) };
     let read = kind.read(prior.inputs.clone(), prior.outputs.clone(), cx.clone()).await;
     match read.map_err(|e| EngineError::Plan(format!("recovering `{}`: {e}", op.name)))? {
@@ -131,14 +160,20 @@ async fn reread(store: &Store, op: &PendingOp, kind: &dyn crate::ErasedKind, cx:
 
 /// The old object of a create-first replacement: delete it unless state still points at it, or
 /// (`None`) while another resource's recorded inputs still hold one of its output values.
-async fn finish_replaced_delete(store: &Store, op: &PendingOp, kind: &dyn crate::ErasedKind, cx: &Context) -> Result<Option<(OpOutcome, String)>, EngineError> {
+async fn finish_replaced_delete(
+    store: &Store,
+    op: &PendingOp,
+    kind: &dyn crate::ErasedKind,
+    cx: &Context,
+) -> Result<Option<(OpOutcome, String)>, EngineError> {
     let Some(old) = prior_row(op) else { return Ok(Some((OpOutcome::Nothing, "nothing recorded".into()))) };
     let rows = store.resources()?;
     if rows.iter().any(|c| c.name == op.name && c.cloud_id == old.cloud_id) {
         return Ok(Some((OpOutcome::Nothing, "replacement never happened; old object kept".into())));
     }
     // Ids and ARNs are what references carry; plain values (a region, a port) would match by chance.
-    let values: Vec<String> = string_leaves(&old.outputs).into_iter().filter(|v| *v == old.cloud_id || v.starts_with("arn:")).collect();
+    let values: Vec<String> =
+        string_leaves(&old.outputs).into_iter().filter(|v| *v == old.cloud_id || v.starts_with("arn:")).collect();
     if rows.iter().any(|r| r.name != op.name && string_leaves(&r.inputs).iter().any(|v| values.contains(v))) {
         return Ok(None);
     }

@@ -27,7 +27,12 @@ pub struct Refreshed {
 
 /// Reads every live row from the cloud, `parallel` at a time. A failed read is reported per
 /// resource (`Unreadable`) and leaves that row as it was; the others still refresh.
-pub async fn refresh(rows: &[ResourceRow], registry: &Registry, cx: &Context, parallel: usize) -> Result<Vec<Refreshed>, EngineError> {
+pub async fn refresh(
+    rows: &[ResourceRow],
+    registry: &Registry,
+    cx: &Context,
+    parallel: usize,
+) -> Result<Vec<Refreshed>, EngineError> {
     let live: Vec<ResourceRow> = rows.iter().filter(|r| is_live(r)).cloned().collect();
     let reads = live.into_iter().map(|row| {
         let kind = registry.get(&row.kind).cloned();

@@ -24,8 +24,19 @@ pub trait ErasedKind: Send + Sync {
     fn cloud_id(&self, outputs: &Value) -> Result<String, ProviderError>;
     fn create(&self, inputs: Value, meta: Meta, cx: Context) -> BoxFuture<'static, Result<Value, ProviderError>>;
     /// `Some((observed inputs, outputs))`, or `None` when the object is gone.
-    fn read(&self, inputs: Value, outputs: Value, cx: Context) -> BoxFuture<'static, Result<Option<(Value, Value)>, ProviderError>>;
-    fn update(&self, inputs: Value, old: Value, outputs: Value, cx: Context) -> BoxFuture<'static, Result<Value, ProviderError>>;
+    fn read(
+        &self,
+        inputs: Value,
+        outputs: Value,
+        cx: Context,
+    ) -> BoxFuture<'static, Result<Option<(Value, Value)>, ProviderError>>;
+    fn update(
+        &self,
+        inputs: Value,
+        old: Value,
+        outputs: Value,
+        cx: Context,
+    ) -> BoxFuture<'static, Result<Value, ProviderError>>;
     fn delete(&self, inputs: Value, outputs: Value, cx: Context) -> BoxFuture<'static, Result<(), ProviderError>>;
     fn find(&self, inputs: Value, meta: Meta, cx: Context) -> BoxFuture<'static, Result<Option<Value>, ProviderError>>;
 }
@@ -41,9 +52,8 @@ fn encode<T: Serialize>(v: &T) -> Result<Value, ProviderError> {
 }
 
 fn context<R: Resource>(cx: &Context) -> Result<&R::Context, ProviderError> {
-    cx.downcast_ref::<R::Context>().ok_or_else(|| {
-        ProviderError::new(ErrorClass::Other, format!("{} was given the wrong context type", R::KIND))
-    })
+    cx.downcast_ref::<R::Context>()
+        .ok_or_else(|| ProviderError::new(ErrorClass::Other, format!("{} was given the wrong context type", R::KIND)))
 }
 
 impl<R: Resource> ErasedKind for Adapter<R> {
@@ -72,7 +82,12 @@ impl<R: Resource> ErasedKind for Adapter<R> {
             encode(&r.create(&meta, context::<R>(&cx)?).await?)
         })
     }
-    fn read(&self, inputs: Value, outputs: Value, cx: Context) -> BoxFuture<'static, Result<Option<(Value, Value)>, ProviderError>> {
+    fn read(
+        &self,
+        inputs: Value,
+        outputs: Value,
+        cx: Context,
+    ) -> BoxFuture<'static, Result<Option<(Value, Value)>, ProviderError>> {
         Box::pin(async move {
             let r: R = decode("inputs", inputs)?;
             let out: R::Outputs = decode("outputs", outputs)?;
@@ -82,7 +97,13 @@ impl<R: Resource> ErasedKind for Adapter<R> {
             }
         })
     }
-    fn update(&self, inputs: Value, old: Value, outputs: Value, cx: Context) -> BoxFuture<'static, Result<Value, ProviderError>> {
+    fn update(
+        &self,
+        inputs: Value,
+        old: Value,
+        outputs: Value,
+        cx: Context,
+    ) -> BoxFuture<'static, Result<Value, ProviderError>> {
         Box::pin(async move {
             let r: R = decode("inputs", inputs)?;
             let old: R = decode("prior inputs", old)?;

@@ -31,7 +31,11 @@ fn style(action: Action) -> Style {
 }
 
 fn paint(text: &str, style: Style, color: bool) -> String {
-    if color { text.style(style).to_string() } else { text.to_string() }
+    if color {
+        text.style(style).to_string()
+    } else {
+        text.to_string()
+    }
 }
 
 /// A value as shown in a diff line.
@@ -59,7 +63,11 @@ pub fn summary_line(plan: &Plan) -> String {
     let n = |a| c.get(&a).copied().unwrap_or(0);
     format!(
         "Plan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged.",
-        n(Action::Create), n(Action::Update), n(Action::Replace), n(Action::Delete), n(Action::Same)
+        n(Action::Create),
+        n(Action::Update),
+        n(Action::Replace),
+        n(Action::Delete),
+        n(Action::Same)
     )
 }
 
@@ -85,7 +93,11 @@ pub fn text(plan: &Plan, color: bool) -> String {
         if step.action == Action::Replace {
             let order = if step.delete_first { "delete first, then create" } else { "create first, then delete" };
             let why = step.replace_reasons.join(", ");
-            let _ = writeln!(out, "      {}", paint(&format!("replaced because: {why} ({order})"), style(Action::Replace), color));
+            let _ = writeln!(
+                out,
+                "      {}",
+                paint(&format!("replaced because: {why} ({order})"), style(Action::Replace), color)
+            );
         }
     }
     if !plan.has_changes() {
@@ -117,7 +129,8 @@ pub fn markdown(plan: &Plan) -> String {
     }
     out.push_str("| | resource | kind | action |\n|---|---|---|---|\n");
     for step in plan.steps.iter().filter(|s| s.action != Action::Same) {
-        let _ = writeln!(out, "| `{}` | `{}` | `{}` | {} |", glyph(step.action), step.name, step.kind, step.action.verb());
+        let _ =
+            writeln!(out, "| `{}` | `{}` | `{}` | {} |", glyph(step.action), step.name, step.kind, step.action.verb());
     }
     out.push_str("\n<details><summary>Details</summary>\n\n```diff\n");
     out.push_str(&text(plan, false));

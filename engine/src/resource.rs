@@ -13,9 +13,7 @@ use std::future::Future;
 pub type Tags = BTreeMap<String, String>;
 
 /// One kind of cloud object ("aws:ec2:Vpc").
-pub trait Resource:
-    Serialize + DeserializeOwned + Clone + PartialEq + Debug + Send + Sync + 'static
-{
+pub trait Resource: Serialize + DeserializeOwned + Clone + PartialEq + Debug + Send + Sync + 'static {
     /// Persisted in state: never rename it.
     const KIND: &'static str;
     /// When true the struct has a `tags: Tags` field; the engine merges the stack's default tags

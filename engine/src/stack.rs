@@ -108,11 +108,8 @@ impl Stack {
 
     fn merge_tags(&self, name: &str, inputs: &mut Value) {
         let Some(obj) = inputs.as_object_mut() else { return };
-        let mut tags: serde_json::Map<String, Value> = self
-            .default_tags
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
+        let mut tags: serde_json::Map<String, Value> =
+            self.default_tags.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
         if let Some(Value::Object(own)) = obj.get("tags") {
             tags.extend(own.clone());
         }

@@ -31,14 +31,18 @@ fn good(stack: &mut Stack) {
 /// Every kind of invalid program at once: a cycle, a duplicate, a dangling reference, a bad CIDR.
 fn broken(stack: &mut Stack) {
     let a = stack.add("a", Net { cidr: "10.0.0.0/16".into(), ..Default::default() });
-    let b = stack.add("b", Sub { net_id: a.output(|o| o.id.clone()), cidr: "10.0.1.0/24".into(), ..Default::default() });
+    let b =
+        stack.add("b", Sub { net_id: a.output(|o| o.id.clone()), cidr: "10.0.1.0/24".into(), ..Default::default() });
     a.depends_on(&b);
     stack.add("dup", Net { cidr: "10.1.0.0/16".into(), ..Default::default() });
     stack.add("dup", Net { cidr: "10.2.0.0/16".into(), ..Default::default() });
     stack.add("bad-cidr", Net { cidr: "10.0.0.0/33".into(), ..Default::default() });
     let mut other = Stack::new("elsewhere");
     let ghost = other.add("ghost", Net { cidr: "10.3.0.0/16".into(), ..Default::default() });
-    stack.add("orphan", Sub { net_id: ghost.output(|o| o.id.clone()), cidr: "10.3.0.0/24".into(), ..Default::default() });
+    stack.add(
+        "orphan",
+        Sub { net_id: ghost.output(|o| o.id.clone()), cidr: "10.3.0.0/24".into(), ..Default::default() },
+    );
 }
 
 fn args(state: &Path, verb: &[&str]) -> Vec<String> {
@@ -69,8 +73,26 @@ fn invalid_up_makes_zero_calls_and_leaves_the_file_byte_for_byte() {
     assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes"])), 0);
     let before = std::fs::read(&state).unwrap();
     let calls = cloud.count();
-    assert_eq!(run(app(&cloud, |s| { good(s); broken(s) }), args(&state, &["up", "--yes"])), 1);
-    assert_eq!(run(app(&cloud, |s| { good(s); broken(s) }), args(&state, &["preview"])), 1);
+    assert_eq!(
+        run(
+            app(&cloud, |s| {
+                good(s);
+                broken(s)
+            }),
+            args(&state, &["up", "--yes"])
+        ),
+        1
+    );
+    assert_eq!(
+        run(
+            app(&cloud, |s| {
+                good(s);
+                broken(s)
+            }),
+            args(&state, &["preview"])
+        ),
+        1
+    );
     assert_eq!(cloud.count(), calls, "zero calls");
     assert_eq!(std::fs::read(&state).unwrap(), before, "state untouched");
 }
@@ -134,14 +156,22 @@ fn replacing_or_deleting_a_stateful_resource_needs_the_operator_to_name_it() {
     assert!(plan_text.contains("`up` needs `--allow-replace db`"), "{plan_text}");
 
     assert_eq!(run(app(&cloud, database("mysql")), args(&state, &["up", "--yes"])), 1, "refused without the allow");
-    assert_eq!(run(app(&cloud, database("mysql")), args(&state, &["up", "--yes", "--allow-replace", "other"])), 1, "allowing another name does not count");
+    assert_eq!(
+        run(app(&cloud, database("mysql")), args(&state, &["up", "--yes", "--allow-replace", "other"])),
+        1,
+        "allowing another name does not count"
+    );
     assert_eq!(cloud.count(), calls, "nothing was touched");
     assert_eq!(Store::open(&state).unwrap().resources().unwrap()[0].inputs["engine"], "postgres", "state untouched");
 
     assert_eq!(run(app(&cloud, database("mysql")), args(&state, &["up", "--yes", "--allow-replace", "db"])), 0);
     assert_eq!(Store::open(&state).unwrap().resources().unwrap()[0].inputs["engine"], "mysql");
 
-    assert_eq!(run(app(&cloud, |_| {}), args(&state, &["up", "--yes"])), 1, "removing it from the program needs --allow-delete");
+    assert_eq!(
+        run(app(&cloud, |_| {}), args(&state, &["up", "--yes"])),
+        1,
+        "removing it from the program needs --allow-delete"
+    );
     assert_eq!(cloud.objects.lock().unwrap().len(), 1);
     assert_eq!(run(app(&cloud, |_| {}), args(&state, &["up", "--yes", "--allow-delete", "db"])), 0);
     assert!(cloud.objects.lock().unwrap().is_empty());
@@ -224,7 +254,8 @@ fn up_with_nothing_to_apply_still_records_new_protection() {
     assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes"])), 0);
     let protected = |stack: &mut Stack| {
         let net = stack.add("net", Net { cidr: "10.0.0.0/16".into(), ..Default::default() }).protect();
-        stack.add("sub", Sub { net_id: net.output(|o| o.id.clone()), cidr: "10.0.1.0/24".into(), ..Default::default() });
+        stack
+            .add("sub", Sub { net_id: net.output(|o| o.id.clone()), cidr: "10.0.1.0/24".into(), ..Default::default() });
     };
     assert_eq!(run(app(&cloud, protected), args(&state, &["up", "--yes"])), 0);
     assert_eq!(Store::open(&state).unwrap().resource("net").unwrap().unwrap().options["protect"], true);
@@ -236,10 +267,17 @@ fn up_with_nothing_to_apply_still_records_new_protection() {
 fn state_journal_lists_and_drops_pending_operations() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("test.db");
-    let id = Store::open(&state).unwrap().begin_op(&state::PendingOp {
-        run_id: "dead".into(), name: "net".into(), kind: "fake:Net".into(), action: "create".into(),
-        inputs: serde_json::json!({}), started_at: String::new(),
-    }).unwrap();
+    let id = Store::open(&state)
+        .unwrap()
+        .begin_op(&state::PendingOp {
+            run_id: "dead".into(),
+            name: "net".into(),
+            kind: "fake:Net".into(),
+            action: "create".into(),
+            inputs: serde_json::json!({}),
+            started_at: String::new(),
+        })
+        .unwrap();
     let cloud = FakeCloud::new();
     assert_eq!(run(app(&cloud, good), args(&state, &["state", "journal"])), 0);
     assert_eq!(run(app(&cloud, good), args(&state, &["state", "journal", "--drop", &id.to_string()])), 0);
@@ -256,10 +294,26 @@ fn up_applies_a_saved_plan_only_while_nothing_moved() {
     let other = |stack: &mut Stack| {
         stack.add("net", Net { cidr: "10.9.0.0/16".into(), ..Default::default() });
     };
-    assert_eq!(run(app(&cloud, other), args(&state, &["up", "--yes", "--plan", &saved_arg])), 1, "the program changed since");
+    assert_eq!(
+        run(app(&cloud, other), args(&state, &["up", "--yes", "--plan", &saved_arg])),
+        1,
+        "the program changed since"
+    );
     assert_eq!(cloud.count(), 0);
-    assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes", "--plan", &saved_arg])), 0, "exactly the reviewed plan");
+    assert_eq!(
+        run(app(&cloud, good), args(&state, &["up", "--yes", "--plan", &saved_arg])),
+        0,
+        "exactly the reviewed plan"
+    );
     assert_eq!(cloud.objects.lock().unwrap().len(), 2);
-    assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes", "--plan", &saved_arg])), 1, "stale: the state moved on");
-    assert_eq!(run(app(&cloud, good), args(&state, &["preview", "--refresh", "--out", &saved_arg])), 1, "a saved plan is made against recorded state");
+    assert_eq!(
+        run(app(&cloud, good), args(&state, &["up", "--yes", "--plan", &saved_arg])),
+        1,
+        "stale: the state moved on"
+    );
+    assert_eq!(
+        run(app(&cloud, good), args(&state, &["preview", "--refresh", "--out", &saved_arg])),
+        1,
+        "a saved plan is made against recorded state"
+    );
 }

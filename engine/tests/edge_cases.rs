@@ -18,7 +18,9 @@ fn plan_for(stack: &Stack, store: &Store) -> Plan {
 async fn up(stack: &Stack, store: &Store, cloud: &Cloud) -> ApplyReport {
     let plan = plan_for(stack, store);
     let (_tx, cancel) = watch::channel(false);
-    apply(&plan, stack, &registry(), store, context(cloud), &ApplyOptions::new("run", 10, cancel), &Silent).await.unwrap()
+    apply(&plan, stack, &registry(), store, context(cloud), &ApplyOptions::new("run", 10, cancel), &Silent)
+        .await
+        .unwrap()
 }
 
 fn net(stack: &mut Stack, name: &str, cidr: &str) -> engine::Handle<Net> {
@@ -62,7 +64,10 @@ async fn a_tombstone_left_by_a_failed_delete_first_replacement_is_forgotten_by_d
     let program = |unique_name: &str| {
         let mut stack = Stack::new("test");
         let n = net(&mut stack, "net", "10.0.0.0/16");
-        stack.add("unique", Unique { unique_name: unique_name.into(), refs: vec![n.output(|o| o.id.clone())], ..Default::default() });
+        stack.add(
+            "unique",
+            Unique { unique_name: unique_name.into(), refs: vec![n.output(|o| o.id.clone())], ..Default::default() },
+        );
         stack
     };
     assert!(up(&program("u-1"), &store, &cloud).await.ok());
@@ -97,7 +102,12 @@ async fn replacing_what_references_a_delete_first_replacement_also_deletes_first
     assert!(report.ok(), "{report:?}");
     let log = cloud.log();
     let pos = |p: &str| log.iter().rposition(|l| l.starts_with(p)).unwrap();
-    assert!(pos("delete sub") < pos("delete unique") && pos("delete unique") < pos("create unique") && pos("create unique") < pos("create sub"), "{log:?}");
+    assert!(
+        pos("delete sub") < pos("delete unique")
+            && pos("delete unique") < pos("create unique")
+            && pos("create unique") < pos("create sub"),
+        "{log:?}"
+    );
     assert_eq!(cloud.objects.lock().unwrap().len(), 2);
 }
 

@@ -17,7 +17,10 @@ fn program(cidr: &str, subs: &[&str], unique_name: &str) -> Stack {
     let mut stack = Stack::new("test");
     let net = stack.add("net", Net { cidr: cidr.into(), ..Default::default() });
     for (i, s) in subs.iter().enumerate() {
-        stack.add(format!("sub-{s}"), Sub { net_id: net.output(|o| o.id.clone()), cidr: format!("10.0.{i}.0/24"), ..Default::default() });
+        stack.add(
+            format!("sub-{s}"),
+            Sub { net_id: net.output(|o| o.id.clone()), cidr: format!("10.0.{i}.0/24"), ..Default::default() },
+        );
     }
     stack.add("unique", Unique { unique_name: unique_name.into(), ..Default::default() });
     stack
@@ -89,7 +92,10 @@ async fn replacement_creates_the_new_object_before_deleting_the_old() {
     let new_net = store.resource("net").unwrap().unwrap().cloud_id;
     assert_ne!(new_net, old_net);
     assert!(position(&log[3..], "create net") < position(&log[3..], "delete net"), "{log:?}");
-    assert!(position(&log[3..], "delete sub-a") < position(&log[3..], "delete net"), "old sub goes before old net: {log:?}");
+    assert!(
+        position(&log[3..], "delete sub-a") < position(&log[3..], "delete net"),
+        "old sub goes before old net: {log:?}"
+    );
     assert_eq!(store.resource("sub-a").unwrap().unwrap().inputs["net_id"], new_net.as_str());
     assert_eq!(cloud.objects.lock().unwrap().len(), 3, "old objects are gone");
     assert!(store.pending_ops().unwrap().is_empty());
@@ -188,7 +194,10 @@ async fn operations_start_when_their_own_dependencies_finish_within_the_limit() 
     let mut stack = Stack::new("test");
     stack.add("slow", Net { cidr: "10.9.0.0/16".into(), ..Default::default() });
     let fast = stack.add("fast", Net { cidr: "10.0.0.0/16".into(), ..Default::default() });
-    stack.add("fast-sub", Sub { net_id: fast.output(|o| o.id.clone()), cidr: "10.0.0.0/24".into(), ..Default::default() });
+    stack.add(
+        "fast-sub",
+        Sub { net_id: fast.output(|o| o.id.clone()), cidr: "10.0.0.0/24".into(), ..Default::default() },
+    );
     assert!(up(&stack, &store, &cloud).await.ok());
     let log = cloud.log();
     assert!(position(&log, "create fast-sub") < position(&log, "create slow"), "no level barrier: {log:?}");
@@ -364,11 +373,16 @@ async fn an_unreadable_pending_update_stays_journaled_without_blocking_the_run()
     let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
     up(&program("10.0.0.0/16", &[], "u"), &store, &cloud).await;
     let row = store.resource("net").unwrap().unwrap();
-    store.begin_op(&state::PendingOp {
-        run_id: "dead".into(), name: "net".into(), kind: "fake:Unknown".into(), action: "update".into(),
-        inputs: serde_json::json!({"inputs": row.inputs, "dependencies": [], "options": {}, "prior": row}),
-        started_at: String::new(),
-    }).unwrap();
+    store
+        .begin_op(&state::PendingOp {
+            run_id: "dead".into(),
+            name: "net".into(),
+            kind: "fake:Unknown".into(),
+            action: "update".into(),
+            inputs: serde_json::json!({"inputs": row.inputs, "dependencies": [], "options": {}, "prior": row}),
+            started_at: String::new(),
+        })
+        .unwrap();
     let done = recover(&store, &registry(), &context(&cloud), "test").await.unwrap();
     assert!(done[0].kept && done[0].outcome.contains("left for the next run"), "{done:?}");
     assert_eq!(store.pending_ops().unwrap().len(), 1);

@@ -28,7 +28,12 @@ fn program(shape: &Shape) -> Stack {
     for (i, s) in shape.subs.iter().enumerate() {
         stack.add(
             format!("sub-{s}"),
-            Sub { net_id: net.output(|o| o.id.clone()), cidr: format!("10.0.{i}.0/24"), size: shape.size, ..Default::default() },
+            Sub {
+                net_id: net.output(|o| o.id.clone()),
+                cidr: format!("10.0.{i}.0/24"),
+                size: shape.size,
+                ..Default::default()
+            },
         );
     }
     stack.add("unique", Unique { unique_name: shape.unique_name.into(), ..Default::default() });
@@ -107,9 +112,14 @@ async fn ignore_changes_hides_a_field() {
     let store = deployed(&program(&BASE)).await;
     let mut stack = Stack::new("test");
     stack.default_tag("Project", "plinth");
-    let net = stack.add("net", Net { cidr: BASE.cidr.into(), label: "other".into(), ..Default::default() }).ignore_changes(&["label"]);
+    let net = stack
+        .add("net", Net { cidr: BASE.cidr.into(), label: "other".into(), ..Default::default() })
+        .ignore_changes(&["label"]);
     for (i, s) in BASE.subs.iter().enumerate() {
-        stack.add(format!("sub-{s}"), Sub { net_id: net.output(|o| o.id.clone()), cidr: format!("10.0.{i}.0/24"), size: 1, ..Default::default() });
+        stack.add(
+            format!("sub-{s}"),
+            Sub { net_id: net.output(|o| o.id.clone()), cidr: format!("10.0.{i}.0/24"), size: 1, ..Default::default() },
+        );
     }
     stack.add("unique", Unique { unique_name: BASE.unique_name.into(), ..Default::default() });
     let plan = plan_for(&stack, &store);

@@ -21,7 +21,11 @@ fn program(shape: &[Option<usize>]) -> Stack {
             None => stack.add(format!("r{i}"), Net { cidr: format!("10.{i}.0.0/16"), ..Default::default() }),
             Some(j) => {
                 let parent: &engine::Handle<Net> = &handles[j % handles.len().max(1)];
-                let sub = Sub { net_id: parent.output(|o| o.id.clone()), cidr: format!("10.0.{i}.0/24"), ..Default::default() };
+                let sub = Sub {
+                    net_id: parent.output(|o| o.id.clone()),
+                    cidr: format!("10.0.{i}.0/24"),
+                    ..Default::default()
+                };
                 stack.add(format!("s{i}"), sub);
                 continue;
             }

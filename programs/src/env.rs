@@ -113,7 +113,12 @@ pub fn local() -> Env {
             skip_final_snapshot: true,
         },
         // The emulator never finishes deleting a replication group: don't wait for it.
-        cache: CacheSizing { node_type: "cache.t4g.micro", nodes: 1, snapshot_retention_days: 0, delete_wait_seconds: Some(0) },
+        cache: CacheSizing {
+            node_type: "cache.t4g.micro",
+            nodes: 1,
+            snapshot_retention_days: 0,
+            delete_wait_seconds: Some(0),
+        },
         protect_data: false,
         secret_recovery_days: None,
         budget_usd: "25",
@@ -171,7 +176,12 @@ pub fn prod() -> Env {
             backup_retention_days: 30,
             ..staging().database
         },
-        cache: CacheSizing { node_type: "cache.t4g.small", nodes: 2, snapshot_retention_days: 7, delete_wait_seconds: None },
+        cache: CacheSizing {
+            node_type: "cache.t4g.small",
+            nodes: 2,
+            snapshot_retention_days: 7,
+            delete_wait_seconds: None,
+        },
         protect_data: true,
         budget_usd: "1500",
         rate_limit_per_ip: 1000,

@@ -41,7 +41,14 @@ fn prod_protects_its_data_and_local_does_not() {
         declared(env).nodes().into_iter().filter(|n| n.options.protect).map(|n| n.name).collect()
     };
     let prod = protected(&prod());
-    for name in ["database", "cache", "reports-bucket", "static-assets-bucket", "secret-jwt-signing-key", "param-session-secret"] {
+    for name in [
+        "database",
+        "cache",
+        "reports-bucket",
+        "static-assets-bucket",
+        "secret-jwt-signing-key",
+        "param-session-secret",
+    ] {
         assert!(prod.contains(&name.to_string()), "prod protects {name}: {prod:?}");
     }
     assert!(protected(&local()).is_empty());

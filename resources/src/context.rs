@@ -78,7 +78,11 @@ impl AwsContext {
         }
         if conn.static_credentials {
             loader = loader.credentials_provider(aws_sdk_s3::config::Credentials::new(
-                "plinth-local", "plinth-local", None, None, "plinth-static",
+                "plinth-local",
+                "plinth-local",
+                None,
+                None,
+                "plinth-static",
             ));
         }
         if let Some(n) = conn.max_attempts {
@@ -91,10 +95,7 @@ impl AwsContext {
     pub fn from_sdk_config(sdk: &SdkConfig) -> Self {
         let calls = CallCounter::default();
         let path_style = sdk.endpoint_url().is_some();
-        let s3 = aws_sdk_s3::config::Builder::from(sdk)
-            .force_path_style(path_style)
-            .interceptor(calls.clone())
-            .build();
+        let s3 = aws_sdk_s3::config::Builder::from(sdk).force_path_style(path_style).interceptor(calls.clone()).build();
         macro_rules! client {
             ($krate:ident) => {
                 $krate::Client::from_conf($krate::config::Builder::from(sdk).interceptor(calls.clone()).build())

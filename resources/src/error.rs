@@ -11,29 +11,68 @@ use std::fmt::Debug;
 /// The class of an AWS error code.
 pub fn class_of_code(code: &str) -> ErrorClass {
     const NOT_FOUND: &[&str] = &[
-        "NoSuchEntity", "NoSuchBucket", "NoSuchKey", "NoSuchBucketPolicy", "NoSuchLifecycleConfiguration",
-        "NoSuchTagSet", "ServerSideEncryptionConfigurationNotFoundError", "NoSuchPublicAccessBlockConfiguration",
-        "ResourceNotFoundException", "ParameterNotFound", "WAFNonexistentItemException", "NotFoundException",
-        "CacheSubnetGroupNotFoundFault", "ReplicationGroupNotFoundFault", "CacheClusterNotFound",
-        "DBSubnetGroupNotFoundFault", "DBParameterGroupNotFound", "DBInstanceNotFound",
+        "NoSuchEntity",
+        "NoSuchBucket",
+        "NoSuchKey",
+        "NoSuchBucketPolicy",
+        "NoSuchLifecycleConfiguration",
+        "NoSuchTagSet",
+        "ServerSideEncryptionConfigurationNotFoundError",
+        "NoSuchPublicAccessBlockConfiguration",
+        "ResourceNotFoundException",
+        "ParameterNotFound",
+        "WAFNonexistentItemException",
+        "NotFoundException",
+        "CacheSubnetGroupNotFoundFault",
+        "ReplicationGroupNotFoundFault",
+        "CacheClusterNotFound",
+        "DBSubnetGroupNotFoundFault",
+        "DBParameterGroupNotFound",
+        "DBInstanceNotFound",
     ];
     const EXISTS: &[&str] = &[
-        "EntityAlreadyExists", "BucketAlreadyOwnedByYou", "BucketAlreadyExists", "ResourceExistsException",
-        "InvalidPermission.Duplicate", "InvalidGroup.Duplicate", "RouteAlreadyExists", "Resource.AlreadyAssociated",
-        "WAFDuplicateItemException", "WafV2DuplicateItem", "DuplicateRecordException",
+        "EntityAlreadyExists",
+        "BucketAlreadyOwnedByYou",
+        "BucketAlreadyExists",
+        "ResourceExistsException",
+        "InvalidPermission.Duplicate",
+        "InvalidGroup.Duplicate",
+        "RouteAlreadyExists",
+        "Resource.AlreadyAssociated",
+        "WAFDuplicateItemException",
+        "WafV2DuplicateItem",
+        "DuplicateRecordException",
     ];
     const THROTTLED: &[&str] = &[
-        "Throttling", "ThrottlingException", "RequestLimitExceeded", "SlowDown", "TooManyRequestsException",
+        "Throttling",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "SlowDown",
+        "TooManyRequestsException",
         "TooManyUpdates",
     ];
     const CONFLICT: &[&str] = &[
-        "DependencyViolation", "DeleteConflict", "ConflictException", "OperationAborted", "IncorrectState",
-        "InvalidIPAddress.InUse", "Gateway.NotAttached", "BucketNotEmpty", "ConcurrentModification",
-        "InvalidReplicationGroupState", "InvalidCacheClusterState", "CacheSubnetGroupInUse", "SubnetInUse",
-        "InvalidDBInstanceState", "InvalidDBSubnetGroupStateFault", "InvalidDBParameterGroupState",
-        "WAFOptimisticLockException", "WAFAssociatedItemException",
+        "DependencyViolation",
+        "DeleteConflict",
+        "ConflictException",
+        "OperationAborted",
+        "IncorrectState",
+        "InvalidIPAddress.InUse",
+        "Gateway.NotAttached",
+        "BucketNotEmpty",
+        "ConcurrentModification",
+        "InvalidReplicationGroupState",
+        "InvalidCacheClusterState",
+        "CacheSubnetGroupInUse",
+        "SubnetInUse",
+        "InvalidDBInstanceState",
+        "InvalidDBSubnetGroupStateFault",
+        "InvalidDBParameterGroupState",
+        "WAFOptimisticLockException",
+        "WAFAssociatedItemException",
     ];
-    const INVALID: &[&str] = &["WAFInvalidParameterException", "WAFLimitsExceededException", "CreationLimitExceededException"];
+    const INVALID: &[&str] =
+        &["WAFInvalidParameterException", "WAFLimitsExceededException", "CreationLimitExceededException"];
     const DENIED: &[&str] =
         &["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure", "Forbidden"];
     if NOT_FOUND.contains(&code) || code.ends_with(".NotFound") || code.ends_with("NotFound") {
@@ -46,7 +85,12 @@ pub fn class_of_code(code: &str) -> ErrorClass {
         ErrorClass::Conflict
     } else if DENIED.contains(&code) {
         ErrorClass::AccessDenied
-    } else if INVALID.contains(&code) || code.starts_with("Invalid") || code.starts_with("Malformed") || code.contains("Validation") || code == "LimitExceeded" {
+    } else if INVALID.contains(&code)
+        || code.starts_with("Invalid")
+        || code.starts_with("Malformed")
+        || code.contains("Validation")
+        || code == "LimitExceeded"
+    {
         ErrorClass::Invalid
     } else {
         ErrorClass::Other
@@ -80,9 +124,13 @@ where
     R: Debug + Send + Sync + 'static,
 {
     match (err, err.code()) {
-        (SdkError::ServiceError(_), Some(code)) => format!("{operation}: {code}: {}", err.message().unwrap_or("(no message)")),
+        (SdkError::ServiceError(_), Some(code)) => {
+            format!("{operation}: {code}: {}", err.message().unwrap_or("(no message)"))
+        }
         (SdkError::ServiceError(_), None) => match raw_status(err) {
-            Some(status) => format!("{operation}: HTTP {status} with no error code (does this endpoint implement the operation?)"),
+            Some(status) => {
+                format!("{operation}: HTTP {status} with no error code (does this endpoint implement the operation?)")
+            }
             None => format!("{operation}: {}", DisplayErrorContext(err)),
         },
         _ => format!("{operation}: {}", DisplayErrorContext(err)),

@@ -210,7 +210,8 @@ fn env_value(var: &str) -> Option<String> {
 
 fn env_checked(var: &str, declared: Option<&str>) -> Result<SecretValue, ProviderError> {
     let invalid = |m: String| ProviderError::new(ErrorClass::Invalid, m);
-    let value = env_value(var).ok_or_else(|| invalid(format!("environment variable `{var}` is not set (or is empty)")))?;
+    let value =
+        env_value(var).ok_or_else(|| invalid(format!("environment variable `{var}` is not set (or is empty)")))?;
     let now = fingerprint(&value);
     match declared {
         Some(d) if d == now => Ok(SecretValue(value)),
@@ -275,7 +276,10 @@ mod tests {
         std::env::remove_var(VAR);
         let missing = SecretSource::from_env(VAR);
         assert_eq!(missing, SecretSource::FromEnv { var: VAR.into(), fingerprint: None });
-        assert_eq!(missing.problems("value"), vec![format!("value: environment variable `{VAR}` is not set (or is empty)")]);
+        assert_eq!(
+            missing.problems("value"),
+            vec![format!("value: environment variable `{VAR}` is not set (or is empty)")]
+        );
     }
 
     #[test]

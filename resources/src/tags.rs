@@ -33,11 +33,7 @@ pub fn changes(old: &Tags, new: &Tags) -> TagChanges {
 /// The tags a user can manage among live key / value pairs: AWS-reserved `aws:` keys belong to
 /// AWS and are never reported.
 pub fn without_reserved<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {
-    pairs
-        .into_iter()
-        .filter(|(k, _)| !k.starts_with("aws:"))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.into_iter().filter(|(k, _)| !k.starts_with("aws:")).map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 /// `read` and `sync` for a service whose objects are tagged by ARN through ListTagsForResource
@@ -99,8 +95,8 @@ pub(crate) fn from_pairs(pairs: &[(&str, &str)]) -> Tags {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::from_pairs as tags;
+    use super::*;
 
     #[test]
     fn changes_name_exactly_the_difference() {

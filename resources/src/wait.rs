@@ -48,9 +48,8 @@ where
         };
         let now = Instant::now();
         if now >= deadline {
-            let message = format!(
-                "timed out after {timeout:?} waiting for {what}: still `{status}` after {polls} polls"
-            );
+            let message =
+                format!("timed out after {timeout:?} waiting for {what}: still `{status}` after {polls} polls");
             return Err(ProviderError::new(ErrorClass::Timeout, message));
         }
         tracing::debug!(what, status = %status, "waiting");

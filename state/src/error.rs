@@ -46,21 +46,14 @@ pub enum StateError {
          (the file was left untouched)",
         path.display()
     )]
-    NewerSchema {
-        found: i64,
-        supported: i64,
-        path: PathBuf,
-    },
+    NewerSchema { found: i64, supported: i64, path: PathBuf },
 
     /// The file failed its integrity check; every problem found is listed.
     #[error(
         "state file {} failed its integrity check ({} problem{}):{}",
         path.display(), problems.len(), if problems.len() == 1 { "" } else { "s" }, bullets(problems)
     )]
-    Corrupt {
-        path: PathBuf,
-        problems: Vec<String>,
-    },
+    Corrupt { path: PathBuf, problems: Vec<String> },
 
     /// A write would leave a resource depending on one that is not in state.
     #[error("resource `{name}` depends on `{dependency}`, which is not in state")]
@@ -71,15 +64,10 @@ pub enum StateError {
         "cannot remove `{name}` from state: {} still depend{} on it",
         quoted(dependents), if dependents.len() == 1 { "s" } else { "" }
     )]
-    StillNeeded {
-        name: String,
-        dependents: Vec<String>,
-    },
+    StillNeeded { name: String, dependents: Vec<String> },
 
     /// A write would create a second resource whose name differs from an existing one only by case.
-    #[error(
-        "resource `{name}` clashes with `{existing}` in state: names must differ by more than case"
-    )]
+    #[error("resource `{name}` clashes with `{existing}` in state: names must differ by more than case")]
     NameClash { name: String, existing: String },
 
     /// `commit_op` was given an id with no pending row.
@@ -96,9 +84,5 @@ fn bullets(problems: &[String]) -> String {
 }
 
 fn quoted(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| format!("`{n}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }

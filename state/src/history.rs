@@ -41,13 +41,7 @@ impl Store {
             c.execute(
                 "INSERT INTO runs (run_id, command, user, host, started_at, serial)
                  VALUES (?1, ?2, ?3, ?4, ?5, (SELECT serial FROM meta WHERE id = 1))",
-                (
-                    &run.run_id,
-                    &run.command,
-                    &run.user,
-                    &run.host,
-                    &run.started_at,
-                ),
+                (&run.run_id, &run.command, &run.user, &run.host, &run.started_at),
             )?;
             Ok(())
         })
@@ -96,10 +90,7 @@ impl Store {
             .map(|(mut record, counts)| {
                 record.counts = serde_json::from_str(&counts).map_err(|e| StateError::Corrupt {
                     path: self.display_path(),
-                    problems: vec![format!(
-                        "run {}: column counts is not valid JSON: {e}",
-                        record.run_id
-                    )],
+                    problems: vec![format!("run {}: column counts is not valid JSON: {e}", record.run_id)],
                 })?;
                 Ok(record)
             })
@@ -129,41 +120,19 @@ mod tests {
         store.start_run(&run("run-1", "up")).unwrap();
         store.upsert_resource(&sample("vpc", &[])).unwrap();
         store.upsert_resource(&sample("subnet", &["vpc"])).unwrap();
-        store
-            .finish_run("run-1", "ok", &json!({ "created": 2 }))
-            .unwrap();
+        store.finish_run("run-1", "ok", &json!({ "created": 2 })).unwrap();
         store.start_run(&run("run-2", "destroy")).unwrap();
 
         let history = store.history().unwrap();
-        assert_eq!(
-            history
-                .iter()
-                .map(|r| r.run_id.as_str())
-                .collect::<Vec<_>>(),
-            vec!["run-2", "run-1"]
-        );
+        assert_eq!(history.iter().map(|r| r.run_id.as_str()).collect::<Vec<_>>(), vec!["run-2", "run-1"]);
         let (latest, first) = (&history[0], &history[1]);
         assert_eq!((first.serial, latest.serial), (0, 2));
         assert_eq!(first.result.as_deref(), Some("ok"));
         assert_eq!(first.counts, json!({ "created": 2 }));
-        assert!(first
-            .finished_at
-            .as_deref()
-            .is_some_and(|t| t.ends_with('Z')));
+        assert!(first.finished_at.as_deref().is_some_and(|t| t.ends_with('Z')));
+        assert_eq!((latest.finished_at.as_ref(), latest.result.as_ref(), &latest.counts), (None, None, &Value::Null));
         assert_eq!(
-            (
-                latest.finished_at.as_ref(),
-                latest.result.as_ref(),
-                &latest.counts
-            ),
-            (None, None, &Value::Null)
-        );
-        assert_eq!(
-            (
-                latest.command.as_str(),
-                latest.user.as_str(),
-                latest.host.as_str()
-            ),
+            (latest.command.as_str(), latest.user.as_str(), latest.host.as_str()),
             ("destroy", "ada", "build-7")
         );
     }
@@ -172,10 +141,7 @@ mod tests {
     fn finishing_an_unknown_run_fails() {
         let store = Store::open_in_memory().unwrap();
         let err = store.finish_run("ghost", "ok", &json!({})).unwrap_err();
-        assert!(
-            matches!(&err, StateError::UnknownRun(id) if id == "ghost"),
-            "{err:?}"
-        );
+        assert!(matches!(&err, StateError::UnknownRun(id) if id == "ghost"), "{err:?}");
     }
 
     #[test]
@@ -184,9 +150,7 @@ mod tests {
         let path = dir.path().join("state.db");
         let store = Store::open(&path).unwrap();
         store.start_run(&run("run-1", "up")).unwrap();
-        store
-            .finish_run("run-1", "failed", &json!({ "failed": 1 }))
-            .unwrap();
+        store.finish_run("run-1", "failed", &json!({ "failed": 1 })).unwrap();
         drop(store);
         let history = Store::open(&path).unwrap().history().unwrap();
         assert_eq!(history.len(), 1);

@@ -53,9 +53,7 @@ impl Store {
     /// Either both happen or neither does; on error the pending row is still there.
     pub fn commit_op(&self, op_id: i64, outcome: &OpOutcome) -> Result<(), StateError> {
         self.write(|c| {
-            let known = c
-                .prepare_cached("SELECT 1 FROM pending_ops WHERE id = ?1")?
-                .exists([op_id])?;
+            let known = c.prepare_cached("SELECT 1 FROM pending_ops WHERE id = ?1")?.exists([op_id])?;
             if !known {
                 return Err(StateError::UnknownOp(op_id));
             }
@@ -75,9 +73,9 @@ impl Store {
 
     /// Every pending operation, oldest first, with its id.
     pub fn pending_ops(&self) -> Result<Vec<(i64, PendingOp)>, StateError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, run_id, name, kind, action, inputs, started_at FROM pending_ops ORDER BY id",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, run_id, name, kind, action, inputs, started_at FROM pending_ops ORDER BY id")?;
         let raw = stmt
             .query_map([], |r| {
                 Ok((
@@ -125,22 +123,14 @@ mod tests {
     fn a_pending_op_is_durable_before_the_call_and_gone_after_commit() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.db");
-        let id = Store::open(&path)
-            .unwrap()
-            .begin_op(&op("vpc", "create"))
-            .unwrap();
+        let id = Store::open(&path).unwrap().begin_op(&op("vpc", "create")).unwrap();
 
         // The process "crashed": a fresh open still sees the pending op, and no resource.
         let store = Store::open(&path).unwrap();
-        assert_eq!(
-            store.pending_ops().unwrap(),
-            vec![(id, op("vpc", "create"))]
-        );
+        assert_eq!(store.pending_ops().unwrap(), vec![(id, op("vpc", "create"))]);
         assert_eq!(store.resource("vpc").unwrap(), None);
 
-        store
-            .commit_op(id, &OpOutcome::Upsert(sample("vpc", &[])))
-            .unwrap();
+        store.commit_op(id, &OpOutcome::Upsert(sample("vpc", &[]))).unwrap();
         drop(store);
         let store = Store::open(&path).unwrap();
         assert!(store.pending_ops().unwrap().is_empty());
@@ -152,13 +142,8 @@ mod tests {
     fn commit_op_keeps_the_pending_row_when_the_outcome_cannot_be_applied() {
         let store = Store::open_in_memory().unwrap();
         let id = store.begin_op(&op("subnet", "create")).unwrap();
-        let err = store
-            .commit_op(id, &OpOutcome::Upsert(sample("subnet", &["vpc"])))
-            .unwrap_err();
-        assert!(
-            matches!(err, StateError::DanglingDependency { .. }),
-            "{err:?}"
-        );
+        let err = store.commit_op(id, &OpOutcome::Upsert(sample("subnet", &["vpc"]))).unwrap_err();
+        assert!(matches!(err, StateError::DanglingDependency { .. }), "{err:?}");
         assert_eq!(store.pending_ops().unwrap().len(), 1);
         assert_eq!(store.resource("subnet").unwrap(), None);
         assert_eq!(store.serial().unwrap(), 0);
@@ -175,9 +160,7 @@ mod tests {
                  BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
             )
             .unwrap();
-        let err = store
-            .commit_op(id, &OpOutcome::Upsert(sample("vpc", &[])))
-            .unwrap_err();
+        let err = store.commit_op(id, &OpOutcome::Upsert(sample("vpc", &[]))).unwrap_err();
         assert!(err.to_string().contains("injected failure"), "{err}");
         // The resource row was written inside the transaction, then rolled back with it.
         assert_eq!(store.resource("vpc").unwrap(), None);
@@ -191,19 +174,9 @@ mod tests {
         store.upsert_resource(&sample("vpc", &[])).unwrap();
         let del = store.begin_op(&op("vpc", "delete")).unwrap();
         let failed = store.begin_op(&op("bucket", "create")).unwrap();
-        assert_eq!(
-            store
-                .pending_ops()
-                .unwrap()
-                .iter()
-                .map(|(id, _)| *id)
-                .collect::<Vec<_>>(),
-            vec![del, failed]
-        );
+        assert_eq!(store.pending_ops().unwrap().iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![del, failed]);
 
-        store
-            .commit_op(del, &OpOutcome::Remove("vpc".to_string()))
-            .unwrap();
+        store.commit_op(del, &OpOutcome::Remove("vpc".to_string())).unwrap();
         assert_eq!(store.resource("vpc").unwrap(), None);
         assert_eq!(store.serial().unwrap(), 2);
 
@@ -215,9 +188,7 @@ mod tests {
     #[test]
     fn committing_an_unknown_op_fails_and_changes_nothing() {
         let store = Store::open_in_memory().unwrap();
-        let err = store
-            .commit_op(17, &OpOutcome::Upsert(sample("vpc", &[])))
-            .unwrap_err();
+        let err = store.commit_op(17, &OpOutcome::Upsert(sample("vpc", &[]))).unwrap_err();
         assert!(matches!(err, StateError::UnknownOp(17)), "{err:?}");
         assert_eq!(store.resource("vpc").unwrap(), None);
     }

@@ -28,8 +28,7 @@ impl LockHolder {
             run_id: run_id.to_string(),
             pid: std::process::id(),
             host: hostname(),
-            user: first_env(&["USER", "USERNAME", "LOGNAME"])
-                .unwrap_or_else(|| "unknown".to_string()),
+            user: first_env(&["USER", "USERNAME", "LOGNAME"]).unwrap_or_else(|| "unknown".to_string()),
             command: command.to_string(),
             started_at: now_rfc3339(),
         }
@@ -47,29 +46,21 @@ fn hostname() -> String {
 }
 
 fn first_env(names: &[&str]) -> Option<String> {
-    names
-        .iter()
-        .filter_map(|n| std::env::var(n).ok())
-        .map(|v| v.trim().to_string())
-        .find(|v| !v.is_empty())
+    names.iter().filter_map(|n| std::env::var(n).ok()).map(|v| v.trim().to_string()).find(|v| !v.is_empty())
 }
 
 fn read_holder(conn: &Connection) -> Result<Option<LockHolder>, StateError> {
     let holder = conn
-        .query_row(
-            "SELECT run_id, pid, host, user, command, started_at FROM lock WHERE id = 1",
-            [],
-            |r| {
-                Ok(LockHolder {
-                    run_id: r.get(0)?,
-                    pid: u32::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-                    host: r.get(2)?,
-                    user: r.get(3)?,
-                    command: r.get(4)?,
-                    started_at: r.get(5)?,
-                })
-            },
-        )
+        .query_row("SELECT run_id, pid, host, user, command, started_at FROM lock WHERE id = 1", [], |r| {
+            Ok(LockHolder {
+                run_id: r.get(0)?,
+                pid: u32::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                host: r.get(2)?,
+                user: r.get(3)?,
+                command: r.get(4)?,
+                started_at: r.get(5)?,
+            })
+        })
         .optional()?;
     Ok(holder)
 }
@@ -103,10 +94,7 @@ impl Store {
                 c.execute("DELETE FROM lock WHERE id = 1", [])?;
                 Ok(())
             }
-            Some(holder) => Err(StateError::LockLost {
-                run_id: run_id.to_string(),
-                holder,
-            }),
+            Some(holder) => Err(StateError::LockLost { run_id: run_id.to_string(), holder }),
         })
     }
 
@@ -149,20 +137,10 @@ mod tests {
         first.acquire_lock(&holder("run-1", 4242)).unwrap();
 
         let err = second.acquire_lock(&holder("run-2", 7)).unwrap_err();
-        let StateError::Locked { holder: found } = &err else {
-            panic!("expected Locked, got {err:?}")
-        };
+        let StateError::Locked { holder: found } = &err else { panic!("expected Locked, got {err:?}") };
         assert_eq!(found, &holder("run-1", 4242));
         let msg = err.to_string();
-        for part in [
-            "run-1",
-            "4242",
-            "build-7",
-            "ada",
-            "up --parallel 4",
-            "2025-03-01T12:00:00Z",
-            "`state unlock`",
-        ] {
+        for part in ["run-1", "4242", "build-7", "ada", "up --parallel 4", "2025-03-01T12:00:00Z", "`state unlock`"] {
             assert!(msg.contains(part), "message lacks {part:?}: {msg}");
         }
         assert_eq!(second.lock_holder().unwrap(), Some(holder("run-1", 4242)));
@@ -173,10 +151,7 @@ mod tests {
         let store = Store::open_in_memory().unwrap();
         store.acquire_lock(&holder("run-1", 1)).unwrap();
         store.acquire_lock(&holder("run-1", 1)).unwrap();
-        assert_eq!(
-            store.lock_holder().unwrap().map(|h| h.run_id),
-            Some("run-1".to_string())
-        );
+        assert_eq!(store.lock_holder().unwrap().map(|h| h.run_id), Some("run-1".to_string()));
     }
 
     #[test]
@@ -189,10 +164,7 @@ mod tests {
         assert!(
             matches!(&err, StateError::LockLost { run_id, holder } if run_id == "run-2" && holder.run_id == "run-1")
         );
-        assert_eq!(
-            store.lock_holder().unwrap().map(|h| h.run_id),
-            Some("run-1".to_string())
-        );
+        assert_eq!(store.lock_holder().unwrap().map(|h| h.run_id), Some("run-1".to_string()));
 
         store.release_lock("run-1").unwrap();
         assert_eq!(store.lock_holder().unwrap(), None);
@@ -207,34 +179,22 @@ mod tests {
         assert_eq!(store.force_unlock().unwrap(), Some(holder("run-1", 99)));
         assert_eq!(store.lock_holder().unwrap(), None);
         store.acquire_lock(&holder("run-2", 5)).unwrap();
-        assert_eq!(
-            store.lock_holder().unwrap().map(|h| h.run_id),
-            Some("run-2".to_string())
-        );
+        assert_eq!(store.lock_holder().unwrap().map(|h| h.run_id), Some("run-2".to_string()));
     }
 
     #[test]
     fn the_lock_survives_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.db");
-        Store::open(&path)
-            .unwrap()
-            .acquire_lock(&holder("run-1", 3))
-            .unwrap();
-        assert_eq!(
-            Store::open(&path).unwrap().lock_holder().unwrap(),
-            Some(holder("run-1", 3))
-        );
+        Store::open(&path).unwrap().acquire_lock(&holder("run-1", 3)).unwrap();
+        assert_eq!(Store::open(&path).unwrap().lock_holder().unwrap(), Some(holder("run-1", 3)));
     }
 
     #[test]
     fn here_describes_this_process() {
         let h = LockHolder::here("run-9", "destroy");
         assert_eq!(h.pid, std::process::id());
-        assert_eq!(
-            (h.run_id.as_str(), h.command.as_str()),
-            ("run-9", "destroy")
-        );
+        assert_eq!((h.run_id.as_str(), h.command.as_str()), ("run-9", "destroy"));
         assert!(!h.host.is_empty() && !h.user.is_empty());
         assert!(h.started_at.ends_with('Z'), "{}", h.started_at);
     }

@@ -45,8 +45,7 @@ pub(crate) struct RawRow {
     updated_at: String,
 }
 
-const COLUMNS: &str =
-    "name, kind, cloud_id, inputs, outputs, dependencies, options, created_at, updated_at";
+const COLUMNS: &str = "name, kind, cloud_id, inputs, outputs, dependencies, options, created_at, updated_at";
 
 impl RawRow {
     fn from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
@@ -70,9 +69,7 @@ impl RawRow {
         let mut json = |column: &str, text: &str| match serde_json::from_str::<Value>(text) {
             Ok(v) => v,
             Err(e) => {
-                problems.push(format!(
-                    "resource `{name}`: column {column} is not valid JSON: {e}"
-                ));
+                problems.push(format!("resource `{name}`: column {column} is not valid JSON: {e}"));
                 Value::Null
             }
         };
@@ -82,9 +79,7 @@ impl RawRow {
         let dependencies = match serde_json::from_str::<Vec<String>>(&self.dependencies) {
             Ok(d) => d,
             Err(e) => {
-                problems.push(format!(
-                    "resource `{name}`: column dependencies is not a JSON array of names: {e}"
-                ));
+                problems.push(format!("resource `{name}`: column dependencies is not a JSON array of names: {e}"));
                 Vec::new()
             }
         };
@@ -107,18 +102,14 @@ impl RawRow {
 
 /// Every row, ordered by name, undecoded.
 pub(crate) fn all_raw(conn: &Connection) -> Result<Vec<RawRow>, StateError> {
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM resources ORDER BY name"))?;
-    let rows = stmt
-        .query_map([], RawRow::from_sql)?
-        .collect::<Result<_, _>>()?;
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM resources ORDER BY name"))?;
+    let rows = stmt.query_map([], RawRow::from_sql)?.collect::<Result<_, _>>()?;
     Ok(rows)
 }
 
 /// One row by exact name, undecoded.
 pub(crate) fn one_raw(conn: &Connection, name: &str) -> Result<Option<RawRow>, StateError> {
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM resources WHERE name = ?1"))?;
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM resources WHERE name = ?1"))?;
     Ok(stmt.query_row([name], RawRow::from_sql).optional()?)
 }
 
@@ -144,22 +135,13 @@ pub(crate) fn upsert(
         let mut stmt = conn.prepare_cached(
             "SELECT name FROM resources WHERE name = ?1 COLLATE NOCASE AND name <> ?1 ORDER BY name LIMIT 1",
         )?;
-        if let Some(other) = stmt
-            .query_row([&row.name], |r| r.get::<_, String>(0))
-            .optional()?
-        {
-            return Err(StateError::NameClash {
-                name: row.name.clone(),
-                existing: other,
-            });
+        if let Some(other) = stmt.query_row([&row.name], |r| r.get::<_, String>(0)).optional()? {
+            return Err(StateError::NameClash { name: row.name.clone(), existing: other });
         }
     }
     for dep in &row.dependencies {
         if dep != &row.name && !exists(conn, dep)? {
-            return Err(StateError::DanglingDependency {
-                name: row.name.clone(),
-                dependency: dep.clone(),
-            });
+            return Err(StateError::DanglingDependency { name: row.name.clone(), dependency: dep.clone() });
         }
     }
     if let Some(old) = &existing {
@@ -206,14 +188,9 @@ pub(crate) fn remove(conn: &Connection, name: &str) -> Result<bool, StateError> 
         "SELECT DISTINCT r.name FROM resources r, json_each(r.dependencies) d
          WHERE d.value = ?1 AND r.name <> ?1 ORDER BY r.name",
     )?;
-    let dependents: Vec<String> = stmt
-        .query_map([name], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let dependents: Vec<String> = stmt.query_map([name], |r| r.get(0))?.collect::<Result<_, _>>()?;
     if !dependents.is_empty() {
-        return Err(StateError::StillNeeded {
-            name: name.to_string(),
-            dependents,
-        });
+        return Err(StateError::StillNeeded { name: name.to_string(), dependents });
     }
     let removed = conn.execute("DELETE FROM resources WHERE name = ?1", [name])? > 0;
     if removed {

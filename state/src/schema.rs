@@ -78,18 +78,12 @@ fn user_version(conn: &Connection) -> Result<i64, StateError> {
 
 fn check_version(found: i64, path: &Path) -> Result<(), StateError> {
     if found > SCHEMA_VERSION {
-        return Err(StateError::NewerSchema {
-            found,
-            supported: SCHEMA_VERSION,
-            path: path.to_path_buf(),
-        });
+        return Err(StateError::NewerSchema { found, supported: SCHEMA_VERSION, path: path.to_path_buf() });
     }
     if found < 0 {
         return Err(StateError::Corrupt {
             path: path.to_path_buf(),
-            problems: vec![format!(
-                "schema version {found} is negative; no Plinth writes that"
-            )],
+            problems: vec![format!("schema version {found} is negative; no Plinth writes that")],
         });
     }
     Ok(())
@@ -110,12 +104,8 @@ pub(crate) fn migrate(conn: &Connection, path: &Path) -> Result<(), StateError> 
         return Ok(());
     }
     if found == 0 {
-        let mut stmt = tx.prepare(
-            "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name",
-        )?;
-        let foreign: Vec<String> = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let mut stmt = tx.prepare("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")?;
+        let foreign: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
         drop(stmt);
         if !foreign.is_empty() {
             return Err(StateError::Corrupt {
@@ -148,14 +138,9 @@ pub(crate) fn migrate(conn: &Connection, path: &Path) -> Result<(), StateError> 
 /// names and dependencies on resources that are not in state.
 pub(crate) fn integrity_problems(conn: &Connection) -> Result<Vec<String>, StateError> {
     let mut stmt = conn.prepare("PRAGMA quick_check")?;
-    let quick: Vec<String> = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    let mut problems: Vec<String> = quick
-        .into_iter()
-        .filter(|m| m != "ok")
-        .map(|m| format!("SQLite quick_check: {m}"))
-        .collect();
+    let quick: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let mut problems: Vec<String> =
+        quick.into_iter().filter(|m| m != "ok").map(|m| format!("SQLite quick_check: {m}")).collect();
     if !problems.is_empty() {
         return Ok(problems);
     }
@@ -182,35 +167,23 @@ pub(crate) fn integrity_problems(conn: &Connection) -> Result<Vec<String>, State
     }
     for same in by_folded.values().filter(|v| v.len() > 1) {
         let listed: Vec<String> = same.iter().map(|n| format!("`{n}`")).collect();
-        problems.push(format!(
-            "resource names {} differ only by case",
-            listed.join(" and ")
-        ));
+        problems.push(format!("resource names {} differ only by case", listed.join(" and ")));
     }
 
     for (name, needs) in &deps {
         for dep in needs.iter().filter(|d| !names.contains(*d)) {
-            problems.push(format!(
-                "resource `{name}` depends on `{dep}`, which is not in state"
-            ));
+            problems.push(format!("resource `{name}` depends on `{dep}`, which is not in state"));
         }
     }
 
     let mut stmt = conn.prepare("SELECT id, action, name, inputs FROM pending_ops ORDER BY id")?;
     let ops = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-        ))
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
     })?;
     for op in ops {
         let (id, action, name, inputs) = op?;
         if let Err(e) = serde_json::from_str::<serde_json::Value>(&inputs) {
-            problems.push(format!(
-                "pending operation {id} ({action} `{name}`): column inputs is not valid JSON: {e}"
-            ));
+            problems.push(format!("pending operation {id} ({action} `{name}`): column inputs is not valid JSON: {e}"));
         }
     }
 
@@ -219,9 +192,7 @@ pub(crate) fn integrity_problems(conn: &Connection) -> Result<Vec<String>, State
     for run in runs {
         let (run_id, counts) = run?;
         if let Err(e) = serde_json::from_str::<serde_json::Value>(&counts) {
-            problems.push(format!(
-                "run {run_id}: column counts is not valid JSON: {e}"
-            ));
+            problems.push(format!("run {run_id}: column counts is not valid JSON: {e}"));
         }
     }
     Ok(problems)

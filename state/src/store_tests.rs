@@ -39,11 +39,7 @@ fn upsert_keeps_created_at_sets_updated_at_and_bumps_serial() {
 
     let stored = store.resource("vpc").unwrap().unwrap();
     assert_eq!(stored.created_at, "2020-01-01T00:00:00Z");
-    assert!(
-        stored.updated_at.as_str() > "2024-01-01T00:00:00Z",
-        "{}",
-        stored.updated_at
-    );
+    assert!(stored.updated_at.as_str() > "2024-01-01T00:00:00Z", "{}", stored.updated_at);
     assert_eq!(stored.outputs, vpc.outputs);
     assert_eq!(stored.cloud_id, "id-vpc");
 }
@@ -53,10 +49,7 @@ fn upsert_fills_timestamps_when_callers_pass_empty_ones() {
     let store = Store::open_in_memory().unwrap();
     store.upsert_resource(&sample("vpc", &[])).unwrap();
     let stored = store.resource("vpc").unwrap().unwrap();
-    assert!(
-        stored.created_at.ends_with('Z') && stored.created_at == stored.updated_at,
-        "{stored:?}"
-    );
+    assert!(stored.created_at.ends_with('Z') && stored.created_at == stored.updated_at, "{stored:?}");
 }
 
 #[test]
@@ -75,15 +68,8 @@ fn resources_come_back_ordered_by_name() {
     for name in ["vpc", "bucket", "role"] {
         store.upsert_resource(&sample(name, &[])).unwrap();
     }
-    store
-        .upsert_resource(&sample("subnet-a", &["vpc"]))
-        .unwrap();
-    let names: Vec<String> = store
-        .resources()
-        .unwrap()
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
+    store.upsert_resource(&sample("subnet-a", &["vpc"])).unwrap();
+    let names: Vec<String> = store.resources().unwrap().into_iter().map(|r| r.name).collect();
     assert_eq!(names, ["bucket", "role", "subnet-a", "vpc"]);
     assert_eq!(store.resource("nope").unwrap(), None);
 }
@@ -91,26 +77,14 @@ fn resources_come_back_ordered_by_name() {
 #[test]
 fn writes_refuse_to_leave_dangling_dependencies() {
     let store = Store::open_in_memory().unwrap();
-    let err = store
-        .upsert_resource(&sample("subnet-a", &["vpc"]))
-        .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "resource `subnet-a` depends on `vpc`, which is not in state"
-    );
+    let err = store.upsert_resource(&sample("subnet-a", &["vpc"])).unwrap_err();
+    assert_eq!(err.to_string(), "resource `subnet-a` depends on `vpc`, which is not in state");
 
     store.upsert_resource(&sample("vpc", &[])).unwrap();
-    store
-        .upsert_resource(&sample("subnet-a", &["vpc"]))
-        .unwrap();
-    store
-        .upsert_resource(&sample("subnet-b", &["vpc"]))
-        .unwrap();
+    store.upsert_resource(&sample("subnet-a", &["vpc"])).unwrap();
+    store.upsert_resource(&sample("subnet-b", &["vpc"])).unwrap();
     let err = store.remove_resource("vpc").unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "cannot remove `vpc` from state: `subnet-a`, `subnet-b` still depend on it"
-    );
+    assert_eq!(err.to_string(), "cannot remove `vpc` from state: `subnet-a`, `subnet-b` still depend on it");
     assert_eq!(store.serial().unwrap(), 3);
 
     store.remove_resource("subnet-a").unwrap();
@@ -127,10 +101,7 @@ fn writes_refuse_names_that_differ_only_by_case() {
     let store = Store::open_in_memory().unwrap();
     store.upsert_resource(&sample("Vpc", &[])).unwrap();
     let err = store.upsert_resource(&sample("vpc", &[])).unwrap_err();
-    assert!(
-        matches!(&err, StateError::NameClash { name, existing } if name == "vpc" && existing == "Vpc"),
-        "{err:?}"
-    );
+    assert!(matches!(&err, StateError::NameClash { name, existing } if name == "vpc" && existing == "Vpc"), "{err:?}");
     assert_eq!(store.resources().unwrap().len(), 1);
 }
 
@@ -139,14 +110,9 @@ fn data_and_lineage_survive_close_and_reopen() {
     let (_dir, path) = file();
     let store = Store::open(&path).unwrap();
     let lineage = store.lineage().unwrap();
-    assert_eq!(
-        uuid::Uuid::parse_str(&lineage).unwrap().get_version_num(),
-        4
-    );
+    assert_eq!(uuid::Uuid::parse_str(&lineage).unwrap().get_version_num(), 4);
     store.upsert_resource(&sample("vpc", &[])).unwrap();
-    store
-        .upsert_resource(&sample("subnet-a", &["vpc"]))
-        .unwrap();
+    store.upsert_resource(&sample("subnet-a", &["vpc"])).unwrap();
     let before = store.resources().unwrap();
     drop(store);
 
@@ -157,11 +123,7 @@ fn data_and_lineage_survive_close_and_reopen() {
     assert_eq!(store.path(), Some(path.as_path()));
 
     let (_other_dir, other) = file();
-    assert_ne!(
-        Store::open(&other).unwrap().lineage().unwrap(),
-        lineage,
-        "each new state gets its own lineage"
-    );
+    assert_ne!(Store::open(&other).unwrap().lineage().unwrap(), lineage, "each new state gets its own lineage");
 }
 
 #[test]
@@ -170,10 +132,7 @@ fn open_creates_parent_directories_and_uses_wal() {
     let path = dir.path().join(".plinth").join("dev").join("state.db");
     let store = Store::open(&path).unwrap();
     assert!(path.is_file());
-    let mode: String = store
-        .conn
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-        .unwrap();
+    let mode: String = store.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "wal");
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
 }
@@ -188,29 +147,18 @@ fn in_memory_store_has_no_path_and_a_lineage() {
 #[test]
 fn a_file_from_a_newer_plinth_is_refused_and_left_untouched() {
     let (_dir, path) = file();
-    Store::open(&path)
-        .unwrap()
-        .upsert_resource(&sample("vpc", &[]))
-        .unwrap();
+    Store::open(&path).unwrap().upsert_resource(&sample("vpc", &[])).unwrap();
     let newer = SCHEMA_VERSION + 5;
     tamper(&path, &format!("PRAGMA user_version = {newer}"));
 
-    let err = Store::open(&path)
-        .err()
-        .expect("a newer schema must be refused");
+    let err = Store::open(&path).err().expect("a newer schema must be refused");
     let msg = err.to_string();
     assert!(
         matches!(&err, StateError::NewerSchema { found, supported, path: p } if *found == newer && *supported == SCHEMA_VERSION && p == &path),
         "{err:?}"
     );
-    assert!(
-        msg.contains("newer Plinth") && msg.contains("upgrade") && msg.contains("state.db"),
-        "{msg}"
-    );
-    let version: i64 = Connection::open(&path)
-        .unwrap()
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
+    assert!(msg.contains("newer Plinth") && msg.contains("upgrade") && msg.contains("state.db"), "{msg}");
+    let version: i64 = Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, newer);
 }
 
@@ -219,44 +167,23 @@ fn a_file_with_a_dangling_dependency_is_refused_naming_both_resources() {
     let (_dir, path) = file();
     let store = Store::open(&path).unwrap();
     store.upsert_resource(&sample("vpc", &[])).unwrap();
-    store
-        .upsert_resource(&sample("subnet-a", &["vpc"]))
-        .unwrap();
+    store.upsert_resource(&sample("subnet-a", &["vpc"])).unwrap();
     drop(store);
     tamper(&path, "DELETE FROM resources WHERE name = 'vpc'");
 
-    let err = Store::open(&path)
-        .err()
-        .expect("dangling dependency must be refused");
-    assert!(
-        err.to_string()
-            .contains("resource `subnet-a` depends on `vpc`, which is not in state"),
-        "{err}"
-    );
-    assert_eq!(
-        corrupt_problems(err),
-        ["resource `subnet-a` depends on `vpc`, which is not in state"]
-    );
+    let err = Store::open(&path).err().expect("dangling dependency must be refused");
+    assert!(err.to_string().contains("resource `subnet-a` depends on `vpc`, which is not in state"), "{err}");
+    assert_eq!(corrupt_problems(err), ["resource `subnet-a` depends on `vpc`, which is not in state"]);
 }
 
 #[test]
 fn a_file_with_names_differing_only_by_case_is_refused() {
     let (_dir, path) = file();
-    Store::open(&path)
-        .unwrap()
-        .upsert_resource(&sample("vpc", &[]))
-        .unwrap();
+    Store::open(&path).unwrap().upsert_resource(&sample("vpc", &[])).unwrap();
     tamper(&path, "UPDATE resources SET name = 'Vpc'; INSERT INTO resources SELECT 'vpc', kind, cloud_id, inputs, outputs, dependencies, options, created_at, updated_at FROM resources");
 
-    let problems = corrupt_problems(
-        Store::open(&path)
-            .err()
-            .expect("duplicates must be refused"),
-    );
-    assert_eq!(
-        problems,
-        ["resource names `Vpc` and `vpc` differ only by case"]
-    );
+    let problems = corrupt_problems(Store::open(&path).err().expect("duplicates must be refused"));
+    assert_eq!(problems, ["resource names `Vpc` and `vpc` differ only by case"]);
 }
 
 #[test]
@@ -285,27 +212,17 @@ fn unparsable_json_is_refused_and_every_problem_is_listed() {
 
     let err = Store::open(&path).err().expect("bad JSON must be refused");
     let msg = err.to_string();
-    assert!(
-        msg.contains("4 problems") && msg.contains("state.db"),
-        "{msg}"
-    );
+    assert!(msg.contains("4 problems") && msg.contains("state.db"), "{msg}");
     let problems = corrupt_problems(err);
     assert_eq!(problems.len(), 4, "{problems:#?}");
-    assert!(
-        problems[0].starts_with("resource `bucket`: column outputs is not valid JSON"),
-        "{problems:#?}"
-    );
-    assert!(
-        problems[1].starts_with("resource `vpc`: column options is not valid JSON"),
-        "{problems:#?}"
-    );
+    assert!(problems[0].starts_with("resource `bucket`: column outputs is not valid JSON"), "{problems:#?}");
+    assert!(problems[1].starts_with("resource `vpc`: column options is not valid JSON"), "{problems:#?}");
     assert!(
         problems[2].starts_with("resource `vpc`: column dependencies is not a JSON array of names"),
         "{problems:#?}"
     );
     assert!(
-        problems[3]
-            .starts_with("pending operation 1 (create `role`): column inputs is not valid JSON"),
+        problems[3].starts_with("pending operation 1 (create `role`): column inputs is not valid JSON"),
         "{problems:#?}"
     );
 }
@@ -313,11 +230,7 @@ fn unparsable_json_is_refused_and_every_problem_is_listed() {
 #[test]
 fn a_file_that_is_not_a_database_is_refused() {
     let (_dir, path) = file();
-    std::fs::write(
-        &path,
-        "this is a terraform.tfstate, not SQLite\n".repeat(200),
-    )
-    .unwrap();
+    std::fs::write(&path, "this is a terraform.tfstate, not SQLite\n".repeat(200)).unwrap();
     let problems = corrupt_problems(Store::open(&path).err().expect("must be refused"));
     assert_eq!(problems, ["not an SQLite database"]);
 }
@@ -327,11 +240,12 @@ fn another_programs_database_is_refused_and_not_modified() {
     let (_dir, path) = file();
     tamper(&path, "CREATE TABLE invoices (id INTEGER PRIMARY KEY)");
     let problems = corrupt_problems(Store::open(&path).err().expect("must be refused"));
-    assert_eq!(problems, ["not a Plinth state file: it is an SQLite database holding invoices but no Plinth schema version"]);
-    let tables: i64 = Connection::open(&path)
-        .unwrap()
-        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
-        .unwrap();
+    assert_eq!(
+        problems,
+        ["not a Plinth state file: it is an SQLite database holding invoices but no Plinth schema version"]
+    );
+    let tables: i64 =
+        Connection::open(&path).unwrap().query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0)).unwrap();
     assert_eq!(tables, 1);
 }
 
@@ -340,10 +254,7 @@ fn an_empty_existing_file_becomes_a_fresh_state() {
     let (_dir, path) = file();
     std::fs::write(&path, b"").unwrap();
     let store = Store::open(&path).unwrap();
-    assert_eq!(
-        (store.schema_version().unwrap(), store.serial().unwrap()),
-        (SCHEMA_VERSION, 0)
-    );
+    assert_eq!((store.schema_version().unwrap(), store.serial().unwrap()), (SCHEMA_VERSION, 0));
 }
 
 #[test]
@@ -362,8 +273,6 @@ fn a_store_can_move_to_another_thread() {
     fn assert_send<T: Send>(_: &T) {}
     let store = Store::open_in_memory().unwrap();
     assert_send(&store);
-    let serial = std::thread::spawn(move || store.serial().unwrap())
-        .join()
-        .unwrap();
+    let serial = std::thread::spawn(move || store.serial().unwrap()).join().unwrap();
     assert_eq!(serial, 0);
 }

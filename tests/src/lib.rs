@@ -33,33 +33,23 @@ pub const STACK: &str = "e2e";
 
 /// The engine's metadata for the resource `name` of [`STACK`].
 pub fn meta(name: &str) -> engine::Meta {
-    engine::Meta {
-        name: name.to_string(),
-        stack: STACK.to_string(),
-    }
+    engine::Meta { name: name.to_string(), stack: STACK.to_string() }
 }
 
 /// The tags the engine would merge in: defaults plus `plinth:name` / `plinth:stack`, then
 /// `extra`.
 pub fn engine_tags(name: &str, extra: &[(&str, &str)]) -> engine::Tags {
-    let mut tags: engine::Tags = [
-        ("Environment", "local"),
-        ("plinth:name", name),
-        ("plinth:stack", STACK),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    let mut tags: engine::Tags = [("Environment", "local"), ("plinth:name", name), ("plinth:stack", STACK)]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     tags.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     tags
 }
 
 /// The repository root (the parent of this crate's directory).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
 /// One private moto server per test (separate processes are fully isolated); killed on drop.
@@ -105,10 +95,8 @@ impl Emulator {
 
     fn try_start(python: &Path, launcher: &Path) -> Result<Emulator, StartError> {
         let port = free_port();
-        let dir = tempfile::Builder::new()
-            .prefix("plinth-moto-")
-            .tempdir()
-            .expect("create a temp dir for the moto log");
+        let dir =
+            tempfile::Builder::new().prefix("plinth-moto-").tempdir().expect("create a temp dir for the moto log");
         let log = dir.path().join("moto.log");
         let out = File::create(&log).expect("create the moto log");
         let err = out.try_clone().expect("clone the moto log handle");
@@ -123,12 +111,7 @@ impl Emulator {
             .stderr(err)
             .spawn()
             .unwrap_or_else(|e| panic!("spawn {} {}: {e}", python.display(), launcher.display()));
-        let mut emulator = Emulator {
-            child,
-            port,
-            log,
-            _dir: dir,
-        };
+        let mut emulator = Emulator { child, port, log, _dir: dir };
 
         let deadline = Instant::now() + START_DEADLINE;
         loop {
@@ -195,9 +178,7 @@ impl Emulator {
 
     /// An S3 client for assertions (path-style, as any endpoint override needs).
     pub async fn s3(&self) -> aws_sdk_s3::Client {
-        let config = aws_sdk_s3::config::Builder::from(&self.sdk_config().await)
-            .force_path_style(true)
-            .build();
+        let config = aws_sdk_s3::config::Builder::from(&self.sdk_config().await).force_path_style(true).build();
         aws_sdk_s3::Client::from_conf(config)
     }
 
@@ -213,9 +194,7 @@ impl Emulator {
 
     /// Clears every backend of this server (`POST /moto-api/reset`).
     pub fn reset(&self) {
-        let status = self
-            .http("POST", "/moto-api/reset")
-            .unwrap_or_else(|e| panic!("reset {}: {e}", self.endpoint()));
+        let status = self.http("POST", "/moto-api/reset").unwrap_or_else(|e| panic!("reset {}: {e}", self.endpoint()));
         assert_eq!(status, 200, "reset {} answered {status}", self.endpoint());
     }
 
@@ -254,11 +233,7 @@ impl Emulator {
 impl Drop for Emulator {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            eprintln!(
-                "--- moto log tail ({}) ---\n{}",
-                self.endpoint(),
-                self.log_tail()
-            );
+            eprintln!("--- moto log tail ({}) ---\n{}", self.endpoint(), self.log_tail());
         }
         let _ = self.child.kill();
         let _ = self.child.wait();

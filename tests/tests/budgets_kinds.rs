@@ -53,7 +53,9 @@ async fn live_notifications(emu: &Emulator) -> Vec<(String, f64, String)> {
     let out = out.expect("DescribeNotificationsForBudget");
     out.notifications()
         .iter()
-        .map(|n| (n.notification_type().as_str().to_string(), n.threshold(), n.comparison_operator().as_str().to_string()))
+        .map(|n| {
+            (n.notification_type().as_str().to_string(), n.threshold(), n.comparison_operator().as_str().to_string())
+        })
         .collect()
 }
 
@@ -64,7 +66,8 @@ async fn live_budget(emu: &Emulator) -> (String, String, String, Vec<(String, Ve
     let out = budgets.describe_budget().account_id(ACCOUNT).budget_name(NAME).send().await.expect("DescribeBudget");
     let b = out.budget().expect("budget");
     let limit = b.budget_limit().expect("limit");
-    let mut filters: Vec<(String, Vec<String>)> = b.cost_filters().into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut filters: Vec<(String, Vec<String>)> =
+        b.cost_filters().into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
     filters.sort();
     (limit.amount().to_string(), limit.unit().to_string(), b.time_unit().as_str().to_string(), filters)
 }

@@ -23,7 +23,8 @@ fn preview_json_lists_every_step_and_json_logs_carry_the_run_id() {
     let emu = Emulator::start();
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("local.db");
-    let (code, stdout, stderr) = run(local(&state, Some(&emu.endpoint()), &["preview", "--format", "json", "--detailed-exitcode"]));
+    let (code, stdout, stderr) =
+        run(local(&state, Some(&emu.endpoint()), &["preview", "--format", "json", "--detailed-exitcode"]));
     assert_eq!(code, 2, "changes present: {stderr}");
     let plan: serde_json::Value = serde_json::from_str(&stdout).expect("preview --format json prints JSON");
     let steps = plan["steps"].as_array().unwrap();

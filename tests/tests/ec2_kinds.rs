@@ -6,9 +6,7 @@
 use aws_sdk_ec2::types::VpcAttributeName;
 use e2e::{engine_tags, meta, Emulator};
 use engine::{Resource, Tags};
-use resources::ec2::{
-    Eip, InternetGateway, NatGateway, Route, RouteTable, Rule, SecurityGroup, Subnet, Vpc,
-};
+use resources::ec2::{Eip, InternetGateway, NatGateway, Route, RouteTable, Rule, SecurityGroup, Subnet, Vpc};
 use resources::AwsContext;
 
 /// Creates `r` as the engine would, then checks it reads back equal and `find` adopts it.
@@ -59,7 +57,13 @@ fn subnet(name: &str, vpc_id: &str, cidr: &str) -> Subnet {
 }
 
 fn tcp(port: i32, cidr: &str) -> Rule {
-    Rule { protocol: "tcp".into(), from_port: port, to_port: port, cidr_blocks: vec![cidr.into()], ..Default::default() }
+    Rule {
+        protocol: "tcp".into(),
+        from_port: port,
+        to_port: port,
+        cidr_blocks: vec![cidr.into()],
+        ..Default::default()
+    }
 }
 
 async fn live_tags(ec2: &aws_sdk_ec2::Client, id: &str) -> Tags {
@@ -118,7 +122,8 @@ async fn subnet_lifecycle() {
     let out = created(&s1, "public-a", &cx).await;
     assert_eq!(out.availability_zone, "us-east-1a");
 
-    let s2 = Subnet { map_public_ip_on_launch: true, tags: engine_tags("public-a", &[("Tier", "public")]), ..s1.clone() };
+    let s2 =
+        Subnet { map_public_ip_on_launch: true, tags: engine_tags("public-a", &[("Tier", "public")]), ..s1.clone() };
     let out = updated(&s1, &s2, &out, &cx).await;
     let live = ec2.describe_subnets().subnet_ids(&out.subnet_id).send().await.expect("describe subnet");
     let live = live.subnets().first().expect("subnet");
@@ -210,14 +215,24 @@ async fn route_table_lifecycle() {
     let cx = emu.context().await;
     let ec2 = emu.ec2().await;
     let net = created(&vpc("vpc", "10.60.0.0/16"), "vpc", &cx).await;
-    let igw = created(&InternetGateway { vpc_id: net.vpc_id.clone().into(), tags: engine_tags("igw", &[]) }, "igw", &cx).await;
+    let igw =
+        created(&InternetGateway { vpc_id: net.vpc_id.clone().into(), tags: engine_tags("igw", &[]) }, "igw", &cx)
+            .await;
     let a = created(&subnet("a", &net.vpc_id, "10.60.1.0/24"), "a", &cx).await;
     let b = created(&subnet("b", &net.vpc_id, "10.60.2.0/24"), "b", &cx).await;
     let ip = created(&Eip { tags: engine_tags("nat-ip", &[]) }, "nat-ip", &cx).await;
-    let nat = NatGateway { subnet_id: a.subnet_id.clone().into(), allocation_id: ip.allocation_id.clone().into(), tags: engine_tags("nat", &[]) };
+    let nat = NatGateway {
+        subnet_id: a.subnet_id.clone().into(),
+        allocation_id: ip.allocation_id.clone().into(),
+        tags: engine_tags("nat", &[]),
+    };
     let nat = created(&nat, "nat", &cx).await;
 
-    let to_igw = |dest: &str| Route { destination_cidr_block: dest.into(), gateway_id: Some(igw.internet_gateway_id.clone().into()), nat_gateway_id: None };
+    let to_igw = |dest: &str| Route {
+        destination_cidr_block: dest.into(),
+        gateway_id: Some(igw.internet_gateway_id.clone().into()),
+        nat_gateway_id: None,
+    };
     let t1 = RouteTable {
         vpc_id: net.vpc_id.clone().into(),
         routes: vec![to_igw("0.0.0.0/0"), to_igw("192.168.0.0/16")],
@@ -230,7 +245,11 @@ async fn route_table_lifecycle() {
     // Replace one route's target, delete another, add one; move the association from a to b.
     let t2 = RouteTable {
         routes: vec![
-            Route { destination_cidr_block: "0.0.0.0/0".into(), gateway_id: None, nat_gateway_id: Some(nat.nat_gateway_id.clone().into()) },
+            Route {
+                destination_cidr_block: "0.0.0.0/0".into(),
+                gateway_id: None,
+                nat_gateway_id: Some(nat.nat_gateway_id.clone().into()),
+            },
             to_igw("172.16.0.0/12"),
         ],
         subnet_ids: vec![b.subnet_id.clone().into()],
@@ -289,7 +308,12 @@ async fn security_group_lifecycle() {
     let cx = emu.context().await;
     let ec2 = emu.ec2().await;
     let net = created(&vpc("vpc", "10.70.0.0/16"), "vpc", &cx).await;
-    let lb = SecurityGroup { name: "lb".into(), vpc_id: net.vpc_id.clone().into(), tags: engine_tags("lb-sg", &[]), ..Default::default() };
+    let lb = SecurityGroup {
+        name: "lb".into(),
+        vpc_id: net.vpc_id.clone().into(),
+        tags: engine_tags("lb-sg", &[]),
+        ..Default::default()
+    };
     let lb_out = created(&lb, "lb-sg", &cx).await;
 
     let g1 = SecurityGroup {
@@ -323,7 +347,11 @@ async fn security_group_lifecycle() {
     let out = updated(&g1, &g2, &out, &cx).await;
     let (ingress, egress) = live_rules(&ec2, &out.group_id).await;
     let from_lb_live = format!("tcp Some(8080)-Some(8080) {}", lb_out.group_id);
-    let mut want = vec!["tcp Some(22)-Some(22) 10.0.0.0/8".to_string(), "tcp Some(443)-Some(443) 0.0.0.0/0".to_string(), from_lb_live];
+    let mut want = vec![
+        "tcp Some(22)-Some(22) 10.0.0.0/8".to_string(),
+        "tcp Some(443)-Some(443) 0.0.0.0/0".to_string(),
+        from_lb_live,
+    ];
     want.sort();
     assert_eq!(ingress, want, "exactly the added ingress rules appeared");
     assert_eq!(egress.len(), 1, "{egress:?}");
@@ -384,7 +412,12 @@ async fn security_group_drift_is_read_and_fixed() {
         .to_port(22)
         .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("0.0.0.0/0").build())
         .build();
-    ec2.authorize_security_group_ingress().group_id(&out.group_id).ip_permissions(extra).send().await.expect("authorize");
+    ec2.authorize_security_group_ingress()
+        .group_id(&out.group_id)
+        .ip_permissions(extra)
+        .send()
+        .await
+        .expect("authorize");
 
     let seen = g.read(&out, &cx).await.expect("read").expect("exists").inputs;
     assert_eq!(seen.ingress, vec![tcp(5432, "10.90.0.0/16"), tcp(22, "0.0.0.0/0")], "the drift is visible");

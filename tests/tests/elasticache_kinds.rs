@@ -58,7 +58,8 @@ async fn live_tags(cx: &AwsContext, arn: &str) -> Tags {
 }
 
 async fn live_subnets(cx: &AwsContext, name: &str) -> BTreeSet<String> {
-    let out = cx.elasticache.describe_cache_subnet_groups().cache_subnet_group_name(name).send().await.expect("describe");
+    let out =
+        cx.elasticache.describe_cache_subnet_groups().cache_subnet_group_name(name).send().await.expect("describe");
     let group = out.cache_subnet_groups().first().expect("one group").clone();
     group.subnets().iter().filter_map(|s| s.subnet_identifier()).map(str::to_string).collect()
 }
@@ -124,7 +125,10 @@ async fn subnet_group_create_read_update_and_moto_gaps() {
     assert!(retagged.read(&out, &cx).await.expect("read").is_none(), "gone after delete");
     let gone = check.elasticache.describe_cache_subnet_groups().cache_subnet_group_name("jobs-cache").send().await;
     let code = gone.expect_err("independent client: not found").into_service_error();
-    assert_eq!(aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&code), Some("CacheSubnetGroupNotFoundFault"));
+    assert_eq!(
+        aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&code),
+        Some("CacheSubnetGroupNotFoundFault")
+    );
     retagged.delete(&out, &cx).await.expect("deleting again is Ok");
 }
 
@@ -214,7 +218,10 @@ async fn replication_group_create_read_update_delete() {
     bigger.delete(&out, &cx).await.expect("delete");
     let described = check.elasticache.describe_replication_groups().replication_group_id(&out.id).send().await;
     let code = described.expect_err("gone").into_service_error();
-    assert_eq!(aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&code), Some("ReplicationGroupNotFoundFault"));
+    assert_eq!(
+        aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&code),
+        Some("ReplicationGroupNotFoundFault")
+    );
     assert_eq!(bigger.read(&out, &cx).await.expect("read"), None, "gone after delete");
     assert_eq!(bigger.find(&meta("jobs"), &cx).await.expect("find"), None);
     bigger.delete(&out, &cx).await.expect("deleting again is Ok");

@@ -26,7 +26,15 @@ fn database_program(master_username: &'static str) -> impl Fn(&mut Stack) + Send
                 stack.add(format!("subnet-{zone}"), subnet).output(|o| o.subnet_id.clone())
             })
             .collect();
-        let group = stack.add("db-subnets", DbSubnetGroup { name: "guarded-db".into(), description: "db".into(), subnet_ids: subnets, ..Default::default() });
+        let group = stack.add(
+            "db-subnets",
+            DbSubnetGroup {
+                name: "guarded-db".into(),
+                description: "db".into(),
+                subnet_ids: subnets,
+                ..Default::default()
+            },
+        );
         stack.add(
             "database",
             DbInstance {
@@ -84,7 +92,10 @@ fn replacing_the_database_needs_allow_replace_and_touches_nothing_without_it() {
     assert_eq!(describe(), before, "the same database, untouched");
     assert_eq!(state::Store::open(&state).unwrap().resources().unwrap(), rows_before, "state untouched");
 
-    assert_eq!(run(app(&cx, database_program("admin")), args(&state, &["up", "--yes", "--allow-replace", "database"])), 0);
+    assert_eq!(
+        run(app(&cx, database_program("admin")), args(&state, &["up", "--yes", "--allow-replace", "database"])),
+        0
+    );
     // The master user name cannot be modified in place (ModifyDBInstance has no such field): a
     // database with the new name is the replacement.
     assert_eq!(describe().0, "admin", "replaced");

@@ -25,7 +25,11 @@ async fn read_role(r: &Role, out: &resources::iam::RoleOutputs, cx: &AwsContext)
     })
 }
 
-async fn read_policy(p: &Policy, out: &resources::iam::PolicyOutputs, cx: &AwsContext) -> Option<(Policy, resources::iam::PolicyOutputs)> {
+async fn read_policy(
+    p: &Policy,
+    out: &resources::iam::PolicyOutputs,
+    cx: &AwsContext,
+) -> Option<(Policy, resources::iam::PolicyOutputs)> {
     p.read(out, cx).await.expect("read policy").map(|o| (o.inputs, o.outputs))
 }
 
@@ -140,7 +144,14 @@ async fn policy_create_read_update_delete() {
     assert_eq!(p.find(&meta("other"), &cx).await.expect("find other"), None);
 
     // Six document changes: IAM allows five versions, so older ones must be pruned on the way.
-    let actions = ["s3:PutObject", "s3:DeleteObject", "s3:ListBucket", "s3:GetObjectTagging", "s3:PutObjectTagging", "s3:AbortMultipartUpload"];
+    let actions = [
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:ListBucket",
+        "s3:GetObjectTagging",
+        "s3:PutObjectTagging",
+        "s3:AbortMultipartUpload",
+    ];
     let (mut current, mut current_out) = (p.clone(), out.clone());
     for (i, action) in actions.iter().enumerate() {
         let next = Policy {

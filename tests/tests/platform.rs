@@ -57,7 +57,11 @@ fn local_platform_up_check_drift_and_destroy() {
         ("vpc".to_string(), vec!["enable_dns_hostnames".to_string()]),
     ];
     assert_eq!(drift, expected, "refresh sees the out-of-band change and nothing else");
-    assert_eq!(cli(&state, &["preview", "--detailed-exitcode"]), 0, "without --refresh, state still matches the program");
+    assert_eq!(
+        cli(&state, &["preview", "--detailed-exitcode"]),
+        0,
+        "without --refresh, state still matches the program"
+    );
     assert_eq!(cli(&state, &["preview", "--refresh", "--detailed-exitcode"]), 2, "--refresh shows a change to undo");
     assert_eq!(cli(&state, &["up", "--refresh", "--yes"]), 0);
     assert_eq!(rt.block_on(dns_hostnames(&emu, &vpc_id)), Some(true), "up --refresh converged the VPC back");
@@ -91,7 +95,13 @@ async fn vpc(ec2: &aws_sdk_ec2::Client) -> aws_sdk_ec2::types::Vpc {
 
 async fn dns_hostnames(emu: &Emulator, vpc_id: &str) -> Option<bool> {
     let ec2 = emu.ec2().await;
-    let out = ec2.describe_vpc_attribute().vpc_id(vpc_id).attribute(VpcAttributeName::EnableDnsHostnames).send().await.unwrap();
+    let out = ec2
+        .describe_vpc_attribute()
+        .vpc_id(vpc_id)
+        .attribute(VpcAttributeName::EnableDnsHostnames)
+        .send()
+        .await
+        .unwrap();
     out.enable_dns_hostnames().and_then(|a| a.value())
 }
 
@@ -100,7 +110,8 @@ async fn check_network(emu: &Emulator) {
     let vpc = vpc(&ec2).await;
     let vpc_id = vpc.vpc_id().unwrap().to_string();
     assert_eq!(vpc.cidr_block(), Some("10.10.0.0/16"));
-    let tags: std::collections::BTreeMap<_, _> = vpc.tags().iter().map(|t| (t.key().unwrap(), t.value().unwrap())).collect();
+    let tags: std::collections::BTreeMap<_, _> =
+        vpc.tags().iter().map(|t| (t.key().unwrap(), t.value().unwrap())).collect();
     assert_eq!(tags.get("Environment"), Some(&"local"));
     assert_eq!(tags.get("ManagedBy"), Some(&"plinth"));
     assert_eq!(tags.get("plinth:name"), Some(&"vpc"));
@@ -118,28 +129,43 @@ async fn check_network(emu: &Emulator) {
     let igws = ec2.describe_internet_gateways().filters(filter("attachment.vpc-id", &vpc_id)).send().await.unwrap();
     assert_eq!(igws.internet_gateways().len(), 1, "internet gateway attached");
     let nats = ec2.describe_nat_gateways().filter(filter("vpc-id", &vpc_id)).send().await.unwrap();
-    let live: Vec<_> = nats.nat_gateways().iter().filter(|n| n.state().map(|s| s.as_str()) == Some("available")).collect();
+    let live: Vec<_> =
+        nats.nat_gateways().iter().filter(|n| n.state().map(|s| s.as_str()) == Some("available")).collect();
     assert_eq!(live.len(), 1, "one NAT gateway in local");
     let nat_subnet = live[0].subnet_id().unwrap();
     assert!(public.iter().any(|s| s.subnet_id() == Some(nat_subnet)), "the NAT sits in a public subnet");
 
     let tables = ec2.describe_route_tables().filters(filter("vpc-id", &vpc_id)).send().await.unwrap();
     let default_via = |pick: &dyn Fn(&aws_sdk_ec2::types::Route) -> bool| {
-        tables.route_tables().iter().filter(|t| t.routes().iter().any(|r| r.destination_cidr_block() == Some("0.0.0.0/0") && pick(r))).count()
+        tables
+            .route_tables()
+            .iter()
+            .filter(|t| t.routes().iter().any(|r| r.destination_cidr_block() == Some("0.0.0.0/0") && pick(r)))
+            .count()
     };
     assert_eq!(default_via(&|r| r.gateway_id().is_some_and(|g| g.starts_with("igw-"))), 1, "public route table");
     assert_eq!(default_via(&|r| r.nat_gateway_id().is_some()), 1, "private route table");
 }
 
 async fn group(ec2: &aws_sdk_ec2::Client, name: &str) -> aws_sdk_ec2::types::SecurityGroup {
-    let out = ec2.describe_security_groups().filters(filter("group-name", &format!("plinth-local-{name}"))).send().await.unwrap();
+    let out = ec2
+        .describe_security_groups()
+        .filters(filter("group-name", &format!("plinth-local-{name}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.security_groups().len(), 1, "group {name}");
     out.security_groups()[0].clone()
 }
 
 async fn check_security_groups(emu: &Emulator) {
     let ec2 = emu.ec2().await;
-    let (alb, services, database, cache) = (group(&ec2, "alb").await, group(&ec2, "services").await, group(&ec2, "database").await, group(&ec2, "cache").await);
+    let (alb, services, database, cache) = (
+        group(&ec2, "alb").await,
+        group(&ec2, "services").await,
+        group(&ec2, "database").await,
+        group(&ec2, "cache").await,
+    );
     let open_ports: Vec<i32> = alb
         .ip_permissions()
         .iter()
@@ -194,8 +220,12 @@ async fn check_iam(emu: &Emulator) {
     let attached = iam.list_attached_role_policies().role_name("plinth-local-task-execution").send().await.unwrap();
     let arns: Vec<_> = attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect();
     assert_eq!(arns, vec![programs::platform::ECS_TASK_EXECUTION_POLICY]);
-    for (role, policy, prefix) in [("api-task", "reports", "plinth-local-reports/api/*"), ("orchestrator-task", "job-reports", "plinth-local-reports/jobs/*")] {
-        let doc = iam.get_role_policy().role_name(format!("plinth-local-{role}")).policy_name(policy).send().await.unwrap();
+    for (role, policy, prefix) in [
+        ("api-task", "reports", "plinth-local-reports/api/*"),
+        ("orchestrator-task", "job-reports", "plinth-local-reports/jobs/*"),
+    ] {
+        let doc =
+            iam.get_role_policy().role_name(format!("plinth-local-{role}")).policy_name(policy).send().await.unwrap();
         let decoded = resources::policy::decode_document(doc.policy_document()).unwrap();
         let text = decoded.to_string();
         assert!(text.contains(prefix), "{role} reaches its own prefix: {text}");
@@ -217,8 +247,14 @@ async fn check_nothing_left(emu: &Emulator) {
     let left = [
         ("vpcs", ec2.describe_vpcs().filters(by_tag()).send().await.unwrap().vpcs().len()),
         ("subnets", ec2.describe_subnets().filters(by_tag()).send().await.unwrap().subnets().len()),
-        ("security groups", ec2.describe_security_groups().filters(by_tag()).send().await.unwrap().security_groups().len()),
-        ("internet gateways", ec2.describe_internet_gateways().filters(by_tag()).send().await.unwrap().internet_gateways().len()),
+        (
+            "security groups",
+            ec2.describe_security_groups().filters(by_tag()).send().await.unwrap().security_groups().len(),
+        ),
+        (
+            "internet gateways",
+            ec2.describe_internet_gateways().filters(by_tag()).send().await.unwrap().internet_gateways().len(),
+        ),
         ("route tables", ec2.describe_route_tables().filters(by_tag()).send().await.unwrap().route_tables().len()),
         ("elastic IPs", ec2.describe_addresses().filters(by_tag()).send().await.unwrap().addresses().len()),
     ];
@@ -226,7 +262,8 @@ async fn check_nothing_left(emu: &Emulator) {
         assert_eq!(count, 0, "{what} still tagged plinth:stack={STACK}");
     }
     let nats = ec2.describe_nat_gateways().filter(by_tag()).send().await.unwrap();
-    let live_nats: Vec<_> = nats.nat_gateways().iter().filter(|n| n.state().map(|s| s.as_str()) != Some("deleted")).collect();
+    let live_nats: Vec<_> =
+        nats.nat_gateways().iter().filter(|n| n.state().map(|s| s.as_str()) != Some("deleted")).collect();
     assert!(live_nats.is_empty(), "NAT gateways left: {live_nats:?}");
     let s3 = emu.s3().await;
     let buckets = s3.list_buckets().send().await.unwrap();

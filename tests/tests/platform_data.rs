@@ -67,10 +67,16 @@ async fn check_database(cx: &AwsContext) {
         .db_subnet_group()
         .map(|g| g.subnets().iter().filter_map(|s| s.subnet_identifier()).map(str::to_string).collect())
         .unwrap_or_default();
-    let private = cx.ec2.describe_subnets()
+    let private = cx
+        .ec2
+        .describe_subnets()
         .filters(aws_sdk_ec2::types::Filter::builder().name("tag:plinth:stack").values("local").build())
-        .send().await.unwrap();
-    let mut private: Vec<String> = private.subnets().iter()
+        .send()
+        .await
+        .unwrap();
+    let mut private: Vec<String> = private
+        .subnets()
+        .iter()
         .filter(|s| s.map_public_ip_on_launch() == Some(false))
         .filter_map(|s| s.subnet_id().map(str::to_string))
         .collect();
@@ -85,7 +91,8 @@ async fn check_database(cx: &AwsContext) {
 }
 
 async fn check_cache(cx: &AwsContext) {
-    let out = cx.elasticache.describe_replication_groups().replication_group_id("plinth-local-jobs").send().await.unwrap();
+    let out =
+        cx.elasticache.describe_replication_groups().replication_group_id("plinth-local-jobs").send().await.unwrap();
     let group = &out.replication_groups()[0];
     assert_eq!(group.at_rest_encryption_enabled(), Some(true), "Redis encrypted at rest");
     assert_eq!(group.transit_encryption_enabled(), Some(true), "Redis encrypted in transit");
@@ -94,25 +101,42 @@ async fn check_cache(cx: &AwsContext) {
 async fn check_waf(cx: &AwsContext) {
     let list = cx.wafv2.list_web_acls().scope(aws_sdk_wafv2::types::Scope::Regional).send().await.unwrap();
     let summary = list.web_acls().iter().find(|a| a.name() == Some("plinth-local-web")).expect("web ACL");
-    let acl = cx.wafv2.get_web_acl().scope(aws_sdk_wafv2::types::Scope::Regional)
-        .name("plinth-local-web").id(summary.id().unwrap()).send().await.unwrap();
+    let acl = cx
+        .wafv2
+        .get_web_acl()
+        .scope(aws_sdk_wafv2::types::Scope::Regional)
+        .name("plinth-local-web")
+        .id(summary.id().unwrap())
+        .send()
+        .await
+        .unwrap();
     let acl = acl.web_acl().unwrap();
     let mut names: Vec<&str> = acl.rules().iter().map(|r| r.name()).collect();
     names.sort();
-    assert_eq!(names, vec!["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "per-ip-rate-limit"]);
+    assert_eq!(
+        names,
+        vec!["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "per-ip-rate-limit"]
+    );
     let rate = acl.rules().iter().find(|r| r.name() == "per-ip-rate-limit").unwrap();
     let limit = rate.statement().and_then(|s| s.rate_based_statement()).map(|r| r.limit());
     assert_eq!(limit, Some(2000));
 }
 
 async fn check_budget(cx: &AwsContext) {
-    let budget = cx.budgets.describe_budget().account_id(ACCOUNT).budget_name("plinth-local-monthly").send().await.unwrap();
+    let budget =
+        cx.budgets.describe_budget().account_id(ACCOUNT).budget_name("plinth-local-monthly").send().await.unwrap();
     let amount = budget.budget().and_then(|b| b.budget_limit()).map(|l| l.amount().to_string());
     assert!(amount.as_deref().is_some_and(|a| a.parse::<f64>().ok() == Some(25.0)), "{amount:?}");
-    let notes = cx.budgets.describe_notifications_for_budget().account_id(ACCOUNT).budget_name("plinth-local-monthly").send().await.unwrap();
-    let mut seen: Vec<(String, f64)> = notes.notifications().iter()
-        .map(|n| (n.notification_type().as_str().to_string(), n.threshold()))
-        .collect();
+    let notes = cx
+        .budgets
+        .describe_notifications_for_budget()
+        .account_id(ACCOUNT)
+        .budget_name("plinth-local-monthly")
+        .send()
+        .await
+        .unwrap();
+    let mut seen: Vec<(String, f64)> =
+        notes.notifications().iter().map(|n| (n.notification_type().as_str().to_string(), n.threshold())).collect();
     seen.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(seen, vec![("ACTUAL".to_string(), 80.0), ("FORECASTED".to_string(), 100.0)]);
 }
@@ -133,25 +157,37 @@ async fn secret_values(cx: &AwsContext) -> Vec<(String, String)> {
     let master_arn = db.db_instances()[0].master_user_secret().and_then(|s| s.secret_arn()).unwrap().to_string();
     let master: serde_json::Value = serde_json::from_str(&value(master_arn).await).unwrap();
     let password = master["password"].as_str().expect("master password").to_string();
-    let session = cx.ssm.get_parameter().name("/plinth/local/secure/session-secret").with_decryption(true).send().await.unwrap();
+    let session =
+        cx.ssm.get_parameter().name("/plinth/local/secure/session-secret").with_decryption(true).send().await.unwrap();
     let session = session.parameter().and_then(|p| p.value()).unwrap().to_string();
     let flag = cx.ssm.get_parameter().name("/plinth/local/flags/reports-v2").send().await.unwrap();
     assert_eq!(flag.parameter().and_then(|p| p.value()), Some("true"));
     let bucket = cx.ssm.get_parameter().name("/plinth/local/config/reports-bucket").send().await.unwrap();
     assert_eq!(bucket.parameter().and_then(|p| p.value()), Some("plinth-local-reports"));
-    vec![("JWT signing key".into(), jwt), ("RDS master password".into(), password), ("SecureString session secret".into(), session)]
+    vec![
+        ("JWT signing key".into(), jwt),
+        ("RDS master password".into(), password),
+        ("SecureString session secret".into(), session),
+    ]
 }
 
 async fn check_gone(cx: &AwsContext) {
-    assert!(cx.rds.describe_db_instances().db_instance_identifier("plinth-local-db").send().await.is_err(), "database deleted");
+    assert!(
+        cx.rds.describe_db_instances().db_instance_identifier("plinth-local-db").send().await.is_err(),
+        "database deleted"
+    );
     let secrets = cx.secrets.list_secrets().send().await.unwrap();
-    let ours: Vec<_> = secrets.secret_list().iter().filter_map(|s| s.name()).filter(|n| n.starts_with("plinth/local/")).collect();
+    let ours: Vec<_> =
+        secrets.secret_list().iter().filter_map(|s| s.name()).filter(|n| n.starts_with("plinth/local/")).collect();
     assert!(ours.is_empty(), "secrets force-deleted in local: {ours:?}");
     let params = cx.ssm.get_parameters_by_path().path("/plinth/local").recursive(true).send().await.unwrap();
     assert!(params.parameters().is_empty(), "parameters deleted");
     let acls = cx.wafv2.list_web_acls().scope(aws_sdk_wafv2::types::Scope::Regional).send().await.unwrap();
     assert!(acls.web_acls().iter().all(|a| a.name() != Some("plinth-local-web")), "web ACL deleted");
-    assert!(cx.budgets.describe_budget().account_id(ACCOUNT).budget_name("plinth-local-monthly").send().await.is_err(), "budget deleted");
+    assert!(
+        cx.budgets.describe_budget().account_id(ACCOUNT).budget_name("plinth-local-monthly").send().await.is_err(),
+        "budget deleted"
+    );
     // moto keeps a deleted replication group in `deleting` forever (real AWS removes it).
     let group = cx.elasticache.describe_replication_groups().replication_group_id("plinth-local-jobs").send().await;
     if let Ok(out) = group {

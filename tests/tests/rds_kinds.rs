@@ -123,7 +123,11 @@ async fn subnet_group_subnets_change_in_place_but_moto_loses_the_group() {
     assert_eq!(changed.update(&group, &out, &cx).await.expect("ModifyDBSubnetGroup answers 200"), out);
 
     let err = check.rds.describe_db_subnet_groups().db_subnet_group_name(&out.name).send().await.expect_err("moto gap");
-    assert_eq!(err.code(), Some("DBSubnetGroupNotFoundFault"), "moto fixed ModifyDBSubnetGroup? assert the new subnets instead: {err:?}");
+    assert_eq!(
+        err.code(),
+        Some("DBSubnetGroupNotFoundFault"),
+        "moto fixed ModifyDBSubnetGroup? assert the new subnets instead: {err:?}"
+    );
     assert!(changed.read(&out, &cx).await.expect("read").is_none(), "read reports the group gone, as moto says");
     changed.delete(&out, &cx).await.expect("delete of a gone group is Ok");
 }
@@ -175,7 +179,8 @@ async fn parameter_group_create_read_update_delete() {
 
     // Gap: moto does not implement ResetDBParameterGroup, so removing a parameter fails there
     // (AWS resets it to the engine default). The error names the operation; nothing changed.
-    let fewer = DbParameterGroup { parameters: params(&[("rds.force_ssl", "1"), ("work_mem", "8192")]), ..changed.clone() };
+    let fewer =
+        DbParameterGroup { parameters: params(&[("rds.force_ssl", "1"), ("work_mem", "8192")]), ..changed.clone() };
     let err = fewer.update(&changed, &out, &cx).await.expect_err("moto lacks ResetDBParameterGroup");
     assert!(err.message.starts_with("ResetDBParameterGroup"), "{err:?}");
     assert_eq!(live_parameters(&check, &out.name).await.get("work_mem").map(String::as_str), Some("8192"));
@@ -247,7 +252,8 @@ async fn db_instance_create_read_update_delete() {
     assert_eq!(db.find(&meta("db"), &cx).await.expect("find"), Some(out.clone()));
 
     // What a user would check on the console.
-    let live = check.rds.describe_db_instances().db_instance_identifier(&out.identifier).send().await.expect("describe");
+    let live =
+        check.rds.describe_db_instances().db_instance_identifier(&out.identifier).send().await.expect("describe");
     let live = &live.db_instances()[0];
     assert_eq!(live.engine(), Some("postgres"));
     assert_eq!(live.storage_encrypted(), Some(true));
@@ -267,7 +273,13 @@ async fn db_instance_create_read_update_delete() {
 
 /// Class, storage, security groups, retention and tags in place; then deletion protection
 /// blocks the delete until an update turns it off.
-async fn update_in_place(cx: &AwsContext, check: &AwsContext, db: &DbInstance, out: &resources::rds::DbInstanceOutputs, net: &DbNetwork) {
+async fn update_in_place(
+    cx: &AwsContext,
+    check: &AwsContext,
+    db: &DbInstance,
+    out: &resources::rds::DbInstanceOutputs,
+    net: &DbNetwork,
+) {
     let bigger = DbInstance {
         instance_class: "db.t4g.small".into(),
         allocated_storage: 30,
@@ -279,7 +291,8 @@ async fn update_in_place(cx: &AwsContext, check: &AwsContext, db: &DbInstance, o
     let updated = bigger.update(db, out, cx).await.expect("update");
     assert_eq!(&updated, out);
     assert_eq!(bigger.read(out, cx).await.expect("read").expect("exists").inputs, bigger);
-    let live = check.rds.describe_db_instances().db_instance_identifier(&out.identifier).send().await.expect("describe");
+    let live =
+        check.rds.describe_db_instances().db_instance_identifier(&out.identifier).send().await.expect("describe");
     let live = &live.db_instances()[0];
     assert_eq!(live.db_instance_class(), Some("db.t4g.small"));
     assert_eq!(live.allocated_storage(), Some(30));
@@ -323,20 +336,31 @@ async fn db_instance_with_parameter_group_and_no_final_snapshot() {
     };
     let pg_out = pg.create(&meta("db-params"), &cx).await.expect("create parameter group");
 
-    let db = DbInstance { deletion_protection: false, skip_final_snapshot: true, final_snapshot_identifier: None, ..instance(&net) };
+    let db = DbInstance {
+        deletion_protection: false,
+        skip_final_snapshot: true,
+        final_snapshot_identifier: None,
+        ..instance(&net)
+    };
     let out = db.create(&meta("db"), &cx).await.expect("create");
-    assert_eq!(db.read(&out, &cx).await.expect("read").expect("exists").inputs, db, "default parameter group is not drift");
+    assert_eq!(
+        db.read(&out, &cx).await.expect("read").expect("exists").inputs,
+        db,
+        "default parameter group is not drift"
+    );
 
     let with_pg = DbInstance { db_parameter_group_name: Some(Input::Value(pg_out.name.clone())), ..db.clone() };
     with_pg.update(&db, &out, &cx).await.expect("attach parameter group");
     assert_eq!(with_pg.read(&out, &cx).await.expect("read").expect("exists").inputs, with_pg);
-    let live = check.rds.describe_db_instances().db_instance_identifier(&out.identifier).send().await.expect("describe");
+    let live =
+        check.rds.describe_db_instances().db_instance_identifier(&out.identifier).send().await.expect("describe");
     let groups: Vec<&str> =
         live.db_instances()[0].db_parameter_groups().iter().filter_map(|g| g.db_parameter_group_name()).collect();
     assert_eq!(groups, vec![pg_out.name.as_str()]);
 
     with_pg.delete(&out, &cx).await.expect("delete");
     assert!(with_pg.read(&out, &cx).await.expect("read after delete").is_none());
-    let snaps = check.rds.describe_db_snapshots().db_instance_identifier(&out.identifier).snapshot_type("manual").send().await;
+    let snaps =
+        check.rds.describe_db_snapshots().db_instance_identifier(&out.identifier).snapshot_type("manual").send().await;
     assert!(snaps.expect("describe snapshots").db_snapshots().is_empty(), "skip_final_snapshot takes none");
 }

@@ -40,7 +40,10 @@ fn full_bucket() -> Bucket {
 fn updated_bucket() -> Bucket {
     let mut policy = read_only_policy(NAME);
     policy = policy.replace(r#""Action":"s3:GetObject""#, r#""Action":["s3:GetObject","s3:ListBucket"]"#);
-    policy = policy.replace(r#""Resource":"arn:aws:s3:::plinth-e2e-assets/*""#, r#""Resource":["arn:aws:s3:::plinth-e2e-assets","arn:aws:s3:::plinth-e2e-assets/*"]"#);
+    policy = policy.replace(
+        r#""Resource":"arn:aws:s3:::plinth-e2e-assets/*""#,
+        r#""Resource":["arn:aws:s3:::plinth-e2e-assets","arn:aws:s3:::plinth-e2e-assets/*"]"#,
+    );
     Bucket {
         versioning: false,
         encryption: Some(Encryption { algorithm: "aws:kms".into(), kms_key_id: Some("alias/plinth-e2e".into()) }),

@@ -39,7 +39,11 @@ async fn generated_secret_create_read_update_delete() {
     assert!(secret.validate().is_empty(), "{:?}", secret.validate());
     let out = secret.create(&meta("db-password"), &cx).await.expect("create");
     assert_eq!(out.name, "plinth/e2e/db-password");
-    assert!(out.arn.starts_with("arn:aws:secretsmanager:us-east-1:123456789012:secret:plinth/e2e/db-password-"), "{}", out.arn);
+    assert!(
+        out.arn.starts_with("arn:aws:secretsmanager:us-east-1:123456789012:secret:plinth/e2e/db-password-"),
+        "{}",
+        out.arn
+    );
     assert!(out.version_id.is_some());
 
     // The generated value exists in Secrets Manager, and nowhere in what Plinth stores.
@@ -108,7 +112,11 @@ async fn placeholder_set_out_of_band_is_never_overwritten() {
     check.secrets.put_secret_value().secret_id(&out.arn).secret_string(real).send().await.expect("put out of band");
 
     // A Plinth update (description, tags) leaves the operator's value alone.
-    let updated = Secret { description: "OpenAI key, set by ops".into(), tags: engine_tags("llm-key", &[("Owner", "ops")]), ..secret.clone() };
+    let updated = Secret {
+        description: "OpenAI key, set by ops".into(),
+        tags: engine_tags("llm-key", &[("Owner", "ops")]),
+        ..secret.clone()
+    };
     let out2 = updated.update(&secret, &out, &cx).await.expect("update");
     assert_eq!(live_value(&check, &out.arn).await, real, "Plinth overwrote the operator's value");
     let seen = updated.read(&out2, &cx).await.expect("read").expect("exists");

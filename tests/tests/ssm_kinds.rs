@@ -175,7 +175,8 @@ async fn secure_placeholder_and_env_values() {
     const VAR: &str = "PLINTH_E2E_SSM_FROM_ENV";
     let emu = Emulator::start();
     let (cx, check) = (emu.context().await, emu.independent().await);
-    let param = SecureParameter { name: "/plinth/e2e/llm-key".into(), tags: engine_tags("llm", &[]), ..Default::default() };
+    let param =
+        SecureParameter { name: "/plinth/e2e/llm-key".into(), tags: engine_tags("llm", &[]), ..Default::default() };
     let out = param.create(&meta("llm"), &cx).await.expect("create");
     assert_eq!(live_value(&check, &out.name).await, PLACEHOLDER_VALUE);
 

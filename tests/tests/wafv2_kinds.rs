@@ -21,7 +21,10 @@ fn acl() -> WebAcl {
         name: NAME.into(),
         description: "Plinth e2e web ACL".into(),
         default_action: "allow".into(),
-        managed_rule_groups: vec![group("AWSManagedRulesCommonRuleSet", 10), group("AWSManagedRulesKnownBadInputsRuleSet", 20)],
+        managed_rule_groups: vec![
+            group("AWSManagedRulesCommonRuleSet", 10),
+            group("AWSManagedRulesKnownBadInputsRuleSet", 20),
+        ],
         rate_limit: Some(RateLimit { name: "per-ip".into(), limit: 2000, priority: 1, action: "block".into() }),
         metric_name: "plinth-e2e-web".into(),
         tags: engine_tags("waf", &[]),
@@ -33,7 +36,10 @@ fn updated_acl() -> WebAcl {
     WebAcl {
         description: "Plinth e2e web ACL, tightened".into(),
         default_action: "block".into(),
-        managed_rule_groups: vec![ManagedRuleGroup { override_to_count: true, ..group("AWSManagedRulesCommonRuleSet", 10) }],
+        managed_rule_groups: vec![ManagedRuleGroup {
+            override_to_count: true,
+            ..group("AWSManagedRulesCommonRuleSet", 10)
+        }],
         rate_limit: Some(RateLimit { name: "per-ip".into(), limit: 500, priority: 1, action: "block".into() }),
         tags: engine_tags("waf", &[("Team", "platform")]),
         ..acl()

@@ -45,11 +45,22 @@ pub fn render(stack: &str, read: &[Refreshed], format: Format) -> String {
             serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
         }
         Format::Markdown => {
-            let mut out = format!("### Plinth drift: `{stack}`\n\n**{} of {} resources drifted.**\n\n", drifted.len(), read.len());
+            let mut out = format!(
+                "### Plinth drift: `{stack}`\n\n**{} of {} resources drifted.**\n\n",
+                drifted.len(),
+                read.len()
+            );
             if !drifted.is_empty() {
                 out.push_str("| resource | kind | status | details |\n|---|---|---|---|\n");
                 for r in &drifted {
-                    let _ = writeln!(out, "| `{}` | `{}` | {} | {} |", r.row.name, r.row.kind, status(&r.observation), lines(r).join("<br>"));
+                    let _ = writeln!(
+                        out,
+                        "| `{}` | `{}` | {} | {} |",
+                        r.row.name,
+                        r.row.kind,
+                        status(&r.observation),
+                        lines(r).join("<br>")
+                    );
                 }
             }
             out
@@ -57,7 +68,14 @@ pub fn render(stack: &str, read: &[Refreshed], format: Format) -> String {
         Format::Text => {
             let mut out = String::new();
             for r in &drifted {
-                let _ = writeln!(out, "{} {} ({}) {}", status_glyph(&r.observation), r.row.name, r.row.kind, status(&r.observation));
+                let _ = writeln!(
+                    out,
+                    "{} {} ({}) {}",
+                    status_glyph(&r.observation),
+                    r.row.name,
+                    r.row.kind,
+                    status(&r.observation)
+                );
                 for line in lines(r) {
                     let _ = writeln!(out, "      {line}");
                 }

@@ -43,7 +43,14 @@ impl Mutation {
     }
 }
 
-pub async fn mutate(app: &App, cli: &Cli, run_id: &str, command: &str, stack: &Stack, m: Mutation) -> anyhow::Result<u8> {
+pub async fn mutate(
+    app: &App,
+    cli: &Cli,
+    run_id: &str,
+    command: &str,
+    stack: &Stack,
+    m: Mutation,
+) -> anyhow::Result<u8> {
     let graph = validate(stack)?;
     let store = open_store(app, cli)?;
     let holder = LockHolder::here(run_id, command);
@@ -55,7 +62,10 @@ pub async fn mutate(app: &App, cli: &Cli, run_id: &str, command: &str, stack: &S
         let _ = cancel_tx.send(true);
     });
     let run = RunStart {
-        run_id: run_id.to_string(), command: command.to_string(), user: holder.user.clone(), host: holder.host.clone(),
+        run_id: run_id.to_string(),
+        command: command.to_string(),
+        user: holder.user.clone(),
+        host: holder.host.clone(),
         started_at: state::now_rfc3339(),
     };
     let result = match store.start_run(&run) {
@@ -100,7 +110,8 @@ async fn mutate_locked(
 ) -> anyhow::Result<(u8, ApplyReport)> {
     let cx = connect(app).await?;
     for r in recover(store, &app.registry, &cx, &app.env).await? {
-        let what = if r.kept { "interrupted operation kept in the journal" } else { "recovered an interrupted operation" };
+        let what =
+            if r.kept { "interrupted operation kept in the journal" } else { "recovered an interrupted operation" };
         tracing::warn!(resource = %r.name, action = %r.action, outcome = %r.outcome, "{what}");
         if m.human {
             eprintln!("{what}: `{}` ({}): {}", r.name, r.action, r.outcome);
@@ -130,7 +141,13 @@ async fn mutate_locked(
     let progress = Lines { color: std::io::stderr().is_terminal(), human: m.human };
     let report = apply(&plan, stack, &app.registry, store, cx, &opts, &progress).await?;
     print_report(&report);
-    let code = if report.ok() { 0 } else if report.interrupted { EXIT_INTERRUPTED } else { 1 };
+    let code = if report.ok() {
+        0
+    } else if report.interrupted {
+        EXIT_INTERRUPTED
+    } else {
+        1
+    };
     Ok((code, report))
 }
 
@@ -143,7 +160,11 @@ fn refuse(plan: &Plan, m: &Mutation) -> anyhow::Result<()> {
             .filter(|g| !m.allowed(g))
             .map(|g| format!("{}; if that is intended, run again with `{}`", g.reason, g.flag())),
     );
-    if refusals.is_empty() { Ok(()) } else { Err(crate::error::EngineError::Refused(refusals).into()) }
+    if refusals.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::error::EngineError::Refused(refusals).into())
+    }
 }
 
 async fn wait_for_signal() {

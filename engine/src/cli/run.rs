@@ -24,18 +24,34 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
             let m = Mutation {
                 allow_replace: Some(allow_replace.clone()),
                 allow_delete: Some(allow_delete.clone()),
-                human: text_logs(cli), yes: *yes, parallel: *parallel, refresh: *refresh,
+                human: text_logs(cli),
+                yes: *yes,
+                parallel: *parallel,
+                refresh: *refresh,
                 saved: plan.as_deref().map(SavedPlan::read).transpose()?,
             };
             mutate(app, cli, run_id, "up", &stack, m).await
         }
         Command::Destroy { yes, parallel } => {
             let empty = Stack::new(app.env.clone());
-            mutate(app, cli, run_id, "destroy", &empty, Mutation {
-                // `destroy` is the explicit request to delete everything; `.protect()` still refuses.
-                allow_replace: None, allow_delete: None,
-                human: text_logs(cli), yes: *yes, parallel: *parallel, refresh: false, saved: None,
-            }).await
+            mutate(
+                app,
+                cli,
+                run_id,
+                "destroy",
+                &empty,
+                Mutation {
+                    // `destroy` is the explicit request to delete everything; `.protect()` still refuses.
+                    allow_replace: None,
+                    allow_delete: None,
+                    human: text_logs(cli),
+                    yes: *yes,
+                    parallel: *parallel,
+                    refresh: false,
+                    saved: None,
+                },
+            )
+            .await
         }
         Command::Refresh { yes } => refresh_cmd(app, cli, run_id, *yes).await,
         Command::Drift { format, fix: false, .. } => drift_report(app, cli, *format).await,
@@ -43,8 +59,13 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
             // A fix converges to the program, like `up --refresh`; guard rails still apply.
             let stack = app.stack();
             let m = Mutation {
-                allow_replace: Some(vec![]), allow_delete: Some(vec![]),
-                human: text_logs(cli), yes: *yes, parallel: *parallel, refresh: true, saved: None,
+                allow_replace: Some(vec![]),
+                allow_delete: Some(vec![]),
+                human: text_logs(cli),
+                yes: *yes,
+                parallel: *parallel,
+                refresh: true,
+                saved: None,
             };
             mutate(app, cli, run_id, "drift --fix", &stack, m).await
         }
@@ -71,7 +92,14 @@ pub async fn connect(app: &App) -> anyhow::Result<Context> {
     (app.connect)().await.context("connecting to the cloud")
 }
 
-async fn preview(app: &App, cli: &Cli, live: bool, format: Format, detailed: bool, out: Option<&std::path::Path>) -> anyhow::Result<u8> {
+async fn preview(
+    app: &App,
+    cli: &Cli,
+    live: bool,
+    format: Format,
+    detailed: bool,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<u8> {
     if live && out.is_some() {
         anyhow::bail!("a saved plan cannot include a refresh: `up --plan` checks it against state as recorded; drop --refresh or run `refresh --yes` first");
     }
@@ -95,7 +123,8 @@ async fn preview(app: &App, cli: &Cli, live: bool, format: Format, detailed: boo
     print_plan(&plan, format);
     let changes = plan.has_changes();
     if let Some(path) = out {
-        let saved = SavedPlan { format: crate::saved::FORMAT, lineage: store.lineage()?, serial: store.serial()?, plan };
+        let saved =
+            SavedPlan { format: crate::saved::FORMAT, lineage: store.lineage()?, serial: store.serial()?, plan };
         saved.write(path).with_context(|| format!("writing {}", path.display()))?;
         eprintln!("saved the plan to {}; apply exactly it with `up --plan {}`", path.display(), path.display());
     }
@@ -165,7 +194,12 @@ fn print_refresh(read: &[Refreshed]) {
                 changed += 1;
                 println!("~ {} ({}) changed outside Plinth", r.row.name, r.row.kind);
                 for d in diffs {
-                    println!("      {}: {} → {}", d.path, render::show_value(d.old.as_ref()), render::show_value(d.new.as_ref()));
+                    println!(
+                        "      {}: {} → {}",
+                        d.path,
+                        render::show_value(d.old.as_ref()),
+                        render::show_value(d.new.as_ref())
+                    );
                 }
             }
         }

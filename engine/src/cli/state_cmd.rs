@@ -31,7 +31,10 @@ pub fn run(store: &Store, command: &StateCommand) -> anyhow::Result<u8> {
             }
         }
         StateCommand::Unlock => match store.force_unlock()? {
-            Some(h) => println!("released the lock held by run {} (pid {} on {}, `{}` since {})", h.run_id, h.pid, h.host, h.command, h.started_at),
+            Some(h) => println!(
+                "released the lock held by run {} (pid {} on {}, `{}` since {})",
+                h.run_id, h.pid, h.host, h.command, h.started_at
+            ),
             None => println!("the state was not locked"),
         },
         StateCommand::Journal { drop: Some(id) } => {
@@ -40,7 +43,10 @@ pub fn run(store: &Store, command: &StateCommand) -> anyhow::Result<u8> {
         }
         StateCommand::Journal { drop: None } => {
             for (id, op) in store.pending_ops()? {
-                println!("{id:>5}  {:<16} {:<28} {:<16} run {} since {}", op.action, op.name, op.kind, op.run_id, op.started_at);
+                println!(
+                    "{id:>5}  {:<16} {:<28} {:<16} run {} since {}",
+                    op.action, op.name, op.kind, op.run_id, op.started_at
+                );
             }
         }
         StateCommand::Forget { name } => {

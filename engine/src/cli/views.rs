@@ -8,7 +8,8 @@ use state::Store;
 
 pub fn outputs(store: &Store, format: Format) -> anyhow::Result<u8> {
     let rows = store.resources()?;
-    let all: Map<String, Value> = rows.iter().filter(|r| is_live(r)).map(|r| (r.name.clone(), r.outputs.clone())).collect();
+    let all: Map<String, Value> =
+        rows.iter().filter(|r| is_live(r)).map(|r| (r.name.clone(), r.outputs.clone())).collect();
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&Value::Object(all))?),
         Format::Text | Format::Markdown => {

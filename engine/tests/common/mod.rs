@@ -107,7 +107,9 @@ impl FakeCloud {
     async fn update(&self, name: &str, id: &str, inputs: Value) -> Result<(), ProviderError> {
         self.call("update", name).await?;
         let mut objects = self.objects.lock().unwrap();
-        let Some(obj) = objects.get_mut(id) else { return Err(ProviderError::new(ErrorClass::NotFound, id.to_string())) };
+        let Some(obj) = objects.get_mut(id) else {
+            return Err(ProviderError::new(ErrorClass::NotFound, id.to_string()));
+        };
         obj.1 = inputs;
         self.log.lock().unwrap().push(format!("update {name} {id}"));
         Ok(())
@@ -125,7 +127,9 @@ impl FakeCloud {
         let objects = self.objects.lock().unwrap();
         Ok(objects
             .iter()
-            .find(|(_, (_, v))| v["tags"]["plinth:name"] == meta.name.as_str() && v["tags"]["plinth:stack"] == meta.stack.as_str())
+            .find(|(_, (_, v))| {
+                v["tags"]["plinth:name"] == meta.name.as_str() && v["tags"]["plinth:stack"] == meta.stack.as_str()
+            })
             .map(|(id, _)| id.clone()))
     }
 }

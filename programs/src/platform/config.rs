@@ -34,7 +34,12 @@ fn secret(stack: &mut Stack, env: &Env, name: &str, description: &str, value: Se
 fn parameter(stack: &mut Stack, env: &Env, path: &str, description: &str, value: Input<String>) {
     stack.add(
         format!("param-{}", path.replace('/', "-")),
-        Parameter { name: format!("/plinth/{}/{path}", env.name), description: description.into(), value, ..Default::default() },
+        Parameter {
+            name: format!("/plinth/{}/{path}", env.name),
+            description: description.into(),
+            value,
+            ..Default::default()
+        },
     );
 }
 
@@ -57,13 +62,34 @@ pub fn declare(stack: &mut Stack, env: &Env, buckets: &Buckets, data: &Data) {
         session.protect();
     }
     parameter(stack, env, "config/environment", "Environment name", env.name.to_string().into());
-    parameter(stack, env, "config/reports-bucket", "Bucket for generated reports", buckets.reports.output(|o| o.bucket.clone()));
-    parameter(stack, env, "config/static-assets-bucket", "Bucket for static assets", buckets.assets.output(|o| o.bucket.clone()));
     parameter(
-        stack, env, "config/database-secret-arn", "Secrets Manager ARN of the database master credentials",
+        stack,
+        env,
+        "config/reports-bucket",
+        "Bucket for generated reports",
+        buckets.reports.output(|o| o.bucket.clone()),
+    );
+    parameter(
+        stack,
+        env,
+        "config/static-assets-bucket",
+        "Bucket for static assets",
+        buckets.assets.output(|o| o.bucket.clone()),
+    );
+    parameter(
+        stack,
+        env,
+        "config/database-secret-arn",
+        "Secrets Manager ARN of the database master credentials",
         data.database.output(|o| o.master_user_secret_arn.clone().unwrap_or_default()),
     );
-    parameter(stack, env, "config/redis-endpoint", "Redis primary endpoint", data.cache.output(|o| o.primary_endpoint.clone().unwrap_or_default()));
+    parameter(
+        stack,
+        env,
+        "config/redis-endpoint",
+        "Redis primary endpoint",
+        data.cache.output(|o| o.primary_endpoint.clone().unwrap_or_default()),
+    );
     for (flag, on) in env.feature_flags {
         parameter(stack, env, &format!("flags/{flag}"), "Feature flag", on.to_string().into());
     }

@@ -22,7 +22,11 @@ fn private_subnet_ids(network: &Network) -> Vec<Input<String>> {
 
 /// Marks stateful resources protected where the environment says so (prod).
 fn guard<R: engine::Resource>(handle: Handle<R>, env: &Env) -> Handle<R> {
-    if env.protect_data { handle.protect() } else { handle }
+    if env.protect_data {
+        handle.protect()
+    } else {
+        handle
+    }
 }
 
 pub fn declare(stack: &mut Stack, env: &Env, network: &Network, groups: &Groups) -> Data {
@@ -32,7 +36,12 @@ pub fn declare(stack: &mut Stack, env: &Env, network: &Network, groups: &Groups)
 fn database(stack: &mut Stack, env: &Env, network: &Network, groups: &Groups) -> Handle<DbInstance> {
     let subnets = stack.add(
         "db-subnets",
-        DbSubnetGroup { name: env.prefixed("db"), description: "PostgreSQL in the private subnets".into(), subnet_ids: private_subnet_ids(network), ..Default::default() },
+        DbSubnetGroup {
+            name: env.prefixed("db"),
+            description: "PostgreSQL in the private subnets".into(),
+            subnet_ids: private_subnet_ids(network),
+            ..Default::default()
+        },
     );
     let parameters = stack.add(
         "db-parameters",
@@ -78,7 +87,12 @@ fn database(stack: &mut Stack, env: &Env, network: &Network, groups: &Groups) ->
 fn cache(stack: &mut Stack, env: &Env, network: &Network, groups: &Groups) -> Handle<ReplicationGroup> {
     let subnets = stack.add(
         "cache-subnets",
-        CacheSubnetGroup { name: env.prefixed("cache"), description: "Redis in the private subnets".into(), subnet_ids: private_subnet_ids(network), ..Default::default() },
+        CacheSubnetGroup {
+            name: env.prefixed("cache"),
+            description: "Redis in the private subnets".into(),
+            subnet_ids: private_subnet_ids(network),
+            ..Default::default()
+        },
     );
     let sizing = &env.cache;
     let failover = sizing.nodes >= 2;

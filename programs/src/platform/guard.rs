@@ -13,7 +13,12 @@ pub fn declare(stack: &mut Stack, env: &Env) {
 }
 
 fn web_acl(stack: &mut Stack, env: &Env) {
-    let managed = |name: &str, priority| ManagedRuleGroup { name: name.into(), vendor: "AWS".into(), priority, override_to_count: false };
+    let managed = |name: &str, priority| ManagedRuleGroup {
+        name: name.into(),
+        vendor: "AWS".into(),
+        priority,
+        override_to_count: false,
+    };
     stack.add(
         "web-acl",
         WebAcl {
@@ -24,7 +29,12 @@ fn web_acl(stack: &mut Stack, env: &Env) {
                 managed("AWSManagedRulesCommonRuleSet", 1),
                 managed("AWSManagedRulesKnownBadInputsRuleSet", 2),
             ],
-            rate_limit: Some(RateLimit { name: "per-ip-rate-limit".into(), limit: env.rate_limit_per_ip, priority: 0, action: "block".into() }),
+            rate_limit: Some(RateLimit {
+                name: "per-ip-rate-limit".into(),
+                limit: env.rate_limit_per_ip,
+                priority: 0,
+                action: "block".into(),
+            }),
             metric_name: env.prefixed("web"),
             ..Default::default()
         },

@@ -32,7 +32,14 @@ fn prefix_access(bucket: &str, prefix: &str, actions: &[&str]) -> String {
     .to_string()
 }
 
-fn role(stack: &mut Stack, env: &Env, name: &str, description: &str, inline: BTreeMap<String, String>, managed: &[&str]) -> Handle<Role> {
+fn role(
+    stack: &mut Stack,
+    env: &Env,
+    name: &str,
+    description: &str,
+    inline: BTreeMap<String, String>,
+    managed: &[&str],
+) -> Handle<Role> {
     stack.add(
         format!("{name}-role"),
         Role {
@@ -54,7 +61,9 @@ pub fn declare(stack: &mut Stack, env: &Env, buckets: &Buckets) {
         ("reports".to_string(), prefix_access(&buckets.reports_name, "api", &["s3:GetObject", "s3:PutObject"])),
         ("static-assets".to_string(), prefix_access(&buckets.assets_name, "web", &["s3:GetObject"])),
     ]);
-    role(stack, env, "api-task", "API service task role", api, &[]).depends_on(&buckets.reports).depends_on(&buckets.assets);
+    role(stack, env, "api-task", "API service task role", api, &[])
+        .depends_on(&buckets.reports)
+        .depends_on(&buckets.assets);
     let orchestrator = BTreeMap::from([(
         "job-reports".to_string(),
         prefix_access(&buckets.reports_name, "jobs", &["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]),

@@ -38,10 +38,16 @@ pub fn declare(stack: &mut Stack, env: &Env) -> Network {
         )
     };
     let zone_letter = |z: &str| z.chars().last().unwrap_or('x');
-    let public: Vec<_> = env.zones.iter().enumerate()
+    let public: Vec<_> = env
+        .zones
+        .iter()
+        .enumerate()
         .map(|(i, z)| subnet(stack, format!("public-{}", zone_letter(z)), i, z, true))
         .collect();
-    let private: Vec<_> = env.zones.iter().enumerate()
+    let private: Vec<_> = env
+        .zones
+        .iter()
+        .enumerate()
         .map(|(i, z)| subnet(stack, format!("private-{}", zone_letter(z)), 10 + i, z, false))
         .collect();
     let igw = stack.add("igw", InternetGateway { vpc_id: vpc_id(), ..Default::default() });
@@ -49,7 +55,11 @@ pub fn declare(stack: &mut Stack, env: &Env) -> Network {
         "public-routes",
         RouteTable {
             vpc_id: vpc_id(),
-            routes: vec![Route { destination_cidr_block: "0.0.0.0/0".into(), gateway_id: Some(igw.output(|o| o.internet_gateway_id.clone())), nat_gateway_id: None }],
+            routes: vec![Route {
+                destination_cidr_block: "0.0.0.0/0".into(),
+                gateway_id: Some(igw.output(|o| o.internet_gateway_id.clone())),
+                nat_gateway_id: None,
+            }],
             subnet_ids: public.iter().map(|s| s.output(|o| o.subnet_id.clone())).collect(),
             ..Default::default()
         },
@@ -95,7 +105,11 @@ fn declare_nat(
             format!("private-routes-{n}"),
             RouteTable {
                 vpc_id: vpc.output(|o| o.vpc_id.clone()),
-                routes: vec![Route { destination_cidr_block: "0.0.0.0/0".into(), gateway_id: None, nat_gateway_id: Some(nat.clone()) }],
+                routes: vec![Route {
+                    destination_cidr_block: "0.0.0.0/0".into(),
+                    gateway_id: None,
+                    nat_gateway_id: Some(nat.clone()),
+                }],
                 subnet_ids: subnets,
                 ..Default::default()
             },

@@ -67,22 +67,30 @@ pub fn declare(stack: &mut Stack, env: &Env, network: &Network) -> Groups {
         )
     };
     let alb = group(
-        stack, "alb", "Load balancer: HTTP and HTTPS from the internet",
+        stack,
+        "alb",
+        "Load balancer: HTTP and HTTPS from the internet",
         vec![from_cidr(80, "0.0.0.0/0", "HTTP"), from_cidr(443, "0.0.0.0/0", "HTTPS")],
         vec![all_egress()],
     );
     let services = group(
-        stack, "services", "API, orchestrator and web tasks: traffic from the load balancer only",
+        stack,
+        "services",
+        "API, orchestrator and web tasks: traffic from the load balancer only",
         vec![from_group(SERVICE_PORT, &alb, "from the load balancer")],
         vec![all_egress()],
     );
     let database = group(
-        stack, "database", "PostgreSQL: from the services only",
+        stack,
+        "database",
+        "PostgreSQL: from the services only",
         vec![from_group(5432, &services, "PostgreSQL from services")],
         vec![],
     );
     let cache = group(
-        stack, "cache", "Redis: from the services only",
+        stack,
+        "cache",
+        "Redis: from the services only",
         vec![from_group(6379, &services, "Redis from services")],
         vec![],
     );

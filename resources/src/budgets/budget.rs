@@ -68,7 +68,10 @@ impl Resource for Budget {
             problems.push(format!("name `{}` must be 1 to 100 characters without `:` or `\\`", self.name));
         }
         if !is_positive_decimal(&self.limit_amount) {
-            problems.push(format!("limit_amount `{}` must be a positive decimal amount of USD, e.g. \"50\"", self.limit_amount));
+            problems.push(format!(
+                "limit_amount `{}` must be a positive decimal amount of USD, e.g. \"50\"",
+                self.limit_amount
+            ));
         }
         if !TIME_UNITS.contains(&self.time_unit.as_str()) {
             problems.push(format!("time_unit `{}` must be one of {}", self.time_unit, TIME_UNITS.join(", ")));
@@ -79,7 +82,10 @@ impl Resource for Budget {
             }
         }
         if self.notifications.len() > MAX_NOTIFICATIONS {
-            problems.push(format!("notifications: {} given, AWS allows {MAX_NOTIFICATIONS} per budget", self.notifications.len()));
+            problems.push(format!(
+                "notifications: {} given, AWS allows {MAX_NOTIFICATIONS} per budget",
+                self.notifications.len()
+            ));
         }
         for (i, n) in self.notifications.iter().enumerate() {
             problems.extend(n.problems(&format!("notifications[{i}]")));
@@ -92,7 +98,8 @@ impl Resource for Budget {
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<BudgetOutputs, ProviderError> {
         let account = account_id(cx).await?;
-        let with_subscribers = self.notifications.iter().map(|n| n.with_subscribers()).collect::<Result<Vec<_>, _>>()?;
+        let with_subscribers =
+            self.notifications.iter().map(|n| n.with_subscribers()).collect::<Result<Vec<_>, _>>()?;
         let call = cx
             .budgets
             .create_budget()
@@ -115,7 +122,10 @@ impl Resource for Budget {
     }
 
     async fn update(&self, old: &Self, out: &BudgetOutputs, cx: &AwsContext) -> Result<BudgetOutputs, ProviderError> {
-        if self.limit_amount != old.limit_amount || self.time_unit != old.time_unit || self.cost_filters != old.cost_filters {
+        if self.limit_amount != old.limit_amount
+            || self.time_unit != old.time_unit
+            || self.cost_filters != old.cost_filters
+        {
             let call = cx.budgets.update_budget().account_id(&out.account_id).new_budget(self.sdk_budget()?);
             call.send().await.map_err(|e| classify("UpdateBudget", e))?;
         }
@@ -143,7 +153,11 @@ impl Budget {
     /// in favour of `FilterExpression` but still honoured by AWS (and the only form moto knows).
     #[allow(deprecated)]
     fn sdk_budget(&self) -> Result<aws_sdk_budgets::types::Budget, ProviderError> {
-        let limit = Spend::builder().amount(&self.limit_amount).unit(UNIT).build().map_err(|e| build_error("budget limit", e))?;
+        let limit = Spend::builder()
+            .amount(&self.limit_amount)
+            .unit(UNIT)
+            .build()
+            .map_err(|e| build_error("budget limit", e))?;
         let filters: HashMap<String, Vec<String>> = self.cost_filters.clone().into_iter().collect();
         aws_sdk_budgets::types::Budget::builder()
             .budget_name(&self.name)
@@ -215,7 +229,10 @@ mod tests {
             name: "dev-monthly".into(),
             limit_amount: "50".into(),
             cost_filters: [("TagKeyValue".to_string(), vec!["user:Environment$dev".to_string()])].into(),
-            notifications: vec![BudgetNotification { subscriber_emails: vec!["ops@example.com".into()], ..Default::default() }],
+            notifications: vec![BudgetNotification {
+                subscriber_emails: vec!["ops@example.com".into()],
+                ..Default::default()
+            }],
             ..Default::default()
         }
     }

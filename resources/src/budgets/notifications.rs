@@ -76,13 +76,16 @@ impl BudgetNotification {
     pub fn problems(&self, field: &str) -> Vec<String> {
         let mut problems = Vec::new();
         if !["ACTUAL", "FORECASTED"].contains(&self.notification_type.as_str()) {
-            problems.push(format!("{field}.notification_type `{}` must be ACTUAL or FORECASTED", self.notification_type));
+            problems
+                .push(format!("{field}.notification_type `{}` must be ACTUAL or FORECASTED", self.notification_type));
         }
         if !["GREATER_THAN", "LESS_THAN", "EQUAL_TO"].contains(&self.comparison.as_str()) {
-            problems.push(format!("{field}.comparison `{}` must be GREATER_THAN, LESS_THAN or EQUAL_TO", self.comparison));
+            problems
+                .push(format!("{field}.comparison `{}` must be GREATER_THAN, LESS_THAN or EQUAL_TO", self.comparison));
         }
         if !self.threshold_percent.is_finite() || self.threshold_percent <= 0.0 {
-            problems.push(format!("{field}.threshold_percent {} must be a positive percentage", self.threshold_percent));
+            problems
+                .push(format!("{field}.threshold_percent {} must be a positive percentage", self.threshold_percent));
         }
         if self.subscriber_emails.is_empty() || self.subscriber_emails.len() > MAX_EMAIL_SUBSCRIBERS {
             problems.push(format!("{field}.subscriber_emails needs 1 to {MAX_EMAIL_SUBSCRIBERS} addresses"));
@@ -199,7 +202,11 @@ pub async fn sync(
 
 /// The budget's notifications with their email subscribers, or `None` when the budget is gone.
 /// SNS subscribers are not modeled and left out; thresholds are read as percentages.
-pub async fn read(cx: &AwsContext, account: &str, budget: &str) -> Result<Option<Vec<BudgetNotification>>, ProviderError> {
+pub async fn read(
+    cx: &AwsContext,
+    account: &str,
+    budget: &str,
+) -> Result<Option<Vec<BudgetNotification>>, ProviderError> {
     let mut live = Vec::new();
     let mut token: Option<String> = None;
     loop {
@@ -343,7 +350,11 @@ mod tests {
         for bad in ["ops", "ops@", "@example.com", "ops@example", "o ps@example.com", "a@b@c.com", "a@b..com"] {
             assert!(!is_email(bad), "{bad}");
         }
-        let bad = BudgetNotification { notification_type: "SOON".into(), threshold_percent: -1.0, ..n("ACTUAL", 1.0, &["x"]) };
+        let bad = BudgetNotification {
+            notification_type: "SOON".into(),
+            threshold_percent: -1.0,
+            ..n("ACTUAL", 1.0, &["x"])
+        };
         let problems = bad.problems("notifications[0]");
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems[0].starts_with("notifications[0].notification_type `SOON`"));

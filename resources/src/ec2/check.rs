@@ -14,9 +14,7 @@ pub fn required(field: &str, value: &Input<String>) -> Vec<String> {
 
 /// Parses an IPv4 CIDR, or explains why `field` is not one.
 pub fn parse_v4(field: &str, value: &str) -> Result<Ipv4Net, String> {
-    value
-        .parse::<Ipv4Net>()
-        .map_err(|_| format!("{field} `{value}` is not a valid IPv4 CIDR"))
+    value.parse::<Ipv4Net>().map_err(|_| format!("{field} `{value}` is not a valid IPv4 CIDR"))
 }
 
 /// Problems with a CIDR that must also be a network address within EC2's block size limits
@@ -43,7 +41,10 @@ mod tests {
     #[test]
     fn messages_name_the_field() {
         assert_eq!(cidr_block("cidr_block", "10.0.0.0/33"), ["cidr_block `10.0.0.0/33` is not a valid IPv4 CIDR"]);
-        assert_eq!(cidr_block("cidr_block", "10.0.0.1/24"), ["cidr_block `10.0.0.1/24` has host bits set: the network is `10.0.0.0/24`"]);
+        assert_eq!(
+            cidr_block("cidr_block", "10.0.0.1/24"),
+            ["cidr_block `10.0.0.1/24` has host bits set: the network is `10.0.0.0/24`"]
+        );
         assert_eq!(cidr_block("cidr_block", "10.0.0.0/8"), ["cidr_block `10.0.0.0/8` must be between /16 and /28"]);
         assert!(cidr_block("cidr_block", "10.0.0.0/16").is_empty());
         assert!(parse_v4("x", "0.0.0.0/0").is_ok());

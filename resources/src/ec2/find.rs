@@ -52,7 +52,8 @@ pub fn single<T>(kind: &str, meta: &Meta, mut found: Vec<(String, T)>) -> Result
 
 /// The VPC, or `None` when it is gone.
 pub async fn find_vpc(cx: &AwsContext, id: &str) -> Result<Option<aws_sdk_ec2::types::Vpc>, ProviderError> {
-    let out = none_if_not_found(cx.ec2.describe_vpcs().vpc_ids(id).send().await.map_err(|e| classify("DescribeVpcs", e)))?;
+    let out =
+        none_if_not_found(cx.ec2.describe_vpcs().vpc_ids(id).send().await.map_err(|e| classify("DescribeVpcs", e)))?;
     Ok(out.and_then(|o| o.vpcs().first().cloned()))
 }
 
@@ -84,7 +85,10 @@ pub async fn find_route_table(
 }
 
 /// The Elastic IP address by allocation id, or `None` when it is released.
-pub async fn find_address(cx: &AwsContext, allocation_id: &str) -> Result<Option<aws_sdk_ec2::types::Address>, ProviderError> {
+pub async fn find_address(
+    cx: &AwsContext,
+    allocation_id: &str,
+) -> Result<Option<aws_sdk_ec2::types::Address>, ProviderError> {
     let out = cx.ec2.describe_addresses().allocation_ids(allocation_id).send().await;
     let out = none_if_not_found(out.map_err(|e| classify("DescribeAddresses", e)))?;
     Ok(out.and_then(|o| o.addresses().first().cloned()))

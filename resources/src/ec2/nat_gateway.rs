@@ -85,7 +85,12 @@ impl Resource for NatGateway {
         Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
     }
 
-    async fn update(&self, old: &Self, out: &NatGatewayOutputs, cx: &AwsContext) -> Result<NatGatewayOutputs, ProviderError> {
+    async fn update(
+        &self,
+        old: &Self,
+        out: &NatGatewayOutputs,
+        cx: &AwsContext,
+    ) -> Result<NatGatewayOutputs, ProviderError> {
         tags::sync(cx, &out.nat_gateway_id, &old.tags, &self.tags).await?;
         Ok(out.clone())
     }
@@ -107,9 +112,8 @@ impl Resource for NatGateway {
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<NatGatewayOutputs>, ProviderError> {
         // moto ignores tag filters on DescribeNatGateways: `tagged_as` filters again here.
         let mut call = cx.ec2.describe_nat_gateways().set_filter(Some(tag_filters(meta)));
-        call = call.filter(
-            aws_sdk_ec2::types::Filter::builder().name("state").values("pending").values("available").build(),
-        );
+        call = call
+            .filter(aws_sdk_ec2::types::Filter::builder().name("state").values("pending").values("available").build());
         let out = call.send().await.map_err(|e| classify("DescribeNatGateways", e))?;
         let found = out
             .nat_gateways()
@@ -180,7 +184,9 @@ mod tests {
     fn polls_map_states() {
         assert_eq!(creation_poll(Some(&nat(NatGatewayState::Pending))), Poll::Pending("pending".into()));
         assert_eq!(creation_poll(Some(&nat(NatGatewayState::Available))), Poll::Ready(()));
-        assert!(matches!(creation_poll(Some(&nat(NatGatewayState::Failed))), Poll::Failed(m) if m.contains("no route")));
+        assert!(
+            matches!(creation_poll(Some(&nat(NatGatewayState::Failed))), Poll::Failed(m) if m.contains("no route"))
+        );
         assert!(matches!(creation_poll(None), Poll::Failed(_)));
         assert_eq!(deletion_poll(Some(&nat(NatGatewayState::Deleting))), Poll::Pending("deleting".into()));
         assert_eq!(deletion_poll(Some(&nat(NatGatewayState::Deleted))), Poll::Ready(()));

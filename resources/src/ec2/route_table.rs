@@ -128,7 +128,12 @@ impl Resource for RouteTable {
         Ok(Some(Observed { inputs: seen, outputs }))
     }
 
-    async fn update(&self, old: &Self, out: &RouteTableOutputs, cx: &AwsContext) -> Result<RouteTableOutputs, ProviderError> {
+    async fn update(
+        &self,
+        old: &Self,
+        out: &RouteTableOutputs,
+        cx: &AwsContext,
+    ) -> Result<RouteTableOutputs, ProviderError> {
         let outputs = self.converge(&out.route_table_id, false, cx).await?;
         tags::sync(cx, &out.route_table_id, &old.tags, &self.tags).await?;
         Ok(outputs)
@@ -171,7 +176,12 @@ impl RouteTable {
         Ok(RouteTableOutputs { route_table_id: id.to_string(), associations })
     }
 
-    async fn sync_routes(&self, id: &str, live: &BTreeMap<String, Target>, cx: &AwsContext) -> Result<(), ProviderError> {
+    async fn sync_routes(
+        &self,
+        id: &str,
+        live: &BTreeMap<String, Target>,
+        cx: &AwsContext,
+    ) -> Result<(), ProviderError> {
         let mut wanted = BTreeMap::new();
         for route in &self.routes {
             let target = route.target().ok_or_else(|| bad_route(&route.destination_cidr_block))?;
@@ -253,7 +263,11 @@ fn observed_routes(inputs: &[Route], live: &BTreeMap<String, Target>) -> Vec<Rou
     let mut out: Vec<Route> = Vec::new();
     for route in inputs {
         if let Some(target) = live.get(&route.destination_cidr_block) {
-            out.push(if route.target().as_ref() == Some(target) { route.clone() } else { Route::to(&route.destination_cidr_block, target) });
+            out.push(if route.target().as_ref() == Some(target) {
+                route.clone()
+            } else {
+                Route::to(&route.destination_cidr_block, target)
+            });
         }
     }
     let known: Vec<&str> = inputs.iter().map(|r| r.destination_cidr_block.as_str()).collect();
@@ -358,8 +372,10 @@ mod tests {
     #[test]
     fn subnets_keep_input_order() {
         let inputs: Vec<Input<String>> = vec!["subnet-b".into(), "subnet-a".into(), "subnet-gone".into()];
-        let live: BTreeMap<String, String> =
-            [("subnet-a", "a1"), ("subnet-b", "b1"), ("subnet-c", "c1")].iter().map(|(s, a)| (s.to_string(), a.to_string())).collect();
+        let live: BTreeMap<String, String> = [("subnet-a", "a1"), ("subnet-b", "b1"), ("subnet-c", "c1")]
+            .iter()
+            .map(|(s, a)| (s.to_string(), a.to_string()))
+            .collect();
         let seen: Vec<String> = observed_subnets(&inputs, &live).iter().map(|s| s.as_str().to_string()).collect();
         assert_eq!(seen, ["subnet-b", "subnet-a", "subnet-c"]);
     }

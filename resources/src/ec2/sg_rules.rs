@@ -74,7 +74,8 @@ impl Rule {
     pub fn permissions(&self) -> Permissions {
         let k = |s| key(&self.protocol, Some(self.from_port), Some(self.to_port), s);
         let desc = description(self.description.as_deref());
-        let mut out: Permissions = self.cidr_blocks.iter().map(|c| (k(Source::Cidr(c.clone())), desc.clone())).collect();
+        let mut out: Permissions =
+            self.cidr_blocks.iter().map(|c| (k(Source::Cidr(c.clone())), desc.clone())).collect();
         if let Some(group) = &self.source_security_group_id {
             out.insert(k(Source::Group(group.value().clone())), desc);
         }
@@ -87,11 +88,15 @@ impl Rule {
         let p = protocol(&self.protocol);
         let numeric = p.parse::<u8>().is_ok();
         if !numeric && !["tcp", "udp", "icmp", "icmpv6", "-1"].contains(&p.as_str()) {
-            problems.push(format!("{field}.protocol `{}` is not tcp, udp, icmp, icmpv6, -1 or a protocol number", self.protocol));
+            problems.push(format!(
+                "{field}.protocol `{}` is not tcp, udp, icmp, icmpv6, -1 or a protocol number",
+                self.protocol
+            ));
         }
         if p == "tcp" || p == "udp" {
             if self.from_port > self.to_port {
-                problems.push(format!("{field}: from_port {} is greater than to_port {}", self.from_port, self.to_port));
+                problems
+                    .push(format!("{field}: from_port {} is greater than to_port {}", self.from_port, self.to_port));
             }
             for (name, port) in [("from_port", self.from_port), ("to_port", self.to_port)] {
                 if !(0..=65535).contains(&port) {
@@ -120,8 +125,12 @@ pub fn problems(field: &str, rules: &[Rule]) -> Vec<String> {
         let own = rule.problems(&name);
         if own.is_empty() {
             for c in &rule.cidr_blocks {
-                if !seen.insert(key(&rule.protocol, Some(rule.from_port), Some(rule.to_port), Source::Cidr(c.clone()))) {
-                    problems.push(format!("{name}: {} {}-{} from `{c}` is already allowed by an earlier rule", rule.protocol, rule.from_port, rule.to_port));
+                if !seen.insert(key(&rule.protocol, Some(rule.from_port), Some(rule.to_port), Source::Cidr(c.clone())))
+                {
+                    problems.push(format!(
+                        "{name}: {} {}-{} from `{c}` is already allowed by an earlier rule",
+                        rule.protocol, rule.from_port, rule.to_port
+                    ));
                 }
             }
         }
@@ -142,12 +151,18 @@ pub fn from_sdk(live: &[IpPermission]) -> Permissions {
         let proto = p.ip_protocol().unwrap_or("-1");
         for r in p.ip_ranges() {
             if let Some(c) = r.cidr_ip() {
-                out.insert(key(proto, p.from_port(), p.to_port(), Source::Cidr(c.into())), description(r.description()));
+                out.insert(
+                    key(proto, p.from_port(), p.to_port(), Source::Cidr(c.into())),
+                    description(r.description()),
+                );
             }
         }
         for g in p.user_id_group_pairs() {
             if let Some(id) = g.group_id() {
-                out.insert(key(proto, p.from_port(), p.to_port(), Source::Group(id.into())), description(g.description()));
+                out.insert(
+                    key(proto, p.from_port(), p.to_port(), Source::Group(id.into())),
+                    description(g.description()),
+                );
             }
         }
     }
@@ -264,7 +279,11 @@ mod tests {
                 "ingress[4]: tcp 80-80 from `0.0.0.0/0` is already allowed by an earlier rule",
             ]
         );
-        assert!(problems("egress", &[all_out(), Rule { protocol: "icmp".into(), from_port: 8, to_port: -1, ..tcp(0, &["10.0.0.0/8"]) }]).is_empty());
+        assert!(problems(
+            "egress",
+            &[all_out(), Rule { protocol: "icmp".into(), from_port: 8, to_port: -1, ..tcp(0, &["10.0.0.0/8"]) }]
+        )
+        .is_empty());
     }
 
     #[test]

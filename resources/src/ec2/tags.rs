@@ -15,9 +15,7 @@ pub fn to_sdk(tags: &Tags) -> Vec<Tag> {
 
 /// A tag map from live SDK tags (a tag without a key is skipped; without a value it is "").
 pub fn from_sdk(tags: &[Tag]) -> Tags {
-    tags.iter()
-        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
-        .collect()
+    tags.iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string()))).collect()
 }
 
 /// The tag specifications for a create call: none when there are no tags (EC2 rejects an

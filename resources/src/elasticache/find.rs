@@ -40,10 +40,7 @@ pub async fn find_replication_group(cx: &AwsContext, id: &str) -> Result<Option<
 }
 
 /// The replication group unless it is gone or already `deleting`: what `read` and `find` see.
-pub async fn find_live_replication_group(
-    cx: &AwsContext,
-    id: &str,
-) -> Result<Option<ReplicationGroup>, ProviderError> {
+pub async fn find_live_replication_group(cx: &AwsContext, id: &str) -> Result<Option<ReplicationGroup>, ProviderError> {
     Ok(find_replication_group(cx, id).await?.filter(|g| g.status() != Some(DELETING)))
 }
 

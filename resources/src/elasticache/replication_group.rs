@@ -13,8 +13,12 @@
 //! ignores security groups, engine version and transit encryption; Increase/DecreaseReplicaCount
 //! are not implemented (HTTP 500); a deleted group stays `deleting` forever.
 
-use super::find::{find_cache_cluster, find_live_replication_group, find_replication_group, group_status, missing, tagged_as, DELETING};
-use super::wait::{until_available, until_gone, DeleteOutcome, CACHE_CREATE_TIMEOUT, CACHE_DELETE_TIMEOUT, CACHE_UPDATE_TIMEOUT};
+use super::find::{
+    find_cache_cluster, find_live_replication_group, find_replication_group, group_status, missing, tagged_as, DELETING,
+};
+use super::wait::{
+    until_available, until_gone, DeleteOutcome, CACHE_CREATE_TIMEOUT, CACHE_DELETE_TIMEOUT, CACHE_UPDATE_TIMEOUT,
+};
 use super::{observed_ids, replication_group_modify as modify, tags};
 use crate::error::{classify, ok_if_not_found};
 use crate::AwsContext;

@@ -24,10 +24,22 @@ pub fn validate(group: &ReplicationGroup) -> Vec<String> {
         "id `{}` must be 1-40 lowercase letters, digits and hyphens, start with a letter, and have no trailing or double hyphen",
         group.id
     ));
-    check(!group.description.trim().is_empty(), "description must not be empty (CreateReplicationGroup requires one)".into());
-    check(matches!(group.engine.as_str(), "redis" | "valkey"), format!("engine `{}` must be `redis` or `valkey`", group.engine));
-    check(group.engine_version.as_deref() != Some(""), "engine_version must not be empty (omit it to let AWS choose)".into());
-    check(group.node_type.starts_with("cache."), format!("node_type `{}` is not a cache node type (cache.*)", group.node_type));
+    check(
+        !group.description.trim().is_empty(),
+        "description must not be empty (CreateReplicationGroup requires one)".into(),
+    );
+    check(
+        matches!(group.engine.as_str(), "redis" | "valkey"),
+        format!("engine `{}` must be `redis` or `valkey`", group.engine),
+    );
+    check(
+        group.engine_version.as_deref() != Some(""),
+        "engine_version must not be empty (omit it to let AWS choose)".into(),
+    );
+    check(
+        group.node_type.starts_with("cache."),
+        format!("node_type `{}` is not a cache node type (cache.*)", group.node_type),
+    );
     let n = group.num_cache_clusters;
     check((1..=6).contains(&n), format!("num_cache_clusters {n} must be between 1 and 6"));
     check(!group.automatic_failover || n >= 2, format!("automatic_failover needs num_cache_clusters >= 2 (it is {n})"));
@@ -195,7 +207,10 @@ mod tests {
         let problems = validate(&ReplicationGroup { automatic_failover: true, multi_az: true, ..group() });
         assert_eq!(
             problems,
-            ["automatic_failover needs num_cache_clusters >= 2 (it is 1)", "multi_az needs num_cache_clusters >= 2 (it is 1)"]
+            [
+                "automatic_failover needs num_cache_clusters >= 2 (it is 1)",
+                "multi_az needs num_cache_clusters >= 2 (it is 1)"
+            ]
         );
         let problems = validate(&ReplicationGroup { multi_az: true, num_cache_clusters: 2, ..group() });
         assert_eq!(problems, ["multi_az needs automatic_failover"]);

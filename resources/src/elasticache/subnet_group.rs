@@ -159,7 +159,8 @@ mod tests {
 
     #[test]
     fn problems_name_field_and_value() {
-        let group = CacheSubnetGroup { name: "Jobs_Cache".into(), description: " ".into(), subnet_ids: vec![], ..valid() };
+        let group =
+            CacheSubnetGroup { name: "Jobs_Cache".into(), description: " ".into(), subnet_ids: vec![], ..valid() };
         let problems = group.validate();
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems[0].contains("name `Jobs_Cache`"), "{problems:?}");

@@ -99,7 +99,9 @@ mod tests {
     use tokio::time::Instant;
 
     /// A fake status source answering `script[n]` on poll n, then the last entry forever.
-    fn source(script: &'static [Option<&'static str>]) -> impl FnMut() -> std::future::Ready<Result<Option<String>, ProviderError>> {
+    fn source(
+        script: &'static [Option<&'static str>],
+    ) -> impl FnMut() -> std::future::Ready<Result<Option<String>, ProviderError>> {
         let calls = AtomicUsize::new(0);
         move || {
             let n = calls.fetch_add(1, Ordering::SeqCst).min(script.len() - 1);
@@ -124,9 +126,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn stuck_modifying_times_out_naming_group_and_status() {
         let start = Instant::now();
-        let err = until_available("jobs", CACHE_UPDATE_TIMEOUT, source(&[Some("modifying")]))
-            .await
-            .expect_err("times out");
+        let err =
+            until_available("jobs", CACHE_UPDATE_TIMEOUT, source(&[Some("modifying")])).await.expect_err("times out");
         assert_eq!(err.class, ErrorClass::Timeout);
         assert!(err.message.contains("replication group `jobs`"), "{}", err.message);
         assert!(err.message.contains("`modifying`"), "{}", err.message);

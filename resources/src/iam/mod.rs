@@ -96,7 +96,9 @@ pub(crate) fn document_problem(field: &str, doc: &Input<String>) -> Option<Strin
 pub(crate) fn description_problem(description: Option<&str>) -> Option<String> {
     match description {
         Some("") => Some("description: empty; use None for no description".to_string()),
-        Some(d) if d.chars().count() > 1000 => Some(format!("description: {} characters, at most 1000", d.chars().count())),
+        Some(d) if d.chars().count() > 1000 => {
+            Some(format!("description: {} characters, at most 1000", d.chars().count()))
+        }
         _ => None,
     }
 }

@@ -2,7 +2,9 @@
 //! version; IAM keeps at most 5 versions, so the oldest non-default ones are pruned first.
 //! Name, path and description cannot change in place (IAM has no call for the description).
 
-use super::{default_path, description_problem, document_problem, find_policy, is_ours, name_problem, path_problem, tags};
+use super::{
+    default_path, description_problem, document_problem, find_policy, is_ours, name_problem, path_problem, tags,
+};
 use crate::error::{classify, none_if_not_found, ok_if_not_found};
 use crate::policy::observed_document;
 use crate::AwsContext;
@@ -29,7 +31,13 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Self { name: String::new(), path: default_path(), description: None, document: Input::default(), tags: Tags::new() }
+        Self {
+            name: String::new(),
+            path: default_path(),
+            description: None,
+            document: Input::default(),
+            tags: Tags::new(),
+        }
     }
 }
 

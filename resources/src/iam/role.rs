@@ -2,7 +2,9 @@
 //! tags. Name and path cannot change in place; everything else can.
 
 use super::role_policies::{self as rp, Inline};
-use super::{default_path, description_problem, document_problem, find_role, is_ours, name_problem, path_problem, tags};
+use super::{
+    default_path, description_problem, document_problem, find_role, is_ours, name_problem, path_problem, tags,
+};
 use crate::error::{classify, none_if_not_found, ok_if_not_found};
 use crate::policy::observed_document;
 use crate::AwsContext;
@@ -133,7 +135,8 @@ impl Resource for Role {
     async fn update(&self, old: &Self, out: &RoleOutputs, cx: &AwsContext) -> Result<RoleOutputs, ProviderError> {
         let name = out.name.as_str();
         if self.assume_role_policy != old.assume_role_policy {
-            let call = cx.iam.update_assume_role_policy().role_name(name).policy_document(self.assume_role_policy.as_str());
+            let call =
+                cx.iam.update_assume_role_policy().role_name(name).policy_document(self.assume_role_policy.as_str());
             call.send().await.map_err(|e| classify("UpdateAssumeRolePolicy", e))?;
         }
         if self.description != old.description || self.max_session_duration != old.max_session_duration {
@@ -196,8 +199,8 @@ mod tests {
 
     #[test]
     fn default_path_is_root() {
-        let r: Role = serde_json::from_value(serde_json::json!({"name": "r", "assume_role_policy": TRUST}))
-            .expect("decodes");
+        let r: Role =
+            serde_json::from_value(serde_json::json!({"name": "r", "assume_role_policy": TRUST})).expect("decodes");
         assert_eq!(r.path, "/");
         assert_eq!(Role::default().path, "/");
     }

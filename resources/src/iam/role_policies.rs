@@ -44,7 +44,11 @@ async fn delete_inline(cx: &AwsContext, role: &str, name: &str) -> Result<(), Pr
 
 /// The ARNs of the managed policies attached to the role, in the program's order where the
 /// program names them, then any others in the order IAM lists them.
-pub async fn read_managed(cx: &AwsContext, role: &str, program: &[Input<String>]) -> Result<Vec<Input<String>>, ProviderError> {
+pub async fn read_managed(
+    cx: &AwsContext,
+    role: &str,
+    program: &[Input<String>],
+) -> Result<Vec<Input<String>>, ProviderError> {
     let live = attached_arns(cx, role).await?;
     let mut ordered: Vec<String> = program.iter().map(|a| a.value().clone()).filter(|a| live.contains(a)).collect();
     ordered.dedup();

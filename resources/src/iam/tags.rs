@@ -9,9 +9,7 @@ use engine::{ProviderError, Tags};
 
 /// Tags as the SDK wants them.
 pub fn to_sdk(tags: &Tags) -> Result<Vec<Tag>, ProviderError> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(|e| build_error("IAM tag", e)))
-        .collect()
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(|e| build_error("IAM tag", e))).collect()
 }
 
 fn from_sdk(tags: &[Tag]) -> Tags {
@@ -55,4 +53,3 @@ pub async fn sync_policy_tags(cx: &AwsContext, arn: &str, old: &Tags, new: &Tags
     }
     Ok(())
 }
-

@@ -155,7 +155,12 @@ impl Resource for DbInstance {
         Ok(Some(Observed { inputs: seen, outputs: outputs(&db)? }))
     }
 
-    async fn update(&self, old: &Self, out: &DbInstanceOutputs, cx: &AwsContext) -> Result<DbInstanceOutputs, ProviderError> {
+    async fn update(
+        &self,
+        old: &Self,
+        out: &DbInstanceOutputs,
+        cx: &AwsContext,
+    ) -> Result<DbInstanceOutputs, ProviderError> {
         if self.allocated_storage < old.allocated_storage {
             let message = format!(
                 "allocated_storage: RDS storage can only grow ({} GB → {} GB asked for `{}`)",
@@ -244,7 +249,11 @@ impl DbInstance {
     }
 
     /// ModifyDBInstance with only the fields that changed; `None` when no cloud setting did.
-    fn modification(&self, old: &Self, cx: &AwsContext) -> Result<Option<ModifyDBInstanceFluentBuilder>, ProviderError> {
+    fn modification(
+        &self,
+        old: &Self,
+        cx: &AwsContext,
+    ) -> Result<Option<ModifyDBInstanceFluentBuilder>, ProviderError> {
         let mut call = cx.rds.modify_db_instance().db_instance_identifier(&self.identifier);
         let mut changed = false;
         let mut set = |differs: bool, f: &dyn Fn(ModifyDBInstanceFluentBuilder) -> ModifyDBInstanceFluentBuilder| {
@@ -305,7 +314,8 @@ impl DbInstance {
         let groups = db.vpc_security_groups().iter().filter_map(|g| g.vpc_security_group_id()).map(str::to_string);
         seen.vpc_security_group_ids = observed_ids(&self.vpc_security_group_ids, groups.collect());
         let parameter_group = db.db_parameter_groups().first().and_then(|g| g.db_parameter_group_name());
-        seen.db_parameter_group_name = observed_parameter_group(self.db_parameter_group_name.is_some(), parameter_group);
+        seen.db_parameter_group_name =
+            observed_parameter_group(self.db_parameter_group_name.is_some(), parameter_group);
         seen.master_username = db.master_username().unwrap_or_default().to_string();
         seen.manage_master_user_password = db.master_user_secret().is_some();
         seen.backup_retention_period =

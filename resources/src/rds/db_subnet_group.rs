@@ -74,11 +74,7 @@ impl Resource for DbSubnetGroup {
         outputs(group)
     }
 
-    async fn read(
-        &self,
-        out: &DbSubnetGroupOutputs,
-        cx: &AwsContext,
-    ) -> Result<Option<Observed<Self>>, ProviderError> {
+    async fn read(&self, out: &DbSubnetGroupOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
         let Some(group) = find_db_subnet_group(cx, &out.name).await? else { return Ok(None) };
         let mut seen = self.clone();
         seen.name = group.db_subnet_group_name().unwrap_or(&out.name).to_string();

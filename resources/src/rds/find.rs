@@ -28,9 +28,7 @@ pub fn owned_by(tags: &Tags, meta: &Meta) -> bool {
 pub async fn find_db_instance(cx: &AwsContext, identifier: &str) -> Result<Option<DbInstance>, ProviderError> {
     let out = cx.rds.describe_db_instances().db_instance_identifier(identifier).send().await;
     let out = none_if_not_found(out.map_err(|e| classify("DescribeDBInstances", e)))?;
-    Ok(out.and_then(|o| {
-        o.db_instances().iter().find(|d| same_name(d.db_instance_identifier(), identifier)).cloned()
-    }))
+    Ok(out.and_then(|o| o.db_instances().iter().find(|d| same_name(d.db_instance_identifier(), identifier)).cloned()))
 }
 
 /// The DB subnet group, or `None` when it is gone.
@@ -45,9 +43,7 @@ pub async fn find_db_subnet_group(cx: &AwsContext, name: &str) -> Result<Option<
 pub async fn find_db_parameter_group(cx: &AwsContext, name: &str) -> Result<Option<DbParameterGroup>, ProviderError> {
     let out = cx.rds.describe_db_parameter_groups().db_parameter_group_name(name).send().await;
     let out = none_if_not_found(out.map_err(|e| classify("DescribeDBParameterGroups", e)))?;
-    Ok(out.and_then(|o| {
-        o.db_parameter_groups().iter().find(|g| same_name(g.db_parameter_group_name(), name)).cloned()
-    }))
+    Ok(out.and_then(|o| o.db_parameter_groups().iter().find(|g| same_name(g.db_parameter_group_name(), name)).cloned()))
 }
 
 /// RDS names are case-insensitive (stored in lower case).

@@ -90,7 +90,10 @@ mod tests {
     fn bad_names_are_named() {
         assert_eq!(name_problems("identifier", "", 63), ["identifier must not be empty"]);
         let upper = name_problems("identifier", "Plinth", 63);
-        assert!(upper.iter().any(|p| p.contains("identifier `Plinth` must start with a lower-case letter")), "{upper:?}");
+        assert!(
+            upper.iter().any(|p| p.contains("identifier `Plinth` must start with a lower-case letter")),
+            "{upper:?}"
+        );
         assert!(upper.iter().any(|p| p.contains("only lower-case")), "{upper:?}");
         assert_eq!(name_problems("name", "db-", 63), ["name `db-` must not end with a hyphen or contain two in a row"]);
         assert_eq!(name_problems("name", "abcd", 3), ["name `abcd` is longer than 3 characters"]);

@@ -54,7 +54,12 @@ impl DbState for DbInstance {
 /// Waits until the instance is `available`; with `applied`, also until no modification is
 /// pending. AWS may still answer `available` for a moment right after ModifyDBInstance, but
 /// the pending values are there at once, so a wait after an immediate modification needs both.
-pub async fn until_available<T, F, Fut>(identifier: &str, timeout: Duration, applied: bool, mut look: F) -> Result<T, ProviderError>
+pub async fn until_available<T, F, Fut>(
+    identifier: &str,
+    timeout: Duration,
+    applied: bool,
+    mut look: F,
+) -> Result<T, ProviderError>
 where
     T: DbState,
     F: FnMut() -> Fut,
@@ -200,11 +205,16 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn terminal_status_and_disappearance_fail_at_once() {
-        let err = until_available("plinth-db", DB_CREATE_TIMEOUT, false, || async { Ok(fake("incompatible-parameters")) })
-            .await
-            .expect_err("fails");
+        let err =
+            until_available("plinth-db", DB_CREATE_TIMEOUT, false, || async { Ok(fake("incompatible-parameters")) })
+                .await
+                .expect_err("fails");
         assert_eq!(err.class, ErrorClass::Other);
-        assert!(err.message.contains("`plinth-db`") && err.message.contains("incompatible-parameters"), "{}", err.message);
+        assert!(
+            err.message.contains("`plinth-db`") && err.message.contains("incompatible-parameters"),
+            "{}",
+            err.message
+        );
         let gone = until_available::<Fake, _, _>("plinth-db", DB_CREATE_TIMEOUT, false, || async { Ok(None) })
             .await
             .expect_err("fails");
@@ -220,10 +230,13 @@ mod tests {
         .await
         .expect("gone");
         assert_eq!(looks.load(Ordering::SeqCst), 4);
-        let err = until_gone("plinth-db", DB_DELETE_TIMEOUT, || async { Ok(fake("deleting")) })
-            .await
-            .expect_err("times out");
+        let err =
+            until_gone("plinth-db", DB_DELETE_TIMEOUT, || async { Ok(fake("deleting")) }).await.expect_err("times out");
         assert_eq!(err.class, ErrorClass::Timeout);
-        assert!(err.message.contains("`plinth-db` to be deleted") && err.message.contains("`deleting`"), "{}", err.message);
+        assert!(
+            err.message.contains("`plinth-db` to be deleted") && err.message.contains("`deleting`"),
+            "{}",
+            err.message
+        );
     }
 }

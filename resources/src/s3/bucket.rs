@@ -154,7 +154,10 @@ impl Resource for Bucket {
         let result = result.map(|_| ()).map_err(|e| classify("DeleteBucket", e));
         ok_if_not_found(result).map_err(|e| match e.class {
             ErrorClass::Conflict => ProviderError {
-                message: format!("bucket {} is not empty (set force_destroy to delete its objects): {}", out.bucket, e.message),
+                message: format!(
+                    "bucket {} is not empty (set force_destroy to delete its objects): {}",
+                    out.bucket, e.message
+                ),
                 ..e
             },
             _ => e,
@@ -288,7 +291,9 @@ mod tests {
         for ok in ["abc", "my.bucket-1", "a1b", &"a".repeat(63)] {
             assert_eq!(bucket_name_problem(ok), None, "{ok}");
         }
-        for bad in ["ab", "Abc", "-abc", "abc-", "a..b", "192.168.5.4", "xn--abc", "abc-s3alias", "a_b", &"a".repeat(64)] {
+        for bad in
+            ["ab", "Abc", "-abc", "abc-", "a..b", "192.168.5.4", "xn--abc", "abc-s3alias", "a_b", &"a".repeat(64)]
+        {
             assert!(bucket_name_problem(bad).is_some(), "{bad}");
         }
     }

@@ -8,8 +8,8 @@ use crate::AwsContext;
 use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, BucketVersioningStatus, ExpirationStatus,
     LifecycleExpiration, LifecycleRuleFilter, NoncurrentVersionExpiration, PublicAccessBlockConfiguration,
-    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
-    ServerSideEncryptionRule, VersioningConfiguration,
+    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    VersioningConfiguration,
 };
 use engine::ProviderError;
 
@@ -52,7 +52,8 @@ pub async fn write_encryption(cx: &AwsContext, bucket: &str, enc: Option<&Encryp
         .build()
         .map_err(|e| build_error("encryption", e))?;
     let rule = ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(default).build();
-    let config = ServerSideEncryptionConfiguration::builder().rules(rule).build().map_err(|e| build_error("encryption", e))?;
+    let config =
+        ServerSideEncryptionConfiguration::builder().rules(rule).build().map_err(|e| build_error("encryption", e))?;
     let call = cx.s3.put_bucket_encryption().bucket(bucket).server_side_encryption_configuration(config);
     call.send().await.map_err(|e| classify("PutBucketEncryption", e))?;
     Ok(())
@@ -111,7 +112,8 @@ fn from_sdk_rule(rule: &aws_sdk_s3::types::LifecycleRule) -> LifecycleRule {
 
 fn to_sdk_rule(rule: &LifecycleRule) -> Result<aws_sdk_s3::types::LifecycleRule, ProviderError> {
     let filter = LifecycleRuleFilter::builder().prefix(rule.prefix.clone().unwrap_or_default()).build();
-    let mut b = aws_sdk_s3::types::LifecycleRule::builder().id(&rule.id).status(ExpirationStatus::Enabled).filter(filter);
+    let mut b =
+        aws_sdk_s3::types::LifecycleRule::builder().id(&rule.id).status(ExpirationStatus::Enabled).filter(filter);
     if let Some(days) = rule.expire_after_days {
         b = b.expiration(LifecycleExpiration::builder().days(days).build());
     }

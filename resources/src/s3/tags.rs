@@ -10,9 +10,7 @@ use engine::{ProviderError, Tags};
 
 /// Tags as the SDK wants them.
 pub fn to_sdk(tags: &Tags) -> Result<Vec<Tag>, ProviderError> {
-    tags.iter()
-        .map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(|e| build_error("bucket tag", e)))
-        .collect()
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(|e| build_error("bucket tag", e))).collect()
 }
 
 /// The bucket's tags (empty when it has none: NoSuchTagSet).
@@ -30,7 +28,8 @@ pub async fn write(cx: &AwsContext, bucket: &str, tags: &Tags) -> Result<(), Pro
         let result = cx.s3.delete_bucket_tagging().bucket(bucket).send().await;
         return unset_if("DeleteBucketTagging", result, &["NoSuchTagSet"]).map(|_| ());
     }
-    let tagging = Tagging::builder().set_tag_set(Some(to_sdk(tags)?)).build().map_err(|e| build_error("bucket tags", e))?;
+    let tagging =
+        Tagging::builder().set_tag_set(Some(to_sdk(tags)?)).build().map_err(|e| build_error("bucket tags", e))?;
     cx.s3
         .put_bucket_tagging()
         .bucket(bucket)

@@ -138,7 +138,11 @@ pub(crate) async fn outputs(cx: &AwsContext, name: &str) -> Result<Option<Parame
 }
 
 /// The outputs of the parameter `name` if this stack created it under `meta.name`.
-pub(crate) async fn find_ours(cx: &AwsContext, name: &str, meta: &Meta) -> Result<Option<ParameterOutputs>, ProviderError> {
+pub(crate) async fn find_ours(
+    cx: &AwsContext,
+    name: &str,
+    meta: &Meta,
+) -> Result<Option<ParameterOutputs>, ProviderError> {
     if find_parameter(cx, name).await?.is_none() {
         return Ok(None);
     }

@@ -6,7 +6,9 @@
 //! description and tags change in place (PutParameter with Overwrite, then tag sync, since AWS
 //! refuses tags together with Overwrite).
 
-use super::{common_problems, find_ours, find_parameter, get, missing, put, tags, ParameterOutputs, ParameterTier, Put};
+use super::{
+    common_problems, find_ours, find_parameter, get, missing, put, tags, ParameterOutputs, ParameterTier, Put,
+};
 use crate::AwsContext;
 use engine::{Input, Meta, Observed, ProviderError, Resource, Tags};
 use serde::{Deserialize, Serialize};
@@ -89,7 +91,12 @@ impl Resource for Parameter {
         Ok(Some(Observed { inputs: seen, outputs }))
     }
 
-    async fn update(&self, old: &Self, out: &ParameterOutputs, cx: &AwsContext) -> Result<ParameterOutputs, ProviderError> {
+    async fn update(
+        &self,
+        old: &Self,
+        out: &ParameterOutputs,
+        cx: &AwsContext,
+    ) -> Result<ParameterOutputs, ProviderError> {
         let mut outputs = out.clone();
         if self.value != old.value || self.description != old.description {
             outputs.version = put(cx, self.put(None)).await?;

@@ -80,7 +80,12 @@ impl Resource for SecureParameter {
         Ok(Some(Observed { inputs: seen, outputs }))
     }
 
-    async fn update(&self, old: &Self, out: &ParameterOutputs, cx: &AwsContext) -> Result<ParameterOutputs, ProviderError> {
+    async fn update(
+        &self,
+        old: &Self,
+        out: &ParameterOutputs,
+        cx: &AwsContext,
+    ) -> Result<ParameterOutputs, ProviderError> {
         let mut outputs = out.clone();
         let new_value = self.value.value_on_update(&old.value)?;
         let settings_changed = self.description != old.description || self.key_id != old.key_id;

@@ -12,7 +12,8 @@ pub fn to_sdk(tags: &Tags) -> Result<Option<Vec<Tag>>, ProviderError> {
     if tags.is_empty() {
         return Ok(None);
     }
-    let built = tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(|e| build_error("parameter tag", e)));
+    let built =
+        tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(|e| build_error("parameter tag", e)));
     built.collect::<Result<Vec<_>, _>>().map(Some)
 }
 

@@ -94,7 +94,13 @@ mod tests {
         let fetches = AtomicUsize::new(0);
         let got = with_lock_token(
             || async { Ok(Some(format!("token-{}", fetches.fetch_add(1, Ordering::SeqCst)))) },
-            |token| async move { if token == "token-0" { Err(conflict()) } else { Ok(token) } },
+            |token| async move {
+                if token == "token-0" {
+                    Err(conflict())
+                } else {
+                    Ok(token)
+                }
+            },
         )
         .await
         .expect("second attempt succeeds");

@@ -225,7 +225,9 @@ pub fn problems(groups: &[ManagedRuleGroup], rate: Option<&RateLimit>, acl_metri
         *names.entry(&r.name).or_default() += 1;
         *priorities.entry(r.priority).or_default() += 1;
     }
-    problems.extend(names.iter().filter(|(_, n)| **n > 1).map(|(name, _)| format!("rule name `{name}` is used by several rules")));
+    problems.extend(
+        names.iter().filter(|(_, n)| **n > 1).map(|(name, _)| format!("rule name `{name}` is used by several rules")),
+    );
     problems.extend(
         priorities.iter().filter(|(_, n)| **n > 1).map(|(p, _)| format!("rule priority {p} is used by several rules")),
     );
@@ -278,7 +280,10 @@ mod tests {
 
     #[test]
     fn rules_round_trip_through_the_sdk_shape() {
-        let groups = vec![group("AWSManagedRulesCommonRuleSet", 1, false), group("AWSManagedRulesKnownBadInputsRuleSet", 2, true)];
+        let groups = vec![
+            group("AWSManagedRulesCommonRuleSet", 1, false),
+            group("AWSManagedRulesKnownBadInputsRuleSet", 2, true),
+        ];
         let rules = to_sdk(&groups, Some(&rate()), "web").expect("builds");
         assert_eq!(rules.len(), 3);
         let metric = rules[2].visibility_config().map(|v| v.metric_name().to_string());
@@ -336,6 +341,8 @@ mod tests {
         assert!(metric_name_problem("All").is_some());
         assert!(metric_name_problem(&"m".repeat(129)).is_some());
         let long = "m".repeat(120);
-        assert!(problems(&[group("AWSManagedRulesCommonRuleSet", 1, false)], None, &long)[0].contains("longer than 128"));
+        assert!(
+            problems(&[group("AWSManagedRulesCommonRuleSet", 1, false)], None, &long)[0].contains("longer than 128")
+        );
     }
 }

@@ -152,7 +152,8 @@ impl Resource for WebAcl {
             };
             let written = with_lock_token(|| fresh_token(cx, out), write).await?;
             let written = written.ok_or_else(|| gone(out))?;
-            outputs.lock_token = written.next_lock_token().ok_or_else(|| missing("UpdateWebACL next lock token"))?.to_string();
+            outputs.lock_token =
+                written.next_lock_token().ok_or_else(|| missing("UpdateWebACL next lock token"))?.to_string();
         }
         tags::sync(cx, &out.arn, &old.tags, &self.tags).await?;
         Ok(outputs)

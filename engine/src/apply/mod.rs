@@ -7,7 +7,7 @@ use crate::input::substitute;
 use crate::ops::{build_ops, Op, OpKind};
 use crate::plan::{keep_ignored, Plan, Step};
 use crate::registry::{Context, ErasedKind, Registry};
-use crate::resource::{Meta, ProviderError};
+use crate::resource::Meta;
 use crate::stack::Stack;
 use serde_json::{json, Value};
 use state::{OpOutcome, PendingOp, ResourceRow, Store};
@@ -16,6 +16,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+
+mod bookkeeping;
+mod partial;
+
+pub use bookkeeping::record_bookkeeping;
+use partial::{create_call, Call, Done, OpFailure};
 
 /// Tells the user what apply is doing.
 pub trait Progress: Send + Sync {
@@ -72,40 +78,6 @@ impl ApplyReport {
     }
 }
 
-/// A failed operation; `partial` is the object a failed create left behind (observed inputs and
-/// outputs), found by the kind's `find`: recorded so the next run continues from it.
-struct OpFailure {
-    error: ProviderError,
-    partial: Option<(Value, Value)>,
-}
-
-impl From<ProviderError> for OpFailure {
-    fn from(error: ProviderError) -> Self {
-        OpFailure { error, partial: None }
-    }
-}
-
-type Done = (usize, i64, Result<Option<Value>, OpFailure>, Duration);
-type Call = futures::future::BoxFuture<'static, Result<Option<Value>, OpFailure>>;
-
-/// A create that may leave an object behind when it fails midway (a waiter timing out, a
-/// sub-configuration rejected): on failure, look the object up and read what it really is.
-fn create_call(kind: Arc<dyn ErasedKind>, inputs: Value, meta: Meta, cx: Context, adopt_partial: bool) -> Call {
-    Box::pin(async move {
-        let error = match kind.create(inputs.clone(), meta.clone(), cx.clone()).await {
-            Ok(outputs) => return Ok(Some(outputs)),
-            Err(error) => error,
-        };
-        let partial = if adopt_partial { find_partial(kind.as_ref(), inputs, meta, cx).await } else { None };
-        Err(OpFailure { error, partial })
-    })
-}
-
-async fn find_partial(kind: &dyn ErasedKind, inputs: Value, meta: Meta, cx: Context) -> Option<(Value, Value)> {
-    let outputs = kind.find(inputs.clone(), meta, cx.clone()).await.ok()??;
-    kind.read(inputs, outputs, cx).await.ok()?
-}
-
 struct Runner<'a> {
     plan: &'a Plan,
     stack: &'a Stack,
@@ -155,32 +127,25 @@ pub async fn apply(
     record_bookkeeping(plan, store)?;
     let initial: BTreeMap<String, ResourceRow> = store.resources()?.into_iter().map(|r| (r.name.clone(), r)).collect();
     let mut runner = Runner {
-        plan, stack, store, cx, opts, progress, ops, dependents, nodes, registry, kinds, rows,
-        initial, journal: BTreeMap::new(), sent: BTreeMap::new(),
+        plan,
+        stack,
+        store,
+        cx,
+        opts,
+        progress,
+        ops,
+        dependents,
+        nodes,
+        registry,
+        kinds,
+        rows,
+        initial,
+        journal: BTreeMap::new(),
+        sent: BTreeMap::new(),
     };
     let report = runner.run().await?;
     record_bookkeeping(plan, store)?;
     Ok(report)
-}
-
-/// Unchanged resources whose options or dependencies changed in the program get them recorded
-/// (state only, no cloud call): protection added today must hold if the resource is removed
-/// tomorrow, and deletes must follow today's dependencies (a row that no longer depends on a
-/// removed resource must say so before that resource's delete commits). Apply runs it before
-/// the operations and again after them, for dependencies created in the run; `up` runs it when
-/// the plan has no changes. A dependency not in state yet leaves the row as it was.
-pub fn record_bookkeeping(plan: &Plan, store: &Store) -> Result<(), EngineError> {
-    let rows: BTreeMap<String, ResourceRow> = store.resources()?.into_iter().map(|r| (r.name.clone(), r)).collect();
-    for step in plan.steps.iter().filter(|s| s.action == crate::plan::Action::Same) {
-        let Some(row) = rows.get(&step.name) else { continue };
-        let options = serde_json::to_value(&step.options).unwrap_or(Value::Null);
-        let deps_exist = step.depends_on.iter().all(|d| rows.contains_key(d));
-        if deps_exist && (row.options != options || row.dependencies != step.depends_on) {
-            let updated = ResourceRow { options, dependencies: step.depends_on.clone(), ..row.clone() };
-            store.upsert_resource(&updated)?;
-        }
-    }
-    Ok(())
 }
 
 impl Runner<'_> {
@@ -193,19 +158,23 @@ impl Runner<'_> {
         let mut cancel = self.opts.cancel.clone();
         let mut cancel_open = true;
         let mut running_since: BTreeMap<usize, Instant> = BTreeMap::new();
-        let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + self.opts.heartbeat, self.opts.heartbeat);
+        let mut heartbeat =
+            tokio::time::interval_at(tokio::time::Instant::now() + self.opts.heartbeat, self.opts.heartbeat);
         loop {
             report.interrupted |= *cancel.borrow();
             while !report.interrupted && running.len() < self.opts.parallel.max(1) {
                 // The first ready operation whose service has room (per-service limit).
                 let busy = |op: &usize| {
                     let service = self.service(*op);
-                    running_since.keys().filter(|r| self.service(**r) == service).count() >= self.opts.per_service.max(1)
+                    running_since.keys().filter(|r| self.service(**r) == service).count()
+                        >= self.opts.per_service.max(1)
                 };
                 let Some(pos) = ready.iter().position(|op| !busy(op)) else { break };
                 let Some(op) = ready.remove(pos) else { break };
                 match self.launch(op, &mut running) {
-                    Ok(()) => { running_since.insert(op, Instant::now()); }
+                    Ok(()) => {
+                        running_since.insert(op, Instant::now());
+                    }
                     Err(e) => self.record_failure(op, &e.to_string(), &mut report),
                 }
             }
@@ -251,7 +220,11 @@ impl Runner<'_> {
 
     fn what(&self, op: usize) -> &'static str {
         let step = self.step(op);
-        if self.ops[op].kind == OpKind::Delete && step.retain { "forget (retained)" } else { self.ops[op].kind.verb() }
+        if self.ops[op].kind == OpKind::Delete && step.retain {
+            "forget (retained)"
+        } else {
+            self.ops[op].kind.verb()
+        }
     }
 
     fn record_failure(&self, op: usize, message: &str, report: &mut ApplyReport) {
@@ -320,8 +293,11 @@ impl Runner<'_> {
                     // in between can never orphan it.
                     let old = self.pending(&step, "delete-replaced", &Value::Null, prior.as_ref());
                     let id = self.store.begin_op(&old)?;
-                    let delete_op = self.ops.iter().position(|o| o.step == self.ops[op].step && o.kind == OpKind::DeleteReplaced);
-                    if let Some(d) = delete_op { self.journal.insert(d, id); }
+                    let delete_op =
+                        self.ops.iter().position(|o| o.step == self.ops[op].step && o.kind == OpKind::DeleteReplaced);
+                    if let Some(d) = delete_op {
+                        self.journal.insert(d, id);
+                    }
                 }
                 let id = self.store.begin_op(&self.pending(&step, "create", &inputs, None))?;
                 self.sent.insert(op, inputs.clone());
@@ -340,16 +316,25 @@ impl Runner<'_> {
             OpKind::Delete | OpKind::DeleteReplaced => {
                 let prior = self.old_object(op, prior)?;
                 // The old object is deleted by its own kind (a replacement may change the kind).
-                let kind = self.registry.get(&prior.kind).cloned().ok_or_else(|| EngineError::UnknownKind(prior.kind.clone(), prior.name.clone()))?;
+                let kind = self
+                    .registry
+                    .get(&prior.kind)
+                    .cloned()
+                    .ok_or_else(|| EngineError::UnknownKind(prior.kind.clone(), prior.name.clone()))?;
                 let id = match self.journal.get(&op) {
                     Some(&id) => id,
                     None => self.store.begin_op(&self.pending(&step, "delete", &Value::Null, Some(&prior)))?,
                 };
                 let retain = step.retain && op_kind == OpKind::Delete;
-                (id, Box::pin(async move {
-                    if !retain { kind.delete(prior.inputs, prior.outputs, cx).await?; }
-                    Ok(None)
-                }))
+                (
+                    id,
+                    Box::pin(async move {
+                        if !retain {
+                            kind.delete(prior.inputs, prior.outputs, cx).await?;
+                        }
+                        Ok(None)
+                    }),
+                )
             }
         };
         self.progress.started(&step.name, self.what(op));
@@ -368,7 +353,8 @@ impl Runner<'_> {
         if let Some(&id) = self.journal.get(&op) {
             let pending = self.store.pending_ops()?.into_iter().find(|(i, _)| *i == id);
             let prior = pending.map(|(_, p)| p.inputs["prior"].clone()).unwrap_or(Value::Null);
-            return serde_json::from_value(prior).map_err(|e| EngineError::Internal(format!("journal row for `{name}`: {e}")));
+            return serde_json::from_value(prior)
+                .map_err(|e| EngineError::Internal(format!("journal row for `{name}`: {e}")));
         }
         current.ok_or_else(|| EngineError::Plan(format!("`{name}` is not in state")))
     }
@@ -390,7 +376,10 @@ impl Runner<'_> {
                 row.inputs = inputs;
                 self.store.commit_op(journal_id, &OpOutcome::Upsert(row.clone()))?;
                 self.rows.insert(row.name.clone(), row.clone());
-                let message = format!("{e} (the object {} exists and is recorded in state: the next run continues from it)", row.cloud_id);
+                let message = format!(
+                    "{e} (the object {} exists and is recorded in state: the next run continues from it)",
+                    row.cloud_id
+                );
                 self.progress.finished(&step.name, self.what(op), elapsed, Some(&message));
                 report.failed.push((step.name.clone(), message));
                 return Ok(false);
@@ -402,7 +391,8 @@ impl Runner<'_> {
                 }
                 // No new object, so the old one stays in state: its delete is no longer due.
                 if op_kind == OpKind::CreateReplacement && !step.delete_first {
-                    let old_delete = self.ops.iter().position(|o| o.step == self.ops[op].step && o.kind == OpKind::DeleteReplaced);
+                    let old_delete =
+                        self.ops.iter().position(|o| o.step == self.ops[op].step && o.kind == OpKind::DeleteReplaced);
                     if let Some(id) = old_delete.and_then(|d| self.journal.remove(&d)) {
                         self.store.commit_op(id, &OpOutcome::Nothing)?;
                     }
@@ -422,8 +412,12 @@ impl Runner<'_> {
         };
         self.store.commit_op(journal_id, &outcome)?;
         match &outcome {
-            OpOutcome::Upsert(row) => { self.rows.insert(row.name.clone(), row.clone()); }
-            OpOutcome::Remove(name) => { self.rows.remove(name); }
+            OpOutcome::Upsert(row) => {
+                self.rows.insert(row.name.clone(), row.clone());
+            }
+            OpOutcome::Remove(name) => {
+                self.rows.remove(name);
+            }
             OpOutcome::Nothing => {}
         }
         self.progress.finished(&step.name, self.what(op), elapsed, None);
@@ -452,9 +446,15 @@ impl Runner<'_> {
     /// stays known (dependents still point at it) but stands for no object.
     fn tombstone(&self, step: &Step) -> ResourceRow {
         let mut row = self.rows.get(&step.name).cloned().unwrap_or_else(|| ResourceRow {
-            name: step.name.clone(), kind: step.kind.clone(), cloud_id: String::new(), inputs: Value::Null,
-            outputs: Value::Null, dependencies: vec![], options: Value::Null,
-            created_at: String::new(), updated_at: String::new(),
+            name: step.name.clone(),
+            kind: step.kind.clone(),
+            cloud_id: String::new(),
+            inputs: Value::Null,
+            outputs: Value::Null,
+            dependencies: vec![],
+            options: Value::Null,
+            created_at: String::new(),
+            updated_at: String::new(),
         });
         row.cloud_id = String::new();
         row.outputs = Value::Null;
