@@ -59,6 +59,16 @@ async fn live_tags(cx: &AwsContext, arn: &str) -> Tags {
     out.tag_list().iter().map(|t| (t.key().unwrap_or_default().into(), t.value().unwrap_or_default().into())).collect()
 }
 
+/// The database subnet group both subnet-group tests start from.
+fn subnet_group(subnets: &[String]) -> DbSubnetGroup {
+    DbSubnetGroup {
+        name: "plinth-e2e-db".into(),
+        description: "database subnets".into(),
+        subnet_ids: inputs(subnets),
+        tags: engine_tags("db-subnets", &[]),
+    }
+}
+
 #[tokio::test]
 async fn subnet_group_create_read_update_delete() {
     let emu = Emulator::start();
@@ -66,12 +76,7 @@ async fn subnet_group_create_read_update_delete() {
     let check = emu.independent().await;
     let (_, subnets) = network(&emu, &["us-east-1a", "us-east-1b", "us-east-1c"]).await;
 
-    let group = DbSubnetGroup {
-        name: "plinth-e2e-db".into(),
-        description: "database subnets".into(),
-        subnet_ids: inputs(&subnets[..2]),
-        tags: engine_tags("db-subnets", &[]),
-    };
+    let group = subnet_group(&subnets[..2]);
     assert_eq!(group.validate(), Vec::<String>::new());
     let out = group.create(&meta("db-subnets"), &cx).await.expect("create");
     assert_eq!(out.name, "plinth-e2e-db");
@@ -108,12 +113,7 @@ async fn subnet_group_subnets_change_in_place_but_moto_loses_the_group() {
     let cx = emu.context().await;
     let check = emu.independent().await;
     let (_, subnets) = network(&emu, &["us-east-1a", "us-east-1b", "us-east-1c"]).await;
-    let group = DbSubnetGroup {
-        name: "plinth-e2e-db".into(),
-        description: "database subnets".into(),
-        subnet_ids: inputs(&subnets[..2]),
-        tags: engine_tags("db-subnets", &[]),
-    };
+    let group = subnet_group(&subnets[..2]);
     let out = group.create(&meta("db-subnets"), &cx).await.expect("create");
     let changed = DbSubnetGroup {
         description: "database subnets, b and c".into(),
