@@ -17,6 +17,8 @@ pub type Context = Arc<dyn Any + Send + Sync>;
 /// A kind, seen through JSON.
 pub trait ErasedKind: Send + Sync {
     fn kind(&self) -> &'static str;
+    /// The API the kind calls (its concurrency-limit group).
+    fn service(&self) -> &'static str;
     fn taggable(&self) -> bool;
     fn replace_fields(&self) -> &'static [&'static str];
     fn delete_before_replace(&self) -> bool;
@@ -59,6 +61,9 @@ fn context<R: Resource>(cx: &Context) -> Result<&R::Context, ProviderError> {
 impl<R: Resource> ErasedKind for Adapter<R> {
     fn kind(&self) -> &'static str {
         R::KIND
+    }
+    fn service(&self) -> &'static str {
+        R::SERVICE
     }
     fn taggable(&self) -> bool {
         R::TAGGABLE

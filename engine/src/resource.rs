@@ -16,6 +16,9 @@ pub type Tags = BTreeMap<String, String>;
 pub trait Resource: Serialize + DeserializeOwned + Clone + PartialEq + Debug + Send + Sync + 'static {
     /// Persisted in state: never rename it.
     const KIND: &'static str;
+    /// The API the kind calls ("ec2"): operations of one service share a concurrency limit,
+    /// because the cloud throttles per service.
+    const SERVICE: &'static str;
     /// When true the struct has a `tags: Tags` field; the engine merges the stack's default tags
     /// and `plinth:stack` / `plinth:name` into it before planning.
     const TAGGABLE: bool = true;
@@ -102,6 +105,9 @@ pub enum ErrorClass {
     Invalid,
     Timeout,
     Transient,
+    /// The object exists but does not prove it belongs to this resource of this stack
+    /// (see [`crate::ownership`]): never adopted, changed or deleted.
+    NotOwned,
     Other,
 }
 

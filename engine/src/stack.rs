@@ -113,8 +113,8 @@ impl Stack {
         if let Some(Value::Object(own)) = obj.get("tags") {
             tags.extend(own.clone());
         }
-        tags.insert("plinth:stack".into(), Value::String(self.name.clone()));
-        tags.insert("plinth:name".into(), Value::String(name.to_string()));
+        tags.insert(crate::ownership::STACK_TAG.into(), Value::String(self.name.clone()));
+        tags.insert(crate::ownership::NAME_TAG.into(), Value::String(name.to_string()));
         tags.sort_keys();
         obj.insert("tags".into(), Value::Object(tags));
     }

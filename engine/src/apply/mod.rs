@@ -209,9 +209,9 @@ impl Runner<'_> {
         Ok(report)
     }
 
-    /// The service an operation calls ("ec2" of "aws:ec2:Vpc").
+    /// The service an operation calls, as its kind declares it (`Resource::SERVICE`).
     fn service(&self, op: usize) -> &str {
-        self.step(op).kind.split(':').nth(1).unwrap_or_default()
+        self.kinds[self.ops[op].step].service()
     }
 
     fn step(&self, op: usize) -> &Step {

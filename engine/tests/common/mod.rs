@@ -146,7 +146,7 @@ macro_rules! fake_kind {
     };
     ($ty:ident, $kind:literal, replace: [$($f:literal),*], delete_first: $df:expr, stateful: $st:expr) => {
         impl Resource for $ty {
-            const KIND: &'static str = $kind;
+            const KIND: &'static str = $kind;            const SERVICE: &'static str = "fake";
             const STATEFUL: bool = $st;
             const REPLACE_FIELDS: &'static [&'static str] = &[$($f),*];
             const DELETE_BEFORE_REPLACE: bool = $df;

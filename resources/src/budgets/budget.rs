@@ -53,6 +53,7 @@ pub struct BudgetOutputs {
 
 impl Resource for Budget {
     const KIND: &'static str = "aws:budgets:Budget";
+    const SERVICE: &'static str = "budgets";
     const REPLACE_FIELDS: &'static [&'static str] = &["name"];
     const DELETE_BEFORE_REPLACE: bool = true;
     type Outputs = BudgetOutputs;

@@ -22,6 +22,7 @@ pub struct EipOutputs {
 
 impl Resource for Eip {
     const KIND: &'static str = "aws:ec2:Eip";
+    const SERVICE: &'static str = "ec2";
     type Outputs = EipOutputs;
     type Context = AwsContext;
 

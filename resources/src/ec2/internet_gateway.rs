@@ -24,6 +24,7 @@ pub struct InternetGatewayOutputs {
 
 impl Resource for InternetGateway {
     const KIND: &'static str = "aws:ec2:InternetGateway";
+    const SERVICE: &'static str = "ec2";
     type Outputs = InternetGatewayOutputs;
     type Context = AwsContext;
 

@@ -38,6 +38,7 @@ pub struct NatGatewayOutputs {
 
 impl Resource for NatGateway {
     const KIND: &'static str = "aws:ec2:NatGateway";
+    const SERVICE: &'static str = "ec2";
     const REPLACE_FIELDS: &'static [&'static str] = &["subnet_id", "allocation_id"];
     type Outputs = NatGatewayOutputs;
     type Context = AwsContext;

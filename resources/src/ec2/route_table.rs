@@ -67,6 +67,7 @@ impl Route {
 
 impl Resource for RouteTable {
     const KIND: &'static str = "aws:ec2:RouteTable";
+    const SERVICE: &'static str = "ec2";
     const REPLACE_FIELDS: &'static [&'static str] = &["vpc_id"];
     type Outputs = RouteTableOutputs;
     type Context = AwsContext;

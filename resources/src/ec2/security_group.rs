@@ -52,6 +52,7 @@ enum Direction {
 
 impl Resource for SecurityGroup {
     const KIND: &'static str = "aws:ec2:SecurityGroup";
+    const SERVICE: &'static str = "ec2";
     const REPLACE_FIELDS: &'static [&'static str] = &["name", "description", "vpc_id"];
     const DELETE_BEFORE_REPLACE: bool = true;
     type Outputs = SecurityGroupOutputs;

@@ -29,6 +29,7 @@ pub struct SubnetOutputs {
 
 impl Resource for Subnet {
     const KIND: &'static str = "aws:ec2:Subnet";
+    const SERVICE: &'static str = "ec2";
     const REPLACE_FIELDS: &'static [&'static str] = &["vpc_id", "cidr_block", "availability_zone"];
     type Outputs = SubnetOutputs;
     type Context = AwsContext;

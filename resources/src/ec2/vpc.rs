@@ -34,6 +34,7 @@ pub struct VpcOutputs {
 
 impl Resource for Vpc {
     const KIND: &'static str = "aws:ec2:Vpc";
+    const SERVICE: &'static str = "ec2";
     const REPLACE_FIELDS: &'static [&'static str] = &["cidr_block"];
     type Outputs = VpcOutputs;
     type Context = AwsContext;

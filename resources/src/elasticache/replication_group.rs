@@ -101,6 +101,7 @@ pub struct ReplicationGroupOutputs {
 
 impl Resource for ReplicationGroup {
     const KIND: &'static str = "aws:elasticache:ReplicationGroup";
+    const SERVICE: &'static str = "elasticache";
     const REPLACE_FIELDS: &'static [&'static str] =
         &["id", "engine", "cache_subnet_group_name", "at_rest_encryption", "port"];
     const DELETE_BEFORE_REPLACE: bool = true;

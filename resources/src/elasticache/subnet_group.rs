@@ -31,6 +31,7 @@ pub struct CacheSubnetGroupOutputs {
 
 impl Resource for CacheSubnetGroup {
     const KIND: &'static str = "aws:elasticache:CacheSubnetGroup";
+    const SERVICE: &'static str = "elasticache";
     const REPLACE_FIELDS: &'static [&'static str] = &["name"];
     const DELETE_BEFORE_REPLACE: bool = true;
     type Outputs = CacheSubnetGroupOutputs;

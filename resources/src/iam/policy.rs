@@ -50,6 +50,7 @@ pub struct PolicyOutputs {
 
 impl Resource for Policy {
     const KIND: &'static str = "aws:iam:Policy";
+    const SERVICE: &'static str = "iam";
     const REPLACE_FIELDS: &'static [&'static str] = &["name", "path", "description"];
     /// Policy names are unique in the account, whatever the path.
     const DELETE_BEFORE_REPLACE: bool = true;

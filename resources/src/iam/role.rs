@@ -61,6 +61,7 @@ pub struct RoleOutputs {
 
 impl Resource for Role {
     const KIND: &'static str = "aws:iam:Role";
+    const SERVICE: &'static str = "iam";
     const REPLACE_FIELDS: &'static [&'static str] = &["name", "path"];
     const DELETE_BEFORE_REPLACE: bool = true;
     type Outputs = RoleOutputs;

@@ -103,6 +103,7 @@ pub struct DbInstanceOutputs {
 
 impl Resource for DbInstance {
     const KIND: &'static str = "aws:rds:DbInstance";
+    const SERVICE: &'static str = "rds";
     const REPLACE_FIELDS: &'static [&'static str] =
         &["identifier", "engine", "storage_encrypted", "kms_key_id", "db_subnet_group_name", "master_username"];
     const DELETE_BEFORE_REPLACE: bool = true;

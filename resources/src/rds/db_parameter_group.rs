@@ -42,6 +42,7 @@ pub struct DbParameterGroupOutputs {
 
 impl Resource for DbParameterGroup {
     const KIND: &'static str = "aws:rds:DbParameterGroup";
+    const SERVICE: &'static str = "rds";
     const REPLACE_FIELDS: &'static [&'static str] = &["name", "family", "description"];
     const DELETE_BEFORE_REPLACE: bool = true;
     type Outputs = DbParameterGroupOutputs;

@@ -33,6 +33,7 @@ pub struct DbSubnetGroupOutputs {
 
 impl Resource for DbSubnetGroup {
     const KIND: &'static str = "aws:rds:DbSubnetGroup";
+    const SERVICE: &'static str = "rds";
     const REPLACE_FIELDS: &'static [&'static str] = &["name"];
     const DELETE_BEFORE_REPLACE: bool = true;
     type Outputs = DbSubnetGroupOutputs;

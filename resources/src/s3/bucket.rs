@@ -70,6 +70,7 @@ pub struct BucketOutputs {
 
 impl Resource for Bucket {
     const KIND: &'static str = "aws:s3:Bucket";
+    const SERVICE: &'static str = "s3";
     const REPLACE_FIELDS: &'static [&'static str] = &["bucket"];
     const DELETE_BEFORE_REPLACE: bool = true;
     const STATEFUL: bool = true;

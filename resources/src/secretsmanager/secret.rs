@@ -64,6 +64,7 @@ pub struct SecretOutputs {
 
 impl Resource for Secret {
     const KIND: &'static str = "aws:secretsmanager:Secret";
+    const SERVICE: &'static str = "secretsmanager";
     const REPLACE_FIELDS: &'static [&'static str] = &["name"];
     const DELETE_BEFORE_REPLACE: bool = true;
     const STATEFUL: bool = true;

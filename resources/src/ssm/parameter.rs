@@ -46,6 +46,7 @@ impl ParameterType {
 
 impl Resource for Parameter {
     const KIND: &'static str = "aws:ssm:Parameter";
+    const SERVICE: &'static str = "ssm";
     const REPLACE_FIELDS: &'static [&'static str] = &["name", "parameter_type", "tier"];
     const DELETE_BEFORE_REPLACE: bool = true;
     type Outputs = ParameterOutputs;

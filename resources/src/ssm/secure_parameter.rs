@@ -38,6 +38,7 @@ pub struct SecureParameter {
 
 impl Resource for SecureParameter {
     const KIND: &'static str = "aws:ssm:SecureParameter";
+    const SERVICE: &'static str = "ssm";
     const REPLACE_FIELDS: &'static [&'static str] = &["name", "tier"];
     const DELETE_BEFORE_REPLACE: bool = true;
     const STATEFUL: bool = true;

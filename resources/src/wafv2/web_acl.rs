@@ -63,6 +63,7 @@ pub struct WebAclOutputs {
 
 impl Resource for WebAcl {
     const KIND: &'static str = "aws:wafv2:WebAcl";
+    const SERVICE: &'static str = "wafv2";
     const REPLACE_FIELDS: &'static [&'static str] = &["name"];
     const DELETE_BEFORE_REPLACE: bool = true;
     type Outputs = WebAclOutputs;
