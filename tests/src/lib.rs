@@ -13,6 +13,11 @@
 //! start` or `scripts/test`) through `scripts/moto_server.py`, which fixes one moto response the
 //! Rust SDK rejects.
 
+pub mod conformance;
+
+pub mod proxy;
+pub mod trials;
+
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};

@@ -1,0 +1,103 @@
+//! The tags an object really carries, read with an independent SDK client (never the kind's own
+//! code), one reader per service. Reserved `aws:` keys are left out, as Plinth leaves them.
+
+use aws_smithy_types::error::display::DisplayErrorContext;
+use engine::Tags;
+use resources::AwsContext;
+use serde_json::Value;
+
+/// Which API holds a kind's tags, and how its outputs name the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagSource {
+    /// DescribeTags on the cloud id.
+    Ec2,
+    /// ListTagsForResource on `outputs.arn`.
+    Rds,
+    /// ListTagsForResource on `outputs.arn`.
+    ElastiCache,
+    /// GetBucketTagging on `outputs.bucket`.
+    S3,
+    /// ListRoleTags on `outputs.name`.
+    IamRole,
+    /// ListPolicyTags on `outputs.arn`.
+    IamPolicy,
+    /// DescribeSecret on `outputs.arn`.
+    Secret,
+    /// ListTagsForResource (Parameter) on `outputs.name`.
+    Ssm,
+    /// ListTagsForResource on `outputs.arn`.
+    Wafv2,
+    /// ListTagsForResource on the budget's ARN (from `outputs.account_id` and `outputs.name`).
+    Budget,
+}
+
+fn field<'a>(outputs: &'a Value, name: &str) -> Result<&'a str, String> {
+    outputs.get(name).and_then(Value::as_str).ok_or_else(|| format!("outputs have no `{name}`: {outputs}"))
+}
+
+fn sdk<E: std::error::Error>(what: &str) -> impl FnOnce(E) -> String + '_ {
+    move |e| format!("{what}: {}", DisplayErrorContext(e))
+}
+
+fn collect<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Tags {
+    pairs.filter(|(k, _)| !k.starts_with("aws:")).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// The object's tags as `check` (an independent client) reads them.
+pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, outputs: &Value) -> Result<Tags, String> {
+    match source {
+        TagSource::Ec2 => {
+            let filter = aws_sdk_ec2::types::Filter::builder().name("resource-id").values(cloud_id).build();
+            let out = check.ec2.describe_tags().filters(filter).send().await.map_err(sdk("DescribeTags"))?;
+            Ok(collect(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
+        }
+        TagSource::Rds => {
+            let call = check.rds.list_tags_for_resource().resource_name(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            Ok(collect(out.tag_list().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
+        }
+        TagSource::ElastiCache => {
+            let call = check.elasticache.list_tags_for_resource().resource_name(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            Ok(collect(out.tag_list().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
+        }
+        TagSource::S3 => {
+            let call = check.s3.get_bucket_tagging().bucket(field(outputs, "bucket")?);
+            let out = call.send().await.map_err(sdk("GetBucketTagging"))?;
+            Ok(collect(out.tag_set().iter().map(|t| (t.key(), t.value()))))
+        }
+        TagSource::IamRole => {
+            let call = check.iam.list_role_tags().role_name(field(outputs, "name")?);
+            let out = call.send().await.map_err(sdk("ListRoleTags"))?;
+            Ok(collect(out.tags().iter().map(|t| (t.key(), t.value()))))
+        }
+        TagSource::IamPolicy => {
+            let call = check.iam.list_policy_tags().policy_arn(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("ListPolicyTags"))?;
+            Ok(collect(out.tags().iter().map(|t| (t.key(), t.value()))))
+        }
+        TagSource::Secret => {
+            let call = check.secrets.describe_secret().secret_id(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("DescribeSecret"))?;
+            Ok(collect(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
+        }
+        TagSource::Ssm => {
+            let call = check.ssm.list_tags_for_resource().resource_type("Parameter".into());
+            let out = call.resource_id(field(outputs, "name")?).send().await.map_err(sdk("ListTagsForResource"))?;
+            Ok(collect(out.tag_list().iter().map(|t| (t.key(), t.value()))))
+        }
+        TagSource::Wafv2 => {
+            let call = check.wafv2.list_tags_for_resource().resource_arn(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            let list = out.tag_info_for_resource().map(|t| t.tag_list()).unwrap_or_default();
+            Ok(collect(list.iter().map(|t| (t.key(), t.value()))))
+        }
+        TagSource::Budget => {
+            let (account, name) = (field(outputs, "account_id")?, field(outputs, "name")?);
+            let arn = format!("arn:aws:budgets::{account}:budget/{name}");
+            let out = check.budgets.list_tags_for_resource().resource_arn(arn).send().await;
+            let out = out.map_err(sdk("ListTagsForResource"))?;
+            Ok(collect(out.resource_tags().iter().map(|t| (t.key(), t.value()))))
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! The conformance suite: one contract every resource kind is checked against on the emulator.
+//!
+//! A kind declares a [`Fixture`] (its inputs, the dependencies it needs created first, the
+//! in-place updates to try, and the steps the emulator cannot do); [`check`] does the rest,
+//! through the kind's entry in `resources::registry()` (the erased, JSON view the engine uses):
+//!
+//! 1. create → read matches the inputs (no field difference by `engine::diff`, same outputs);
+//! 2. the tags the engine merged in (`plinth:stack`, `plinth:name`, the stack's default tags)
+//!    are on the object, as an independent SDK client reads them ([`live_tags`]);
+//! 3. `find` adopts the object (same cloud id);
+//! 4. each declared update runs in place (it must not touch a replace-forcing field), keeps the
+//!    cloud id, and reads back equal to its inputs;
+//! 5. delete → read gives `None` → delete again is Ok → `find` gives `None`;
+//! 6. three look-alikes made with the kind's own create but other tags — another stack's object,
+//!    one with only `plinth:name`, one with no `plinth:*` tag — are each refused by `find`:
+//!    `Err(NotOwned)`, or `Ok(None)` for a kind that finds by tag filter ([`Identity::Tags`]).
+//!
+//! # Guarantees
+//! * Every step runs and is reported (printed per kind); the test fails on any step that fails
+//!   unless the fixture lists it as an emulator gap — and a listed step that passes fails the
+//!   test too ("move it out of the list"), as does a listed step the suite never ran. A skipped
+//!   step is never counted as a pass.
+//!
+//! # Assumptions
+//! * One private emulator per test (so the look-alikes can reuse the fixture's unique names once
+//!   the fixture's own object is deleted); kinds' `create` take their tags from the inputs only.
+
+mod fixture;
+pub mod fixtures;
+mod live_tags;
+mod run;
+
+pub use fixture::{Fixture, Identity, LookAlike, Step, DEFAULT_TAGS, OTHER_STACK};
+pub use live_tags::{live_tags, TagSource};
+pub use run::check;
