@@ -20,6 +20,8 @@ pub enum Step {
     ReadAfterCreate,
     TagsAtCreation,
     FindAdopts,
+    /// `find` as another resource of the same stack (another `plinth:name`) refuses the object.
+    FindRefusesOtherName,
     /// The update the fixture declared under this label, read back.
     Update(&'static str),
     Delete,

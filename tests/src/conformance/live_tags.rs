@@ -35,8 +35,12 @@ fn field<'a>(outputs: &'a Value, name: &str) -> Result<&'a str, String> {
     outputs.get(name).and_then(Value::as_str).ok_or_else(|| format!("outputs have no `{name}`: {outputs}"))
 }
 
+/// The SDK's error with its causes, cut to a line (moto's 500s carry a whole HTML page).
 fn sdk<E: std::error::Error>(what: &str) -> impl FnOnce(E) -> String + '_ {
-    move |e| format!("{what}: {}", DisplayErrorContext(e))
+    move |e| {
+        let text = DisplayErrorContext(e).to_string();
+        format!("{what}: {}", text.chars().take(200).collect::<String>())
+    }
 }
 
 fn collect<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Tags {

@@ -5,11 +5,13 @@
 //! through the kind's entry in `resources::registry()` (the erased, JSON view the engine uses):
 //!
 //! 1. create → read matches the inputs (no field difference by `engine::diff`, same outputs);
-//! 2. the tags the engine merged in (`plinth:stack`, `plinth:name`, the stack's default tags)
-//!    are on the object, as an independent SDK client reads them ([`live_tags`]);
-//! 3. `find` adopts the object (same cloud id);
+//! 2. the object carries exactly the tags the engine merged in (`plinth:stack`, `plinth:name`,
+//!    the stack's default tags, the program's), as an independent SDK client reads them
+//!    ([`live_tags`]);
+//! 3. `find` adopts the object (same cloud id), and refuses it when asked as another resource
+//!    (another `plinth:name`) of the same stack;
 //! 4. each declared update runs in place (it must not touch a replace-forcing field), keeps the
-//!    cloud id, and reads back equal to its inputs;
+//!    cloud id, and reads back equal to its inputs; a tag change is checked on the live object;
 //! 5. delete → read gives `None` → delete again is Ok → `find` gives `None`;
 //! 6. three look-alikes made with the kind's own create but other tags — another stack's object,
 //!    one with only `plinth:name`, one with no `plinth:*` tag — are each refused by `find`:

@@ -68,10 +68,12 @@ impl Run {
             .unwrap_or_else(|e| panic!("create {} `{}`: {}", self.fixture.kind, self.fixture.name, describe(&e)));
         let outcome = self.read_matches(&inputs, &outputs).await;
         self.outcomes.push((Step::ReadAfterCreate, outcome));
-        let outcome = self.tags_present(&inputs, &outputs).await;
+        let outcome = self.tags_live(&inputs, &outputs).await;
         self.outcomes.push((Step::TagsAtCreation, outcome));
         let outcome = self.find_adopts(&inputs, &outputs).await;
         self.outcomes.push((Step::FindAdopts, outcome));
+        let outcome = self.other_name_refused(&inputs, &outputs).await;
+        self.outcomes.push((Step::FindRefusesOtherName, outcome));
 
         let (mut current, mut outputs) = (inputs, outputs);
         for (label, next) in self.fixture.updates.clone() {
@@ -101,21 +103,14 @@ impl Run {
         same("outputs read back", outputs, &seen_outputs)
     }
 
-    /// Every tag the engine merged in (defaults and `plinth:*`) is on the object.
-    async fn tags_present(&self, inputs: &Value, outputs: &Value) -> Outcome {
+    /// The object carries exactly the tags of `inputs` (the engine merged the defaults and
+    /// `plinth:*` in), as an independent client reads them.
+    async fn tags_live(&self, inputs: &Value, outputs: &Value) -> Outcome {
         let wanted: Tags = serde_json::from_value(inputs.get("tags").cloned().unwrap_or_default())
             .map_err(|e| format!("the inputs have no tag map: {e}"))?;
         let live = live_tags(&self.check, self.fixture.tags, &self.cloud_id(outputs)?, outputs).await?;
-        let wrong: Vec<String> = wanted
-            .iter()
-            .filter(|(k, v)| live.get(*k) != Some(v))
-            .map(|(k, v)| format!("{k}={v} (live: {:?})", live.get(k)))
-            .collect();
-        if wrong.is_empty() {
-            Ok(())
-        } else {
-            Err(format!("tags missing on the object: {}", wrong.join(", ")))
-        }
+        let to_json = |t: &Tags| serde_json::to_value(t).unwrap_or_default();
+        same("tags on the object (program → live)", &to_json(&wanted), &to_json(&live))
     }
 
     async fn find(&self, inputs: &Value) -> Result<Option<Value>, ProviderError> {
@@ -147,7 +142,10 @@ impl Run {
         };
         let outcome = match (self.cloud_id(outputs), self.cloud_id(&new_outputs)) {
             (Ok(a), Ok(b)) if a != b => Err(format!("the update moved the object from {a} to {b}")),
-            _ => self.read_matches(new, &new_outputs).await,
+            _ => match self.read_matches(new, &new_outputs).await {
+                Ok(()) if changed.iter().any(|f| f == "tags") => self.tags_live(new, &new_outputs).await,
+                other => other,
+            },
         };
         (outcome, Some(new_outputs))
     }
@@ -193,7 +191,20 @@ impl Run {
         if let Ok(live) = live_tags(&self.check, self.fixture.tags, &id, outputs).await {
             assert!(!engine::owned_by(&live, &self.meta()), "look-alike {id} carries our tags: {live:?}");
         }
-        match (self.find(&self.fixture.inputs).await, self.fixture.identity) {
+        self.refusal(self.find(&self.fixture.inputs).await, &id)
+    }
+
+    /// `find` as resource `<name>-other` of the same stack, while the object exists.
+    async fn other_name_refused(&self, inputs: &Value, outputs: &Value) -> Outcome {
+        let other = meta(&format!("{}-other", self.fixture.name));
+        let found = self.kind.find(inputs.clone(), other, self.cx.clone()).await;
+        self.refusal(found, &self.cloud_id(outputs)?)
+    }
+
+    /// A refusal is `Err(NotOwned)`, or `Ok(None)` for a kind that finds by tag filter; `id` is
+    /// the object that holds the name.
+    fn refusal(&self, found: Result<Option<Value>, ProviderError>, id: &str) -> Outcome {
+        match (found, self.fixture.identity) {
             (Err(e), _) if e.class == ErrorClass::NotOwned => Ok(()),
             (Ok(None), Identity::Tags) => Ok(()),
             (Ok(None), Identity::UniqueName) => {
