@@ -139,8 +139,9 @@ pub fn plan(stack: &Stack, graph: &Graph, rows: &[ResourceRow], registry: &Regis
         actions.insert(name.clone(), step.action);
         steps.push(step);
     }
-    steps.extend(plan_deletes(rows, &nodes, registry));
-    let refusals = steps.iter().filter_map(refusal).collect();
+    let (deletes, mut refusals) = plan_deletes(rows, &nodes, registry);
+    steps.extend(deletes);
+    refusals.extend(steps.iter().filter_map(refusal));
     let guarded = steps.iter().filter_map(guard).collect();
     Plan { stack: stack.name().to_string(), steps, refusals, guarded }
 }
@@ -226,13 +227,23 @@ pub(crate) fn keep_ignored(inputs: &mut Value, prior: &Value, ignored: &[String]
 }
 
 /// Deletes for rows no longer in the program, dependents first. A tombstone (its object already
-/// gone) is only forgotten: a state-only delete, ordered like the others.
-fn plan_deletes(rows: &[ResourceRow], nodes: &BTreeMap<String, Node>, registry: &Registry) -> Vec<Step> {
+/// gone) is only forgotten: a state-only delete, ordered like the others. A row whose recorded
+/// options do not decode is planned as protected and retained, with a refusal naming it: what
+/// protected it cannot be known, so it is never assumed unprotected.
+fn plan_deletes(rows: &[ResourceRow], nodes: &BTreeMap<String, Node>, registry: &Registry) -> (Vec<Step>, Vec<String>) {
     let mut gone: Vec<&ResourceRow> = rows.iter().filter(|r| !nodes.contains_key(&r.name)).collect();
     order_dependents_first(&mut gone);
-    gone.into_iter()
+    let mut refusals = Vec::new();
+    let steps = gone
+        .into_iter()
         .map(|row| {
-            let options: Options = serde_json::from_value(row.options.clone()).unwrap_or_default();
+            let options = match recorded_options(row) {
+                Ok(options) => options,
+                Err(refused) => {
+                    refusals.push(refused);
+                    Options { protect: true, retain_on_delete: true, ..Options::default() }
+                }
+            };
             Step {
                 name: row.name.clone(),
                 kind: row.kind.clone(),
@@ -249,7 +260,20 @@ fn plan_deletes(rows: &[ResourceRow], nodes: &BTreeMap<String, Node>, registry: 
                 stateful: registry.get(&row.kind).is_some_and(|k| k.stateful()),
             }
         })
-        .collect()
+        .collect();
+    (steps, refusals)
+}
+
+/// The options recorded in a state row, or a refusal naming the row when they do not decode.
+pub fn recorded_options(row: &ResourceRow) -> Result<Options, String> {
+    serde_json::from_value(row.options.clone()).map_err(|e| {
+        format!(
+            "resource `{}` ({}) is no longer in the program, but its recorded options do not decode ({e}): \
+             whether it is protected cannot be told, so it is not deleted; fix its options in state or \
+             `state forget {}` it",
+            row.name, row.cloud_id, row.name
+        )
+    })
 }
 
 /// Orders rows so that a resource comes before everything it depends on (the order deletes run).

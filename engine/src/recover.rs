@@ -10,13 +10,13 @@ use crate::error::EngineError;
 use crate::registry::{Context, Registry};
 use crate::resource::Meta;
 use serde_json::Value;
-use state::{OpOutcome, PendingOp, ResourceRow, Store};
+use state::{JournalAction, OpOutcome, PendingOp, ResourceRow, Store};
 
 /// What recovery did with one pending operation, for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recovered {
     pub name: String,
-    pub action: String,
+    pub action: JournalAction,
     pub outcome: String,
     /// The operation stays in the journal (to be retried by the next run).
     pub kept: bool,
@@ -30,17 +30,17 @@ pub async fn recover(
     stack: &str,
 ) -> Result<Vec<Recovered>, EngineError> {
     let mut pending = store.pending_ops()?;
-    pending.sort_by_key(|(id, op)| (op.action != "create", *id));
+    pending.sort_by_key(|(id, op)| (op.action != JournalAction::Create, *id));
     let mut done = Vec::new();
     for (id, op) in pending {
         let resolved = resolve(store, registry, cx, stack, &op).await;
         let (outcome, said) = match resolved {
             Ok(Some(resolved)) => resolved,
             Ok(None) => {
-                done.push(Recovered { name: op.name.clone(), action: op.action.clone(), outcome: still_referenced(&op), kept: true });
+                done.push(Recovered { name: op.name.clone(), action: op.action, outcome: still_referenced(&op), kept: true });
                 continue;
             }
-            Err(e) if op.action == "create" => {
+            Err(e) if op.action == JournalAction::Create => {
                 return Err(EngineError::Plan(format!(
                     "cannot tell whether the interrupted create of `{}` happened ({e}); planning it again could duplicate it. \
                      Check the cloud, then import or `state journal --drop {id}`",
@@ -48,12 +48,12 @@ pub async fn recover(
                 )))
             }
             Err(e) => {
-                done.push(Recovered { name: op.name.clone(), action: op.action.clone(), outcome: format!("left for the next run: {e}"), kept: true });
+                done.push(Recovered { name: op.name.clone(), action: op.action, outcome: format!("left for the next run: {e}"), kept: true });
                 continue;
             }
         };
         store.commit_op(id, &outcome)?;
-        done.push(Recovered { name: op.name.clone(), action: op.action.clone(), outcome: said, kept: false });
+        done.push(Recovered { name: op.name.clone(), action: op.action, outcome: said, kept: false });
     }
     Ok(done)
 }
@@ -68,10 +68,10 @@ async fn resolve(
 ) -> Result<Option<(OpOutcome, String)>, EngineError> {
     let kind =
         registry.get(&op.kind).ok_or_else(|| EngineError::UnknownKind(op.kind.clone(), op.name.clone()))?.clone();
-    match op.action.as_str() {
-        "create" => adopt(store, op, kind.as_ref(), cx, stack).await.map(Some),
-        "delete-replaced" => finish_replaced_delete(store, op, kind.as_ref(), cx).await,
-        _ => reread(store, op, kind.as_ref(), cx).await.map(Some),
+    match op.action {
+        JournalAction::Create => adopt(store, op, kind.as_ref(), cx, stack).await.map(Some),
+        JournalAction::DeleteReplaced => finish_replaced_delete(store, op, kind.as_ref(), cx).await,
+        JournalAction::Update | JournalAction::Delete => reread(store, op, kind.as_ref(), cx).await.map(Some),
     }
 }
 
@@ -83,7 +83,7 @@ fn still_referenced(op: &PendingOp) -> String {
 }
 
 fn prior_row(op: &PendingOp) -> Option<ResourceRow> {
-    serde_json::from_value(op.inputs["prior"].clone()).ok()
+    op.entry.prior.clone()
 }
 
 fn row_from(op: &PendingOp, cloud_id: String, inputs: Value, outputs: Value) -> ResourceRow {
@@ -93,8 +93,9 @@ fn row_from(op: &PendingOp, cloud_id: String, inputs: Value, outputs: Value) -> 
         cloud_id,
         inputs,
         outputs,
-        dependencies: serde_json::from_value(op.inputs["dependencies"].clone()).unwrap_or_default(),
-        options: op.inputs["options"].clone(),
+        dependencies: op.entry.dependencies.clone(),
+        options: op.entry.options.clone(),
+        references: op.entry.references.clone(),
         created_at: String::new(),
         updated_at: String::new(),
     }
@@ -108,7 +109,7 @@ async fn adopt(
     cx: &Context,
     stack: &str,
 ) -> Result<(OpOutcome, String), EngineError> {
-    let inputs = op.inputs["inputs"].clone();
+    let inputs = op.entry.inputs.clone();
     let meta = Meta { name: op.name.clone(), stack: stack.to_string() };
     let found = kind
         .find(inputs.clone(), meta, cx.clone())
@@ -143,7 +144,7 @@ async fn reread(
     let Some(prior) = prior_row(op) else { return Ok((OpOutcome::Nothing, "nothing recorded to check".into())) };
     let read = kind.read(prior.inputs.clone(), prior.outputs.clone(), cx.clone()).await;
     match read.map_err(|e| EngineError::Plan(format!("recovering `{}`: {e}", op.name)))? {
-        None if op.action == "delete" && !has_dependents(store, &op.name)? => {
+        None if op.action == JournalAction::Delete && !has_dependents(store, &op.name)? => {
             Ok((OpOutcome::Remove(op.name.clone()), "gone from the cloud; removed from state".into()))
         }
         None => {

@@ -269,14 +269,14 @@ fn state_journal_lists_and_drops_pending_operations() {
     let state = dir.path().join("test.db");
     let id = Store::open(&state)
         .unwrap()
-        .begin_op(&state::PendingOp {
-            run_id: "dead".into(),
-            name: "net".into(),
-            kind: "fake:Net".into(),
-            action: "create".into(),
-            inputs: serde_json::json!({}),
-            started_at: String::new(),
-        })
+        .begin_op(&common::pending(
+            "net",
+            "fake:Net",
+            state::JournalAction::Create,
+            serde_json::json!({}),
+            None,
+            std::time::Duration::ZERO,
+        ))
         .unwrap();
     let cloud = FakeCloud::new();
     assert_eq!(run(app(&cloud, good), args(&state, &["state", "journal"])), 0);

@@ -130,3 +130,20 @@ async fn a_create_that_times_out_after_the_object_exists_is_recorded_and_resumed
     assert_eq!(store.resource("net").unwrap().unwrap().cloud_id, row.cloud_id);
     assert_eq!(store.resource("sub").unwrap().unwrap().inputs["net_id"], row.cloud_id.as_str());
 }
+
+#[tokio::test]
+async fn a_removed_resource_whose_options_do_not_decode_is_refused_not_assumed_unprotected() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    let mut stack = Stack::new("test");
+    net(&mut stack, "db", "10.0.0.0/16").protect();
+    assert!(up(&stack, &store, &cloud).await.ok());
+    let mut row = store.resource("db").unwrap().unwrap();
+    row.options = serde_json::json!({ "protect": "yes please" });
+    store.upsert_resource(&row).unwrap();
+    let removal = plan_for(&Stack::new("test"), &store);
+    assert_eq!(removal.refusals.len(), 1, "{:?}", removal.refusals);
+    let refusal = &removal.refusals[0];
+    assert!(refusal.contains("`db`") && refusal.contains(&row.cloud_id) && refusal.contains("do not decode"), "{refusal}");
+    let step = removal.step("db").unwrap();
+    assert!(step.options.protect && step.retain, "planned as protected and retained: {step:?}");
+}

@@ -9,7 +9,7 @@ use engine::graph::validate;
 use engine::plan::{plan, Action, Plan};
 use engine::recover::recover;
 use engine::{ErrorClass, Stack};
-use state::Store;
+use state::{JournalAction, Store};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -176,11 +176,9 @@ async fn a_crash_mid_create_is_adopted_on_the_next_run_without_a_duplicate() {
 async fn a_pending_create_that_never_happened_is_dropped() {
     let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
     cloud.fail("create", "net", ErrorClass::Transient);
-    store.begin_op(&state::PendingOp {
-        run_id: "dead".into(), name: "net".into(), kind: "fake:Net".into(), action: "create".into(),
-        inputs: serde_json::json!({"inputs": {"cidr": "10.0.0.0/16", "tags": {}}, "dependencies": [], "options": {}, "prior": null}),
-        started_at: String::new(),
-    }).unwrap();
+    let inputs = serde_json::json!({"cidr": "10.0.0.0/16", "tags": {}});
+    let long_ago = Duration::from_secs(3600);
+    store.begin_op(&common::pending("net", "fake:Net", JournalAction::Create, inputs, None, long_ago)).unwrap();
     let recovered = recover(&store, &registry(), &context(&cloud), "test").await.unwrap();
     assert_eq!(recovered[0].outcome, "never created; nothing to adopt");
     assert!(store.pending_ops().unwrap().is_empty());
@@ -374,14 +372,14 @@ async fn an_unreadable_pending_update_stays_journaled_without_blocking_the_run()
     up(&program("10.0.0.0/16", &[], "u"), &store, &cloud).await;
     let row = store.resource("net").unwrap().unwrap();
     store
-        .begin_op(&state::PendingOp {
-            run_id: "dead".into(),
-            name: "net".into(),
-            kind: "fake:Unknown".into(),
-            action: "update".into(),
-            inputs: serde_json::json!({"inputs": row.inputs, "dependencies": [], "options": {}, "prior": row}),
-            started_at: String::new(),
-        })
+        .begin_op(&common::pending(
+            "net",
+            "fake:Unknown",
+            JournalAction::Update,
+            row.inputs.clone(),
+            Some(row),
+            Duration::from_secs(60),
+        ))
         .unwrap();
     let done = recover(&store, &registry(), &context(&cloud), "test").await.unwrap();
     assert!(done[0].kept && done[0].outcome.contains("left for the next run"), "{done:?}");

@@ -74,6 +74,10 @@ pub enum StateError {
     #[error("no pending operation with id {0} in the journal")]
     UnknownOp(i64),
 
+    /// A journal row whose action or entry does not decode (boxed: it names the row).
+    #[error(transparent)]
+    Journal(Box<crate::entry::JournalError>),
+
     /// `finish_run` was given a run id that was never started.
     #[error("no run {0} in the history")]
     UnknownRun(String),

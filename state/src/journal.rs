@@ -4,23 +4,22 @@
 //! next start means the process died mid-call, and the engine resolves it by looking the object
 //! up in the cloud.
 
+use crate::entry::{JournalAction, JournalEntry, JournalError};
 use crate::error::StateError;
 use crate::rows::{self, ResourceRow};
 use crate::store::Store;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// A cloud call that has been started but whose outcome is not yet recorded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PendingOp {
     pub run_id: String,
     /// The resource's logical name.
     pub name: String,
+    /// The kind that performs the call (for a delete, the old object's own kind).
     pub kind: String,
-    /// `create`, `update`, `delete`, ... (opaque to the store).
-    pub action: String,
-    /// The inputs sent with the call (enough to find the object again by its tags).
-    pub inputs: Value,
+    pub action: JournalAction,
+    pub entry: JournalEntry,
+    /// RFC 3339 UTC, when the row was committed (before the call was sent).
     pub started_at: String,
 }
 
@@ -35,15 +34,54 @@ pub enum OpOutcome {
     Nothing,
 }
 
+/// A pending row as stored, before its action and entry are decoded.
+struct RawPending {
+    id: i64,
+    run_id: String,
+    name: String,
+    kind: String,
+    action: String,
+    inputs: String,
+    started_at: String,
+}
+
+impl RawPending {
+    fn decode(self) -> Result<(i64, PendingOp), JournalError> {
+        let refuse = |problem: String| JournalError {
+            id: self.id,
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            action: self.action.clone(),
+            problem,
+        };
+        let action = JournalAction::parse(&self.action)
+            .ok_or_else(|| refuse(format!("has action `{}`, which no Plinth writes", self.action)))?;
+        let entry: JournalEntry = serde_json::from_str(&self.inputs)
+            .map_err(|e| refuse(format!("has an entry that does not decode ({e})")))?;
+        if crate::time::unix_from_rfc3339(&self.started_at).is_none() {
+            return Err(refuse(format!("has start time `{}`, which is not an RFC 3339 UTC time", self.started_at)));
+        }
+        let op = PendingOp {
+            run_id: self.run_id,
+            name: self.name,
+            kind: self.kind,
+            action,
+            entry,
+            started_at: self.started_at,
+        };
+        Ok((self.id, op))
+    }
+}
+
 impl Store {
     /// Record that a cloud call is about to start; committed (durably) before it returns.
     /// Returns the operation's id for [`Store::commit_op`].
     pub fn begin_op(&self, op: &PendingOp) -> Result<i64, StateError> {
-        let inputs = serde_json::to_string(&op.inputs)?;
+        let entry = serde_json::to_string(&op.entry)?;
         self.write(|c| {
             c.execute(
                 "INSERT INTO pending_ops (run_id, name, kind, action, inputs, started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                (&op.run_id, &op.name, &op.kind, &op.action, &inputs, &op.started_at),
+                (&op.run_id, &op.name, &op.kind, op.action.as_str(), &entry, &op.started_at),
             )?;
             Ok(c.last_insert_rowid())
         })
@@ -71,41 +109,33 @@ impl Store {
         })
     }
 
-    /// Every pending operation, oldest first, with its id.
+    /// Every pending operation, oldest first, with its id. The first row whose action or entry
+    /// does not decode is refused ([`StateError::Journal`]), naming it.
     pub fn pending_ops(&self) -> Result<Vec<(i64, PendingOp)>, StateError> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT id, run_id, name, kind, action, inputs, started_at FROM pending_ops ORDER BY id")?;
         let raw = stmt
             .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                ))
+                Ok(RawPending {
+                    id: r.get(0)?,
+                    run_id: r.get(1)?,
+                    name: r.get(2)?,
+                    kind: r.get(3)?,
+                    action: r.get(4)?,
+                    inputs: r.get(5)?,
+                    started_at: r.get(6)?,
+                })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        raw.into_iter()
-            .map(|(id, run_id, name, kind, action, inputs, started_at)| {
-                let inputs = serde_json::from_str(&inputs).map_err(|e| StateError::Corrupt {
-                    path: self.display_path(),
-                    problems: vec![format!(
-                        "pending operation {id} ({action} `{name}`): column inputs is not valid JSON: {e}"
-                    )],
-                })?;
-                Ok((id, PendingOp { run_id, name, kind, action, inputs, started_at }))
-            })
-            .collect()
+        raw.into_iter().map(|r| r.decode().map_err(|e| StateError::Journal(Box::new(e)))).collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::entry::{JournalAction, JournalEntry};
     use crate::rows::sample;
 
     fn op(name: &str, action: &str) -> PendingOp {
@@ -113,10 +143,103 @@ mod tests {
             run_id: "run-1".to_string(),
             name: name.to_string(),
             kind: "test:Thing".to_string(),
-            action: action.to_string(),
-            inputs: serde_json::json!({ "size": 1, "tags": { "plinth:name": name } }),
+            action: JournalAction::parse(action).unwrap(),
+            entry: JournalEntry {
+                inputs: serde_json::json!({ "size": 1, "tags": { "plinth:name": name } }),
+                dependencies: vec![],
+                options: serde_json::json!({}),
+                prior: None,
+                references: Some(Default::default()),
+            },
             started_at: "2025-03-01T12:00:00Z".to_string(),
         }
+    }
+
+    /// Writes a row as earlier versions did (and as a hand-edited file might), bypassing the types.
+    fn insert_raw(store: &Store, action: &str, inputs: &str, started_at: &str) -> i64 {
+        store.conn
+            .execute(
+                "INSERT INTO pending_ops (run_id, name, kind, action, inputs, started_at) VALUES ('old', 'net', 'test:Thing', ?1, ?2, ?3)",
+                (action, inputs, started_at),
+            )
+            .unwrap();
+        store.conn.last_insert_rowid()
+    }
+
+    #[test]
+    fn rows_in_the_shape_earlier_versions_wrote_still_read() {
+        let store = Store::open_in_memory().unwrap();
+        let prior = r#"{"name":"net","kind":"test:Thing","cloud_id":"id-net","inputs":{"size":1},"outputs":{"arn":"arn:net"},
+            "dependencies":[],"options":{"protect":true},"created_at":"2025-01-01T00:00:00Z","updated_at":"2025-01-01T00:00:00Z"}"#;
+        let old = format!(r#"{{"inputs":null,"dependencies":["vpc"],"options":{{"protect":true}},"prior":{prior}}}"#);
+        let id = insert_raw(&store, "delete-replaced", &old, "2025-03-01T12:00:00Z");
+        let create = insert_raw(
+            &store,
+            "create",
+            r#"{"inputs":{"size":2},"dependencies":[],"options":{},"prior":null}"#,
+            "2025-03-01T12:00:01Z",
+        );
+        let ops = store.pending_ops().unwrap();
+        assert_eq!(ops.len(), 2);
+        let (got, op) = &ops[0];
+        assert_eq!((*got, op.action, op.name.as_str()), (id, JournalAction::DeleteReplaced, "net"));
+        assert_eq!(op.entry.dependencies, vec!["vpc"]);
+        assert_eq!(op.entry.options["protect"], true);
+        let prior = op.entry.prior.as_ref().unwrap();
+        assert_eq!((prior.cloud_id.as_str(), &prior.references), ("id-net", &None), "old rows recorded no references");
+        assert_eq!(op.entry.references, None);
+        assert_eq!(
+            (ops[1].0, ops[1].1.action, ops[1].1.entry.inputs["size"].clone()),
+            (create, JournalAction::Create, serde_json::json!(2))
+        );
+    }
+
+    #[test]
+    fn an_unknown_action_or_an_undecodable_entry_is_refused_naming_the_row() {
+        for (action, inputs, started, problem) in [
+            (
+                "delete-replacd",
+                r#"{"inputs":null,"dependencies":[],"options":{},"prior":null}"#,
+                "2025-03-01T12:00:00Z",
+                "action `delete-replacd`",
+            ),
+            (
+                "create",
+                r#"{"inputs":{},"dependencies":"vpc","options":{},"prior":null}"#,
+                "2025-03-01T12:00:00Z",
+                "does not decode",
+            ),
+            ("create", r#"{"inputs":{},"options":{},"prior":null}"#, "2025-03-01T12:00:00Z", "does not decode"),
+            (
+                "delete",
+                r#"{"inputs":null,"dependencies":[],"options":{},"prior":{"name":"net"}}"#,
+                "2025-03-01T12:00:00Z",
+                "does not decode",
+            ),
+            (
+                "create",
+                r#"{"inputs":{},"dependencies":[],"options":{},"prior":null}"#,
+                "yesterday",
+                "start time `yesterday`",
+            ),
+        ] {
+            let store = Store::open_in_memory().unwrap();
+            let id = insert_raw(&store, action, inputs, started);
+            let err = store.pending_ops().unwrap_err();
+            let StateError::Journal(found) = &err else { panic!("{err:?}") };
+            assert_eq!((found.id, found.name.as_str()), (id, "net"));
+            let text = err.to_string();
+            assert!(text.contains(&format!("journal row {id}")) && text.contains("`net`"), "{text}");
+            assert!(text.contains(problem) && text.contains(&format!("state journal --drop {id}")), "{text}");
+        }
+    }
+
+    #[test]
+    fn every_action_round_trips_through_its_stored_string() {
+        for action in JournalAction::ALL {
+            assert_eq!(JournalAction::parse(action.as_str()), Some(action));
+        }
+        assert_eq!(JournalAction::parse("Create"), None);
     }
 
     #[test]

@@ -14,6 +14,7 @@
 // shapes the engine matches on. Errors and outcomes are rare and cold, so the size is no cost.
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
+mod entry;
 mod error;
 mod history;
 mod journal;
@@ -23,11 +24,12 @@ mod schema;
 mod store;
 mod time;
 
+pub use entry::{JournalAction, JournalEntry, JournalError};
 pub use error::StateError;
 pub use history::{RunRecord, RunStart};
 pub use journal::{OpOutcome, PendingOp};
 pub use lock::LockHolder;
-pub use rows::ResourceRow;
+pub use rows::{References, ResourceRow};
 pub use schema::SCHEMA_VERSION;
 pub use store::Store;
-pub use time::{now_rfc3339, rfc3339_from_unix};
+pub use time::{now_rfc3339, rfc3339_from_unix, unix_from_rfc3339};

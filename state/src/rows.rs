@@ -11,6 +11,11 @@ use crate::time::now_rfc3339;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Per dependency (by name), the resolved reference values a resource's inputs were sent with:
+/// what tells recovery whether an old object of a replacement is still in use.
+pub type References = BTreeMap<String, Vec<Value>>;
 
 /// One managed resource as recorded in state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,6 +31,10 @@ pub struct ResourceRow {
     /// Names of resources this one needs; each must be in state.
     pub dependencies: Vec<String>,
     pub options: Value,
+    /// The reference values the object was created or last updated with; `None` for rows written
+    /// before Plinth recorded them (schema 1).
+    #[serde(default)]
+    pub references: Option<References>,
     /// RFC 3339 UTC; filled by the store (kept from an existing row on update).
     pub created_at: String,
     /// RFC 3339 UTC; set by the store whenever the row changes.
@@ -43,9 +52,11 @@ pub(crate) struct RawRow {
     options: String,
     created_at: String,
     updated_at: String,
+    references: Option<String>,
 }
 
-const COLUMNS: &str = "name, kind, cloud_id, inputs, outputs, dependencies, options, created_at, updated_at";
+const COLUMNS: &str =
+    "name, kind, cloud_id, inputs, outputs, dependencies, options, created_at, updated_at, reference_values";
 
 impl RawRow {
     fn from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
@@ -59,6 +70,7 @@ impl RawRow {
             options: r.get(6)?,
             created_at: r.get(7)?,
             updated_at: r.get(8)?,
+            references: r.get(9)?,
         })
     }
 
@@ -83,6 +95,15 @@ impl RawRow {
                 Vec::new()
             }
         };
+        let references = match self.references.as_deref().map(serde_json::from_str::<References>).transpose() {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(format!(
+                    "resource `{name}`: column reference_values is not a JSON map of names to value lists: {e}"
+                ));
+                None
+            }
+        };
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -94,6 +115,7 @@ impl RawRow {
             outputs,
             dependencies,
             options,
+            references,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -150,7 +172,8 @@ pub(crate) fn upsert(
             && old.inputs == row.inputs
             && old.outputs == row.outputs
             && old.dependencies == row.dependencies
-            && old.options == row.options;
+            && old.options == row.options
+            && old.references == row.references;
         if same {
             return Ok(false);
         }
@@ -162,10 +185,11 @@ pub(crate) fn upsert(
         None => now.clone(),
     };
     let mut stmt = conn.prepare_cached(&format!(
-        "INSERT INTO resources ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        "INSERT INTO resources ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, cloud_id = excluded.cloud_id,
            inputs = excluded.inputs, outputs = excluded.outputs, dependencies = excluded.dependencies,
-           options = excluded.options, created_at = excluded.created_at, updated_at = excluded.updated_at"
+           options = excluded.options, created_at = excluded.created_at, updated_at = excluded.updated_at,
+           reference_values = excluded.reference_values"
     ))?;
     stmt.execute((
         &row.name,
@@ -177,6 +201,7 @@ pub(crate) fn upsert(
         serde_json::to_string(&row.options)?,
         created_at,
         now,
+        row.references.as_ref().map(serde_json::to_string).transpose()?,
     ))?;
     bump_serial(conn)?;
     Ok(true)
@@ -210,6 +235,7 @@ pub(crate) fn sample(name: &str, deps: &[&str]) -> ResourceRow {
         outputs: serde_json::json!({ "arn": format!("arn:{name}") }),
         dependencies: deps.iter().map(|d| d.to_string()).collect(),
         options: serde_json::json!({}),
+        references: Some(References::new()),
         created_at: String::new(),
         updated_at: String::new(),
     }

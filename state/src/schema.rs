@@ -15,7 +15,7 @@ use std::path::Path;
 
 /// Migration steps; step `i` upgrades a file from version `i` to `i + 1`. Append only: never
 /// edit a step that has shipped.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     // 0 -> 1: the initial schema.
     r#"
     CREATE TABLE meta (
@@ -67,6 +67,17 @@ const MIGRATIONS: &[&str] = &[
         started_at TEXT NOT NULL
     ) STRICT;
     "#,
+    // 1 -> 2: the lock holder's pid start time and pid scope (a dead holder's lock heals), and
+    // the AWS account the state belongs to (refused against another).
+    r#"
+    ALTER TABLE lock ADD COLUMN pid_start INTEGER;
+    ALTER TABLE lock ADD COLUMN pid_scope TEXT;
+    ALTER TABLE meta ADD COLUMN account TEXT;
+    "#,
+    // 1 -> 2: the reference values each resource was sent with (NULL: not recorded, older rows).
+    r#"
+    ALTER TABLE resources ADD COLUMN reference_values TEXT;
+    "#,
 ];
 
 /// The schema version this build reads and writes.
@@ -89,6 +100,27 @@ fn check_version(found: i64, path: &Path) -> Result<(), StateError> {
     Ok(())
 }
 
+/// The file's schema version, refusing (before anything writes to it) an SQLite database of
+/// another program (tables but no Plinth schema version) and newer schemas. Read-only.
+pub(crate) fn check_foreign(conn: &Connection, path: &Path) -> Result<i64, StateError> {
+    let found = user_version(conn)?;
+    check_version(found, path)?;
+    if found == 0 {
+        let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")?;
+        let foreign: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        if !foreign.is_empty() {
+            return Err(StateError::Corrupt {
+                path: path.to_path_buf(),
+                problems: vec![format!(
+                    "not a Plinth state file: it is an SQLite database holding {} but no Plinth schema version",
+                    foreign.join(", ")
+                )],
+            });
+        }
+    }
+    Ok(found)
+}
+
 /// Bring the file up to [`SCHEMA_VERSION`], creating the meta row (lineage, serial 0) for a new
 /// file. Refuses newer files and SQLite databases that are not Plinth state.
 pub(crate) fn migrate(conn: &Connection, path: &Path) -> Result<(), StateError> {
@@ -104,18 +136,7 @@ pub(crate) fn migrate(conn: &Connection, path: &Path) -> Result<(), StateError> 
         return Ok(());
     }
     if found == 0 {
-        let mut stmt = tx.prepare("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")?;
-        let foreign: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-        drop(stmt);
-        if !foreign.is_empty() {
-            return Err(StateError::Corrupt {
-                path: path.to_path_buf(),
-                problems: vec![format!(
-                    "not a Plinth state file: it is an SQLite database holding {} but no Plinth schema version",
-                    foreign.join(", ")
-                )],
-            });
-        }
+        check_foreign(&tx, path)?;
     }
     for step in &MIGRATIONS[found as usize..] {
         tx.execute_batch(step)?;
@@ -196,4 +217,35 @@ pub(crate) fn integrity_problems(conn: &Connection) -> Result<Vec<String>, State
         }
     }
     Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Store;
+
+    #[test]
+    fn a_schema_1_file_opens_migrated_and_its_rows_say_references_were_not_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO meta VALUES (1, 'lineage-1', 3, '2025-01-01T00:00:00Z');
+             INSERT INTO resources VALUES ('net', 'test:Thing', 'id-net', '{}', '{\"id\":\"id-net\"}', '[]', '{}',
+               '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z');
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!((store.lineage().unwrap(), store.serial().unwrap()), ("lineage-1".to_string(), 3));
+        let row = store.resource("net").unwrap().unwrap();
+        assert_eq!((row.cloud_id.as_str(), &row.references), ("id-net", &None));
+        let mut recorded = row.clone();
+        recorded.references = Some([("vpc".to_string(), vec![serde_json::json!("vpc-1")])].into());
+        store.upsert_resource(&recorded).unwrap();
+        assert_eq!(store.resource("net").unwrap().unwrap().references, recorded.references);
+    }
 }

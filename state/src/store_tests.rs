@@ -180,7 +180,7 @@ fn a_file_with_a_dangling_dependency_is_refused_naming_both_resources() {
 fn a_file_with_names_differing_only_by_case_is_refused() {
     let (_dir, path) = file();
     Store::open(&path).unwrap().upsert_resource(&sample("vpc", &[])).unwrap();
-    tamper(&path, "UPDATE resources SET name = 'Vpc'; INSERT INTO resources SELECT 'vpc', kind, cloud_id, inputs, outputs, dependencies, options, created_at, updated_at FROM resources");
+    tamper(&path, "UPDATE resources SET name = 'Vpc'; INSERT INTO resources SELECT 'vpc', kind, cloud_id, inputs, outputs, dependencies, options, created_at, updated_at, reference_values FROM resources");
 
     let problems = corrupt_problems(Store::open(&path).err().expect("duplicates must be refused"));
     assert_eq!(problems, ["resource names `Vpc` and `vpc` differ only by case"]);
@@ -197,9 +197,15 @@ fn unparsable_json_is_refused_and_every_problem_is_listed() {
             run_id: "r".into(),
             name: "role".into(),
             kind: "k".into(),
-            action: "create".into(),
-            inputs: json!({}),
-            started_at: "t".into(),
+            action: crate::JournalAction::Create,
+            entry: crate::JournalEntry {
+                inputs: json!({}),
+                dependencies: vec![],
+                options: json!({}),
+                prior: None,
+                references: None,
+            },
+            started_at: "2025-03-01T12:00:00Z".into(),
         })
         .unwrap();
     drop(store);

@@ -9,8 +9,8 @@ use crate::plan::{keep_ignored, Plan, Step};
 use crate::registry::{Context, ErasedKind, Registry};
 use crate::resource::Meta;
 use crate::stack::Stack;
-use serde_json::{json, Value};
-use state::{OpOutcome, PendingOp, ResourceRow, Store};
+use serde_json::Value;
+use state::{JournalAction, JournalEntry, OpOutcome, PendingOp, ResourceRow, Store};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -260,20 +260,24 @@ impl Runner<'_> {
         Ok(inputs)
     }
 
-    fn pending(&self, step: &Step, action: &str, inputs: &Value, prior: Option<&ResourceRow>) -> PendingOp {
+    fn pending(&self, step: &Step, action: JournalAction, inputs: &Value, prior: Option<&ResourceRow>) -> PendingOp {
+        let deletes = matches!(action, JournalAction::Delete | JournalAction::DeleteReplaced);
         PendingOp {
             run_id: self.opts.run_id.clone(),
             name: step.name.clone(),
             // A delete is done by the old object's own kind (a replacement may change the kind).
-            kind: match (action, prior) {
-                ("delete" | "delete-replaced", Some(p)) => p.kind.clone(),
+            kind: match (deletes, prior) {
+                (true, Some(p)) => p.kind.clone(),
                 _ => step.kind.clone(),
             },
-            action: action.to_string(),
-            inputs: json!({
-                "inputs": inputs, "dependencies": step.depends_on, "options": step.options,
-                "prior": prior,
-            }),
+            action,
+            entry: JournalEntry {
+                inputs: inputs.clone(),
+                dependencies: step.depends_on.clone(),
+                options: serde_json::to_value(&step.options).unwrap_or(Value::Null),
+                prior: prior.cloned(),
+                references: None,
+            },
             started_at: state::now_rfc3339(),
         }
     }
@@ -291,7 +295,7 @@ impl Runner<'_> {
                 if op_kind == OpKind::CreateReplacement && !step.delete_first {
                     // The old object's delete is journaled before the new one exists, so a crash
                     // in between can never orphan it.
-                    let old = self.pending(&step, "delete-replaced", &Value::Null, prior.as_ref());
+                    let old = self.pending(&step, JournalAction::DeleteReplaced, &Value::Null, prior.as_ref());
                     let id = self.store.begin_op(&old)?;
                     let delete_op =
                         self.ops.iter().position(|o| o.step == self.ops[op].step && o.kind == OpKind::DeleteReplaced);
@@ -299,7 +303,7 @@ impl Runner<'_> {
                         self.journal.insert(d, id);
                     }
                 }
-                let id = self.store.begin_op(&self.pending(&step, "create", &inputs, None))?;
+                let id = self.store.begin_op(&self.pending(&step, JournalAction::Create, &inputs, None))?;
                 self.sent.insert(op, inputs.clone());
                 // The old object of a create-first replacement carries the same tags: a lookup
                 // could find it instead, so only plain creates look for a partial object.
@@ -309,7 +313,7 @@ impl Runner<'_> {
             OpKind::Update => {
                 let inputs = self.resolve_inputs(&step).map_err(EngineError::Plan)?;
                 let prior = prior.ok_or_else(|| EngineError::Plan(format!("`{}` is not in state", step.name)))?;
-                let id = self.store.begin_op(&self.pending(&step, "update", &inputs, Some(&prior)))?;
+                let id = self.store.begin_op(&self.pending(&step, JournalAction::Update, &inputs, Some(&prior)))?;
                 self.sent.insert(op, inputs.clone());
                 (id, Box::pin(async move { Ok(Some(kind.update(inputs, prior.inputs, prior.outputs, cx).await?)) }))
             }
@@ -323,7 +327,7 @@ impl Runner<'_> {
                     .ok_or_else(|| EngineError::UnknownKind(prior.kind.clone(), prior.name.clone()))?;
                 let id = match self.journal.get(&op) {
                     Some(&id) => id,
-                    None => self.store.begin_op(&self.pending(&step, "delete", &Value::Null, Some(&prior)))?,
+                    None => self.store.begin_op(&self.pending(&step, JournalAction::Delete, &Value::Null, Some(&prior)))?,
                 };
                 let retain = step.retain && op_kind == OpKind::Delete;
                 (
@@ -352,9 +356,9 @@ impl Runner<'_> {
         let name = &self.step(op).name;
         if let Some(&id) = self.journal.get(&op) {
             let pending = self.store.pending_ops()?.into_iter().find(|(i, _)| *i == id);
-            let prior = pending.map(|(_, p)| p.inputs["prior"].clone()).unwrap_or(Value::Null);
-            return serde_json::from_value(prior)
-                .map_err(|e| EngineError::Internal(format!("journal row for `{name}`: {e}")));
+            return pending
+                .and_then(|(_, p)| p.entry.prior)
+                .ok_or_else(|| EngineError::Internal(format!("journal row {id} for `{name}` records no old object")));
         }
         current.ok_or_else(|| EngineError::Plan(format!("`{name}` is not in state")))
     }
@@ -437,6 +441,7 @@ impl Runner<'_> {
             outputs,
             dependencies: step.depends_on.clone(),
             options: serde_json::to_value(&step.options).unwrap_or(Value::Null),
+            references: None,
             created_at: String::new(),
             updated_at: String::new(),
         })
@@ -453,6 +458,7 @@ impl Runner<'_> {
             outputs: Value::Null,
             dependencies: vec![],
             options: Value::Null,
+            references: None,
             created_at: String::new(),
             updated_at: String::new(),
         });

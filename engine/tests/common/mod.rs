@@ -146,7 +146,9 @@ macro_rules! fake_kind {
     };
     ($ty:ident, $kind:literal, replace: [$($f:literal),*], delete_first: $df:expr, stateful: $st:expr) => {
         impl Resource for $ty {
-            const KIND: &'static str = $kind;            const SERVICE: &'static str = "fake";
+            const KIND: &'static str = $kind;
+            // Each fake kind is its own "service", so per-service limits can be tested.
+            const SERVICE: &'static str = $kind;
             const STATEFUL: bool = $st;
             const REPLACE_FIELDS: &'static [&'static str] = &[$($f),*];
             const DELETE_BEFORE_REPLACE: bool = $df;
@@ -259,6 +261,32 @@ fake_kind!(Db, "fake:Db", replace: ["engine"], delete_first: false, stateful: tr
 
 pub fn registry() -> Registry {
     Registry::new().with::<Net>().with::<Sub>().with::<Unique>().with::<Db>()
+}
+
+/// A journal row as a dead run `dead` would have left it, started `age` ago.
+pub fn pending(
+    name: &str,
+    kind: &str,
+    action: state::JournalAction,
+    inputs: Value,
+    prior: Option<state::ResourceRow>,
+    age: Duration,
+) -> state::PendingOp {
+    let now = state::unix_from_rfc3339(&state::now_rfc3339()).unwrap();
+    state::PendingOp {
+        run_id: "dead".into(),
+        name: name.into(),
+        kind: kind.into(),
+        action,
+        entry: state::JournalEntry {
+            inputs,
+            dependencies: vec![],
+            options: serde_json::json!({}),
+            prior,
+            references: None,
+        },
+        started_at: state::rfc3339_from_unix(now - age.as_secs() as i64),
+    }
 }
 
 pub fn context(cloud: &Cloud) -> engine::Context {
