@@ -2,6 +2,7 @@
 //! (or an explicit endpoint for the emulator), plus a counter of the requests actually sent.
 
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
@@ -10,6 +11,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The region the platform lives in.
 pub const DEFAULT_REGION: &str = "us-east-1";
@@ -40,6 +42,21 @@ impl Intercept for CallCounter {
     }
 }
 
+/// Longest wait for a TCP (and TLS) connection. AWS endpoints connect in well under a second;
+/// 10 s tolerates a slow CI network or proxy while an endpoint that drops packets fails fast.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Longest wait for one attempt of one call, connection to last byte. AWS control-plane calls
+/// answer in well under 5 s (long work such as a database coming up is asynchronous and waited
+/// on by the kinds' waiters, not inside a call); 30 s covers the slowest synchronous ones with a
+/// wide margin, and an endpoint that accepts connections but never answers costs 30 s, not forever.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Longest time one call may take in total, retries and backoff included: the SDK's standard 3
+/// attempts of [`ATTEMPT_TIMEOUT`] plus backoff. After this, a call sent can no longer be in
+/// flight from this process.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// How to reach AWS.
 #[derive(Debug, Clone, Default)]
 pub struct Connection {
@@ -50,6 +67,23 @@ pub struct Connection {
     pub static_credentials: bool,
     /// Maximum attempts per call (1 disables retries); `None` keeps the SDK's standard policy.
     pub max_attempts: Option<u32>,
+    /// Connect timeout; `None`: [`CONNECT_TIMEOUT`].
+    pub connect_timeout: Option<Duration>,
+    /// Per-attempt timeout; `None`: [`ATTEMPT_TIMEOUT`].
+    pub attempt_timeout: Option<Duration>,
+    /// Whole-call timeout (all attempts); `None`: [`OPERATION_TIMEOUT`].
+    pub operation_timeout: Option<Duration>,
+}
+
+impl Connection {
+    /// The timeouts every client gets: no call can wait forever.
+    pub fn timeouts(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect_timeout.unwrap_or(CONNECT_TIMEOUT))
+            .operation_attempt_timeout(self.attempt_timeout.unwrap_or(ATTEMPT_TIMEOUT))
+            .operation_timeout(self.operation_timeout.unwrap_or(OPERATION_TIMEOUT))
+            .build()
+    }
 }
 
 /// The clients, shared by every kind.
@@ -72,7 +106,9 @@ pub struct AwsContext {
 impl AwsContext {
     /// Builds the clients. S3 uses path-style addressing whenever an endpoint is overridden.
     pub async fn connect(conn: &Connection) -> Self {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(DEFAULT_REGION));
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(DEFAULT_REGION))
+            .timeout_config(conn.timeouts());
         if let Some(endpoint) = &conn.endpoint {
             loader = loader.endpoint_url(endpoint);
         }

@@ -152,6 +152,25 @@ pub fn build_error(what: &str, err: aws_smithy_types::error::operation::BuildErr
     ProviderError::new(ErrorClass::Invalid, format!("{what}: {err}")).with_source(err)
 }
 
+/// `Ok(None)` when the call failed with the operation's modeled "does not exist" error (`absent`,
+/// e.g. `GetRoleError::is_no_such_entity_exception`), the classified error otherwise: how a
+/// finder reads the SDK's error model instead of guessing from a code.
+pub fn absent_if<T, E, R>(
+    operation: &str,
+    result: Result<T, SdkError<E, R>>,
+    absent: impl Fn(&E) -> bool,
+) -> Result<Option<T>, ProviderError>
+where
+    E: ProvideErrorMetadata + Error + Send + Sync + 'static,
+    R: Debug + Send + Sync + 'static,
+{
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.as_service_error().is_some_and(&absent) => Ok(None),
+        Err(e) => Err(classify(operation, e)),
+    }
+}
+
 /// `Ok(None)` for a NotFound failure, the error otherwise: the usual shape of a finder.
 pub fn none_if_not_found<T>(result: Result<T, ProviderError>) -> Result<Option<T>, ProviderError> {
     match result {

@@ -8,6 +8,7 @@ pub mod ec2;
 pub mod elasticache;
 pub mod error;
 pub mod iam;
+pub mod kit;
 pub mod policy;
 pub mod rds;
 pub mod s3;
@@ -21,17 +22,7 @@ pub mod wait;
 pub use context::{AwsContext, Connection};
 
 /// Every kind this crate implements, by KIND: what the engine needs to delete a resource that
-/// left the program.
+/// left the program. Each kind registers itself in its own file (`crate::kit::kind!`).
 pub fn registry() -> engine::Registry {
-    let mut registry = engine::Registry::new();
-    ec2::register(&mut registry);
-    elasticache::register(&mut registry);
-    s3::register(&mut registry);
-    iam::register(&mut registry);
-    rds::register(&mut registry);
-    secretsmanager::register(&mut registry);
-    ssm::register(&mut registry);
-    wafv2::register(&mut registry);
-    budgets::register(&mut registry);
-    registry
+    kit::registry()
 }

@@ -1,10 +1,13 @@
 //! Tag handling shared by every service: the difference between the tags a resource had and the
 //! tags it should have ([`changes`]), and leaving AWS-reserved `aws:` keys out of live tags
-//! ([`without_reserved`]). Each service keeps its own SDK conversions (every SDK has its own `Tag`
-//! type) and its own calls; `arn_tagging!` writes `read` and `sync` for the services that tag
-//! by ARN with ListTagsForResource / AddTagsToResource / RemoveTagsFromResource (RDS, ElastiCache).
+//! ([`without_reserved`]), conversion from and to every SDK's own `Tag` type ([`SdkTag`],
+//! [`from_sdk`], [`to_sdk`]), and the one `read` (with the `aws:` filter) and the one `sync` (one
+//! order: removals, then additions) every service uses. A service only says how its API lists,
+//! adds and removes tags ([`TagRead`], [`TagWrite`]) in its `tags` module.
 
-use engine::Tags;
+use crate::AwsContext;
+use engine::{ProviderError, Tags};
+use std::future::Future;
 
 /// What moves a resource's tags from `old` to `new`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,56 +39,135 @@ pub fn without_reserved<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>)
     pairs.into_iter().filter(|(k, _)| !k.starts_with("aws:")).map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-/// `read` and `sync` for a service whose objects are tagged by ARN through ListTagsForResource
-/// (`resource_name`, answering a `tag_list`), RemoveTagsFromResource and AddTagsToResource:
-/// `$client` is the service's field of `AwsContext`. The invoking module provides
-/// `to_sdk(&Tags) -> Option<Vec<Tag>>` and `from_sdk(&[Tag]) -> Tags`.
-macro_rules! arn_tagging {
-    ($client:ident) => {
-        /// The live tags of the object with this ARN.
-        pub async fn read(cx: &$crate::AwsContext, arn: &str) -> Result<::engine::Tags, ::engine::ProviderError> {
-            let out = cx
-                .$client
-                .list_tags_for_resource()
-                .resource_name(arn)
-                .send()
-                .await
-                .map_err(|e| $crate::error::classify("ListTagsForResource", e))?;
-            Ok(from_sdk(out.tag_list()))
-        }
+/// One SDK's `Tag` type (every SDK has its own): how to read a live tag and build one.
+/// Implemented with [`sdk_tag!`] in each service's `tags` module.
+pub trait SdkTag: Sized {
+    /// The key and value of a live tag (`None` for a tag without a key).
+    fn pair(&self) -> Option<(&str, &str)>;
+    /// The SDK tag for `key = value`.
+    fn build(key: &str, value: &str) -> Result<Self, ProviderError>;
+}
 
-        /// Moves the tags of the object `arn` from `old` to `new` with as few calls as the
-        /// difference needs: removals first, then additions and changes.
-        pub async fn sync(
-            cx: &$crate::AwsContext,
-            arn: &str,
-            old: &::engine::Tags,
-            new: &::engine::Tags,
-        ) -> Result<(), ::engine::ProviderError> {
-            let changes = $crate::tags::changes(old, new);
-            if !changes.removed.is_empty() {
-                cx.$client
-                    .remove_tags_from_resource()
-                    .resource_name(arn)
-                    .set_tag_keys(Some(changes.removed))
-                    .send()
-                    .await
-                    .map_err(|e| $crate::error::classify("RemoveTagsFromResource", e))?;
+/// Implements [`SdkTag`] for an SDK tag type whose key and value are `Option<&str>` and whose
+/// builder cannot fail (`optional`), or are `&str` with a fallible builder (`required`).
+macro_rules! sdk_tag {
+    ($ty:ty, optional) => {
+        impl $crate::tags::SdkTag for $ty {
+            fn pair(&self) -> Option<(&str, &str)> {
+                Some((self.key()?, self.value().unwrap_or_default()))
             }
-            if let Some(set) = to_sdk(&changes.set) {
-                cx.$client
-                    .add_tags_to_resource()
-                    .resource_name(arn)
-                    .set_tags(Some(set))
-                    .send()
-                    .await
-                    .map_err(|e| $crate::error::classify("AddTagsToResource", e))?;
+            fn build(key: &str, value: &str) -> Result<Self, ::engine::ProviderError> {
+                Ok(<$ty>::builder().key(key).value(value).build())
             }
-            Ok(())
+        }
+    };
+    ($ty:ty, required) => {
+        impl $crate::tags::SdkTag for $ty {
+            fn pair(&self) -> Option<(&str, &str)> {
+                Some((self.key(), self.value()))
+            }
+            fn build(key: &str, value: &str) -> Result<Self, ::engine::ProviderError> {
+                <$ty>::builder().key(key).value(value).build().map_err(|e| $crate::error::build_error("tag", e))
+            }
         }
     };
 }
-pub(crate) use arn_tagging;
+pub(crate) use sdk_tag;
+
+/// The user's tags among live SDK tags: AWS-reserved `aws:` keys left out.
+pub fn from_sdk<T: SdkTag>(tags: &[T]) -> Tags {
+    without_reserved(tags.iter().filter_map(SdkTag::pair))
+}
+
+/// Every live tag among SDK tags, `aws:` ones included: what a [`TagRead::list`] answers.
+pub fn all_of<T: SdkTag>(tags: &[T]) -> Tags {
+    tags.iter().filter_map(SdkTag::pair).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+/// SDK tags for a create or tag call; `None` when there are none (several APIs reject an empty
+/// list, and a create then sends no tag member at all).
+pub fn to_sdk<T: SdkTag>(tags: &Tags) -> Result<Option<Vec<T>>, ProviderError> {
+    if tags.is_empty() {
+        return Ok(None);
+    }
+    tags.iter().map(|(k, v)| T::build(k, v)).collect::<Result<Vec<_>, _>>().map(Some)
+}
+
+/// How a service lists an object's live tags (`id`: its ARN, name or id, as the API wants).
+pub trait TagRead {
+    /// Every live tag, `aws:` ones included ([`read`] filters them).
+    fn list(cx: &AwsContext, id: &str) -> impl Future<Output = Result<Tags, ProviderError>> + Send;
+}
+
+/// How a service adds or changes tags and removes keys on one object.
+pub trait TagWrite {
+    /// Adds or changes `tags` (never empty).
+    fn tag(cx: &AwsContext, id: &str, tags: &Tags) -> impl Future<Output = Result<(), ProviderError>> + Send;
+    /// Removes `keys` (never empty).
+    fn untag(cx: &AwsContext, id: &str, keys: Vec<String>) -> impl Future<Output = Result<(), ProviderError>> + Send;
+}
+
+/// The user's live tags of `id` (without `aws:` keys): what every `read` reports.
+pub async fn read<A: TagRead>(cx: &AwsContext, id: &str) -> Result<Tags, ProviderError> {
+    let live = A::list(cx, id).await?;
+    Ok(without_reserved(live.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
+}
+
+/// Moves the tags of `id` from `old` to `new` with as few calls as the difference needs, in one
+/// order for every service: removals first (so a service's tag-count limit is never crossed on
+/// the way), then additions and changes.
+pub async fn sync<A: TagWrite>(cx: &AwsContext, id: &str, old: &Tags, new: &Tags) -> Result<(), ProviderError> {
+    let diff = changes(old, new);
+    if !diff.removed.is_empty() {
+        A::untag(cx, id, diff.removed).await?;
+    }
+    if !diff.set.is_empty() {
+        A::tag(cx, id, &diff.set).await?;
+    }
+    Ok(())
+}
+
+/// `pub struct $api` with [`TagRead`] and [`TagWrite`] for a service that tags by ARN with
+/// ListTagsForResource (`resource_name`, answering a `tag_list`), AddTagsToResource and
+/// RemoveTagsFromResource (RDS, ElastiCache); `$client` is its field of `AwsContext`, and the
+/// SDK's `Tag` type must implement [`SdkTag`].
+macro_rules! arn_tag_api {
+    ($api:ident, $client:ident) => {
+        /// The service's tag API, by ARN.
+        pub struct $api;
+
+        impl $crate::tags::TagRead for $api {
+            async fn list(cx: &$crate::AwsContext, arn: &str) -> Result<::engine::Tags, ::engine::ProviderError> {
+                let out = cx.$client.list_tags_for_resource().resource_name(arn).send().await;
+                let out = out.map_err(|e| $crate::error::classify("ListTagsForResource", e))?;
+                Ok($crate::tags::all_of(out.tag_list()))
+            }
+        }
+
+        impl $crate::tags::TagWrite for $api {
+            async fn tag(
+                cx: &$crate::AwsContext,
+                arn: &str,
+                tags: &::engine::Tags,
+            ) -> Result<(), ::engine::ProviderError> {
+                let call = cx.$client.add_tags_to_resource().resource_name(arn).set_tags($crate::tags::to_sdk(tags)?);
+                call.send().await.map_err(|e| $crate::error::classify("AddTagsToResource", e))?;
+                Ok(())
+            }
+
+            async fn untag(
+                cx: &$crate::AwsContext,
+                arn: &str,
+                keys: Vec<String>,
+            ) -> Result<(), ::engine::ProviderError> {
+                let call = cx.$client.remove_tags_from_resource().resource_name(arn).set_tag_keys(Some(keys));
+                call.send().await.map_err(|e| $crate::error::classify("RemoveTagsFromResource", e))?;
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use arn_tag_api;
 
 /// A tag map from literal pairs, for tests.
 #[cfg(test)]

@@ -4,8 +4,12 @@
 //! own calls (see [`super::notifications`]).
 
 use super::notifications::{self, BudgetNotification, MAX_NOTIFICATIONS};
-use super::{account_id, budget_arn, find_budget, missing, tags};
+use super::tags::Budgets;
+use super::{account_id, budget_arn, find_budget, missing};
 use crate::error::{build_error, classify, ok_if_not_found};
+use crate::kit::adopt;
+use crate::kit::retry::no_retry;
+use crate::tags;
 use crate::AwsContext;
 use aws_sdk_budgets::types::{BudgetType, Spend, TimeUnit};
 use engine::{Meta, Observed, ProviderError, Resource, Tags};
@@ -108,7 +112,11 @@ impl Resource for Budget {
             .budget(self.sdk_budget()?)
             .set_notifications_with_subscribers(Some(with_subscribers))
             .set_resource_tags(tags::to_sdk(&self.tags)?);
-        call.send().await.map_err(|e| classify("CreateBudget", e))?;
+        call.customize()
+            .config_override(no_retry!(aws_sdk_budgets))
+            .send()
+            .await
+            .map_err(|e| classify("CreateBudget", e))?;
         Ok(BudgetOutputs { name: self.name.clone(), account_id: account })
     }
 
@@ -117,7 +125,7 @@ impl Resource for Budget {
         let Some(live_notifications) = notifications::read(cx, &out.account_id, &out.name).await? else {
             return Ok(None);
         };
-        let live_tags = tags::read(cx, &budget_arn(&cx.region, &out.account_id, &out.name)).await?;
+        let live_tags = tags::read::<Budgets>(cx, &budget_arn(&cx.region, &out.account_id, &out.name)).await?;
         let seen = self.observe(&live, live_notifications, live_tags)?;
         Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
     }
@@ -131,7 +139,7 @@ impl Resource for Budget {
             call.send().await.map_err(|e| classify("UpdateBudget", e))?;
         }
         notifications::sync(cx, &out.account_id, &out.name, &old.notifications, &self.notifications).await?;
-        tags::sync(cx, &budget_arn(&cx.region, &out.account_id, &out.name), &old.tags, &self.tags).await?;
+        tags::sync::<Budgets>(cx, &budget_arn(&cx.region, &out.account_id, &out.name), &old.tags, &self.tags).await?;
         Ok(out.clone())
     }
 
@@ -142,10 +150,20 @@ impl Resource for Budget {
 
     /// By name: budget names are unique in the account and chosen in the program. (Not checked
     /// against the `plinth:name` tag: tags cannot be listed everywhere Budgets runs, e.g. moto.)
-    async fn find(&self, _meta: &Meta, cx: &AwsContext) -> Result<Option<BudgetOutputs>, ProviderError> {
+    /// The budget of this name, adopted only when its tags (Budgets supports them on the budget's
+    /// ARN) prove ownership. In moto, which cannot list them, this fails rather than adopt.
+    async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<BudgetOutputs>, ProviderError> {
         let account = account_id(cx).await?;
-        let found = find_budget(cx, &account, &self.name).await?;
-        Ok(found.map(|_| BudgetOutputs { name: self.name.clone(), account_id: account }))
+        if find_budget(cx, &account, &self.name).await?.is_none() {
+            return Ok(None);
+        }
+        let live_tags = tags::read::<Budgets>(cx, &budget_arn(&cx.region, &account, &self.name)).await?;
+        adopt(
+            &format!("budget {}", self.name),
+            &live_tags,
+            meta,
+            BudgetOutputs { name: self.name.clone(), account_id: account },
+        )
     }
 }
 
@@ -220,6 +238,8 @@ fn normalize_decimal(s: &str) -> String {
         format!("{int}.{frac}")
     }
 }
+
+crate::kit::kind!(Budget, unordered: ["notifications"]);
 
 #[cfg(test)]
 mod tests {

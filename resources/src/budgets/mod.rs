@@ -15,14 +15,10 @@ mod budget;
 pub use budget::{Budget, BudgetOutputs};
 pub use notifications::BudgetNotification;
 
-use crate::error::{classify, none_if_not_found};
+use crate::error::{absent_if, classify};
 use crate::AwsContext;
-use engine::{ErrorClass, ProviderError, Registry};
-
-/// Adds this service's kinds to the registry.
-pub fn register(registry: &mut Registry) {
-    registry.register::<Budget>();
-}
+use aws_sdk_budgets::operation::describe_budget::DescribeBudgetError;
+use engine::{ErrorClass, ProviderError};
 
 /// A response field the cloud should always send but did not.
 pub fn missing(what: &str) -> ProviderError {
@@ -59,7 +55,7 @@ pub async fn find_budget(
     name: &str,
 ) -> Result<Option<aws_sdk_budgets::types::Budget>, ProviderError> {
     let out = cx.budgets.describe_budget().account_id(account_id).budget_name(name).send().await;
-    let out = none_if_not_found(out.map_err(|e| classify("DescribeBudget", e)))?;
+    let out = absent_if("DescribeBudget", out, DescribeBudgetError::is_not_found_exception)?;
     Ok(out.and_then(|o| o.budget().cloned()))
 }
 

@@ -1,8 +1,10 @@
 //! `aws:ec2:Eip`: an Elastic IP address in the VPC domain. Only its tags change in place.
 
-use super::find::{find_address, missing, single, tag_filters, tagged_as};
-use super::tags;
+use super::find::{by_id, missing, owned};
+use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
+use crate::kit::retry::no_retry;
+use crate::tags;
 use crate::AwsContext;
 use aws_sdk_ec2::types::{Address, DomainType, ResourceType};
 use engine::{Meta, Observed, ProviderError, Resource, Tags};
@@ -35,7 +37,9 @@ impl Resource for Eip {
             .ec2
             .allocate_address()
             .domain(DomainType::Vpc)
-            .set_tag_specifications(tags::specification(ResourceType::ElasticIp, &self.tags))
+            .set_tag_specifications(specification(ResourceType::ElasticIp, &self.tags))
+            .customize()
+            .config_override(no_retry!(aws_sdk_ec2))
             .send()
             .await
             .map_err(|e| classify("AllocateAddress", e))?;
@@ -46,13 +50,15 @@ impl Resource for Eip {
     }
 
     async fn read(&self, out: &EipOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(address) = find_address(cx, &out.allocation_id).await? else { return Ok(None) };
+        let Some(address) = by_id::<aws_sdk_ec2::types::Address>(cx, &out.allocation_id).await? else {
+            return Ok(None);
+        };
         let outputs = outputs_of(&address)?;
         Ok(Some(Observed { inputs: Eip { tags: tags::from_sdk(address.tags()) }, outputs }))
     }
 
     async fn update(&self, old: &Self, out: &EipOutputs, cx: &AwsContext) -> Result<EipOutputs, ProviderError> {
-        tags::sync(cx, &out.allocation_id, &old.tags, &self.tags).await?;
+        tags::sync::<Ec2>(cx, &out.allocation_id, &old.tags, &self.tags).await?;
         Ok(out.clone())
     }
 
@@ -62,19 +68,8 @@ impl Resource for Eip {
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<EipOutputs>, ProviderError> {
-        let out = cx
-            .ec2
-            .describe_addresses()
-            .set_filters(Some(tag_filters(meta)))
-            .send()
-            .await
-            .map_err(|e| classify("DescribeAddresses", e))?;
-        let mut found = Vec::new();
-        for address in out.addresses().iter().filter(|a| tagged_as(a.tags(), meta)) {
-            let outputs = outputs_of(address)?;
-            found.push((outputs.allocation_id.clone(), outputs));
-        }
-        single(Self::KIND, meta, found)
+        let found = owned::<aws_sdk_ec2::types::Address>(Self::KIND, meta, cx).await?;
+        found.as_ref().map(outputs_of).transpose()
     }
 }
 
@@ -84,3 +79,5 @@ fn outputs_of(address: &Address) -> Result<EipOutputs, ProviderError> {
         public_ip: address.public_ip().ok_or_else(|| missing("address public ip"))?.to_string(),
     })
 }
+
+crate::kit::kind!(Eip);

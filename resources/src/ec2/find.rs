@@ -1,19 +1,132 @@
-//! EC2 finders: one object by id (`None` when it is gone, whatever shape "gone" takes), and the
-//! tag filter that finds what this stack created under a logical name.
+//! EC2 finders, one for every EC2 kind: an object by id ([`by_id`]: `None` when it is gone,
+//! whatever shape "gone" takes) and the object this stack created under a logical name
+//! ([`owned`]: both `plinth:*` tags, exactly one). EC2 objects have no unique name, so a
+//! look-alike without the tags is simply not found. Each object type says how it is described
+//! ([`Ec2Object`]).
 
 use crate::error::{classify, none_if_not_found};
 use crate::AwsContext;
-use aws_sdk_ec2::types::{Filter, Tag};
-use engine::{ErrorClass, Meta, ProviderError};
-
-/// The tag that carries the logical name.
-pub const NAME_TAG: &str = "plinth:name";
-/// The tag that carries the stack name.
-pub const STACK_TAG: &str = "plinth:stack";
+use aws_sdk_ec2::types::{Filter, NatGatewayState, Tag};
+use engine::{ErrorClass, Meta, ProviderError, NAME_TAG, STACK_TAG};
+use std::future::Future;
 
 /// A response field the cloud should always send but did not.
 pub fn missing(what: &str) -> ProviderError {
     ProviderError::new(ErrorClass::Other, format!("the EC2 response has no {what}"))
+}
+
+/// An EC2 object type that has an id and tags and is described by ids or by filters.
+pub trait Ec2Object: Sized + Send {
+    fn id(&self) -> Option<&str>;
+    fn tags(&self) -> &[Tag];
+    /// False for an object that is as good as gone (a NAT gateway `deleted`, `deleting`, `failed`).
+    fn live(&self) -> bool {
+        true
+    }
+    /// One Describe call with `id` (if any) and `filters`.
+    fn describe(
+        cx: &AwsContext,
+        id: Option<&str>,
+        filters: Vec<Filter>,
+    ) -> impl Future<Output = Result<Vec<Self>, ProviderError>> + Send;
+}
+
+/// Implements [`Ec2Object`]: the SDK type, its Describe operation's name and builder method, the
+/// builder's id-list and filter setters, the answer's list and the object's id accessor.
+macro_rules! ec2_object {
+    ($ty:ident, $op:literal, $describe:ident, $ids:ident, $filters:ident, $list:ident, $id:ident) => {
+        impl Ec2Object for aws_sdk_ec2::types::$ty {
+            fn id(&self) -> Option<&str> {
+                self.$id()
+            }
+            fn tags(&self) -> &[Tag] {
+                self.tags()
+            }
+            async fn describe(
+                cx: &AwsContext,
+                id: Option<&str>,
+                filters: Vec<Filter>,
+            ) -> Result<Vec<Self>, ProviderError> {
+                let call = cx.ec2.$describe().$ids(id.map(|i| vec![i.to_string()]));
+                let call = if filters.is_empty() { call } else { call.$filters(Some(filters)) };
+                let out = call.send().await.map_err(|e| classify($op, e))?;
+                Ok(out.$list().to_vec())
+            }
+        }
+    };
+}
+
+ec2_object!(Vpc, "DescribeVpcs", describe_vpcs, set_vpc_ids, set_filters, vpcs, vpc_id);
+ec2_object!(Subnet, "DescribeSubnets", describe_subnets, set_subnet_ids, set_filters, subnets, subnet_id);
+ec2_object!(
+    InternetGateway,
+    "DescribeInternetGateways",
+    describe_internet_gateways,
+    set_internet_gateway_ids,
+    set_filters,
+    internet_gateways,
+    internet_gateway_id
+);
+ec2_object!(
+    Address,
+    "DescribeAddresses",
+    describe_addresses,
+    set_allocation_ids,
+    set_filters,
+    addresses,
+    allocation_id
+);
+ec2_object!(
+    RouteTable,
+    "DescribeRouteTables",
+    describe_route_tables,
+    set_route_table_ids,
+    set_filters,
+    route_tables,
+    route_table_id
+);
+ec2_object!(
+    SecurityGroup,
+    "DescribeSecurityGroups",
+    describe_security_groups,
+    set_group_ids,
+    set_filters,
+    security_groups,
+    group_id
+);
+
+impl Ec2Object for aws_sdk_ec2::types::NatGateway {
+    fn id(&self) -> Option<&str> {
+        self.nat_gateway_id()
+    }
+    fn tags(&self) -> &[Tag] {
+        self.tags()
+    }
+    fn live(&self) -> bool {
+        matches!(self.state(), Some(NatGatewayState::Pending | NatGatewayState::Available))
+    }
+    async fn describe(cx: &AwsContext, id: Option<&str>, filters: Vec<Filter>) -> Result<Vec<Self>, ProviderError> {
+        let call = cx.ec2.describe_nat_gateways().set_nat_gateway_ids(id.map(|i| vec![i.to_string()]));
+        let call = if filters.is_empty() { call } else { call.set_filter(Some(filters)) };
+        let out = call.send().await.map_err(|e| classify("DescribeNatGateways", e))?;
+        Ok(out.nat_gateways().to_vec())
+    }
+}
+
+/// The object with this id in any state, or `None` when it is gone (an error code such as
+/// `InvalidVpcID.NotFound`, or an empty list, which is how the emulator answers for some types).
+pub async fn by_id<T: Ec2Object>(cx: &AwsContext, id: &str) -> Result<Option<T>, ProviderError> {
+    let found = none_if_not_found(T::describe(cx, Some(id), Vec::new()).await)?;
+    Ok(found.and_then(|all| all.into_iter().find(|o| o.id() == Some(id))))
+}
+
+/// The one live object of this type that carries both `plinth:stack` and `plinth:name` of
+/// `meta`: how every EC2 kind's `find` adopts. The tags are checked on every result too, since
+/// some describe calls ignore tag filters in the emulator (moto's DescribeNatGateways).
+pub async fn owned<T: Ec2Object>(kind: &str, meta: &Meta, cx: &AwsContext) -> Result<Option<T>, ProviderError> {
+    let all = T::describe(cx, None, tag_filters(meta)).await?;
+    let owned = all.into_iter().filter(|o| o.live() && engine::owned_by(&crate::tags::from_sdk(o.tags()), meta));
+    single(kind, meta, owned.map(|o| (o.id().unwrap_or("(no id)").to_string(), o)).collect())
 }
 
 /// Describe filters for the objects tagged with this resource's name and stack.
@@ -22,13 +135,6 @@ pub fn tag_filters(meta: &Meta) -> Vec<Filter> {
         Filter::builder().name(format!("tag:{NAME_TAG}")).values(&meta.name).build(),
         Filter::builder().name(format!("tag:{STACK_TAG}")).values(&meta.stack).build(),
     ]
-}
-
-/// True when `tags` carry this resource's name and stack. Checked on every describe result too,
-/// since some describe calls ignore tag filters in the emulator (moto's DescribeNatGateways).
-pub fn tagged_as(tags: &[Tag], meta: &Meta) -> bool {
-    let has = |key: &str, value: &str| tags.iter().any(|t| t.key() == Some(key) && t.value() == Some(value));
-    has(NAME_TAG, &meta.name) && has(STACK_TAG, &meta.stack)
 }
 
 /// The single object among `found` (already filtered to this name), `None` if there is none, and
@@ -50,71 +156,6 @@ pub fn single<T>(kind: &str, meta: &Meta, mut found: Vec<(String, T)>) -> Result
     }
 }
 
-/// The VPC, or `None` when it is gone.
-pub async fn find_vpc(cx: &AwsContext, id: &str) -> Result<Option<aws_sdk_ec2::types::Vpc>, ProviderError> {
-    let out =
-        none_if_not_found(cx.ec2.describe_vpcs().vpc_ids(id).send().await.map_err(|e| classify("DescribeVpcs", e)))?;
-    Ok(out.and_then(|o| o.vpcs().first().cloned()))
-}
-
-/// The subnet, or `None` when it is gone.
-pub async fn find_subnet(cx: &AwsContext, id: &str) -> Result<Option<aws_sdk_ec2::types::Subnet>, ProviderError> {
-    let out = cx.ec2.describe_subnets().subnet_ids(id).send().await;
-    let out = none_if_not_found(out.map_err(|e| classify("DescribeSubnets", e)))?;
-    Ok(out.and_then(|o| o.subnets().first().cloned()))
-}
-
-/// The internet gateway, or `None` when it is gone.
-pub async fn find_internet_gateway(
-    cx: &AwsContext,
-    id: &str,
-) -> Result<Option<aws_sdk_ec2::types::InternetGateway>, ProviderError> {
-    let out = cx.ec2.describe_internet_gateways().internet_gateway_ids(id).send().await;
-    let out = none_if_not_found(out.map_err(|e| classify("DescribeInternetGateways", e)))?;
-    Ok(out.and_then(|o| o.internet_gateways().first().cloned()))
-}
-
-/// The route table, or `None` when it is gone.
-pub async fn find_route_table(
-    cx: &AwsContext,
-    id: &str,
-) -> Result<Option<aws_sdk_ec2::types::RouteTable>, ProviderError> {
-    let out = cx.ec2.describe_route_tables().route_table_ids(id).send().await;
-    let out = none_if_not_found(out.map_err(|e| classify("DescribeRouteTables", e)))?;
-    Ok(out.and_then(|o| o.route_tables().first().cloned()))
-}
-
-/// The Elastic IP address by allocation id, or `None` when it is released.
-pub async fn find_address(
-    cx: &AwsContext,
-    allocation_id: &str,
-) -> Result<Option<aws_sdk_ec2::types::Address>, ProviderError> {
-    let out = cx.ec2.describe_addresses().allocation_ids(allocation_id).send().await;
-    let out = none_if_not_found(out.map_err(|e| classify("DescribeAddresses", e)))?;
-    Ok(out.and_then(|o| o.addresses().first().cloned()))
-}
-
-/// The NAT gateway in any state, or `None` when the id is unknown (an error code in AWS, an
-/// empty list in the emulator). Callers decide what `deleted` means for them.
-pub async fn find_nat_gateway(
-    cx: &AwsContext,
-    id: &str,
-) -> Result<Option<aws_sdk_ec2::types::NatGateway>, ProviderError> {
-    let out = cx.ec2.describe_nat_gateways().nat_gateway_ids(id).send().await;
-    let out = none_if_not_found(out.map_err(|e| classify("DescribeNatGateways", e)))?;
-    Ok(out.and_then(|o| o.nat_gateways().iter().find(|n| n.nat_gateway_id() == Some(id)).cloned()))
-}
-
-/// The security group, or `None` when it is gone.
-pub async fn find_security_group(
-    cx: &AwsContext,
-    id: &str,
-) -> Result<Option<aws_sdk_ec2::types::SecurityGroup>, ProviderError> {
-    let out = cx.ec2.describe_security_groups().group_ids(id).send().await;
-    let out = none_if_not_found(out.map_err(|e| classify("DescribeSecurityGroups", e)))?;
-    Ok(out.and_then(|o| o.security_groups().first().cloned()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,16 +171,6 @@ mod tests {
         assert_eq!(f[0].values(), ["vpc".to_string()]);
         assert_eq!(f[1].name(), Some("tag:plinth:stack"));
         assert_eq!(f[1].values(), ["dev".to_string()]);
-    }
-
-    #[test]
-    fn tagged_as_needs_both() {
-        let name = Tag::builder().key(NAME_TAG).value("vpc").build();
-        let stack = Tag::builder().key(STACK_TAG).value("dev").build();
-        let other = Tag::builder().key(STACK_TAG).value("prod").build();
-        assert!(tagged_as(&[name.clone(), stack], &meta()));
-        assert!(!tagged_as(&[name.clone(), other], &meta()));
-        assert!(!tagged_as(&[name], &meta()));
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! `aws:ec2:InternetGateway`: an internet gateway and its attachment to one VPC, both managed
 //! here: create then attach; a new `vpc_id` moves the attachment in place; delete detaches first.
 
-use super::find::{find_internet_gateway, missing, single, tag_filters, tagged_as};
-use super::tags;
+use super::find::{by_id, missing, owned};
+use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
+use crate::kit::retry::no_retry;
+use crate::tags;
 use crate::AwsContext;
 use aws_sdk_ec2::types::{AttachmentStatus, InternetGateway as SdkGateway, ResourceType};
 use engine::{Input, Meta, Observed, ProviderError, Resource, Tags};
@@ -36,7 +38,9 @@ impl Resource for InternetGateway {
         let out = cx
             .ec2
             .create_internet_gateway()
-            .set_tag_specifications(tags::specification(ResourceType::InternetGateway, &self.tags))
+            .set_tag_specifications(specification(ResourceType::InternetGateway, &self.tags))
+            .customize()
+            .config_override(no_retry!(aws_sdk_ec2))
             .send()
             .await
             .map_err(|e| classify("CreateInternetGateway", e))?;
@@ -63,7 +67,9 @@ impl Resource for InternetGateway {
         out: &InternetGatewayOutputs,
         cx: &AwsContext,
     ) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(gateway) = find_internet_gateway(cx, &out.internet_gateway_id).await? else { return Ok(None) };
+        let Some(gateway) = by_id::<aws_sdk_ec2::types::InternetGateway>(cx, &out.internet_gateway_id).await? else {
+            return Ok(None);
+        };
         let vpc_id = attached_vpcs(&gateway).into_iter().next().unwrap_or_default();
         let seen = InternetGateway { vpc_id: Input::Value(vpc_id), tags: tags::from_sdk(gateway.tags()) };
         Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
@@ -77,7 +83,7 @@ impl Resource for InternetGateway {
     ) -> Result<InternetGatewayOutputs, ProviderError> {
         let id = &out.internet_gateway_id;
         if self.vpc_id != old.vpc_id {
-            let gateway = find_internet_gateway(cx, id).await?.ok_or_else(|| gone(id))?;
+            let gateway = by_id::<aws_sdk_ec2::types::InternetGateway>(cx, id).await?.ok_or_else(|| gone(id))?;
             let attached = attached_vpcs(&gateway);
             for vpc in attached.iter().filter(|v| v.as_str() != self.vpc_id.as_str()) {
                 detach(cx, id, vpc).await?;
@@ -86,13 +92,13 @@ impl Resource for InternetGateway {
                 attach(cx, id, self.vpc_id.as_str()).await?;
             }
         }
-        tags::sync(cx, id, &old.tags, &self.tags).await?;
+        tags::sync::<Ec2>(cx, id, &old.tags, &self.tags).await?;
         Ok(out.clone())
     }
 
     async fn delete(&self, out: &InternetGatewayOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
         let id = &out.internet_gateway_id;
-        let Some(gateway) = find_internet_gateway(cx, id).await? else { return Ok(()) };
+        let Some(gateway) = by_id::<aws_sdk_ec2::types::InternetGateway>(cx, id).await? else { return Ok(()) };
         for vpc in attached_vpcs(&gateway) {
             ok_if_not_found(detach(cx, id, &vpc).await)?;
         }
@@ -100,21 +106,17 @@ impl Resource for InternetGateway {
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<InternetGatewayOutputs>, ProviderError> {
-        let out = cx
-            .ec2
-            .describe_internet_gateways()
-            .set_filters(Some(tag_filters(meta)))
-            .send()
-            .await
-            .map_err(|e| classify("DescribeInternetGateways", e))?;
-        let found = out
-            .internet_gateways()
-            .iter()
-            .filter(|g| tagged_as(g.tags(), meta))
-            .filter_map(|g| g.internet_gateway_id())
-            .map(|id| (id.to_string(), InternetGatewayOutputs { internet_gateway_id: id.to_string() }))
-            .collect();
-        single(Self::KIND, meta, found)
+        let found = owned::<aws_sdk_ec2::types::InternetGateway>(Self::KIND, meta, cx).await?;
+        found
+            .map(|g| {
+                Ok(InternetGatewayOutputs {
+                    internet_gateway_id: g
+                        .internet_gateway_id()
+                        .ok_or_else(|| missing("internet gateway id"))?
+                        .to_string(),
+                })
+            })
+            .transpose()
     }
 }
 
@@ -148,3 +150,5 @@ async fn delete_gateway(cx: &AwsContext, id: &str) -> Result<(), ProviderError> 
     let result = cx.ec2.delete_internet_gateway().internet_gateway_id(id).send().await;
     ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteInternetGateway", e)))
 }
+
+crate::kit::kind!(InternetGateway);

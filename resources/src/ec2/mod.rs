@@ -22,16 +22,3 @@ pub use security_group::{SecurityGroup, SecurityGroupOutputs};
 pub use sg_rules::Rule;
 pub use subnet::{Subnet, SubnetOutputs};
 pub use vpc::{Vpc, VpcOutputs};
-
-use engine::Registry;
-
-/// Adds this service's kinds to the registry.
-pub fn register(registry: &mut Registry) {
-    registry.register::<Vpc>();
-    registry.register::<Subnet>();
-    registry.register::<InternetGateway>();
-    registry.register::<Eip>();
-    registry.register::<NatGateway>();
-    registry.register::<RouteTable>();
-    registry.register::<SecurityGroup>();
-}

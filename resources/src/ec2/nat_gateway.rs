@@ -6,9 +6,11 @@
 //! emulator), or the gateway in state `deleted` (it stays listed for about an hour). A `failed`
 //! gateway never works and is deleted by AWS itself, so it counts as gone too.
 
-use super::find::{find_nat_gateway, missing, single, tag_filters, tagged_as};
-use super::{check, tags};
+use super::check;
+use super::find::{by_id, missing, owned};
+use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
+use crate::tags;
 use crate::wait::{wait_for, Poll};
 use crate::AwsContext;
 use aws_sdk_ec2::types::{NatGatewayState, ResourceType};
@@ -59,7 +61,7 @@ impl Resource for NatGateway {
             .create_nat_gateway()
             .subnet_id(self.subnet_id.as_str())
             .allocation_id(self.allocation_id.as_str())
-            .set_tag_specifications(tags::specification(ResourceType::Natgateway, &self.tags))
+            .set_tag_specifications(specification(ResourceType::Natgateway, &self.tags))
             .send()
             .await
             .map_err(|e| classify("CreateNatGateway", e))?;
@@ -73,7 +75,9 @@ impl Resource for NatGateway {
     }
 
     async fn read(&self, out: &NatGatewayOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(nat) = find_nat_gateway(cx, &out.nat_gateway_id).await? else { return Ok(None) };
+        let Some(nat) = by_id::<aws_sdk_ec2::types::NatGateway>(cx, &out.nat_gateway_id).await? else {
+            return Ok(None);
+        };
         if matches!(nat.state(), Some(NatGatewayState::Deleted | NatGatewayState::Failed)) {
             return Ok(None);
         }
@@ -92,7 +96,7 @@ impl Resource for NatGateway {
         out: &NatGatewayOutputs,
         cx: &AwsContext,
     ) -> Result<NatGatewayOutputs, ProviderError> {
-        tags::sync(cx, &out.nat_gateway_id, &old.tags, &self.tags).await?;
+        tags::sync::<Ec2>(cx, &out.nat_gateway_id, &old.tags, &self.tags).await?;
         Ok(out.clone())
     }
 
@@ -100,7 +104,7 @@ impl Resource for NatGateway {
         let id = &out.nat_gateway_id;
         // Look first: a gateway already `deleted` needs no call (and the emulator answers a
         // delete of an unknown id with a 500, not a NotFound code).
-        match find_nat_gateway(cx, id).await? {
+        match by_id::<aws_sdk_ec2::types::NatGateway>(cx, id).await? {
             None => return Ok(()),
             Some(nat) if nat.state() == Some(&NatGatewayState::Deleted) => return Ok(()),
             Some(_) => {}
@@ -111,20 +115,14 @@ impl Resource for NatGateway {
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<NatGatewayOutputs>, ProviderError> {
-        // moto ignores tag filters on DescribeNatGateways: `tagged_as` filters again here.
-        let mut call = cx.ec2.describe_nat_gateways().set_filter(Some(tag_filters(meta)));
-        call = call
-            .filter(aws_sdk_ec2::types::Filter::builder().name("state").values("pending").values("available").build());
-        let out = call.send().await.map_err(|e| classify("DescribeNatGateways", e))?;
-        let found = out
-            .nat_gateways()
-            .iter()
-            .filter(|n| tagged_as(n.tags(), meta))
-            .filter(|n| matches!(n.state(), Some(NatGatewayState::Pending | NatGatewayState::Available)))
-            .filter_map(|n| n.nat_gateway_id())
-            .map(|id| (id.to_string(), NatGatewayOutputs { nat_gateway_id: id.to_string() }))
-            .collect();
-        single(Self::KIND, meta, found)
+        let found = owned::<aws_sdk_ec2::types::NatGateway>(Self::KIND, meta, cx).await?;
+        found
+            .map(|n| {
+                Ok(NatGatewayOutputs {
+                    nat_gateway_id: n.nat_gateway_id().ok_or_else(|| missing("NAT gateway id"))?.to_string(),
+                })
+            })
+            .transpose()
     }
 }
 
@@ -157,7 +155,7 @@ fn state_name(nat: &aws_sdk_ec2::types::NatGateway) -> String {
 async fn wait_available(cx: &AwsContext, id: &str) -> Result<(), ProviderError> {
     let what = format!("NAT gateway {id} to become available");
     wait_for(&what, NAT_CREATE_TIMEOUT, NAT_POLL_INTERVAL, || async {
-        Ok(creation_poll(find_nat_gateway(cx, id).await?.as_ref()))
+        Ok(creation_poll(by_id::<aws_sdk_ec2::types::NatGateway>(cx, id).await?.as_ref()))
     })
     .await
 }
@@ -165,10 +163,12 @@ async fn wait_available(cx: &AwsContext, id: &str) -> Result<(), ProviderError> 
 async fn wait_deleted(cx: &AwsContext, id: &str) -> Result<(), ProviderError> {
     let what = format!("NAT gateway {id} to be deleted");
     wait_for(&what, NAT_DELETE_TIMEOUT, NAT_POLL_INTERVAL, || async {
-        Ok(deletion_poll(find_nat_gateway(cx, id).await?.as_ref()))
+        Ok(deletion_poll(by_id::<aws_sdk_ec2::types::NatGateway>(cx, id).await?.as_ref()))
     })
     .await
 }
+
+crate::kit::kind!(NatGateway);
 
 #[cfg(test)]
 mod tests {

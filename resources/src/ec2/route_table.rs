@@ -3,9 +3,11 @@
 //! in place (CreateRoute / ReplaceRoute / DeleteRoute, Associate / DisassociateRouteTable).
 //! The `local` route AWS adds, and routes it propagates, are not the program's and never read.
 
-use super::find::{find_route_table, missing, single, tag_filters, tagged_as};
-use super::{check, tags};
+use super::check;
+use super::find::{by_id, missing, owned};
+use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
+use crate::tags;
 use crate::wait::until_visible;
 use crate::AwsContext;
 use aws_sdk_ec2::types::{ResourceType, RouteOrigin, RouteTable as SdkTable};
@@ -99,7 +101,7 @@ impl Resource for RouteTable {
             .ec2
             .create_route_table()
             .vpc_id(self.vpc_id.as_str())
-            .set_tag_specifications(tags::specification(ResourceType::RouteTable, &self.tags))
+            .set_tag_specifications(specification(ResourceType::RouteTable, &self.tags))
             .send()
             .await
             .map_err(|e| classify("CreateRouteTable", e))?;
@@ -117,7 +119,9 @@ impl Resource for RouteTable {
     }
 
     async fn read(&self, out: &RouteTableOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(table) = find_route_table(cx, &out.route_table_id).await? else { return Ok(None) };
+        let Some(table) = by_id::<aws_sdk_ec2::types::RouteTable>(cx, &out.route_table_id).await? else {
+            return Ok(None);
+        };
         let live_routes = routes_of(&table);
         let associations = associations_of(&table);
         let mut seen = self.clone();
@@ -136,7 +140,7 @@ impl Resource for RouteTable {
         cx: &AwsContext,
     ) -> Result<RouteTableOutputs, ProviderError> {
         let outputs = self.converge(&out.route_table_id, false, cx).await?;
-        tags::sync(cx, &out.route_table_id, &old.tags, &self.tags).await?;
+        tags::sync::<Ec2>(cx, &out.route_table_id, &old.tags, &self.tags).await?;
         Ok(outputs)
     }
 
@@ -145,19 +149,8 @@ impl Resource for RouteTable {
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<RouteTableOutputs>, ProviderError> {
-        let out = cx
-            .ec2
-            .describe_route_tables()
-            .set_filters(Some(tag_filters(meta)))
-            .send()
-            .await
-            .map_err(|e| classify("DescribeRouteTables", e))?;
-        let mut found = Vec::new();
-        for table in out.route_tables().iter().filter(|t| tagged_as(t.tags(), meta)) {
-            let id = table.route_table_id().ok_or_else(|| missing("route table id"))?.to_string();
-            found.push((id.clone(), RouteTableOutputs { route_table_id: id, associations: associations_of(table) }));
-        }
-        single(Self::KIND, meta, found)
+        let found = owned::<aws_sdk_ec2::types::RouteTable>(Self::KIND, meta, cx).await?;
+        found.as_ref().map(outputs_of).transpose()
     }
 }
 
@@ -165,7 +158,7 @@ impl RouteTable {
     /// Brings the live routes and associations of table `id` to the inputs; the new outputs.
     /// `fresh`: the table was just created.
     async fn converge(&self, id: &str, fresh: bool, cx: &AwsContext) -> Result<RouteTableOutputs, ProviderError> {
-        let describe = || async { find_route_table(cx, id).await?.ok_or_else(|| gone(id)) };
+        let describe = || async { by_id::<aws_sdk_ec2::types::RouteTable>(cx, id).await?.ok_or_else(|| gone(id)) };
         let table = if fresh {
             // Right after create the table may not be visible yet (EC2 is eventually consistent).
             until_visible(&format!("route table {id}"), describe).await?
@@ -249,6 +242,11 @@ fn routes_of(table: &SdkTable) -> BTreeMap<String, Target> {
     routes
 }
 
+fn outputs_of(table: &SdkTable) -> Result<RouteTableOutputs, ProviderError> {
+    let route_table_id = table.route_table_id().ok_or_else(|| missing("route table id"))?.to_string();
+    Ok(RouteTableOutputs { route_table_id, associations: associations_of(table) })
+}
+
 /// Explicit subnet associations (not the main one): subnet id → association id.
 fn associations_of(table: &SdkTable) -> BTreeMap<String, String> {
     table
@@ -311,7 +309,7 @@ async fn disassociate(cx: &AwsContext, association_id: &str) -> Result<(), Provi
 
 /// Disassociates every subnet (AWS refuses to delete an associated table), then deletes.
 async fn delete_table(cx: &AwsContext, id: &str) -> Result<(), ProviderError> {
-    let Some(table) = find_route_table(cx, id).await? else { return Ok(()) };
+    let Some(table) = by_id::<aws_sdk_ec2::types::RouteTable>(cx, id).await? else { return Ok(()) };
     for association in associations_of(&table).values() {
         disassociate(cx, association).await?;
     }
@@ -327,6 +325,8 @@ fn bad_route(destination: &str) -> ProviderError {
     let message = format!("route to `{destination}` needs exactly one of gateway_id and nat_gateway_id");
     ProviderError::new(engine::ErrorClass::Invalid, message)
 }
+
+crate::kit::kind!(RouteTable, unordered: ["subnet_ids"]);
 
 #[cfg(test)]
 mod tests {

@@ -4,10 +4,13 @@
 //! The allow-all egress rule AWS adds to a new group is managed like any other: it is revoked
 //! right after creation unless the program's egress list contains it.
 
-use super::find::{find_security_group, missing, single, tag_filters, tagged_as};
+use super::check;
+use super::find::{by_id, missing, owned};
 use super::sg_rules::{self, Permissions, Rule};
-use super::{check, tags};
+use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
+use crate::kit::retry::no_retry;
+use crate::tags;
 use crate::wait::until_visible;
 use crate::AwsContext;
 use aws_sdk_ec2::types::{ResourceType, SecurityGroup as SdkGroup};
@@ -85,7 +88,9 @@ impl Resource for SecurityGroup {
             .group_name(&self.name)
             .description(&self.description)
             .vpc_id(self.vpc_id.as_str())
-            .set_tag_specifications(tags::specification(ResourceType::SecurityGroup, &self.tags))
+            .set_tag_specifications(specification(ResourceType::SecurityGroup, &self.tags))
+            .customize()
+            .config_override(no_retry!(aws_sdk_ec2))
             .send()
             .await
             .map_err(|e| classify("CreateSecurityGroup", e))?;
@@ -102,7 +107,7 @@ impl Resource for SecurityGroup {
     }
 
     async fn read(&self, out: &SecurityGroupOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(group) = find_security_group(cx, &out.group_id).await? else { return Ok(None) };
+        let Some(group) = by_id::<aws_sdk_ec2::types::SecurityGroup>(cx, &out.group_id).await? else { return Ok(None) };
         let seen = SecurityGroup {
             name: group.group_name().ok_or_else(|| missing("security group name"))?.to_string(),
             description: group.description().ok_or_else(|| missing("security group description"))?.to_string(),
@@ -121,7 +126,7 @@ impl Resource for SecurityGroup {
         cx: &AwsContext,
     ) -> Result<SecurityGroupOutputs, ProviderError> {
         self.converge(&out.group_id, false, cx).await?;
-        tags::sync(cx, &out.group_id, &old.tags, &self.tags).await?;
+        tags::sync::<Ec2>(cx, &out.group_id, &old.tags, &self.tags).await?;
         Ok(out.clone())
     }
 
@@ -130,21 +135,14 @@ impl Resource for SecurityGroup {
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<SecurityGroupOutputs>, ProviderError> {
-        let out = cx
-            .ec2
-            .describe_security_groups()
-            .set_filters(Some(tag_filters(meta)))
-            .send()
-            .await
-            .map_err(|e| classify("DescribeSecurityGroups", e))?;
-        let found = out
-            .security_groups()
-            .iter()
-            .filter(|g| tagged_as(g.tags(), meta))
-            .filter_map(|g| g.group_id())
-            .map(|id| (id.to_string(), SecurityGroupOutputs { group_id: id.to_string() }))
-            .collect();
-        single(Self::KIND, meta, found)
+        let found = owned::<aws_sdk_ec2::types::SecurityGroup>(Self::KIND, meta, cx).await?;
+        found
+            .map(|g| {
+                Ok(SecurityGroupOutputs {
+                    group_id: g.group_id().ok_or_else(|| missing("security group id"))?.to_string(),
+                })
+            })
+            .transpose()
     }
 }
 
@@ -152,7 +150,7 @@ impl SecurityGroup {
     /// Brings the live rules of group `id` to the inputs, exactly the difference.
     /// `fresh`: the group was just created.
     async fn converge(&self, id: &str, fresh: bool, cx: &AwsContext) -> Result<(), ProviderError> {
-        let describe = || async { find_security_group(cx, id).await?.ok_or_else(|| gone(id)) };
+        let describe = || async { by_id::<aws_sdk_ec2::types::SecurityGroup>(cx, id).await?.ok_or_else(|| gone(id)) };
         let group = if fresh {
             // Right after create the group may not be visible yet (EC2 is eventually consistent).
             until_visible(&format!("security group {id}"), describe).await?
@@ -247,3 +245,5 @@ async fn delete_group(cx: &AwsContext, id: &str) -> Result<(), ProviderError> {
 fn gone(id: &str) -> ProviderError {
     ProviderError::new(engine::ErrorClass::NotFound, format!("security group {id} no longer exists"))
 }
+
+crate::kit::kind!(SecurityGroup, unordered: ["ingress", "egress"]);

@@ -1,9 +1,12 @@
 //! `aws:ec2:Subnet`: a subnet in a VPC. VPC, CIDR block and availability zone force a
 //! replacement; public-IP-on-launch and tags change in place.
 
-use super::find::{find_subnet, missing, single, tag_filters, tagged_as};
-use super::{check, tags};
+use super::check;
+use super::find::{by_id, missing, owned};
+use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
+use crate::kit::retry::no_retry;
+use crate::tags;
 use crate::wait::until_visible;
 use crate::AwsContext;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
@@ -52,7 +55,9 @@ impl Resource for Subnet {
             .vpc_id(self.vpc_id.as_str())
             .cidr_block(&self.cidr_block)
             .set_availability_zone(zone)
-            .set_tag_specifications(tags::specification(ResourceType::Subnet, &self.tags))
+            .set_tag_specifications(specification(ResourceType::Subnet, &self.tags))
+            .customize()
+            .config_override(no_retry!(aws_sdk_ec2))
             .send()
             .await
             .map_err(|e| classify("CreateSubnet", e))?;
@@ -67,7 +72,7 @@ impl Resource for Subnet {
     }
 
     async fn read(&self, out: &SubnetOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(subnet) = find_subnet(cx, &out.subnet_id).await? else { return Ok(None) };
+        let Some(subnet) = by_id::<aws_sdk_ec2::types::Subnet>(cx, &out.subnet_id).await? else { return Ok(None) };
         let outputs = outputs_of(&subnet)?;
         let mut seen = self.clone();
         seen.vpc_id = Input::Value(subnet.vpc_id().ok_or_else(|| missing("subnet vpc id"))?.to_string());
@@ -85,7 +90,7 @@ impl Resource for Subnet {
         if self.map_public_ip_on_launch != old.map_public_ip_on_launch {
             set_public_ip(cx, &out.subnet_id, self.map_public_ip_on_launch).await?;
         }
-        tags::sync(cx, &out.subnet_id, &old.tags, &self.tags).await?;
+        tags::sync::<Ec2>(cx, &out.subnet_id, &old.tags, &self.tags).await?;
         Ok(out.clone())
     }
 
@@ -95,19 +100,8 @@ impl Resource for Subnet {
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<SubnetOutputs>, ProviderError> {
-        let out = cx
-            .ec2
-            .describe_subnets()
-            .set_filters(Some(tag_filters(meta)))
-            .send()
-            .await
-            .map_err(|e| classify("DescribeSubnets", e))?;
-        let mut found = Vec::new();
-        for subnet in out.subnets().iter().filter(|s| tagged_as(s.tags(), meta)) {
-            let outputs = outputs_of(subnet)?;
-            found.push((outputs.subnet_id.clone(), outputs));
-        }
-        single(Self::KIND, meta, found)
+        let found = owned::<aws_sdk_ec2::types::Subnet>(Self::KIND, meta, cx).await?;
+        found.as_ref().map(outputs_of).transpose()
     }
 }
 
@@ -128,6 +122,8 @@ async fn set_public_ip(cx: &AwsContext, subnet_id: &str, on: bool) -> Result<(),
         .map_err(|e| classify("ModifySubnetAttribute", e))?;
     Ok(())
 }
+
+crate::kit::kind!(Subnet);
 
 #[cfg(test)]
 mod tests {

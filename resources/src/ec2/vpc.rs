@@ -1,9 +1,12 @@
 //! `aws:ec2:Vpc`: a VPC with its DNS attributes. The CIDR block forces a replacement; DNS flags
 //! and tags change in place.
 
-use super::find::{find_vpc, missing, single, tag_filters, tagged_as};
-use super::{check, tags};
+use super::check;
+use super::find::{by_id, missing, owned};
+use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
+use crate::kit::retry::no_retry;
+use crate::tags;
 use crate::wait::until_visible;
 use crate::AwsContext;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
@@ -52,7 +55,9 @@ impl Resource for Vpc {
             .ec2
             .create_vpc()
             .cidr_block(&self.cidr_block)
-            .set_tag_specifications(tags::specification(ResourceType::Vpc, &self.tags))
+            .set_tag_specifications(specification(ResourceType::Vpc, &self.tags))
+            .customize()
+            .config_override(no_retry!(aws_sdk_ec2))
             .send()
             .await
             .map_err(|e| classify("CreateVpc", e))?;
@@ -70,7 +75,7 @@ impl Resource for Vpc {
     }
 
     async fn read(&self, out: &VpcOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(vpc) = find_vpc(cx, &out.vpc_id).await? else { return Ok(None) };
+        let Some(vpc) = by_id::<aws_sdk_ec2::types::Vpc>(cx, &out.vpc_id).await? else { return Ok(None) };
         let mut seen = self.clone();
         seen.cidr_block = vpc.cidr_block().ok_or_else(|| missing("VPC cidr block"))?.to_string();
         seen.tags = tags::from_sdk(vpc.tags());
@@ -90,7 +95,7 @@ impl Resource for Vpc {
         if !self.enable_dns_support && old.enable_dns_support {
             set_attribute(cx, &out.vpc_id, VpcAttributeName::EnableDnsSupport, false).await?;
         }
-        tags::sync(cx, &out.vpc_id, &old.tags, &self.tags).await?;
+        tags::sync::<Ec2>(cx, &out.vpc_id, &old.tags, &self.tags).await?;
         Ok(out.clone())
     }
 
@@ -100,21 +105,8 @@ impl Resource for Vpc {
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<VpcOutputs>, ProviderError> {
-        let out = cx
-            .ec2
-            .describe_vpcs()
-            .set_filters(Some(tag_filters(meta)))
-            .send()
-            .await
-            .map_err(|e| classify("DescribeVpcs", e))?;
-        let found = out
-            .vpcs()
-            .iter()
-            .filter(|v| tagged_as(v.tags(), meta))
-            .filter_map(|v| v.vpc_id())
-            .map(|id| (id.to_string(), VpcOutputs { vpc_id: id.to_string() }))
-            .collect();
-        single(Self::KIND, meta, found)
+        let found = owned::<aws_sdk_ec2::types::Vpc>(Self::KIND, meta, cx).await?;
+        found.map(|v| Ok(VpcOutputs { vpc_id: v.vpc_id().ok_or_else(|| missing("VPC id"))?.to_string() })).transpose()
     }
 }
 
@@ -145,6 +137,8 @@ async fn get_attribute(cx: &AwsContext, vpc_id: &str, name: VpcAttributeName) ->
     };
     value.and_then(|v| v.value()).ok_or_else(|| missing(&format!("VPC attribute {}", name.as_str())))
 }
+
+crate::kit::kind!(Vpc);
 
 #[cfg(test)]
 mod tests {

@@ -1,16 +1,14 @@
 //! ElastiCache finders: one object by name or id, `None` when it is gone, whatever shape "gone"
 //! takes (a `...NotFound` code, or a replication group already `deleting`, which nothing can
-//! stop or change any more), plus the ownership check `find` uses.
+//! stop or change any more). Ownership is `crate::kit::adopt`.
 
-use crate::error::{classify, none_if_not_found};
+use crate::error::absent_if;
 use crate::AwsContext;
+use aws_sdk_elasticache::operation::describe_cache_clusters::DescribeCacheClustersError;
+use aws_sdk_elasticache::operation::describe_cache_subnet_groups::DescribeCacheSubnetGroupsError;
+use aws_sdk_elasticache::operation::describe_replication_groups::DescribeReplicationGroupsError;
 use aws_sdk_elasticache::types::{CacheCluster, CacheSubnetGroup, ReplicationGroup};
-use engine::{ErrorClass, Meta, ProviderError, Tags};
-
-/// The tag that carries the logical name.
-pub const NAME_TAG: &str = "plinth:name";
-/// The tag that carries the stack name.
-pub const STACK_TAG: &str = "plinth:stack";
+use engine::{ErrorClass, ProviderError};
 /// The status of a replication group whose deletion AWS has accepted.
 pub const DELETING: &str = "deleting";
 
@@ -19,15 +17,11 @@ pub fn missing(what: &str) -> ProviderError {
     ProviderError::new(ErrorClass::Other, format!("the ElastiCache response has no {what}"))
 }
 
-/// True when `tags` say this stack created the object under this logical name.
-pub fn tagged_as(tags: &Tags, meta: &Meta) -> bool {
-    tags.get(NAME_TAG) == Some(&meta.name) && tags.get(STACK_TAG) == Some(&meta.stack)
-}
-
 /// The cache subnet group, or `None` when it is gone.
 pub async fn find_subnet_group(cx: &AwsContext, name: &str) -> Result<Option<CacheSubnetGroup>, ProviderError> {
     let out = cx.elasticache.describe_cache_subnet_groups().cache_subnet_group_name(name).send().await;
-    let out = none_if_not_found(out.map_err(|e| classify("DescribeCacheSubnetGroups", e)))?;
+    let not_found = DescribeCacheSubnetGroupsError::is_cache_subnet_group_not_found_fault;
+    let out = absent_if("DescribeCacheSubnetGroups", out, not_found)?;
     Ok(out.and_then(|o| o.cache_subnet_groups().iter().find(|g| g.cache_subnet_group_name() == Some(name)).cloned()))
 }
 
@@ -35,7 +29,8 @@ pub async fn find_subnet_group(cx: &AwsContext, name: &str) -> Result<Option<Cac
 /// `None` when AWS no longer knows the id.
 pub async fn find_replication_group(cx: &AwsContext, id: &str) -> Result<Option<ReplicationGroup>, ProviderError> {
     let out = cx.elasticache.describe_replication_groups().replication_group_id(id).send().await;
-    let out = none_if_not_found(out.map_err(|e| classify("DescribeReplicationGroups", e)))?;
+    let not_found = DescribeReplicationGroupsError::is_replication_group_not_found_fault;
+    let out = absent_if("DescribeReplicationGroups", out, not_found)?;
     Ok(out.and_then(|o| o.replication_groups().iter().find(|g| g.replication_group_id() == Some(id)).cloned()))
 }
 
@@ -48,7 +43,8 @@ pub async fn find_live_replication_group(cx: &AwsContext, id: &str) -> Result<Op
 /// Only the member clusters report the subnet group, security groups and engine version.
 pub async fn find_cache_cluster(cx: &AwsContext, id: &str) -> Result<Option<CacheCluster>, ProviderError> {
     let out = cx.elasticache.describe_cache_clusters().cache_cluster_id(id).send().await;
-    let out = none_if_not_found(out.map_err(|e| classify("DescribeCacheClusters", e)))?;
+    let not_found = DescribeCacheClustersError::is_cache_cluster_not_found_fault;
+    let out = absent_if("DescribeCacheClusters", out, not_found)?;
     Ok(out.and_then(|o| o.cache_clusters().iter().find(|c| c.cache_cluster_id() == Some(id)).cloned()))
 }
 
@@ -99,15 +95,5 @@ mod tests {
         assert_eq!(wait_status(&group(Some(failover))), "available (changes pending)");
         let modifying = ReplicationGroup::builder().status("modifying").build();
         assert_eq!(wait_status(&modifying), "modifying");
-    }
-
-    #[test]
-    fn ownership_needs_name_and_stack() {
-        let meta = Meta { name: "cache".into(), stack: "dev".into() };
-        let mut tags = Tags::new();
-        tags.insert(NAME_TAG.into(), "cache".into());
-        assert!(!tagged_as(&tags, &meta));
-        tags.insert(STACK_TAG.into(), "dev".into());
-        assert!(tagged_as(&tags, &meta));
     }
 }

@@ -14,13 +14,17 @@
 //! are not implemented (HTTP 500); a deleted group stays `deleting` forever.
 
 use super::find::{
-    find_cache_cluster, find_live_replication_group, find_replication_group, group_status, missing, tagged_as, DELETING,
+    find_cache_cluster, find_live_replication_group, find_replication_group, group_status, missing, DELETING,
 };
+use super::replication_group_modify as modify;
+use super::tags::ElastiCache;
 use super::wait::{
     until_available, until_gone, DeleteOutcome, CACHE_CREATE_TIMEOUT, CACHE_DELETE_TIMEOUT, CACHE_UPDATE_TIMEOUT,
 };
-use super::{observed_ids, replication_group_modify as modify, tags};
 use crate::error::{classify, ok_if_not_found};
+use crate::kit::retry::no_retry;
+use crate::kit::{adopt, observed_ids};
+use crate::tags;
 use crate::AwsContext;
 use aws_sdk_elasticache::types::{AutomaticFailoverStatus, MultiAzStatus};
 use engine::{Input, Meta, Observed, ProviderError, Resource, Tags};
@@ -135,7 +139,9 @@ impl Resource for ReplicationGroup {
             .multi_az_enabled(self.multi_az)
             .snapshot_retention_limit(self.snapshot_retention_limit)
             .port(self.port)
-            .set_tags(tags::to_sdk(&self.tags))
+            .set_tags(tags::to_sdk(&self.tags)?)
+            .customize()
+            .config_override(no_retry!(aws_sdk_elasticache))
             .send()
             .await
             .map_err(|e| classify("CreateReplicationGroup", e))?;
@@ -167,7 +173,7 @@ impl Resource for ReplicationGroup {
         seen.snapshot_retention_limit = group.snapshot_retention_limit().unwrap_or(0);
         seen.port = outputs.port.unwrap_or(self.port);
         self.read_primary_member(cx, &group, &mut seen).await?;
-        seen.tags = tags::read(cx, &outputs.arn).await?;
+        seen.tags = tags::read::<ElastiCache>(cx, &outputs.arn).await?;
         Ok(Some(Observed { inputs: seen, outputs }))
     }
 
@@ -178,7 +184,7 @@ impl Resource for ReplicationGroup {
         cx: &AwsContext,
     ) -> Result<ReplicationGroupOutputs, ProviderError> {
         modify::apply(self, old, cx).await?;
-        tags::sync(cx, &out.arn, &old.tags, &self.tags).await?;
+        tags::sync::<ElastiCache>(cx, &out.arn, &old.tags, &self.tags).await?;
         let group = find_live_replication_group(cx, &out.id).await?.ok_or_else(|| missing("replication group"))?;
         outputs_of(&group)
     }
@@ -209,8 +215,8 @@ impl Resource for ReplicationGroup {
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<ReplicationGroupOutputs>, ProviderError> {
         let Some(group) = find_live_replication_group(cx, &self.id).await? else { return Ok(None) };
         let outputs = outputs_of(&group)?;
-        let ours = tagged_as(&tags::read(cx, &outputs.arn).await?, meta);
-        Ok(ours.then_some(outputs))
+        let live_tags = tags::read::<ElastiCache>(cx, &outputs.arn).await?;
+        adopt(&format!("replication group {}", self.id), &live_tags, meta, outputs)
     }
 }
 
@@ -279,6 +285,8 @@ fn observed_version(desired: Option<&str>, live: Option<&str>) -> Option<String>
     let matches = live == want || live.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('.'));
     Some(if matches { want } else { live }.to_string())
 }
+
+crate::kit::kind!(ReplicationGroup, unordered: ["security_group_ids"]);
 
 #[cfg(test)]
 mod tests {

@@ -5,9 +5,13 @@
 //! Emulator gaps (moto 5.2): ModifyCacheSubnetGroup and DeleteCacheSubnetGroup are not
 //! implemented (HTTP 500): in place subnet/description changes and deletion fail there; tags work.
 
-use super::find::{find_subnet_group, missing, tagged_as};
-use super::{observed_ids, tags};
+use super::find::{find_subnet_group, missing};
+use super::tags::ElastiCache;
 use crate::error::{classify, ok_if_not_found};
+use crate::kit::adopt;
+use crate::kit::observed_ids;
+use crate::kit::retry::no_retry;
+use crate::tags;
 use crate::AwsContext;
 use engine::{Input, Meta, Observed, ProviderError, Resource, Tags};
 use serde::{Deserialize, Serialize};
@@ -72,7 +76,9 @@ impl Resource for CacheSubnetGroup {
             .cache_subnet_group_name(&self.name)
             .cache_subnet_group_description(&self.description)
             .set_subnet_ids(Some(self.subnet_id_values()))
-            .set_tags(tags::to_sdk(&self.tags))
+            .set_tags(tags::to_sdk(&self.tags)?)
+            .customize()
+            .config_override(no_retry!(aws_sdk_elasticache))
             .send()
             .await
             .map_err(|e| classify("CreateCacheSubnetGroup", e))?;
@@ -92,7 +98,7 @@ impl Resource for CacheSubnetGroup {
         let live = group.subnets().iter().filter_map(|s| s.subnet_identifier()).map(str::to_string);
         seen.subnet_ids = observed_ids(&self.subnet_ids, live.collect());
         let arn = group.arn().map(str::to_string).unwrap_or_else(|| out.arn.clone());
-        seen.tags = tags::read(cx, &arn).await?;
+        seen.tags = tags::read::<ElastiCache>(cx, &arn).await?;
         Ok(Some(Observed { inputs: seen, outputs: CacheSubnetGroupOutputs { name: out.name.clone(), arn } }))
     }
 
@@ -113,7 +119,7 @@ impl Resource for CacheSubnetGroup {
                 .await
                 .map_err(|e| classify("ModifyCacheSubnetGroup", e))?;
         }
-        tags::sync(cx, &out.arn, &old.tags, &self.tags).await?;
+        tags::sync::<ElastiCache>(cx, &out.arn, &old.tags, &self.tags).await?;
         Ok(out.clone())
     }
 
@@ -126,8 +132,9 @@ impl Resource for CacheSubnetGroup {
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<CacheSubnetGroupOutputs>, ProviderError> {
         let Some(group) = find_subnet_group(cx, &self.name).await? else { return Ok(None) };
         let arn = group.arn().ok_or_else(|| missing("cache subnet group ARN"))?.to_string();
-        let ours = tagged_as(&tags::read(cx, &arn).await?, meta);
-        Ok(ours.then(|| CacheSubnetGroupOutputs { name: self.name.clone(), arn }))
+        let live_tags = tags::read::<ElastiCache>(cx, &arn).await?;
+        let found = CacheSubnetGroupOutputs { name: self.name.clone(), arn };
+        adopt(&format!("cache subnet group {}", self.name), &live_tags, meta, found)
     }
 }
 
@@ -139,6 +146,8 @@ impl CacheSubnetGroup {
         ids
     }
 }
+
+crate::kit::kind!(CacheSubnetGroup, unordered: ["subnet_ids"]);
 
 #[cfg(test)]
 mod tests {

@@ -10,23 +10,18 @@ pub mod tags;
 pub use policy::{Policy, PolicyOutputs};
 pub use role::{Role, RoleOutputs};
 
-use crate::error::{classify, none_if_not_found};
+use crate::error::{absent_if, classify, none_if_not_found};
 use crate::policy::decode_document;
 use crate::AwsContext;
-use engine::{Input, ProviderError, Registry, Tags};
-
-/// Adds this service's kinds to the registry.
-pub fn register(registry: &mut Registry) {
-    registry.register::<Role>();
-    registry.register::<Policy>();
-}
+use aws_sdk_iam::operation::get_role::GetRoleError;
+use engine::{Input, ProviderError, Tags};
 
 /// The role of that name and its tags, or `None`.
 pub async fn find_role(cx: &AwsContext, name: &str) -> Result<Option<(aws_sdk_iam::types::Role, Tags)>, ProviderError> {
-    let result = cx.iam.get_role().role_name(name).send().await.map_err(|e| classify("GetRole", e));
-    let Some(out) = none_if_not_found(result)? else { return Ok(None) };
+    let result = cx.iam.get_role().role_name(name).send().await;
+    let Some(out) = absent_if("GetRole", result, GetRoleError::is_no_such_entity_exception)? else { return Ok(None) };
     let Some(role) = out.role else { return Ok(None) };
-    let Some(tags) = none_if_not_found(tags::role_tags(cx, name).await)? else { return Ok(None) };
+    let Some(tags) = none_if_not_found(crate::tags::read::<tags::RoleTags>(cx, name).await)? else { return Ok(None) };
     Ok(Some((role, tags)))
 }
 
@@ -50,15 +45,12 @@ pub async fn find_policy(
             continue;
         }
         let Some(arn) = policy.arn() else { continue };
-        let Some(tags) = none_if_not_found(tags::policy_tags(cx, arn).await)? else { return Ok(None) };
+        let Some(tags) = none_if_not_found(crate::tags::read::<tags::PolicyTags>(cx, arn).await)? else {
+            return Ok(None);
+        };
         return Ok(Some((policy, tags)));
     }
     Ok(None)
-}
-
-/// Whether `tags` mark the object as this stack's resource `name`.
-pub(crate) fn is_ours(tags: &Tags, meta: &engine::Meta) -> bool {
-    tags.get("plinth:name") == Some(&meta.name) && tags.get("plinth:stack").is_none_or(|s| *s == meta.stack)
 }
 
 pub(crate) fn default_path() -> String {
@@ -109,8 +101,7 @@ mod tests {
 
     #[test]
     fn kinds_are_registered() {
-        let mut registry = Registry::new();
-        register(&mut registry);
+        let registry = crate::registry();
         let role = registry.get("aws:iam:Role").expect("role");
         assert_eq!(role.replace_fields(), &["name", "path"]);
         let policy = registry.get("aws:iam:Policy").expect("policy");

@@ -2,11 +2,13 @@
 //! version; IAM keeps at most 5 versions, so the oldest non-default ones are pruned first.
 //! Name, path and description cannot change in place (IAM has no call for the description).
 
-use super::{
-    default_path, description_problem, document_problem, find_policy, is_ours, name_problem, path_problem, tags,
-};
+use super::tags::PolicyTags;
+use super::{default_path, description_problem, document_problem, find_policy, name_problem, path_problem};
 use crate::error::{classify, none_if_not_found, ok_if_not_found};
+use crate::kit::adopt;
+use crate::kit::retry::no_retry;
 use crate::policy::observed_document;
+use crate::tags;
 use crate::AwsContext;
 use aws_sdk_iam::types::PolicyVersion;
 use engine::{ErrorClass, Input, Meta, Observed, ProviderError, Resource, Tags};
@@ -81,7 +83,9 @@ impl Resource for Policy {
             .path(&self.path)
             .policy_document(self.document.as_str())
             .set_description(self.description.clone())
-            .set_tags(Some(tags::to_sdk(&self.tags)?))
+            .set_tags(tags::to_sdk(&self.tags)?)
+            .customize()
+            .config_override(no_retry!(aws_sdk_iam))
             .send()
             .await
             .map_err(|e| classify("CreatePolicy", e))?;
@@ -94,7 +98,7 @@ impl Resource for Policy {
         let outputs = outputs(&policy)?;
         let live = async {
             let doc = default_document(cx, &out.arn, &outputs.default_version_id).await?;
-            Ok::<_, ProviderError>((doc, tags::policy_tags(cx, &out.arn).await?))
+            Ok::<_, ProviderError>((doc, tags::read::<PolicyTags>(cx, &out.arn).await?))
         };
         let Some((doc, live_tags)) = none_if_not_found(live.await)? else { return Ok(None) };
         let inputs = Policy {
@@ -108,7 +112,7 @@ impl Resource for Policy {
     }
 
     async fn update(&self, old: &Self, out: &PolicyOutputs, cx: &AwsContext) -> Result<PolicyOutputs, ProviderError> {
-        tags::sync_policy_tags(cx, &out.arn, &old.tags, &self.tags).await?;
+        tags::sync::<PolicyTags>(cx, &out.arn, &old.tags, &self.tags).await?;
         if self.document == old.document {
             return Ok(out.clone());
         }
@@ -119,6 +123,8 @@ impl Resource for Policy {
             .policy_arn(&out.arn)
             .policy_document(self.document.as_str())
             .set_as_default(true)
+            .customize()
+            .config_override(no_retry!(aws_sdk_iam))
             .send()
             .await
             .map_err(|e| classify("CreatePolicyVersion", e))?;
@@ -142,10 +148,8 @@ impl Resource for Policy {
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<PolicyOutputs>, ProviderError> {
-        match find_policy(cx, &self.name, &self.path).await? {
-            Some((policy, t)) if is_ours(&t, meta) => outputs(&policy).map(Some),
-            _ => Ok(None),
-        }
+        let Some((policy, live_tags)) = find_policy(cx, &self.name, &self.path).await? else { return Ok(None) };
+        adopt(&format!("IAM policy {}{}", self.path, self.name), &live_tags, meta, outputs(&policy)?)
     }
 }
 
@@ -210,6 +214,8 @@ async fn attached_error(cx: &AwsContext, arn: &str) -> ProviderError {
 fn missing(op: &str, what: &str) -> ProviderError {
     ProviderError::new(ErrorClass::Other, format!("{op}: the response has no {what}"))
 }
+
+crate::kit::kind!(Policy);
 
 #[cfg(test)]
 mod tests {

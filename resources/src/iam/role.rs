@@ -2,11 +2,13 @@
 //! tags. Name and path cannot change in place; everything else can.
 
 use super::role_policies::{self as rp, Inline};
-use super::{
-    default_path, description_problem, document_problem, find_role, is_ours, name_problem, path_problem, tags,
-};
+use super::tags::RoleTags;
+use super::{default_path, description_problem, document_problem, find_role, name_problem, path_problem};
 use crate::error::{classify, none_if_not_found, ok_if_not_found};
+use crate::kit::adopt;
+use crate::kit::retry::no_retry;
 use crate::policy::observed_document;
+use crate::tags;
 use crate::AwsContext;
 use engine::{ErrorClass, Input, Meta, Observed, ProviderError, Resource, Tags};
 use serde::{Deserialize, Serialize};
@@ -100,7 +102,9 @@ impl Resource for Role {
             .assume_role_policy_document(self.assume_role_policy.as_str())
             .set_description(self.description.clone())
             .set_max_session_duration(self.max_session_duration)
-            .set_tags(Some(tags::to_sdk(&self.tags)?))
+            .set_tags(tags::to_sdk(&self.tags)?)
+            .customize()
+            .config_override(no_retry!(aws_sdk_iam))
             .send()
             .await
             .map_err(|e| classify("CreateRole", e))?;
@@ -151,7 +155,7 @@ impl Resource for Role {
         }
         rp::sync_inline(cx, name, &old.inline_policies, &self.inline_policies).await?;
         rp::sync_managed(cx, name, &old.managed_policy_arns, &self.managed_policy_arns).await?;
-        tags::sync_role_tags(cx, name, &old.tags, &self.tags).await?;
+        tags::sync::<RoleTags>(cx, name, &old.tags, &self.tags).await?;
         Ok(out.clone())
     }
 
@@ -171,8 +175,8 @@ impl Resource for Role {
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<RoleOutputs>, ProviderError> {
-        let found = find_role(cx, &self.name).await?;
-        Ok(found.filter(|(_, t)| is_ours(t, meta)).map(|(role, _)| outputs(&role)))
+        let Some((role, live_tags)) = find_role(cx, &self.name).await? else { return Ok(None) };
+        adopt(&format!("IAM role {}", self.name), &live_tags, meta, outputs(&role))
     }
 }
 
@@ -191,6 +195,8 @@ fn observed_max_session(program: Option<i32>, live: Option<i32>) -> Option<i32> 
 fn missing(op: &str, what: &str) -> ProviderError {
     ProviderError::new(ErrorClass::Other, format!("{op}: the response has no {what}"))
 }
+
+crate::kit::kind!(Role, unordered: ["managed_policy_arns"]);
 
 #[cfg(test)]
 mod tests {

@@ -11,10 +11,15 @@
 //! Emulator note (moto 5.2.x): instances are `available` at once and gone at once after
 //! DeleteDBInstance; the waiters are unit-tested in [`super::wait`] against a fake.
 
-use super::find::{find_db_instance, missing, owned_by};
+use super::find::{find_db_instance, missing};
+use super::name_problems;
+use super::tags::Rds;
 use super::wait::{wait_available, wait_gone, DB_CREATE_TIMEOUT, DB_DELETE_TIMEOUT, DB_UPDATE_TIMEOUT};
-use super::{name_problems, observed_ids, tags};
 use crate::error::{classify, ok_if_not_found};
+use crate::kit::adopt;
+use crate::kit::observed_ids;
+use crate::kit::retry::no_retry;
+use crate::tags;
 use crate::AwsContext;
 use aws_sdk_rds::operation::modify_db_instance::builders::ModifyDBInstanceFluentBuilder;
 use engine::{ErrorClass, Input, Meta, Observed, ProviderError, Resource, Tags};
@@ -141,7 +146,9 @@ impl Resource for DbInstance {
             .backup_retention_period(self.backup_retention_period)
             .multi_az(self.multi_az)
             .deletion_protection(self.deletion_protection)
-            .set_tags(tags::to_sdk(&self.tags))
+            .set_tags(tags::to_sdk(&self.tags)?)
+            .customize()
+            .config_override(no_retry!(aws_sdk_rds))
             .send()
             .await
             .map_err(|e| classify("CreateDBInstance", e))?;
@@ -152,7 +159,7 @@ impl Resource for DbInstance {
     async fn read(&self, out: &DbInstanceOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
         let Some(db) = find_db_instance(cx, &out.identifier).await? else { return Ok(None) };
         let mut seen = self.observed(&db);
-        seen.tags = tags::read(cx, &out.arn).await?;
+        seen.tags = tags::read::<Rds>(cx, &out.arn).await?;
         Ok(Some(Observed { inputs: seen, outputs: outputs(&db)? }))
     }
 
@@ -172,7 +179,7 @@ impl Resource for DbInstance {
         if let Some(call) = self.modification(old, cx)? {
             call.send().await.map_err(|e| classify("ModifyDBInstance", e))?;
         }
-        tags::sync(cx, &out.arn, &old.tags, &self.tags).await?;
+        tags::sync::<Rds>(cx, &out.arn, &old.tags, &self.tags).await?;
         let db = wait_available(cx, &out.identifier, DB_UPDATE_TIMEOUT, self.apply_immediately).await?;
         outputs(&db)
     }
@@ -202,7 +209,8 @@ impl Resource for DbInstance {
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<DbInstanceOutputs>, ProviderError> {
         let Some(db) = find_db_instance(cx, &self.identifier).await? else { return Ok(None) };
         let found = outputs(&db)?;
-        Ok(owned_by(&tags::read(cx, &found.arn).await?, meta).then_some(found))
+        let live_tags = tags::read::<Rds>(cx, &found.arn).await?;
+        adopt(&format!("RDS DB instance {}", self.identifier), &live_tags, meta, found)
     }
 }
 
@@ -369,6 +377,8 @@ fn observed_parameter_group(program_names_one: bool, live: Option<&str>) -> Opti
     let live = live?;
     (program_names_one || !live.starts_with("default.")).then(|| Input::Value(live.to_string()))
 }
+
+crate::kit::kind!(DbInstance, unordered: ["vpc_security_group_ids"]);
 
 #[cfg(test)]
 mod tests {

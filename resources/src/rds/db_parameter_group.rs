@@ -7,9 +7,13 @@
 //! user set, so the answer is the same) and reports no `ApplyType`, so every change goes out
 //! with `pending-reboot` against it.
 
-use super::find::{find_db_parameter_group, missing, owned_by};
-use super::{name_problems, tags};
+use super::find::{find_db_parameter_group, missing};
+use super::name_problems;
+use super::tags::Rds;
 use crate::error::{classify, none_if_not_found};
+use crate::kit::adopt;
+use crate::kit::retry::no_retry;
+use crate::tags;
 use crate::AwsContext;
 use aws_sdk_rds::types::{ApplyMethod, Parameter};
 use engine::{Meta, Observed, ProviderError, Resource, Tags};
@@ -75,7 +79,9 @@ impl Resource for DbParameterGroup {
             .db_parameter_group_name(&self.name)
             .db_parameter_group_family(&self.family)
             .description(&self.description)
-            .set_tags(tags::to_sdk(&self.tags))
+            .set_tags(tags::to_sdk(&self.tags)?)
+            .customize()
+            .config_override(no_retry!(aws_sdk_rds))
             .send()
             .await
             .map_err(|e| classify("CreateDBParameterGroup", e))?;
@@ -97,7 +103,7 @@ impl Resource for DbParameterGroup {
             family: group.db_parameter_group_family().unwrap_or_default().to_string(),
             description: group.description().unwrap_or_default().to_string(),
             parameters,
-            tags: tags::read(cx, &out.arn).await?,
+            tags: tags::read::<Rds>(cx, &out.arn).await?,
         };
         Ok(Some(Observed { inputs: seen, outputs: outputs(&group)? }))
     }
@@ -109,7 +115,7 @@ impl Resource for DbParameterGroup {
         cx: &AwsContext,
     ) -> Result<DbParameterGroupOutputs, ProviderError> {
         apply_parameters(cx, &out.name, &old.parameters, &self.parameters).await?;
-        tags::sync(cx, &out.arn, &old.tags, &self.tags).await?;
+        tags::sync::<Rds>(cx, &out.arn, &old.tags, &self.tags).await?;
         Ok(out.clone())
     }
 
@@ -121,7 +127,8 @@ impl Resource for DbParameterGroup {
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<DbParameterGroupOutputs>, ProviderError> {
         let Some(group) = find_db_parameter_group(cx, &self.name).await? else { return Ok(None) };
         let found = outputs(&group)?;
-        Ok(owned_by(&tags::read(cx, &found.arn).await?, meta).then_some(found))
+        let live_tags = tags::read::<Rds>(cx, &found.arn).await?;
+        adopt(&format!("DB parameter group {}", self.name), &live_tags, meta, found)
     }
 }
 
@@ -212,6 +219,8 @@ fn parameter_diff(
     let removed = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
     (changed, removed)
 }
+
+crate::kit::kind!(DbParameterGroup);
 
 #[cfg(test)]
 mod tests {

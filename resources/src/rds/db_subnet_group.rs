@@ -6,9 +6,14 @@
 //! moto's backend, so a read after an in-place subnet change finds it gone there (asserted in
 //! tests/tests/rds_kinds.rs). AWS keeps the group with the new subnets.
 
-use super::find::{find_db_subnet_group, missing, owned_by};
-use super::{name_problems, observed_ids, tags};
+use super::find::{find_db_subnet_group, missing};
+use super::name_problems;
+use super::tags::Rds;
 use crate::error::{classify, ok_if_not_found};
+use crate::kit::adopt;
+use crate::kit::observed_ids;
+use crate::kit::retry::no_retry;
+use crate::tags;
 use crate::AwsContext;
 use engine::{Input, Meta, Observed, ProviderError, Resource, Tags};
 use serde::{Deserialize, Serialize};
@@ -67,7 +72,9 @@ impl Resource for DbSubnetGroup {
             .db_subnet_group_name(&self.name)
             .db_subnet_group_description(&self.description)
             .set_subnet_ids(Some(self.subnet_id_values()))
-            .set_tags(tags::to_sdk(&self.tags))
+            .set_tags(tags::to_sdk(&self.tags)?)
+            .customize()
+            .config_override(no_retry!(aws_sdk_rds))
             .send()
             .await
             .map_err(|e| classify("CreateDBSubnetGroup", e))?;
@@ -83,7 +90,7 @@ impl Resource for DbSubnetGroup {
         let live: Vec<String> =
             group.subnets().iter().filter_map(|s| s.subnet_identifier()).map(str::to_string).collect();
         seen.subnet_ids = observed_ids(&self.subnet_ids, live);
-        seen.tags = tags::read(cx, &out.arn).await?;
+        seen.tags = tags::read::<Rds>(cx, &out.arn).await?;
         Ok(Some(Observed { inputs: seen, outputs: outputs(&group)? }))
     }
 
@@ -103,7 +110,7 @@ impl Resource for DbSubnetGroup {
                 .await
                 .map_err(|e| classify("ModifyDBSubnetGroup", e))?;
         }
-        tags::sync(cx, &out.arn, &old.tags, &self.tags).await?;
+        tags::sync::<Rds>(cx, &out.arn, &old.tags, &self.tags).await?;
         Ok(out.clone())
     }
 
@@ -115,7 +122,8 @@ impl Resource for DbSubnetGroup {
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<DbSubnetGroupOutputs>, ProviderError> {
         let Some(group) = find_db_subnet_group(cx, &self.name).await? else { return Ok(None) };
         let found = outputs(&group)?;
-        Ok(owned_by(&tags::read(cx, &found.arn).await?, meta).then_some(found))
+        let live_tags = tags::read::<Rds>(cx, &found.arn).await?;
+        adopt(&format!("DB subnet group {}", self.name), &live_tags, meta, found)
     }
 }
 
@@ -131,6 +139,8 @@ fn outputs(group: &aws_sdk_rds::types::DbSubnetGroup) -> Result<DbSubnetGroupOut
         arn: group.db_subnet_group_arn().ok_or_else(|| missing("DB subnet group ARN"))?.to_string(),
     })
 }
+
+crate::kit::kind!(DbSubnetGroup, unordered: ["subnet_ids"]);
 
 #[cfg(test)]
 mod tests {

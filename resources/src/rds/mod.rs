@@ -14,15 +14,6 @@ pub use db_instance::{DbInstance, DbInstanceOutputs};
 pub use db_parameter_group::{DbParameterGroup, DbParameterGroupOutputs};
 pub use db_subnet_group::{DbSubnetGroup, DbSubnetGroupOutputs};
 
-use engine::{Input, Registry};
-
-/// Adds this service's kinds to the registry.
-pub fn register(registry: &mut Registry) {
-    registry.register::<DbSubnetGroup>();
-    registry.register::<DbParameterGroup>();
-    registry.register::<DbInstance>();
-}
-
 /// Problems with an RDS name (subnet group, parameter group, instance identifier). RDS stores
 /// these names in lower case, so an upper-case name would read back different and diff forever.
 pub fn name_problems(field: &str, value: &str, max_len: usize) -> Vec<String> {
@@ -46,39 +37,9 @@ pub fn name_problems(field: &str, value: &str, max_len: usize) -> Vec<String> {
     problems
 }
 
-/// Live ids (subnets, security groups) in input shape: the program's order when the sets are
-/// equal (RDS does not keep the order), otherwise the live ids sorted, so drift shows as a
-/// real difference.
-pub fn observed_ids(program: &[Input<String>], mut live: Vec<String>) -> Vec<Input<String>> {
-    let mut wanted: Vec<&str> = program.iter().filter_map(|s| s.known().map(String::as_str)).collect();
-    wanted.sort_unstable();
-    live.sort_unstable();
-    if wanted.len() == program.len() && wanted.iter().copied().eq(live.iter().map(String::as_str)) {
-        return program.to_vec();
-    }
-    live.into_iter().map(Input::Value).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ids(v: &[&str]) -> Vec<Input<String>> {
-        v.iter().map(|s| Input::from(*s)).collect()
-    }
-
-    #[test]
-    fn same_ids_in_another_order_keep_the_program_order() {
-        let program = ids(&["subnet-b", "subnet-a"]);
-        assert_eq!(observed_ids(&program, vec!["subnet-a".into(), "subnet-b".into()]), program);
-    }
-
-    #[test]
-    fn different_ids_show_the_live_set() {
-        let seen = observed_ids(&ids(&["subnet-b", "subnet-a"]), vec!["subnet-c".into(), "subnet-a".into()]);
-        assert_eq!(seen, ids(&["subnet-a", "subnet-c"]));
-        assert_eq!(observed_ids(&ids(&["sg-1"]), vec![]), ids(&[]));
-    }
 
     #[test]
     fn good_names_pass() {

@@ -2,9 +2,13 @@
 //! access block, lifecycle rules, policy and tags. The name is global, so a replacement deletes
 //! first; each sub-configuration is updated in place, and only when it changed.
 
-use super::{bucket_arn, config, empty, find_bucket, tags};
+use super::tags::S3;
+use super::{bucket_arn, config, empty, find_bucket};
 use crate::error::{classify, ok_if_not_found};
+use crate::kit::adopt;
+use crate::kit::retry::no_retry;
 use crate::policy::{decode_document, observed_document};
+use crate::tags;
 use crate::AwsContext;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use engine::{ErrorClass, Input, Meta, Observed, ProviderError, Resource, Tags};
@@ -102,17 +106,21 @@ impl Resource for Bucket {
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<BucketOutputs, ProviderError> {
         let name = self.bucket.as_str();
-        let mut conf = CreateBucketConfiguration::builder().set_tags(Some(tags::to_sdk(&self.tags)?));
+        let mut conf = CreateBucketConfiguration::builder().set_tags(tags::to_sdk(&self.tags)?);
         if cx.region != "us-east-1" {
             conf = conf.location_constraint(BucketLocationConstraint::from(cx.region.as_str()));
         }
         let call = cx.s3.create_bucket().bucket(name).create_bucket_configuration(conf.build());
-        call.send().await.map_err(|e| classify("CreateBucket", e))?;
+        call.customize()
+            .config_override(no_retry!(aws_sdk_s3))
+            .send()
+            .await
+            .map_err(|e| classify("CreateBucket", e))?;
         // Tags go in CreateBucketConfiguration (supported by this SDK); an endpoint that ignores
         // them (older S3-compatible servers, moto) gets them right after, so the bucket is never
         // left untagged without an error.
-        if tags::read(cx, name).await? != self.tags {
-            tags::write(cx, name, &self.tags).await?;
+        if tags::read::<S3>(cx, name).await? != self.tags {
+            super::tags::write(cx, name, &self.tags).await?;
         }
         self.configure(&Bucket { bucket: self.bucket.clone(), ..Default::default() }, cx, true).await?;
         Ok(self.outputs(cx))
@@ -138,7 +146,7 @@ impl Resource for Bucket {
 
     async fn update(&self, old: &Self, out: &BucketOutputs, cx: &AwsContext) -> Result<BucketOutputs, ProviderError> {
         if self.tags != old.tags {
-            tags::write(cx, &out.bucket, &self.tags).await?;
+            super::tags::write(cx, &out.bucket, &self.tags).await?;
         }
         self.configure(old, cx, false).await?;
         Ok(out.clone())
@@ -167,9 +175,7 @@ impl Resource for Bucket {
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<BucketOutputs>, ProviderError> {
         let Some(live_tags) = find_bucket(cx, &self.bucket).await? else { return Ok(None) };
-        let ours = live_tags.get("plinth:name") == Some(&meta.name)
-            && live_tags.get("plinth:stack").is_none_or(|s| *s == meta.stack);
-        Ok(ours.then(|| self.outputs(cx)))
+        adopt(&format!("bucket {}", self.bucket), &live_tags, meta, self.outputs(cx))
     }
 }
 
@@ -278,6 +284,8 @@ fn is_ip_shaped(name: &str) -> bool {
     let parts: Vec<&str> = name.split('.').collect();
     parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()))
 }
+
+crate::kit::kind!(Bucket);
 
 #[cfg(test)]
 mod tests {

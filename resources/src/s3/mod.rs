@@ -12,14 +12,9 @@ use crate::error::classify;
 use crate::AwsContext;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use engine::{ErrorClass, ProviderError, Registry, Tags};
+use engine::{ErrorClass, ProviderError, Tags};
 use std::error::Error;
 use std::fmt::Debug;
-
-/// Adds this service's kinds to the registry.
-pub fn register(registry: &mut Registry) {
-    registry.register::<Bucket>();
-}
 
 /// The bucket's tags if a bucket of that name exists and is ours; `None` if it does not exist
 /// or belongs to another account (HeadBucket answers 403 then).
@@ -34,7 +29,7 @@ pub async fn find_bucket(cx: &AwsContext, bucket: &str) -> Result<Option<Tags>, 
             };
         }
     }
-    Ok(Some(tags::read(cx, bucket).await?))
+    Ok(Some(crate::tags::read::<tags::S3>(cx, bucket).await?))
 }
 
 /// `Ok(None)` when the call failed with one of `codes`: the sub-configuration is not set.
@@ -48,11 +43,7 @@ where
     E: ProvideErrorMetadata + Error + Send + Sync + 'static,
     R: Debug + Send + Sync + 'static,
 {
-    match result {
-        Ok(v) => Ok(Some(v)),
-        Err(e) if e.code().is_some_and(|c| codes.contains(&c)) => Ok(None),
-        Err(e) => Err(classify(operation, e)),
-    }
+    crate::error::absent_if(operation, result, |e: &E| e.code().is_some_and(|c| codes.contains(&c)))
 }
 
 /// `arn:aws:s3:::name`, in the partition of `region`.
@@ -73,8 +64,7 @@ mod tests {
 
     #[test]
     fn bucket_is_registered_and_arns_follow_the_partition() {
-        let mut registry = Registry::new();
-        register(&mut registry);
+        let registry = crate::registry();
         let kind = registry.get("aws:s3:Bucket").expect("registered");
         assert!(kind.stateful() && kind.delete_before_replace());
         assert_eq!(kind.replace_fields(), &["bucket"]);

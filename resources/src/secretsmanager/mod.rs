@@ -8,22 +8,23 @@ pub mod tags;
 
 pub use secret::{Secret, SecretOutputs};
 
-use crate::error::{classify, none_if_not_found};
+use crate::error::absent_if;
 use crate::AwsContext;
+use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretError;
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
-use engine::{ProviderError, Registry};
-
-/// Adds this service's kinds to the registry.
-pub fn register(registry: &mut Registry) {
-    registry.register::<Secret>();
-}
+use engine::{ErrorClass, ProviderError};
 
 /// The secret named or ARN'd `id`, unless it is gone or scheduled for deletion (a secret with a
 /// `DeletedDate` is in its recovery window: for Plinth it no longer exists).
 pub async fn find_secret(cx: &AwsContext, id: &str) -> Result<Option<DescribeSecretOutput>, ProviderError> {
     let result = cx.secrets.describe_secret().secret_id(id).send().await;
-    let found = none_if_not_found(result.map_err(|e| classify("DescribeSecret", e)))?;
+    let found = absent_if("DescribeSecret", result, DescribeSecretError::is_resource_not_found_exception)?;
     Ok(found.filter(|s| s.deleted_date().is_none()))
+}
+
+/// A response field the cloud should always send but did not.
+pub fn missing(what: &str) -> ProviderError {
+    ProviderError::new(ErrorClass::Other, format!("the Secrets Manager response has no {what}"))
 }
 
 /// The version that carries the `AWSCURRENT` stage, if the secret has a value.

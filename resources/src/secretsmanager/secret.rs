@@ -10,9 +10,12 @@
 //! for `recovery_window_days` (7 to 30), or deletes it at once when that is `None`: only for
 //! disposable environments, since the value is then unrecoverable.
 
-use super::{current_version, find_secret, tags};
+use super::tags::Secrets;
+use super::{current_version, find_secret};
 use crate::error::{classify, ok_if_not_found};
+use crate::kit::adopt;
 use crate::sensitive::{observed_kms_key, SecretSource};
+use crate::tags;
 use crate::AwsContext;
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use engine::{ErrorClass, Meta, Observed, ProviderError, Resource, Tags};
@@ -102,7 +105,7 @@ impl Resource for Secret {
             .set_description(Some(self.description.clone()).filter(|d| !d.is_empty()))
             .set_kms_key_id(self.kms_key_id.clone())
             .secret_string(value.expose())
-            .set_tags(tags::to_sdk(&self.tags))
+            .set_tags(tags::to_sdk(&self.tags)?)
             .send()
             .await
             .map_err(|e| classify("CreateSecret", e));
@@ -141,7 +144,7 @@ impl Resource for Secret {
             let put = call.send().await.map_err(|e| classify("PutSecretValue", e))?;
             outputs.version_id = put.version_id().map(str::to_string).or(outputs.version_id);
         }
-        tags::sync(cx, &out.arn, &old.tags, &self.tags).await?;
+        tags::sync::<Secrets>(cx, &out.arn, &old.tags, &self.tags).await?;
         Ok(outputs)
     }
 
@@ -162,12 +165,9 @@ impl Resource for Secret {
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<SecretOutputs>, ProviderError> {
         let Some(live) = find_secret(cx, &self.name).await? else { return Ok(None) };
-        let live_tags = tags::from_sdk(live.tags());
-        let ours = live_tags.get("plinth:name") == Some(&meta.name)
-            && live_tags.get("plinth:stack").is_none_or(|s| *s == meta.stack);
-        let Some(arn) = live.arn().filter(|_| ours) else { return Ok(None) };
+        let arn = live.arn().ok_or_else(|| missing("DescribeSecret ARN"))?;
         let base = SecretOutputs { arn: arn.to_string(), name: self.name.clone(), version_id: None };
-        Ok(Some(outputs_of(&live, &base)))
+        adopt(&format!("secret {}", self.name), &tags::from_sdk(live.tags()), meta, outputs_of(&live, &base))
     }
 }
 
@@ -210,6 +210,8 @@ pub fn secret_name_problem(name: &str) -> Option<&'static str> {
         None
     }
 }
+
+crate::kit::kind!(Secret);
 
 #[cfg(test)]
 mod tests {

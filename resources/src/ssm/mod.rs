@@ -15,17 +15,13 @@ pub mod tags;
 pub use parameter::{Parameter, ParameterType};
 pub use secure_parameter::SecureParameter;
 
-use crate::error::{classify, none_if_not_found};
+use crate::error::{absent_if, classify};
+use crate::kit::retry::no_retry;
 use crate::AwsContext;
+use aws_sdk_ssm::operation::get_parameter::GetParameterError;
 use aws_sdk_ssm::types::{ParameterMetadata, ParameterStringFilter};
-use engine::{ErrorClass, Meta, ProviderError, Registry, Tags};
+use engine::{ErrorClass, Meta, ProviderError, Tags};
 use serde::{Deserialize, Serialize};
-
-/// Adds this service's kinds to the registry.
-pub fn register(registry: &mut Registry) {
-    registry.register::<Parameter>();
-    registry.register::<SecureParameter>();
-}
 
 /// What both parameter kinds output. The value is never an output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,10 +92,15 @@ pub(crate) async fn put(cx: &AwsContext, p: Put<'_>) -> Result<i64, ProviderErro
         .set_key_id(p.key_id.map(str::to_string))
         .overwrite(p.tags.is_none());
     let call = match p.tags {
-        Some(t) => call.set_tags(tags::to_sdk(t)?),
+        Some(t) => call.set_tags(crate::tags::to_sdk(t)?),
         None => call,
     };
-    let out = call.send().await.map_err(|e| classify("PutParameter", e))?;
+    // A first write (not Overwrite) must not be sent twice blindly; an overwrite may.
+    let out = match p.tags {
+        Some(_) => call.customize().config_override(no_retry!(aws_sdk_ssm)).send().await,
+        None => call.send().await,
+    };
+    let out = out.map_err(|e| classify("PutParameter", e))?;
     Ok(out.version())
 }
 
@@ -126,7 +127,7 @@ pub async fn find_parameter(cx: &AwsContext, name: &str) -> Result<Option<Parame
 /// value comes back encrypted and is dropped at once); `None` when it does not exist.
 pub(crate) async fn get(cx: &AwsContext, name: &str) -> Result<Option<aws_sdk_ssm::types::Parameter>, ProviderError> {
     let result = cx.ssm.get_parameter().name(name).with_decryption(false).send().await;
-    let found = none_if_not_found(result.map_err(|e| classify("GetParameter", e)))?;
+    let found = absent_if("GetParameter", result, GetParameterError::is_parameter_not_found)?;
     Ok(found.and_then(|out| out.parameter))
 }
 
@@ -137,7 +138,8 @@ pub(crate) async fn outputs(cx: &AwsContext, name: &str) -> Result<Option<Parame
     Ok(Some(ParameterOutputs { name: name.to_string(), arn, version: p.version() }))
 }
 
-/// The outputs of the parameter `name` if this stack created it under `meta.name`.
+/// The outputs of the parameter `name` if this stack created it under `meta.name`; a parameter
+/// of that name without both `plinth:*` tags is refused (`NotOwned`).
 pub(crate) async fn find_ours(
     cx: &AwsContext,
     name: &str,
@@ -146,12 +148,8 @@ pub(crate) async fn find_ours(
     if find_parameter(cx, name).await?.is_none() {
         return Ok(None);
     }
-    let live_tags = tags::read(cx, name).await?;
-    let ours = live_tags.get("plinth:name") == Some(&meta.name)
-        && live_tags.get("plinth:stack").is_none_or(|s| *s == meta.stack);
-    if !ours {
-        return Ok(None);
-    }
+    let live_tags = crate::tags::read::<tags::Ssm>(cx, name).await?;
+    engine::prove_owned(&format!("parameter {name}"), &live_tags, meta)?;
     outputs(cx, name).await
 }
 

@@ -6,9 +6,9 @@
 //! description and tags change in place (PutParameter with Overwrite, then tag sync, since AWS
 //! refuses tags together with Overwrite).
 
-use super::{
-    common_problems, find_ours, find_parameter, get, missing, put, tags, ParameterOutputs, ParameterTier, Put,
-};
+use super::tags::Ssm;
+use super::{common_problems, find_ours, find_parameter, get, missing, put, ParameterOutputs, ParameterTier, Put};
+use crate::tags;
 use crate::AwsContext;
 use engine::{Input, Meta, Observed, ProviderError, Resource, Tags};
 use serde::{Deserialize, Serialize};
@@ -86,7 +86,7 @@ impl Resource for Parameter {
             seen.parameter_type = ParameterType::String;
         }
         seen.value = Input::Value(live.value().unwrap_or_default().to_string());
-        seen.tags = tags::read(cx, &out.name).await?;
+        seen.tags = tags::read::<Ssm>(cx, &out.name).await?;
         let arn = live.arn().map_or_else(|| out.arn.clone(), str::to_string);
         let outputs = ParameterOutputs { name: out.name.clone(), arn, version: live.version() };
         Ok(Some(Observed { inputs: seen, outputs }))
@@ -102,7 +102,7 @@ impl Resource for Parameter {
         if self.value != old.value || self.description != old.description {
             outputs.version = put(cx, self.put(None)).await?;
         }
-        tags::sync(cx, &out.name, &old.tags, &self.tags).await?;
+        tags::sync::<Ssm>(cx, &out.name, &old.tags, &self.tags).await?;
         Ok(outputs)
     }
 
@@ -129,6 +129,8 @@ impl Parameter {
         }
     }
 }
+
+crate::kit::kind!(Parameter);
 
 #[cfg(test)]
 mod tests {

@@ -11,9 +11,11 @@
 //! (it stays in memory for that one call; the role applying needs `ssm:GetParameter` with
 //! decryption and `kms:Decrypt`). The name and tier force a replacement (delete first).
 
-use super::{common_problems, find_ours, find_parameter, missing, put, tags, ParameterOutputs, ParameterTier, Put};
+use super::tags::Ssm;
+use super::{common_problems, find_ours, find_parameter, missing, put, ParameterOutputs, ParameterTier, Put};
 use crate::error::classify;
 use crate::sensitive::{observed_kms_key, SecretSource, SecretValue};
+use crate::tags;
 use crate::AwsContext;
 use engine::{Meta, Observed, ProviderError, Resource, Tags};
 use serde::{Deserialize, Serialize};
@@ -75,7 +77,7 @@ impl Resource for SecureParameter {
         seen.description = meta.description().unwrap_or_default().to_string();
         seen.key_id = observed_kms_key(self.key_id.as_deref(), meta.key_id(), DEFAULT_KMS_KEY);
         seen.tier = ParameterTier::from_sdk(meta.tier());
-        seen.tags = tags::read(cx, &out.name).await?;
+        seen.tags = tags::read::<Ssm>(cx, &out.name).await?;
         // `value` stays the program's source: the value is never read back.
         let outputs = ParameterOutputs { version: meta.version(), ..out.clone() };
         Ok(Some(Observed { inputs: seen, outputs }))
@@ -97,7 +99,7 @@ impl Resource for SecureParameter {
             };
             outputs.version = put(cx, self.put(&value, None)).await?;
         }
-        tags::sync(cx, &out.name, &old.tags, &self.tags).await?;
+        tags::sync::<Ssm>(cx, &out.name, &old.tags, &self.tags).await?;
         Ok(outputs)
     }
 
@@ -138,6 +140,8 @@ async fn current_value(cx: &AwsContext, name: &str) -> Result<SecretValue, Provi
     let value = out.parameter.and_then(|p| p.value).ok_or_else(|| missing("GetParameter value"))?;
     Ok(SecretValue::from_cloud(value))
 }
+
+crate::kit::kind!(SecureParameter);
 
 #[cfg(test)]
 mod tests {

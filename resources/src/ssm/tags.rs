@@ -1,57 +1,36 @@
-//! Parameter tag sync: AddTagsToResource adds or changes keys, RemoveTagsFromResource removes
-//! the others. Tags go in PutParameter at creation (AWS refuses them with Overwrite).
+//! Parameter tagging: tags go in PutParameter at creation (AWS refuses them together with
+//! Overwrite); [`Ssm`] is the API behind the shared `crate::tags::{read, sync}`
+//! (ListTagsForResource; RemoveTagsFromResource, AddTagsToResource), by parameter name.
 
-use crate::error::{build_error, classify};
-use crate::tags::{changes, without_reserved};
+use crate::error::classify;
+use crate::tags::{all_of, to_sdk, TagRead, TagWrite};
 use crate::AwsContext;
-use aws_sdk_ssm::types::{ResourceTypeForTagging, Tag};
+use aws_sdk_ssm::types::ResourceTypeForTagging::Parameter;
 use engine::{ProviderError, Tags};
 
-/// Tags as the SDK wants them; `None` for no tags.
-pub fn to_sdk(tags: &Tags) -> Result<Option<Vec<Tag>>, ProviderError> {
-    if tags.is_empty() {
-        return Ok(None);
+crate::tags::sdk_tag!(aws_sdk_ssm::types::Tag, required);
+
+/// The SSM tag API for parameters.
+pub struct Ssm;
+
+impl TagRead for Ssm {
+    async fn list(cx: &AwsContext, name: &str) -> Result<Tags, ProviderError> {
+        let call = cx.ssm.list_tags_for_resource().resource_type(Parameter).resource_id(name);
+        let out = call.send().await.map_err(|e| classify("ListTagsForResource", e))?;
+        Ok(all_of(out.tag_list()))
     }
-    let built =
-        tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build().map_err(|e| build_error("parameter tag", e)));
-    built.collect::<Result<Vec<_>, _>>().map(Some)
 }
 
-/// The parameter's user tags (`aws:` tags belong to AWS and are never reported).
-pub async fn read(cx: &AwsContext, name: &str) -> Result<Tags, ProviderError> {
-    let out = cx
-        .ssm
-        .list_tags_for_resource()
-        .resource_type(ResourceTypeForTagging::Parameter)
-        .resource_id(name)
-        .send()
-        .await
-        .map_err(|e| classify("ListTagsForResource", e))?;
-    Ok(without_reserved(out.tag_list().iter().map(|t| (t.key(), t.value()))))
-}
+impl TagWrite for Ssm {
+    async fn tag(cx: &AwsContext, name: &str, tags: &Tags) -> Result<(), ProviderError> {
+        let call = cx.ssm.add_tags_to_resource().resource_type(Parameter).resource_id(name).set_tags(to_sdk(tags)?);
+        call.send().await.map_err(|e| classify("AddTagsToResource", e))?;
+        Ok(())
+    }
 
-/// Moves the parameter's tags from `old` to `new`.
-pub async fn sync(cx: &AwsContext, name: &str, old: &Tags, new: &Tags) -> Result<(), ProviderError> {
-    let diff = changes(old, new);
-    if !diff.removed.is_empty() {
-        cx.ssm
-            .remove_tags_from_resource()
-            .resource_type(ResourceTypeForTagging::Parameter)
-            .resource_id(name)
-            .set_tag_keys(Some(diff.removed))
-            .send()
-            .await
-            .map_err(|e| classify("RemoveTagsFromResource", e))?;
+    async fn untag(cx: &AwsContext, name: &str, keys: Vec<String>) -> Result<(), ProviderError> {
+        let call = cx.ssm.remove_tags_from_resource().resource_type(Parameter).resource_id(name);
+        call.set_tag_keys(Some(keys)).send().await.map_err(|e| classify("RemoveTagsFromResource", e))?;
+        Ok(())
     }
-    if let Some(tags) = to_sdk(&diff.set)? {
-        cx.ssm
-            .add_tags_to_resource()
-            .resource_type(ResourceTypeForTagging::Parameter)
-            .resource_id(name)
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .map_err(|e| classify("AddTagsToResource", e))?;
-    }
-    Ok(())
 }

@@ -13,17 +13,12 @@ pub use web_acl::{WebAcl, WebAclOutputs};
 use crate::error::{classify, none_if_not_found};
 use crate::AwsContext;
 use aws_sdk_wafv2::types::{Scope, WebAclSummary};
-use engine::{ErrorClass, ProviderError, Registry};
+use engine::{ErrorClass, ProviderError};
 use std::future::Future;
 
 /// Plinth's web ACLs protect regional resources (ALBs); CloudFront ACLs would live in us-east-1
 /// under `CLOUDFRONT`.
 pub const SCOPE: Scope = Scope::Regional;
-
-/// Adds this service's kinds to the registry.
-pub fn register(registry: &mut Registry) {
-    registry.register::<WebAcl>();
-}
 
 /// A response field the cloud should always send but did not.
 pub fn missing(what: &str) -> ProviderError {

@@ -8,8 +8,12 @@
 //! 500 (not called here: association with the ALB is another kind's job).
 
 use super::rules::{self, ManagedRuleGroup, RateLimit};
-use super::{find_by_name, find_web_acl, missing, tags, with_lock_token, SCOPE};
+use super::tags::Waf;
+use super::{find_by_name, find_web_acl, missing, with_lock_token, SCOPE};
 use crate::error::{classify, ok_if_not_found};
+use crate::kit::adopt;
+use crate::kit::retry::no_retry;
+use crate::tags;
 use crate::AwsContext;
 use aws_sdk_wafv2::types::{AllowAction, BlockAction, DefaultAction};
 use engine::{ErrorClass, Meta, Observed, ProviderError, Resource, Tags};
@@ -105,7 +109,8 @@ impl Resource for WebAcl {
             .set_rules(Some(self.sdk_rules()?))
             .visibility_config(rules::visibility(&self.metric_name)?)
             .set_tags(tags::to_sdk(&self.tags)?);
-        let out = call.send().await.map_err(|e| classify("CreateWebACL", e))?;
+        let out = call.customize().config_override(no_retry!(aws_sdk_wafv2)).send().await;
+        let out = out.map_err(|e| classify("CreateWebACL", e))?;
         let summary = out.summary().ok_or_else(|| missing("CreateWebACL summary"))?;
         let field = |v: Option<&str>, what: &str| v.map(str::to_string).ok_or_else(|| missing(what));
         Ok(WebAclOutputs {
@@ -127,7 +132,7 @@ impl Resource for WebAcl {
         seen.managed_rule_groups = rules::align_groups(&self.managed_rule_groups, live.managed_rule_groups);
         seen.rate_limit = live.rate_limit;
         seen.unmanaged_rules = live.unmanaged;
-        seen.tags = tags::read(cx, acl.arn()).await?;
+        seen.tags = tags::read::<Waf>(cx, acl.arn()).await?;
         let outputs = WebAclOutputs { lock_token, ..out.clone() };
         Ok(Some(Observed { inputs: seen, outputs }))
     }
@@ -156,7 +161,7 @@ impl Resource for WebAcl {
             outputs.lock_token =
                 written.next_lock_token().ok_or_else(|| missing("UpdateWebACL next lock token"))?.to_string();
         }
-        tags::sync(cx, &out.arn, &old.tags, &self.tags).await?;
+        tags::sync::<Waf>(cx, &out.arn, &old.tags, &self.tags).await?;
         Ok(outputs)
     }
 
@@ -172,15 +177,14 @@ impl Resource for WebAcl {
         let Some(summary) = find_by_name(cx, &self.name).await? else { return Ok(None) };
         let (Some(id), Some(arn)) = (summary.id(), summary.arn()) else { return Err(missing("ListWebACLs id or ARN")) };
         // The name is unique per region; the tags say whether this stack made it.
-        let live_tags = tags::read(cx, arn).await?;
-        let ours = live_tags.get("plinth:name") == Some(&meta.name)
-            && live_tags.get("plinth:stack").is_none_or(|s| *s == meta.stack);
-        Ok(ours.then(|| WebAclOutputs {
+        let live_tags = tags::read::<Waf>(cx, arn).await?;
+        let found = WebAclOutputs {
             id: id.to_string(),
             arn: arn.to_string(),
             name: self.name.clone(),
             lock_token: summary.lock_token().unwrap_or_default().to_string(),
-        }))
+        };
+        adopt(&format!("web ACL {}", self.name), &live_tags, meta, found)
     }
 }
 
@@ -238,6 +242,8 @@ fn description_problem(description: &str) -> Option<&'static str> {
         None
     }
 }
+
+crate::kit::kind!(WebAcl);
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,136 @@
+//! The kind kit: what every kind uses instead of copying it.
+//!
+//! * **Registration without a central list.** A kind file ends with `crate::kit::kind!(Vpc);`
+//!   (plus its set-like and write-only fields, if any); [`crate::registry`] collects every such
+//!   entry at link time (`inventory`). No list to edit, none to forget: the registry test walks
+//!   every entry and checks its KIND, its service and its field declarations against the kind's
+//!   serialized inputs, so a typo in a field name fails a test instead of turning a replacement
+//!   into an update.
+//! * **Ownership.** [`adopt`]: a `find` that located an object by a unique name adopts it only when
+//!   its live tags prove ownership (`engine::prove_owned`), and otherwise refuses, naming it.
+//! * **Set-like ids.** [`observed_ids`]: live ids in the program's order when only the order differs.
+//! * **No blind create retries.** [`no_retry!`](crate::kit::no_retry): the per-operation config of
+//!   a non-idempotent create, which lets the SDK retry throttling only (see [`retry`]).
+//!
+//! Tag conversion and tag sync live in [`crate::tags`], waiters in [`crate::wait`], error
+//! classification in [`crate::error`].
+//!
+//! # Guarantees
+//! * Every kind in this crate is in [`entries`] exactly once (the registry test checks KINDs are
+//!   unique and that each kind's module registers it).
+//! * [`adopt`] never returns an object whose tags do not carry both `plinth:stack` and
+//!   `plinth:name` with the expected values.
+//!
+//! # Assumptions
+//! * Each kind's `Default` value serializes every input field (no `skip_serializing_if`), so the
+//!   field names found there are the kind's input fields.
+
+pub mod retry;
+
+use engine::{Input, Meta, ProviderError, Registry, Resource, Tags};
+use serde_json::Value;
+
+/// One kind, as registered: what the engine needs (through [`Registry`]) and the field
+/// declarations the registry test checks.
+pub struct KindEntry {
+    pub kind: &'static str,
+    pub service: &'static str,
+    /// Fields whose change forces a replacement (`Resource::REPLACE_FIELDS`).
+    pub replace_fields: &'static [&'static str],
+    /// List fields whose order means nothing (AWS keeps a set); read keeps the program's order
+    /// when the sets are equal ([`observed_ids`]).
+    pub unordered: &'static [&'static str],
+    /// Fields the cloud never returns (a secret's source, a rotation trigger): `read` reports
+    /// the program's value for them, so they never show as drift.
+    pub write_only: &'static [&'static str],
+    register: fn(&mut Registry),
+    fixture: fn() -> Value,
+}
+
+impl KindEntry {
+    /// The entry of `R`, for [`kind!`](crate::kit::kind).
+    pub const fn of<R: Resource + Default>(
+        unordered: &'static [&'static str],
+        write_only: &'static [&'static str],
+    ) -> Self {
+        Self {
+            kind: R::KIND,
+            service: R::SERVICE,
+            replace_fields: R::REPLACE_FIELDS,
+            unordered,
+            write_only,
+            register: register::<R>,
+            fixture: fixture::<R>,
+        }
+    }
+
+    /// The kind's default inputs as JSON: the names and shapes of its input fields.
+    pub fn fixture(&self) -> Value {
+        (self.fixture)()
+    }
+}
+
+fn register<R: Resource>(registry: &mut Registry) {
+    registry.register::<R>();
+}
+
+fn fixture<R: Resource + Default>() -> Value {
+    serde_json::to_value(R::default()).unwrap_or(Value::Null)
+}
+
+inventory::collect!(KindEntry);
+
+/// Registers a kind: `kind!(Vpc);` or `kind!(DbSubnetGroup, unordered: ["subnet_ids"]);` or
+/// with `write_only: [..]` as well. Put it in the kind's own file.
+macro_rules! kind {
+    ($ty:ty) => {
+        $crate::kit::kind!($ty, unordered: [], write_only: []);
+    };
+    ($ty:ty, unordered: [$($u:literal),*]) => {
+        $crate::kit::kind!($ty, unordered: [$($u),*], write_only: []);
+    };
+    ($ty:ty, unordered: [$($u:literal),*], write_only: [$($w:literal),*]) => {
+        ::inventory::submit! { $crate::kit::KindEntry::of::<$ty>(&[$($u),*], &[$($w),*]) }
+    };
+}
+pub(crate) use kind;
+
+/// Every registered kind, sorted by KIND.
+pub fn entries() -> Vec<&'static KindEntry> {
+    let mut all: Vec<&'static KindEntry> = inventory::iter::<KindEntry>.into_iter().collect();
+    all.sort_by_key(|e| e.kind);
+    all
+}
+
+/// The engine's registry of every kind in this crate.
+pub fn registry() -> Registry {
+    let mut registry = Registry::new();
+    for entry in entries() {
+        (entry.register)(&mut registry);
+    }
+    registry
+}
+
+/// `Ok(Some(outputs))` when `tags` (read from the cloud just now) prove the object is resource
+/// `meta.name` of stack `meta.stack`; otherwise `Err(NotOwned)` naming `object` and its tags.
+/// How a `find` that located an object by its unique name decides whether to adopt it.
+pub fn adopt<O>(object: &str, tags: &Tags, meta: &Meta, outputs: O) -> Result<Option<O>, ProviderError> {
+    engine::prove_owned(object, tags, meta)?;
+    Ok(Some(outputs))
+}
+
+/// Live ids (subnets, security groups) in input shape. AWS keeps them as a set and answers in
+/// its own order: when the live set equals the program's, the program's order is kept, so order
+/// alone never shows as a change; otherwise the live ids, sorted, so drift is a real difference.
+pub fn observed_ids(program: &[Input<String>], mut live: Vec<String>) -> Vec<Input<String>> {
+    let mut wanted: Vec<&str> = program.iter().filter_map(|s| s.known().map(String::as_str)).collect();
+    wanted.sort_unstable();
+    live.sort_unstable();
+    if wanted.len() == program.len() && wanted.iter().copied().eq(live.iter().map(String::as_str)) {
+        return program.to_vec();
+    }
+    live.into_iter().map(Input::Value).collect()
+}
+
+#[cfg(test)]
+mod tests;
