@@ -1,6 +1,7 @@
-//! `aws:elasticache:CacheSubnetGroup` and `aws:elasticache:ReplicationGroup` against the emulator,
-//! through the `engine::Resource` trait, each change checked with an independent client built from
-//! `emu.sdk_config()`. Every test has its own moto server and its own ids.
+//! What is special about `aws:elasticache:CacheSubnetGroup` and `aws:elasticache:ReplicationGroup`,
+//! each change checked with an independent client built from `emu.sdk_config()`. The generic
+//! contract (create → read → find → update → delete, tags, ownership) is the conformance suite's
+//! (`tests/tests/conformance.rs`). Every test has its own moto server and its own ids.
 //!
 //! Emulator gaps met (moto 5.2.x), asserted below rather than faked:
 //! - ModifyCacheSubnetGroup is not implemented (HTTP 500): a subnet group's subnets cannot change
@@ -14,47 +15,21 @@
 //!   against fake status sources). moto would keep a deleted group `deleting` forever;
 //!   scripts/moto_server.py completes deletions, and the tests still use a zero wait window.
 
+use e2e::conformance::fixtures::elasticache::job_queue;
 use e2e::{engine_tags, meta, Emulator};
-use engine::{Input, Resource, Tags};
+use engine::{Input, Resource};
 use resources::elasticache::{CacheSubnetGroup, ReplicationGroup};
 use resources::AwsContext;
 use std::collections::BTreeSet;
 
 /// A VPC with two subnets in two zones and a security group, made with the EC2 SDK directly.
 async fn network(emu: &Emulator) -> (Vec<String>, String) {
-    let ec2 = emu.ec2().await;
-    let vpc = ec2.create_vpc().cidr_block("10.50.0.0/16").send().await.expect("create vpc");
-    let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).expect("vpc id").to_string();
-    let mut subnets = Vec::new();
-    for (i, zone) in ["us-east-1a", "us-east-1b"].iter().enumerate() {
-        let out = ec2
-            .create_subnet()
-            .vpc_id(&vpc_id)
-            .cidr_block(format!("10.50.{i}.0/24"))
-            .availability_zone(*zone)
-            .send()
-            .await
-            .expect("create subnet");
-        subnets.push(out.subnet().and_then(|s| s.subnet_id()).expect("subnet id").to_string());
-    }
-    let sg = ec2
-        .create_security_group()
-        .vpc_id(&vpc_id)
-        .group_name("cache")
-        .description("redis access")
-        .send()
-        .await
-        .expect("create security group");
-    (subnets, sg.group_id().expect("group id").to_string())
+    let net = e2e::conformance::fixtures::network(emu, 50, &["us-east-1a", "us-east-1b"], &["cache"]).await;
+    (net.subnets, net.security_groups[0].clone())
 }
 
 fn inputs(ids: &[String]) -> Vec<Input<String>> {
     ids.iter().map(|s| Input::Value(s.clone())).collect()
-}
-
-async fn live_tags(cx: &AwsContext, arn: &str) -> Tags {
-    let out = cx.elasticache.list_tags_for_resource().resource_name(arn).send().await.expect("list tags");
-    out.tag_list().iter().map(|t| (t.key().unwrap_or_default().into(), t.value().unwrap_or_default().into())).collect()
 }
 
 async fn live_subnets(cx: &AwsContext, name: &str) -> BTreeSet<String> {
@@ -78,7 +53,7 @@ async fn subnet_group(emu: &Emulator, name: &str, subnets: &[String]) -> CacheSu
 }
 
 #[tokio::test]
-async fn subnet_group_create_read_update_and_moto_gaps() {
+async fn subnet_group_subnets_reach_elasticache_and_moto_gaps() {
     let emu = Emulator::start();
     let cx = emu.context().await;
     let check = emu.independent().await;
@@ -93,43 +68,25 @@ async fn subnet_group_create_read_update_and_moto_gaps() {
     let out = group.create(&meta("cache-subnets"), &cx).await.expect("create");
     assert_eq!(out.name, "jobs-cache");
     assert!(out.arn.ends_with(":subnetgroup:jobs-cache"), "{}", out.arn);
-
-    let seen = group.read(&out, &cx).await.expect("read").expect("exists");
-    assert_eq!(seen.inputs, group, "read after create equals the inputs: no spurious diff");
-    assert_eq!(seen.outputs, out);
-    assert_eq!(group.find(&meta("cache-subnets"), &cx).await.expect("find"), Some(out.clone()));
-    assert_eq!(group.find(&meta("other-name"), &cx).await.expect("find"), None, "not ours under another name");
     assert_eq!(live_subnets(&check, "jobs-cache").await, subnets.iter().cloned().collect());
-    assert_eq!(live_tags(&check, &out.arn).await, group.tags);
-
-    // In place: tags (AddTagsToResource / RemoveTagsFromResource work in moto).
-    let mut retagged = group.clone();
-    retagged.tags = engine_tags("cache-subnets", &[("Team", "platform")]);
-    retagged.tags.insert("Environment".into(), "staging".into());
-    retagged.update(&group, &out, &cx).await.expect("update tags");
-    let seen = retagged.read(&out, &cx).await.expect("read").expect("exists");
-    assert_eq!(seen.inputs, retagged);
-    assert_eq!(live_tags(&check, &out.arn).await, retagged.tags, "independent client sees the new tags");
 
     // moto gap: ModifyCacheSubnetGroup is not implemented (HTTP 500). The kind reports the failure.
-    let mut resized = retagged.clone();
+    let mut resized = group.clone();
     resized.subnet_ids = inputs(&subnets[..1]);
-    let err = resized.update(&retagged, &out, &cx).await.expect_err("moto cannot modify a cache subnet group");
+    let err = resized.update(&group, &out, &cx).await.expect_err("moto cannot modify a cache subnet group");
     assert!(err.message.contains("ModifyCacheSubnetGroup"), "{}", err.message);
     assert_moto_500(&err);
     assert_eq!(live_subnets(&check, "jobs-cache").await.len(), 2, "nothing changed behind the error");
 
     // moto 5.2.x lacks DeleteCacheSubnetGroup; scripts/moto_server.py adds it to the emulator
     // (with AWS's not-found and in-use errors), so the real call runs here.
-    retagged.delete(&out, &cx).await.expect("delete");
-    assert!(retagged.read(&out, &cx).await.expect("read").is_none(), "gone after delete");
+    group.delete(&out, &cx).await.expect("delete");
     let gone = check.elasticache.describe_cache_subnet_groups().cache_subnet_group_name("jobs-cache").send().await;
     let code = gone.expect_err("independent client: not found").into_service_error();
     assert_eq!(
         aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&code),
         Some("CacheSubnetGroupNotFoundFault")
     );
-    retagged.delete(&out, &cx).await.expect("deleting again is Ok");
 }
 
 /// What moto answers for an operation it does not implement: an HTML page with status 500, which
@@ -140,28 +97,11 @@ fn assert_moto_500(err: &engine::ProviderError) {
 }
 
 fn replication_group(id: &str, subnet_group: &str, sg: &str) -> ReplicationGroup {
-    ReplicationGroup {
-        id: id.to_string(),
-        description: "job queue".into(),
-        engine: "redis".into(),
-        engine_version: Some("7.1".into()),
-        node_type: "cache.t4g.micro".into(),
-        num_cache_clusters: 1,
-        cache_subnet_group_name: subnet_group.into(),
-        security_group_ids: inputs(&[sg.to_string()]),
-        at_rest_encryption: true,
-        transit_encryption: true,
-        automatic_failover: false,
-        multi_az: false,
-        snapshot_retention_limit: 0,
-        port: 6379,
-        delete_wait_seconds: Some(0),
-        tags: engine_tags("jobs", &[]),
-    }
+    ReplicationGroup { tags: engine_tags("jobs", &[]), ..job_queue(id, subnet_group, sg) }
 }
 
 #[tokio::test]
-async fn replication_group_create_read_update_delete() {
+async fn replication_group_settings_reach_elasticache() {
     let emu = Emulator::start();
     let cx = emu.context().await;
     let check = emu.independent().await;
@@ -176,11 +116,6 @@ async fn replication_group_create_read_update_delete() {
     assert!(out.primary_endpoint.as_deref().is_some_and(|e| e.contains("jobs-queue-e2e")), "{out:?}");
     assert_eq!(out.port, Some(6379));
 
-    let seen = group.read(&out, &cx).await.expect("read").expect("exists");
-    assert_eq!(seen.inputs, group, "read after create equals the inputs: no spurious diff");
-    assert_eq!(seen.outputs, out);
-    assert_eq!(group.find(&meta("jobs"), &cx).await.expect("find"), Some(out.clone()));
-
     let described = check.elasticache.describe_replication_groups().replication_group_id(&out.id).send().await;
     let live = described.expect("describe").replication_groups().first().expect("one group").clone();
     assert_eq!(live.status(), Some("available"));
@@ -188,29 +123,24 @@ async fn replication_group_create_read_update_delete() {
     assert_eq!(live.transit_encryption_enabled(), Some(true));
     assert_eq!(live.cache_node_type(), Some("cache.t4g.micro"));
     assert_eq!(live.engine(), Some("redis"));
-    assert_eq!(live_tags(&check, &out.arn).await, group.tags);
     // moto gap: the member cluster, the only place AWS reports the subnet group and security
     // groups, is not modeled, so those two cannot be checked independently here.
     let member = live.member_clusters().first().expect("a member").clone();
     let err = check.elasticache.describe_cache_clusters().cache_cluster_id(&member).send().await.expect_err("moto gap");
     assert_eq!(aws_sdk_ec2::error::ProvideErrorMetadata::code(&err), Some("CacheClusterNotFound"));
 
-    // In place: node type, snapshots, description, tags (ModifyReplicationGroup + tag sync).
+    // In place: node type, snapshots, description (ModifyReplicationGroup).
     let mut bigger = group.clone();
     bigger.node_type = "cache.t4g.small".into();
     bigger.snapshot_retention_limit = 3;
     bigger.description = "job queue (bigger)".into();
-    bigger.tags.insert("Team".into(), "platform".into());
     let updated = bigger.update(&group, &out, &cx).await.expect("update");
     assert_eq!(updated, out, "same group, same endpoints");
-    let seen = bigger.read(&out, &cx).await.expect("read").expect("exists");
-    assert_eq!(seen.inputs, bigger, "the change is visible and nothing else moved");
     let described = check.elasticache.describe_replication_groups().replication_group_id(&out.id).send().await;
     let live = described.expect("describe").replication_groups().first().expect("one group").clone();
     assert_eq!(live.cache_node_type(), Some("cache.t4g.small"));
     assert_eq!(live.snapshot_retention_limit(), Some(3));
     assert_eq!(live.description(), Some("job queue (bigger)"));
-    assert_eq!(live_tags(&check, &out.arn).await, bigger.tags);
 
     // moto would keep the group `deleting` forever; scripts/moto_server.py completes the deletion
     // before the next describe, as AWS does minutes later. (The `deleting` semantics of the
@@ -222,9 +152,6 @@ async fn replication_group_create_read_update_delete() {
         aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&code),
         Some("ReplicationGroupNotFoundFault")
     );
-    assert_eq!(bigger.read(&out, &cx).await.expect("read"), None, "gone after delete");
-    assert_eq!(bigger.find(&meta("jobs"), &cx).await.expect("find"), None);
-    bigger.delete(&out, &cx).await.expect("deleting again is Ok");
     let never = ReplicationGroup { id: "never-created".into(), ..bigger.clone() };
     let never_out = resources::elasticache::ReplicationGroupOutputs { id: "never-created".into(), ..out.clone() };
     never.delete(&never_out, &cx).await.expect("deleting an unknown group is Ok");
