@@ -15,6 +15,9 @@
 
 pub mod conformance;
 
+pub mod proxy;
+pub mod trials;
+
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};

@@ -1,0 +1,133 @@
+//! Faults (issue 7): the real `plinth-local` binary behind the project's loopback proxy
+//! (`e2e::proxy`), each trial on its own moto server, compared with an uninterrupted run.
+//!
+//! * For every create the local platform makes (read from the proxy's record of one clean `up`),
+//!   the reply to its first call is lost after the cloud applied it (a 503 or a dropped
+//!   connection after forwarding): plain `up --yes` reruns (at most 2) must converge with every
+//!   object count equal to the uninterrupted run's, `preview --detailed-exitcode` exit 0 and
+//!   `destroy` leave what a clean destroy leaves.
+//! * 30 % of all requests of an `up` fail at random (throttling, 503, dropped connection, before
+//!   or after forwarding; seeded): the same checks, for a few seeds.
+//!
+//! Counts are taken with independent SDK clients straight at moto, untagged objects included.
+
+use e2e::proxy::{Config, Fault, Rule, Timing, Verdict, ALL_FAULTS};
+use e2e::trials::{self, settle, Baseline, Outcome, Trial, World};
+use std::time::Instant;
+
+const BIN: &str = env!("CARGO_BIN_EXE_plinth-local");
+
+/// Reruns allowed after the faulted `up`.
+const RERUNS: usize = 2;
+
+/// The creates the local platform is known to make; the recorded list must include them all, so
+/// a proxy that stopped recognising an operation cannot silently shrink the trials.
+const KNOWN_CREATES: [&str; 15] = [
+    "CreateVpc",
+    "CreateSubnet",
+    "CreateInternetGateway",
+    "AllocateAddress",
+    "CreateNatGateway",
+    "CreateRouteTable",
+    "CreateSecurityGroup",
+    "CreateBucket",
+    "CreateRole",
+    "CreateDBInstance",
+    "CreateReplicationGroup",
+    "CreateSecret",
+    "PutParameter",
+    "CreateWebACL",
+    "CreateBudget",
+];
+
+/// Whether `action` makes something new that a blind retry could make twice (an object, a
+/// route, a rule or an association); tagging and policy puts overwrite and are not creates.
+fn is_create(action: &str) -> bool {
+    (action.starts_with("Create") && action != "CreateTags")
+        || ["Allocate", "Associate", "Authorize", "Attach"].iter().any(|p| action.starts_with(p))
+        || action == "PutParameter"
+}
+
+/// The distinct creates of the uninterrupted run, in the order first made.
+fn creates(base: &Baseline) -> Vec<String> {
+    let mut seen = Vec::new();
+    for r in &base.records {
+        if is_create(&r.operation.action) && !seen.contains(&r.operation.action) {
+            seen.push(r.operation.action.clone());
+        }
+    }
+    seen
+}
+
+/// The first call of `action` is applied by moto and its reply lost; reruns must converge.
+fn lost_reply(base: &Baseline, action: &str, fault: Fault) -> Outcome {
+    let mut w = World::new(BIN);
+    let mut o = Outcome::new(format!("{action}, {fault:?} after forwarding its first call"));
+    w.proxy.configure(Config::rules(vec![Rule::first(action, Verdict::Fault(fault, Timing::After))]));
+    let first = w.local.run(&["up", "--yes"]);
+    let fired = w.proxy.records().iter().any(|r| r.operation.action == action && r.faulted() && r.reached_backend());
+    if !fired {
+        o.problem(format!("the fault never fired: {action} was not called or did not reach moto"));
+    }
+    settle(&mut w, base, first, RERUNS, &mut o);
+    o
+}
+
+/// One `up` with `rate` of all requests faulted at random from `seed`, then clean reruns.
+fn random_faults(base: &Baseline, seed: u64, rate: f64) -> Outcome {
+    let mut w = World::new(BIN);
+    w.proxy.configure(Config::random(seed, rate, &ALL_FAULTS));
+    let first = w.local.run(&["up", "--yes"]);
+    let records = w.proxy.records();
+    let faulted = records.iter().filter(|r| r.faulted()).count();
+    let after = records.iter().filter(|r| r.faulted() && r.reached_backend()).count();
+    let creates_hit: Vec<&str> = records
+        .iter()
+        .filter(|r| r.faulted() && r.reached_backend() && is_create(&r.operation.action))
+        .map(|r| r.operation.action.as_str())
+        .collect();
+    let mut o = Outcome::new(format!(
+        "seed {seed}: {faulted} of {} requests faulted ({after} after forwarding; lost create replies: {})",
+        records.len(),
+        if creates_hit.is_empty() { "none".to_string() } else { creates_hit.join(", ") }
+    ));
+    settle(&mut w, base, first, RERUNS, &mut o);
+    o
+}
+
+#[test]
+fn a_lost_reply_to_the_first_call_of_each_create_leaves_no_duplicate() {
+    let started = Instant::now();
+    let base = trials::baseline(BIN);
+    let creates = creates(&base);
+    let missing: Vec<_> = KNOWN_CREATES.iter().filter(|c| !creates.iter().any(|a| a == *c)).collect();
+    assert!(missing.is_empty(), "the clean run made none of {missing:?}; it made {creates:?}");
+    eprintln!("uninterrupted up: {:.1?}, {} requests; creates: {creates:?}", base.up_time, base.records.len());
+    let trials: Vec<Trial> = creates
+        .into_iter()
+        .enumerate()
+        .map(|(i, action)| {
+            // Alternate the two ways a reply is lost: a 503 and a dropped connection.
+            let fault = if i % 2 == 0 { Fault::Unavailable } else { Fault::Drop };
+            let (base, name) = (base.clone(), format!("{action}, {fault:?} after forwarding its first call"));
+            let trial: Box<dyn FnOnce() -> Outcome + Send> = Box::new(move || lost_reply(&base, &action, fault));
+            (name, trial)
+        })
+        .collect();
+    trials::report("lost create replies", &trials::run_all(trials), started);
+}
+
+#[test]
+fn at_30_percent_random_faults_up_converges_within_two_reruns_without_duplicates() {
+    let started = Instant::now();
+    let base = trials::baseline(BIN);
+    let trials: Vec<Trial> = [11, 22, 33]
+        .into_iter()
+        .map(|seed| {
+            let base = base.clone();
+            let trial: Box<dyn FnOnce() -> Outcome + Send> = Box::new(move || random_faults(&base, seed, 0.3));
+            (format!("seed {seed}"), trial)
+        })
+        .collect();
+    trials::report("30% random faults", &trials::run_all(trials), started);
+}
