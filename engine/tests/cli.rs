@@ -20,6 +20,7 @@ fn app(cloud: &Cloud, program: impl Fn(&mut Stack) + Send + Sync + 'static) -> A
             let cx = context(&cloud);
             Box::pin(async move { Ok(cx) })
         }),
+        account: None,
     }
 }
 
@@ -98,21 +99,108 @@ fn invalid_up_makes_zero_calls_and_leaves_the_file_byte_for_byte() {
 }
 
 #[test]
-fn a_held_lock_refuses_a_second_run_until_unlocked() {
+fn a_live_lock_refuses_a_second_run_and_unlock_needs_force() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("test.db");
     let store = Store::open(&state).unwrap();
+    // This very process holds it under another run id: on this host and running.
     let holder = LockHolder::here("other-run", "up");
     store.acquire_lock(&holder).unwrap();
     let err = store.acquire_lock(&LockHolder::here("mine", "up")).unwrap_err().to_string();
     assert!(err.contains("other-run") && err.contains(&holder.host), "the error names the holder: {err}");
+    assert!(err.contains("still running"), "{err}");
     drop(store);
     let cloud = FakeCloud::new();
     assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes"])), 1);
     assert_eq!(cloud.count(), 0);
-    assert_eq!(run(app(&cloud, good), args(&state, &["state", "unlock"])), 0);
+    assert_eq!(run(app(&cloud, good), args(&state, &["state", "unlock"])), 1, "a live holder is not unlocked");
+    assert!(Store::open(&state).unwrap().lock_holder().unwrap().is_some());
+    assert_eq!(run(app(&cloud, good), args(&state, &["state", "unlock", "--force"])), 0);
     assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes"])), 0);
     assert_eq!(Store::open(&state).unwrap().resources().unwrap().len(), 2);
+}
+
+/// A lock held by a real process of this host, with the run recorded as started.
+fn held_by(state: &Path, child: &std::process::Child, run_id: &str) -> LockHolder {
+    let store = Store::open(state).unwrap();
+    let here = LockHolder::here(run_id, "up");
+    let holder = LockHolder { pid: child.id(), pid_start: state::process_start_time(child.id()), ..here };
+    assert_eq!(holder.liveness(), state::Liveness::Running);
+    let run = state::RunStart {
+        run_id: run_id.into(),
+        command: "up".into(),
+        user: holder.user.clone(),
+        host: holder.host.clone(),
+        started_at: holder.started_at.clone(),
+    };
+    store.start_run(&run).unwrap();
+    store.acquire_lock(&holder).unwrap();
+    holder
+}
+
+#[test]
+fn a_dead_same_host_holder_is_taken_over_and_its_run_marked_abandoned() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    let mut child = std::process::Command::new("sleep").arg("60").spawn().unwrap();
+    held_by(&state, &child, "killed-run");
+    let cloud = FakeCloud::new();
+    assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes"])), 1, "refused while it runs");
+    assert_eq!(cloud.count(), 0);
+    child.kill().unwrap(); // as `kill -9` of a run
+    child.wait().unwrap();
+    assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes"])), 0, "no manual step");
+    let store = Store::open(&state).unwrap();
+    assert_eq!(store.resources().unwrap().len(), 2);
+    assert!(store.lock_holder().unwrap().is_none());
+    let history = store.history().unwrap();
+    let killed = history.iter().find(|r| r.run_id == "killed-run").unwrap();
+    assert_eq!(killed.result.as_deref(), Some("abandoned"));
+}
+
+#[test]
+fn state_unlock_releases_a_dead_holder_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    let mut child = std::process::Command::new("sleep").arg("60").spawn().unwrap();
+    held_by(&state, &child, "killed-run");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let cloud = FakeCloud::new();
+    assert_eq!(run(app(&cloud, good), args(&state, &["state", "unlock"])), 0);
+    let store = Store::open(&state).unwrap();
+    assert!(store.lock_holder().unwrap().is_none());
+    assert_eq!(store.history().unwrap()[0].result.as_deref(), Some("abandoned"));
+}
+
+#[test]
+fn lock_timeout_waits_for_a_live_holder_then_proceeds_or_gives_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    let mut child = std::process::Command::new("sleep").arg("60").spawn().unwrap();
+    let holder = held_by(&state, &child, "long-run");
+    let cloud = FakeCloud::new();
+
+    let started = std::time::Instant::now();
+    assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes", "--lock-timeout", "1s"])), 1, "gave up");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1), "it waited: {:?}", started.elapsed());
+    assert_eq!(cloud.count(), 0);
+
+    // The other run finishes 1.5 s into our wait and releases its lock.
+    let releaser = {
+        let state = state.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            Store::open(&state).unwrap().release_lock(&holder.run_id).unwrap();
+        })
+    };
+    let started = std::time::Instant::now();
+    assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes", "--lock-timeout", "5m"])), 0);
+    releaser.join().unwrap();
+    assert!(started.elapsed() >= std::time::Duration::from_millis(1500), "waited for the release");
+    assert_eq!(Store::open(&state).unwrap().resources().unwrap().len(), 2);
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
 
 #[test]
@@ -316,4 +404,105 @@ fn up_applies_a_saved_plan_only_while_nothing_moved() {
         1,
         "a saved plan is made against recorded state"
     );
+}
+
+fn pinned(cloud: &Cloud, expected: &str, actual: &'static str) -> App {
+    let mut app = app(cloud, good);
+    app.account = Some(engine::cli::AccountPin {
+        expected: expected.to_string(),
+        caller: Box::new(move |_| Box::pin(async move { Ok(actual.to_string()) })),
+    });
+    app
+}
+
+#[test]
+fn another_account_is_refused_before_any_other_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    let cloud = FakeCloud::new();
+    for verb in [&["up", "--yes"][..], &["preview", "--refresh"], &["destroy", "--yes"], &["refresh"], &["drift"]] {
+        assert_eq!(run(pinned(&cloud, "111111111111", "999999999999"), args(&state, verb)), 1, "{verb:?}");
+    }
+    assert_eq!(cloud.count(), 0, "no call but the account check");
+    let store = Store::open(&state).unwrap();
+    assert!(store.resources().unwrap().is_empty());
+    assert_eq!(store.account().unwrap(), None);
+}
+
+#[test]
+fn the_state_remembers_its_account_and_refuses_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    let cloud = FakeCloud::new();
+    assert_eq!(run(pinned(&cloud, "111111111111", "111111111111"), args(&state, &["up", "--yes"])), 0);
+    assert_eq!(Store::open(&state).unwrap().account().unwrap().as_deref(), Some("111111111111"));
+    let calls = cloud.count();
+    // The program now says another account and the credentials agree: the state still refuses.
+    assert_eq!(run(pinned(&cloud, "222222222222", "222222222222"), args(&state, &["up", "--yes"])), 1);
+    assert_eq!(run(pinned(&cloud, "222222222222", "222222222222"), args(&state, &["preview", "--refresh"])), 1);
+    assert_eq!(cloud.count(), calls, "nothing read or changed in the other account");
+}
+
+/// Sends SIGTERM to this process from a thread once `ready` resolves.
+fn sigterm_when(ready: impl std::future::Future<Output = ()> + Send + 'static) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        futures::executor::block_on(ready);
+        let pid = std::process::id().to_string();
+        std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    })
+}
+
+#[test]
+fn a_call_that_hangs_is_abandoned_after_the_grace_period_keeping_its_journal_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    let cloud = FakeCloud::new();
+    cloud.hang("create", "n1");
+    let watcher = {
+        let cloud = cloud.clone();
+        sigterm_when(async move { cloud.hung.notified().await })
+    };
+    let started = std::time::Instant::now();
+    let code = run(app(&cloud, three_nets), args(&state, &["up", "--yes", "--parallel", "1"]));
+    watcher.join().unwrap();
+    let took = started.elapsed();
+    assert_eq!(code, 130);
+    assert!(took >= engine::cli::GRACE, "in-flight calls get the grace period: {took:?}");
+    assert!(took < engine::cli::GRACE + std::time::Duration::from_secs(3), "then are abandoned: {took:?}");
+    let store = Store::open(&state).unwrap();
+    let pending = store.pending_ops().unwrap();
+    assert_eq!(pending.len(), 1, "the abandoned create keeps its journal row: {pending:?}");
+    assert_eq!(pending[0].1.name, "n1");
+    assert!(store.lock_holder().unwrap().is_none(), "the lock was released");
+    assert_eq!(store.history().unwrap()[0].result.as_deref(), Some("interrupted"));
+}
+
+#[test]
+fn a_signal_before_apply_exits_130_and_releases_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    let cloud = FakeCloud::new();
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let tx = std::sync::Mutex::new(tx);
+    let mut app = app(&cloud, good);
+    // The account check never answers (an endpoint that accepts and stays silent).
+    app.account = Some(engine::cli::AccountPin {
+        expected: "111111111111".into(),
+        caller: Box::new(move |_| {
+            let _ = tx.lock().unwrap().send(());
+            Box::pin(std::future::pending())
+        }),
+    });
+    let watcher = sigterm_when(async move {
+        let _ = rx.recv();
+    });
+    let started = std::time::Instant::now();
+    let code = run(app, args(&state, &["up", "--yes"]));
+    watcher.join().unwrap();
+    assert_eq!(code, 130);
+    assert!(started.elapsed() < engine::cli::GRACE + std::time::Duration::from_secs(3), "{:?}", started.elapsed());
+    assert_eq!(cloud.count(), 0);
+    let store = Store::open(&state).unwrap();
+    assert!(store.lock_holder().unwrap().is_none());
+    assert_eq!(store.history().unwrap()[0].result.as_deref(), Some("interrupted"));
 }

@@ -1,5 +1,8 @@
 //! How each environment's binary reaches the cloud. `local` talks to the emulator and starts
-//! it when nothing answers; the others use the default AWS credential chain, unchanged.
+//! it when nothing answers; the others use the default AWS credential chain, unchanged. Every
+//! client has connect, per-attempt and whole-call timeouts (`resources::context`), which
+//! `PLINTH_CONNECT_TIMEOUT`, `PLINTH_ATTEMPT_TIMEOUT` and `PLINTH_OPERATION_TIMEOUT` (seconds)
+//! override; `caller_account` asks STS which account the credentials belong to.
 
 use crate::env::{Env, Target};
 use anyhow::{bail, Context as _};
@@ -48,16 +51,41 @@ fn emulator_endpoint() -> anyhow::Result<String> {
     Ok(format!("http://127.0.0.1:{port}"))
 }
 
+fn env_number<T: std::str::FromStr>(name: &str) -> anyhow::Result<Option<T>> {
+    match std::env::var(name) {
+        Err(_) => Ok(None),
+        Ok(text) => text.trim().parse().map(Some).map_err(|_| anyhow::anyhow!("{name}=`{text}` is not a number")),
+    }
+}
+
+fn env_seconds(name: &str) -> anyhow::Result<Option<Duration>> {
+    Ok(env_number::<f64>(name)?.filter(|s| *s > 0.0).map(Duration::from_secs_f64))
+}
+
 /// Builds the AWS context for `env`.
 pub async fn connect(env: &Env) -> anyhow::Result<engine::Context> {
-    let max_attempts = std::env::var("PLINTH_MAX_ATTEMPTS").ok().and_then(|n| n.parse().ok());
+    let base = Connection {
+        max_attempts: env_number("PLINTH_MAX_ATTEMPTS")?,
+        connect_timeout: env_seconds("PLINTH_CONNECT_TIMEOUT")?,
+        attempt_timeout: env_seconds("PLINTH_ATTEMPT_TIMEOUT")?,
+        operation_timeout: env_seconds("PLINTH_OPERATION_TIMEOUT")?,
+        ..Connection::default()
+    };
     let connection = match env.target {
         Target::Emulator => {
             let endpoint = tokio::task::spawn_blocking(emulator_endpoint).await??;
-            Connection { endpoint: Some(endpoint), static_credentials: true, max_attempts }
+            Connection { endpoint: Some(endpoint), static_credentials: true, ..base }
         }
-        Target::Aws => Connection { endpoint: None, static_credentials: false, max_attempts },
+        Target::Aws => Connection { endpoint: None, static_credentials: false, ..base },
     };
     let cx = AwsContext::connect(&connection).await;
     Ok(Arc::new(cx))
+}
+
+/// The AWS account the context's credentials belong to (STS GetCallerIdentity: one call).
+pub async fn caller_account(cx: engine::Context) -> anyhow::Result<String> {
+    let cx = cx.downcast::<AwsContext>().map_err(|_| anyhow::anyhow!("the context is not an AWS context"))?;
+    let identity =
+        cx.sts.get_caller_identity().send().await.map_err(|e| resources::error::classify("GetCallerIdentity", e))?;
+    identity.account.ok_or_else(|| anyhow::anyhow!("GetCallerIdentity answered without an account"))
 }

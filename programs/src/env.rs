@@ -18,6 +18,9 @@ pub struct Env {
     /// The stack name (`plinth:stack`, the `Environment` tag, and the name prefix).
     pub name: &'static str,
     pub target: Target,
+    /// The AWS account this environment must run in (12 digits). The CLI checks the
+    /// credentials' account (STS GetCallerIdentity) before any other call and refuses another.
+    pub account: &'static str,
     /// VPC CIDR; subnets are carved from it.
     pub cidr: &'static str,
     /// Availability zones used (one public and one private subnet in each).
@@ -96,6 +99,8 @@ pub fn local() -> Env {
     Env {
         name: "local",
         target: Target::Emulator,
+        // The emulator (moto) answers as this account.
+        account: "123456789012",
         cidr: "10.10.0.0/16",
         zones: ZONES,
         nat_gateways: 1,
@@ -132,6 +137,8 @@ pub fn dev() -> Env {
     Env {
         name: "dev",
         target: Target::Aws,
+        // PLACEHOLDER: replace with the dev AWS account id before the first deployment.
+        account: "111111111111",
         cidr: "10.20.0.0/16",
         bucket_prefix: "plinth-platform-dev",
         cache: CacheSizing { delete_wait_seconds: None, ..local().cache },
@@ -144,6 +151,8 @@ pub fn dev() -> Env {
 pub fn staging() -> Env {
     Env {
         name: "staging",
+        // PLACEHOLDER: replace with the staging AWS account id before the first deployment.
+        account: "222222222222",
         cidr: "10.30.0.0/16",
         bucket_prefix: "plinth-platform-staging",
         disposable_data: false,
@@ -163,6 +172,8 @@ pub fn staging() -> Env {
 pub fn prod() -> Env {
     Env {
         name: "prod",
+        // PLACEHOLDER: replace with the prod AWS account id before the first deployment.
+        account: "333333333333",
         cidr: "10.40.0.0/16",
         nat_gateways: 2,
         bucket_prefix: "plinth-platform-prod",

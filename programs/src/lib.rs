@@ -8,7 +8,7 @@ pub mod platform;
 pub use env::Env;
 pub use platform::platform;
 
-use engine::cli::App;
+use engine::cli::{AccountPin, App};
 use std::process::ExitCode;
 
 /// The CLI application for one environment.
@@ -22,6 +22,10 @@ pub fn app(env: Env) -> App {
         connect: Box::new(move || {
             let env = connect_env.clone();
             Box::pin(async move { connect::connect(&env).await })
+        }),
+        account: Some(AccountPin {
+            expected: env.account.to_string(),
+            caller: Box::new(|cx| Box::pin(connect::caller_account(cx))),
         }),
     }
 }

@@ -2,6 +2,7 @@
 //! it says what is wrong and, where there is one, what to do about it.
 
 use crate::lock::LockHolder;
+use crate::process::Liveness;
 use std::path::PathBuf;
 
 /// Everything that can go wrong reading or writing state.
@@ -15,21 +16,30 @@ pub enum StateError {
     #[error("state JSON error: {0}")]
     Json(#[from] serde_json::Error),
 
-    /// Creating the directory that holds the state file failed.
-    #[error("cannot create the state directory {}: {source}", path.display())]
+    /// Creating or checking the state file or its directory failed.
+    #[error("cannot prepare the state file {}: {source}", path.display())]
     Io {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
 
-    /// Another run holds the lock.
+    /// Another run holds the lock, and it runs (or cannot be checked from here).
     #[error(
-        "state is locked by run {} (`{}`), pid {} on {} as {}, started {}; \
-         if that run is no longer running, `state unlock` releases the lock",
-        holder.run_id, holder.command, holder.pid, holder.host, holder.user, holder.started_at
+        "state is locked by run {} (`{}`), pid {} on {} as {}, started {}, {}; {}",
+        holder.run_id, holder.command, holder.pid, holder.host, holder.user, holder.started_at,
+        liveness.describe(), lock_advice(*liveness)
     )]
-    Locked { holder: LockHolder },
+    Locked { holder: LockHolder, liveness: Liveness },
+
+    /// `state unlock` without `--force` found a holder that runs or cannot be checked.
+    #[error(
+        "not unlocking: the lock is held by run {} (`{}`), pid {} on {} as {}, started {}, {}; \
+         releasing it would let two runs change the same stack. If you are sure it is not running, \
+         `state unlock --force` releases it",
+        holder.run_id, holder.command, holder.pid, holder.host, holder.user, holder.started_at, liveness.describe()
+    )]
+    LockHeld { holder: LockHolder, liveness: Liveness },
 
     /// We tried to release a lock that someone else now holds (it was force-unlocked under us).
     #[error(
@@ -38,6 +48,18 @@ pub enum StateError {
         holder.run_id, holder.command, holder.pid, holder.host, holder.user, holder.started_at
     )]
     LockLost { run_id: String, holder: LockHolder },
+
+    /// A read-only verb was pointed at a state file that does not exist (nothing is created).
+    #[error("state file {} does not exist (nothing has been deployed with it, or --state names the wrong path)", path.display())]
+    Missing { path: PathBuf },
+
+    /// The state records another AWS account than the one the credentials belong to.
+    #[error(
+        "state file {} belongs to AWS account {recorded}, but the credentials are for account {actual}: \
+         refusing to use one account's state against another",
+        path.display()
+    )]
+    WrongAccount { path: PathBuf, recorded: String, actual: String },
 
     /// The file was written by a newer Plinth with a schema this one does not know.
     #[error(
@@ -81,6 +103,13 @@ pub enum StateError {
     /// `finish_run` was given a run id that was never started.
     #[error("no run {0} in the history")]
     UnknownRun(String),
+}
+
+fn lock_advice(liveness: Liveness) -> &'static str {
+    match liveness {
+        Liveness::Running => "wait for it to finish, or pass `--lock-timeout 5m` to wait for it",
+        _ => "if it is no longer running, `state unlock --force` releases the lock",
+    }
 }
 
 fn bullets(problems: &[String]) -> String {

@@ -34,6 +34,15 @@ pub struct RunRecord {
     pub serial: i64,
 }
 
+/// Marks run `run_id` as `abandoned` (its process died holding the lock), if it never finished.
+pub(crate) fn mark_abandoned(conn: &rusqlite::Connection, run_id: &str) -> Result<(), StateError> {
+    conn.execute(
+        "UPDATE runs SET finished_at = ?2, result = 'abandoned' WHERE run_id = ?1 AND finished_at IS NULL",
+        (run_id, now_rfc3339()),
+    )?;
+    Ok(())
+}
+
 impl Store {
     /// Record the start of a run, with the current serial.
     pub fn start_run(&self, run: &RunStart) -> Result<(), StateError> {

@@ -1,13 +1,27 @@
-//! [`Store`]: opening a state file (directories, WAL, busy timeout, migrations, integrity
-//! check), the meta row (lineage, serial) and per-resource reads and writes.
+//! [`Store`]: opening a state file (directories and modes, rollback journal, busy timeout,
+//! migrations, integrity check), the meta row (lineage, serial, account) and per-resource reads
+//! and writes.
 //!
 //! The lock, journal and history methods live in their own modules as further `impl Store`
 //! blocks. A `Store` is one SQLite connection: `Send` but not `Sync`; share it behind a mutex.
+//!
+//! # Guarantees
+//! * A file that is not a Plinth state (another program's SQLite database, a newer schema, not
+//!   SQLite at all) is refused after a read-only look, before any pragma or write: it is left
+//!   byte-for-byte as it was.
+//! * Directories Plinth creates for state are 0700; state files it creates are 0600 (SQLite
+//!   gives its `-journal` file the database file's mode).
+//! * The journal mode is SQLite's rollback journal (`DELETE`), not WAL: a WAL file can only be
+//!   read by creating `-wal` and `-shm` files beside it, so a read-only look would leave files
+//!   behind and fail in a read-only directory. Writes are small single-row transactions, so
+//!   WAL's concurrency is not needed; `synchronous = FULL` keeps every commit durable.
+//! * [`Store::open_read_only`] creates nothing and writes nothing (except migrating an older
+//!   Plinth schema forward when the file is writable).
 
 use crate::error::StateError;
 use crate::rows::{self, RawRow, ResourceRow};
 use crate::schema;
-use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -21,14 +35,36 @@ pub struct Store {
 }
 
 impl Store {
-    /// Open (creating it and its parent directories if needed) the state file at `path`,
-    /// migrate it to the current schema and check its integrity.
+    /// Open (creating it, 0600, and its parent directories, 0700, if needed) the state file at
+    /// `path`, migrate it to the current schema and check its integrity.
     pub fn open(path: &Path) -> Result<Store, StateError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| StateError::Io { path: parent.to_path_buf(), source })?;
-        }
+        create_private(path)?;
+        probe(path)?;
         let store = Store { conn: Connection::open(path)?, path: Some(path.to_path_buf()) };
         store.init(true).map_err(|e| not_a_database(e, path))?;
+        Ok(store)
+    }
+
+    /// Open an existing state file for reading only: a missing file is [`StateError::Missing`]
+    /// (nothing is created), a read-only file or directory is fine. A file of an older Plinth
+    /// schema is migrated first if it can be written, refused otherwise.
+    pub fn open_read_only(path: &Path) -> Result<Store, StateError> {
+        if !path.exists() {
+            return Err(StateError::Missing { path: path.to_path_buf() });
+        }
+        let version = probe(path)?;
+        if version == 0 {
+            // An empty file holds no state yet: same as no file, and left as it is.
+            return Err(StateError::Missing { path: path.to_path_buf() });
+        }
+        if version < schema::SCHEMA_VERSION {
+            return Store::open(path);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| not_a_database(e.into(), path))?;
+        let store = Store { conn, path: Some(path.to_path_buf()) };
+        store.conn.busy_timeout(BUSY_TIMEOUT)?;
+        store.check_integrity()?;
         Ok(store)
     }
 
@@ -42,11 +78,12 @@ impl Store {
     fn init(&self, on_disk: bool) -> Result<(), StateError> {
         self.conn.busy_timeout(BUSY_TIMEOUT)?;
         if on_disk {
-            let mode: String = self.conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
-            if !mode.eq_ignore_ascii_case("wal") {
+            // Also turns a state written by an earlier Plinth (WAL) back to the rollback journal.
+            let mode: String = self.conn.pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("delete") {
                 return Err(StateError::Corrupt {
                     path: self.display_path(),
-                    problems: vec![format!("cannot switch the journal to WAL mode (got `{mode}`)")],
+                    problems: vec![format!("cannot switch to the rollback journal (got `{mode}`)")],
                 });
             }
             // FULL: a journal row committed before a cloud call must survive a power cut.
@@ -85,6 +122,34 @@ impl Store {
     /// lineages describe different stacks.
     pub fn lineage(&self) -> Result<String, StateError> {
         Ok(self.conn.query_row("SELECT lineage FROM meta WHERE id = 1", [], |r| r.get(0))?)
+    }
+
+    /// The AWS account this state belongs to, once a run recorded it.
+    pub fn account(&self) -> Result<Option<String>, StateError> {
+        Ok(self.conn.query_row("SELECT account FROM meta WHERE id = 1", [], |r| r.get(0)).optional()?.flatten())
+    }
+
+    /// Refuses ([`StateError::WrongAccount`]) when the state belongs to another account than
+    /// `actual`; records `actual` when the state has no account yet and `record` is set.
+    pub fn check_account(&self, actual: &str, record: bool) -> Result<(), StateError> {
+        let wrong = |recorded: String| StateError::WrongAccount {
+            path: self.display_path(),
+            recorded,
+            actual: actual.to_string(),
+        };
+        match self.account()? {
+            Some(recorded) if recorded == actual => Ok(()),
+            Some(recorded) => Err(wrong(recorded)),
+            None if !record => Ok(()),
+            None => self.write(|c| {
+                // Re-read under the write lock: another run may have recorded one meanwhile.
+                let now: Option<String> = c.query_row("SELECT account FROM meta WHERE id = 1", [], |r| r.get(0))?;
+                match now {
+                    Some(recorded) if recorded != actual => Err(wrong(recorded)),
+                    _ => Ok(c.execute("UPDATE meta SET account = ?1 WHERE id = 1", [actual]).map(|_| ())?),
+                }
+            }),
+        }
     }
 
     /// Incremented by every committed write that changes a resource row.
@@ -130,6 +195,44 @@ impl Store {
     pub fn remove_resource(&self, name: &str) -> Result<(), StateError> {
         self.write(|c| rows::remove(c, name)).map(|_| ())
     }
+}
+
+/// Creates the parent directories (0700) and the file (0600) when they are missing; an existing
+/// file or directory keeps its mode.
+fn create_private(path: &Path) -> Result<(), StateError> {
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| StateError::Io { path: p, source }
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+        let mut dirs = std::fs::DirBuilder::new();
+        dirs.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut dirs, 0o700);
+        dirs.create(parent).map_err(io(parent))?;
+    }
+    let mut file = std::fs::OpenOptions::new();
+    file.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+    match file.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(io(path)(e)),
+    }
+}
+
+/// A read-only look at an existing file before anything else touches it: refuses what is not
+/// SQLite, another program's database and newer schemas. Returns the schema version.
+fn probe(path: &Path) -> Result<i64, StateError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let look = || -> Result<i64, StateError> {
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let version = schema::check_foreign(&conn, path)?;
+        Ok(version)
+    };
+    look().map_err(|e| not_a_database(e, path))
 }
 
 /// A file that is not an SQLite database is reported as corrupt, naming the file.

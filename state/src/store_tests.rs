@@ -127,13 +127,13 @@ fn data_and_lineage_survive_close_and_reopen() {
 }
 
 #[test]
-fn open_creates_parent_directories_and_uses_wal() {
+fn open_creates_parent_directories_and_uses_the_rollback_journal() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(".plinth").join("dev").join("state.db");
     let store = Store::open(&path).unwrap();
     assert!(path.is_file());
     let mode: String = store.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
-    assert_eq!(mode, "wal");
+    assert_eq!(mode, "delete");
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
 }
 
@@ -281,4 +281,103 @@ fn a_store_can_move_to_another_thread() {
     assert_send(&store);
     let serial = std::thread::spawn(move || store.serial().unwrap()).join().unwrap();
     assert_eq!(serial, 0);
+}
+
+#[test]
+fn a_foreign_database_is_byte_identical_after_being_refused_by_every_open() {
+    let (_dir, path) = file();
+    tamper(&path, "CREATE TABLE invoices (id INTEGER PRIMARY KEY); INSERT INTO invoices VALUES (1)");
+    let before = std::fs::read(&path).unwrap();
+    assert!(Store::open(&path).is_err());
+    assert!(Store::open_read_only(&path).is_err());
+    assert_eq!(std::fs::read(&path).unwrap(), before, "no pragma ran, nothing was written");
+    let siblings: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+    assert_eq!(siblings.len(), 1, "no journal or WAL file created");
+}
+
+#[cfg(unix)]
+#[test]
+fn new_state_directories_are_0700_and_state_files_with_their_journal_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".plinth").join("nested").join("dev.db");
+    let store = Store::open(&path).unwrap();
+    store.upsert_resource(&sample("vpc", &[])).unwrap();
+    assert_eq!(mode(&dir.path().join(".plinth")), 0o700);
+    assert_eq!(mode(path.parent().unwrap()), 0o700);
+    assert_eq!(mode(&path), 0o600);
+    // The rollback journal exists while a write transaction is open.
+    let writer = Connection::open(&path).unwrap();
+    writer.execute_batch("BEGIN IMMEDIATE; UPDATE meta SET serial = serial + 1;").unwrap();
+    let journal = PathBuf::from(format!("{}-journal", path.display()));
+    assert_eq!(mode(&journal), 0o600, "{}", journal.display());
+    writer.execute_batch("ROLLBACK").unwrap();
+}
+
+#[test]
+fn read_only_open_of_a_missing_file_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing").join("local.db");
+    let err = Store::open_read_only(&path).err().expect("missing");
+    assert!(matches!(&err, StateError::Missing { path: p } if p == &path), "{err:?}");
+    assert!(err.to_string().contains("does not exist"), "{err}");
+    assert!(!dir.path().join("missing").exists(), "no directory created");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_state_in_a_read_only_directory_can_be_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, path) = file();
+    let store = Store::open(&path).unwrap();
+    store.upsert_resource(&sample("vpc", &[])).unwrap();
+    drop(store);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o500)).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let read = Store::open_read_only(&path).map(|s| s.resources().unwrap().len());
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert_eq!(read.unwrap(), 1);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "nothing created beside it");
+}
+
+#[test]
+fn the_state_records_its_account_and_refuses_another() {
+    let (_dir, path) = file();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.account().unwrap(), None);
+    store.check_account("111111111111", false).unwrap();
+    assert_eq!(store.account().unwrap(), None, "a read-only check records nothing");
+    store.check_account("111111111111", true).unwrap();
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.account().unwrap().as_deref(), Some("111111111111"));
+    let err = store.check_account("222222222222", true).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("111111111111") && msg.contains("222222222222"), "{msg}");
+    assert!(matches!(store.check_account("222222222222", false), Err(StateError::WrongAccount { .. })));
+}
+
+#[test]
+fn a_schema_1_file_with_a_lock_opens_and_its_holder_cannot_be_checked() {
+    let (_dir, path) = file();
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
+    conn.execute_batch(
+        "INSERT INTO meta VALUES (1, 'lineage-1', 0, '2025-01-01T00:00:00Z');
+         INSERT INTO lock VALUES (1, 'old-run', 1, 'elsewhere', 'ada', 'up', '2025-01-01T00:00:00Z');
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
+    drop(conn);
+    let store = Store::open(&path).unwrap();
+    let holder = store.lock_holder().unwrap().unwrap();
+    assert_eq!((holder.run_id.as_str(), holder.pid_start, holder.pid_scope.as_deref()), ("old-run", None, None));
+    assert_eq!(store.account().unwrap(), None);
+    assert!(matches!(
+        store.acquire_lock(&crate::LockHolder::here("new", "up")),
+        Err(StateError::Locked { liveness: crate::Liveness::OtherHost, .. })
+    ));
 }

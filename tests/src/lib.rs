@@ -154,6 +154,7 @@ impl Emulator {
             endpoint: Some(self.endpoint()),
             static_credentials: true,
             max_attempts: Some(2),
+            ..Default::default()
         })
         .await
     }

@@ -58,6 +58,7 @@ fn app(cx: &Arc<AwsContext>, program: impl Fn(&mut Stack) + Send + Sync + 'stati
             let cx: engine::Context = cx.clone();
             Box::pin(async move { Ok(cx) })
         }),
+        account: None,
     }
 }
 

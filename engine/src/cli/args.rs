@@ -20,7 +20,11 @@ pub struct Global {
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
-    /// More logging (-v info, -vv debug, -vvv trace).
+    /// How long `up`, `destroy`, `drift --fix` and `refresh --yes` wait for another run's lock
+    /// (e.g. `30s`, `5m`; default 0: refuse at once).
+    #[arg(long, global = true, value_name = "DUR", value_parser = super::locking::parse_duration, default_value = "0")]
+    pub lock_timeout: std::time::Duration,
+    /// More logging (-v info and the full error chain, -vv debug, -vvv trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }
@@ -133,8 +137,12 @@ pub enum StateCommand {
     Show { name: String },
     /// Past runs.
     History,
-    /// Release a lock left by a run that died.
-    Unlock,
+    /// Release a lock left by a run that died (a running or unverifiable holder needs `--force`).
+    Unlock {
+        /// Release the lock even though its holder may still be running.
+        #[arg(long)]
+        force: bool,
+    },
     /// Forget a resource without touching the cloud.
     Forget { name: String },
     /// Operations an interrupted run left unresolved; `--drop ID` forgets one.

@@ -1,16 +1,23 @@
 //! The CLI every environment binary runs: parse, set up logging, dispatch to a verb.
 //! Errors here are `anyhow`: this is the binary's edge.
 
+mod account;
 mod args;
 mod drift;
+mod files;
+mod locking;
 mod logging;
 mod mutate;
 mod progress;
 mod run;
+mod signals;
 mod state_cmd;
+pub mod terminal;
 mod views;
 
+pub use account::{AccountPin, CallerAccount};
 pub use args::{Cli, Command, Format, GraphFormat, LogFormat, StateCommand};
+pub use signals::{EXIT_INTERRUPTED, GRACE};
 
 use crate::registry::{Context, Registry};
 use crate::stack::Stack;
@@ -30,6 +37,9 @@ pub struct App {
     pub program: Box<dyn Fn(&mut Stack) + Send + Sync>,
     pub registry: Registry,
     pub connect: Connect,
+    /// The cloud account this environment must run against, checked before any other call
+    /// (`None`: not pinned, e.g. engine tests without accounts).
+    pub account: Option<AccountPin>,
 }
 
 impl App {
@@ -86,12 +96,37 @@ where
         Ok(code) => code,
         Err(e) if json_logs => {
             let _enter = span.enter();
-            tracing::error!(error = %format!("{e:#}"), "command failed");
-            1
+            tracing::error!(error = %error_line(&e, cli.global.verbose), "command failed");
+            exit_code_of(&e)
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
-            1
+            eprintln!("error: {}", terminal::sanitize(&error_line(&e, cli.global.verbose), false));
+            exit_code_of(&e)
         }
     }
+}
+
+/// 130 for a run stopped by a signal, 1 for every other error.
+fn exit_code_of(e: &anyhow::Error) -> u8 {
+    if e.downcast_ref::<signals::Interrupted>().is_some() {
+        EXIT_INTERRUPTED
+    } else {
+        1
+    }
+}
+
+/// One line: every context and cause down to the cloud's own error (operation, code,
+/// message); the SDK's chain below it only with `-v`.
+pub fn error_line(e: &anyhow::Error, verbose: u8) -> String {
+    if verbose > 0 {
+        return format!("{e:#}");
+    }
+    let mut parts = Vec::new();
+    for cause in e.chain() {
+        parts.push(cause.to_string());
+        if cause.downcast_ref::<crate::resource::ProviderError>().is_some() {
+            break;
+        }
+    }
+    parts.join(": ")
 }

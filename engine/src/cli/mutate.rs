@@ -1,11 +1,14 @@
 //! The verbs that change the cloud (`up`, `destroy`, `drift --fix`): validate (no cloud call),
 //! lock, journal recovery, [refresh], plan, guard rails, confirm, apply. From the moment the lock
 //! is held, Ctrl-C / SIGTERM stop the run cleanly: nothing more is launched, calls in flight
-//! finish, state is saved and the lock released.
+//! get a grace period ([`super::signals`]) and are then abandoned (their journal rows stay),
+//! state is saved, the lock released, and the exit code is 130.
 
 use super::args::Cli;
 use super::progress::Lines;
-use super::run::{color, connect, open_store, warn_unreadable};
+use super::files::open_store;
+use super::run::{color, connect, require_all_read};
+use super::signals::{Interrupted, Signals, EXIT_INTERRUPTED, GRACE};
 use super::App;
 use crate::apply::{apply, ApplyOptions, ApplyReport};
 use crate::graph::{validate, Graph};
@@ -19,9 +22,6 @@ use anyhow::bail;
 use state::{LockHolder, RunStart, Store};
 use std::io::{IsTerminal, Write};
 use tokio::sync::watch;
-
-/// Exit code of a run stopped by a signal.
-pub const EXIT_INTERRUPTED: u8 = 130;
 
 pub struct Mutation {
     /// Stateful resources the operator allows to be replaced / deleted (`None`: all, for destroy).
@@ -54,13 +54,8 @@ pub async fn mutate(
     let graph = validate(stack)?;
     let store = open_store(app, cli)?;
     let holder = LockHolder::here(run_id, command);
-    store.acquire_lock(&holder)?;
-    let (cancel_tx, cancel) = watch::channel(false);
-    let signals = tokio::spawn(async move {
-        wait_for_signal().await;
-        eprintln!("interrupted: launching nothing more, waiting for calls in flight…");
-        let _ = cancel_tx.send(true);
-    });
+    let signals = Signals::install();
+    super::locking::acquire(&store, &holder, cli.global.lock_timeout, &mut signals.cancel.clone()).await?;
     let run = RunStart {
         run_id: run_id.to_string(),
         command: command.to_string(),
@@ -69,14 +64,20 @@ pub async fn mutate(
         started_at: state::now_rfc3339(),
     };
     let result = match store.start_run(&run) {
-        Ok(()) => mutate_locked(app, &store, run_id, stack, &graph, &m, cancel).await,
+        Ok(()) => tokio::select! {
+            done = mutate_locked(app, &store, run_id, stack, &graph, &m, signals.cancel.clone()) => done,
+            // Calls still in flight after the grace period are abandoned (dropped): their journal
+            // rows stay, and the next run resolves them by asking the cloud.
+            () = signals.grace_over() => abandoned(&store, run_id),
+        },
         Err(e) => Err(e.into()),
     };
-    signals.abort();
+    drop(signals);
     let (verdict, counts) = match &result {
         Ok((0, report)) => ("ok", counts(report)),
         Ok((EXIT_INTERRUPTED, report)) => ("interrupted", counts(report)),
         Ok((_, report)) => ("failed", counts(report)),
+        Err(e) if e.is::<Interrupted>() => ("interrupted", serde_json::json!({ "error": e.to_string() })),
         Err(e) => ("error", serde_json::json!({ "error": format!("{e:#}") })),
     };
     let finished = store.finish_run(run_id, verdict, &counts);
@@ -94,9 +95,20 @@ fn counts(report: &ApplyReport) -> serde_json::Value {
 
 fn check_interrupted(cancel: &watch::Receiver<bool>) -> anyhow::Result<()> {
     if *cancel.borrow() {
-        bail!("interrupted before any change: nothing was applied");
+        bail!(Interrupted("before any change"));
     }
     Ok(())
+}
+
+/// The run gave up on calls still in flight [`GRACE`] after a signal.
+fn abandoned(store: &Store, run_id: &str) -> anyhow::Result<(u8, ApplyReport)> {
+    let left = store.pending_ops()?.into_iter().filter(|(_, op)| op.run_id == run_id).count();
+    eprintln!(
+        "interrupted: {left} call(s) still in flight after {}s were abandoned; their journal rows stay and the \
+         next `up` resolves them by asking the cloud",
+        GRACE.as_secs()
+    );
+    Ok((EXIT_INTERRUPTED, ApplyReport { interrupted: true, ..ApplyReport::default() }))
 }
 
 async fn mutate_locked(
@@ -108,7 +120,7 @@ async fn mutate_locked(
     m: &Mutation,
     cancel: watch::Receiver<bool>,
 ) -> anyhow::Result<(u8, ApplyReport)> {
-    let cx = connect(app).await?;
+    let cx = connect(app, Some(store), true).await?;
     for r in recover(store, &app.registry, &cx, &app.env).await? {
         let what =
             if r.kept { "interrupted operation kept in the journal" } else { "recovered an interrupted operation" };
@@ -120,7 +132,7 @@ async fn mutate_locked(
     check_interrupted(&cancel)?;
     if m.refresh {
         let read = refresh(&store.resources()?, &app.registry, &cx, m.parallel).await?;
-        warn_unreadable(&read);
+        require_all_read(&read)?;
         for r in read.iter().filter(|r| !matches!(r.observation, Observation::Unreadable(_))) {
             store.upsert_resource(&r.row)?;
         }
@@ -129,7 +141,7 @@ async fn mutate_locked(
     if let Some(saved) = &m.saved {
         saved.check(&store.lineage()?, store.serial()?, &plan)?;
     }
-    print!("{}", render::text(&plan, color()));
+    print!("{}", super::terminal::sanitize(&render::text(&plan, color()), color()));
     refuse(&plan, m)?;
     if !plan.has_changes() {
         crate::apply::record_bookkeeping(&plan, store)?;
@@ -167,23 +179,6 @@ fn refuse(plan: &Plan, m: &Mutation) -> anyhow::Result<()> {
     }
 }
 
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term.recv() => {} }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
-}
-
 /// Asks on a terminal (an interrupt while asking cancels); without one, `--yes` is required.
 async fn confirm(yes: bool, mut cancel: watch::Receiver<bool>) -> anyhow::Result<()> {
     if yes {
@@ -205,7 +200,7 @@ async fn confirm(yes: bool, mut cancel: watch::Receiver<bool>) -> anyhow::Result
             }
             Ok(())
         }
-        _ = cancel.changed() => bail!("interrupted while asking: nothing was changed"),
+        _ = cancel.changed() => bail!(Interrupted("while asking")),
     }
 }
 
@@ -218,7 +213,7 @@ fn print_report(report: &ApplyReport) {
         if report.interrupted { " (interrupted)" } else { "" }
     );
     for (name, error) in &report.failed {
-        println!("  failed  {name}: {error}");
+        println!("  failed  {name}: {}", super::terminal::escape(error));
     }
     for name in &report.skipped {
         println!("  skipped {name} (depends on a failure or the run was interrupted)");

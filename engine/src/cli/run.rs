@@ -1,8 +1,11 @@
 //! Dispatch, and the read-only verbs that plan or read: preview, refresh, drift.
 
 use super::args::{Cli, Command, Format};
+use super::files::{open_for_preview, open_store, open_view, write_private};
+use super::locking;
 use super::mutate::{mutate, Mutation};
-use super::{state_cmd, views, App, EXIT_CHANGES};
+use super::terminal::{escape, sanitize};
+use super::{account, state_cmd, views, App, EXIT_CHANGES};
 use crate::graph::validate;
 use crate::plan::{plan, Plan};
 use crate::refresh::{refresh, refreshed_rows, Observation, Refreshed};
@@ -10,7 +13,7 @@ use crate::registry::Context;
 use crate::render;
 use crate::saved::SavedPlan;
 use crate::stack::Stack;
-use anyhow::Context as _;
+use anyhow::{bail, Context as _};
 use state::{LockHolder, Store};
 use std::io::IsTerminal;
 
@@ -69,8 +72,9 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
             };
             mutate(app, cli, run_id, "drift --fix", &stack, m).await
         }
-        Command::Outputs { format } => views::outputs(&open_store(app, cli)?, *format),
+        Command::Outputs { format } => views::outputs(&open_view(app, cli)?, *format),
         Command::Graph { format } => views::graph(&app.stack(), *format),
+        Command::State { command } if state_cmd::read_only(command) => state_cmd::run(&open_view(app, cli)?, command),
         Command::State { command } => state_cmd::run(&open_store(app, cli)?, command),
     }
 }
@@ -79,17 +83,16 @@ fn text_logs(cli: &Cli) -> bool {
     cli.global.log_format == super::args::LogFormat::Text
 }
 
-pub fn open_store(app: &App, cli: &Cli) -> anyhow::Result<Store> {
-    let path = cli.global.state.clone().unwrap_or_else(|| app.default_state_path());
-    Store::open(&path).with_context(|| format!("opening state file {}", path.display()))
-}
-
 pub fn color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-pub async fn connect(app: &App) -> anyhow::Result<Context> {
-    (app.connect)().await.context("connecting to the cloud")
+/// Connects, then, before any other call, checks the account (recording it in `store` when
+/// `record`).
+pub async fn connect(app: &App, store: Option<&Store>, record: bool) -> anyhow::Result<Context> {
+    let cx = (app.connect)().await.context("connecting to the cloud")?;
+    account::verify(app, &cx, store, record).await?;
+    Ok(cx)
 }
 
 async fn preview(
@@ -105,16 +108,17 @@ async fn preview(
     }
     let stack = app.stack();
     let graph = validate(&stack)?;
-    let store = open_store(app, cli)?;
+    // `--out` pins the plan to the state's lineage, so it needs (and creates) the state file.
+    let store = if out.is_some() { open_store(app, cli)? } else { open_for_preview(app, cli)? };
     let mut rows = store.resources()?;
     let pending = store.pending_ops()?;
     if !pending.is_empty() {
         eprintln!("note: {} interrupted operation(s) in the journal; the next `up` resolves them", pending.len());
     }
     if live {
-        let cx = connect(app).await?;
+        let cx = connect(app, Some(&store), false).await?;
         let read = refresh(&rows, &app.registry, &cx, 10).await?;
-        warn_unreadable(&read);
+        require_all_read(&read)?;
         rows = refreshed_rows(&rows, &read);
     }
     let plan = plan(&stack, &graph, &rows, &app.registry);
@@ -125,28 +129,31 @@ async fn preview(
     if let Some(path) = out {
         let saved =
             SavedPlan { format: crate::saved::FORMAT, lineage: store.lineage()?, serial: store.serial()?, plan };
-        saved.write(path).with_context(|| format!("writing {}", path.display()))?;
+        let text = serde_json::to_string_pretty(&saved)?;
+        write_private(path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
         eprintln!("saved the plan to {}; apply exactly it with `up --plan {}`", path.display(), path.display());
     }
     Ok(if detailed && changes { EXIT_CHANGES } else { 0 })
 }
 
 fn print_plan(plan: &Plan, format: Format) {
+    // Plan text carries values from state and the cloud: only Plinth's own colours pass.
     match format {
-        Format::Text => print!("{}", render::text(plan, color())),
-        Format::Markdown => print!("{}", render::markdown(plan)),
+        Format::Text => print!("{}", sanitize(&render::text(plan, color()), color())),
+        Format::Markdown => print!("{}", sanitize(&render::markdown(plan), false)),
         Format::Json => println!("{}", serde_json::to_string_pretty(&render::json(plan)).unwrap_or_default()),
     }
 }
 
 async fn refresh_cmd(app: &App, cli: &Cli, run_id: &str, yes: bool) -> anyhow::Result<u8> {
-    let store = open_store(app, cli)?;
-    let rows = store.resources()?;
+    let store = if yes { open_store(app, cli)? } else { open_view(app, cli)? };
     if yes {
-        store.acquire_lock(&LockHolder::here(run_id, "refresh"))?;
+        let mut never = tokio::sync::watch::channel(false).1;
+        locking::acquire(&store, &LockHolder::here(run_id, "refresh"), cli.global.lock_timeout, &mut never).await?;
     }
     let result = async {
-        let cx = connect(app).await?;
+        let rows = store.resources()?;
+        let cx = connect(app, Some(&store), yes).await?;
         let read = refresh(&rows, &app.registry, &cx, 10).await?;
         print_refresh(&read);
         if yes {
@@ -163,46 +170,74 @@ async fn refresh_cmd(app: &App, cli: &Cli, run_id: &str, yes: bool) -> anyhow::R
     result.map(|all_read| if all_read { 0 } else { 1 })
 }
 
-/// Reads the cloud and reports drift without changing anything: exit 2 when anything drifted.
+/// Reads the cloud and reports drift without changing anything: exit 2 when anything drifted,
+/// 1 when something could not be read (the report is then incomplete).
 async fn drift_report(app: &App, cli: &Cli, format: Format) -> anyhow::Result<u8> {
-    let store = open_store(app, cli)?;
-    let cx = connect(app).await?;
+    let store = open_view(app, cli)?;
+    let cx = connect(app, Some(&store), false).await?;
     let read = refresh(&store.resources()?, &app.registry, &cx, 10).await?;
-    print!("{}", super::drift::render(&app.env, &read, format));
+    print!("{}", sanitize(&super::drift::render(&app.env, &read, format), false));
+    if !crate::refresh::unreadable(&read).is_empty() {
+        return Ok(1);
+    }
     Ok(if super::drift::drifted(&read).is_empty() { 0 } else { EXIT_CHANGES })
+}
+
+/// Refuses to go on from a partial read of the cloud: names what could not be read and how
+/// many, so no "no changes" is ever said about objects nobody looked at.
+pub fn require_all_read(read: &[Refreshed]) -> anyhow::Result<()> {
+    let unread = crate::refresh::unreadable(read).len();
+    if unread == 0 {
+        return Ok(());
+    }
+    warn_unreadable(read);
+    bail!(
+        "{unread} of {} resources could not be read from the cloud; refusing to plan against a partial view \
+         (nothing was changed)",
+        read.len()
+    )
 }
 
 /// Says which resources could not be read: their state is used as recorded.
 pub fn warn_unreadable(read: &[Refreshed]) {
     for (name, error) in crate::refresh::unreadable(read) {
-        tracing::warn!(resource = %name, error = %error, "could not read; using state as recorded");
-        eprintln!("warning: could not read `{name}` ({error}); its state is used as recorded");
+        tracing::warn!(resource = %name, error = %error, "could not read");
+        eprintln!("warning: could not read `{}`: {}", escape(&name), escape(&error));
     }
 }
 
 fn print_refresh(read: &[Refreshed]) {
-    let mut changed = 0;
+    let (mut changed, mut unread) = (0, 0);
+    let mut out = String::new();
     for r in read {
         match &r.observation {
             Observation::Unchanged => {}
-            Observation::Unreadable(e) => println!("? {} ({}) could not be read: {e}", r.row.name, r.row.kind),
+            Observation::Unreadable(e) => {
+                unread += 1;
+                out += &format!("? {} ({}) could not be read: {}\n", r.row.name, r.row.kind, escape(e));
+            }
             Observation::Vanished => {
                 changed += 1;
-                println!("- {} ({}) vanished from the cloud", r.row.name, r.row.kind);
+                out += &format!("- {} ({}) vanished from the cloud\n", r.row.name, r.row.kind);
             }
             Observation::Changed(diffs) => {
                 changed += 1;
-                println!("~ {} ({}) changed outside Plinth", r.row.name, r.row.kind);
+                out += &format!("~ {} ({}) changed outside Plinth\n", r.row.name, r.row.kind);
                 for d in diffs {
-                    println!(
-                        "      {}: {} → {}",
-                        d.path,
-                        render::show_value(d.old.as_ref()),
-                        render::show_value(d.new.as_ref())
-                    );
+                    let (old, new) = (render::show_value(d.old.as_ref()), render::show_value(d.new.as_ref()));
+                    out += &format!("      {}: {old} → {new}\n", d.path);
                 }
             }
         }
     }
-    println!("Refresh: {} read, {changed} changed or vanished.", read.len());
+    print!("{}", sanitize(&out, false));
+    let read_ok = read.len() - unread;
+    if unread == 0 {
+        println!("Refresh: {read_ok} read, {changed} changed or vanished.");
+    } else {
+        println!(
+            "Refresh: {read_ok} of {} read, {unread} could not be read, {changed} changed or vanished.",
+            read.len()
+        );
+    }
 }

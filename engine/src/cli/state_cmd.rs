@@ -1,25 +1,36 @@
-//! `state list|show|history|unlock|forget`.
+//! `state list|show|history|unlock|forget|journal`. Every value printed comes from the state file
+//! and is escaped ([`super::terminal`]): a hostile file cannot drive the terminal.
 
 use super::args::StateCommand;
+use super::terminal::escape;
 use anyhow::bail;
 use state::Store;
+
+/// Whether `command` only reads (it then runs on a read-only store).
+pub fn read_only(command: &StateCommand) -> bool {
+    matches!(
+        command,
+        StateCommand::List | StateCommand::Show { .. } | StateCommand::History | StateCommand::Journal { drop: None }
+    )
+}
 
 pub fn run(store: &Store, command: &StateCommand) -> anyhow::Result<u8> {
     match command {
         StateCommand::List => {
             for r in store.resources()? {
                 let id = if r.outputs.is_null() { "(gone)".to_string() } else { r.cloud_id.clone() };
-                println!("{:<32} {:<28} {id}", r.name, r.kind);
+                println!("{}", escape(&format!("{:<32} {:<28} {id}", r.name, r.kind)));
             }
         }
+        // JSON escapes C0 controls itself; DEL and C1 controls are escaped here.
         StateCommand::Show { name } => match store.resource(name)? {
-            Some(row) => println!("{}", serde_json::to_string_pretty(&row)?),
-            None => bail!("no resource named `{name}` in state"),
+            Some(row) => println!("{}", super::terminal::sanitize(&serde_json::to_string_pretty(&row)?, false)),
+            None => bail!("no resource named `{}` in state", escape(name)),
         },
         StateCommand::History => {
             for run in store.history()? {
-                println!(
-                    "{}  {:<8} {:<8} serial {:<4} {}@{}  {}",
+                let line = format!(
+                    "{}  {:<8} {:<9} serial {:<4} {}@{}  {}",
                     run.started_at,
                     run.command,
                     run.result.as_deref().unwrap_or("running"),
@@ -28,12 +39,16 @@ pub fn run(store: &Store, command: &StateCommand) -> anyhow::Result<u8> {
                     run.host,
                     run.counts
                 );
+                println!("{}", escape(&line));
             }
         }
-        StateCommand::Unlock => match store.force_unlock()? {
+        StateCommand::Unlock { force } => match store.unlock(*force)? {
             Some(h) => println!(
-                "released the lock held by run {} (pid {} on {}, `{}` since {})",
-                h.run_id, h.pid, h.host, h.command, h.started_at
+                "{}",
+                escape(&format!(
+                    "released the lock held by run {} (pid {} on {}, `{}` since {}); its run is marked abandoned",
+                    h.run_id, h.pid, h.host, h.command, h.started_at
+                ))
             ),
             None => println!("the state was not locked"),
         },
@@ -43,15 +58,20 @@ pub fn run(store: &Store, command: &StateCommand) -> anyhow::Result<u8> {
         }
         StateCommand::Journal { drop: None } => {
             for (id, op) in store.pending_ops()? {
-                println!(
+                let line = format!(
                     "{id:>5}  {:<16} {:<28} {:<16} run {} since {}",
-                    op.action, op.name, op.kind, op.run_id, op.started_at
+                    op.action.to_string(),
+                    op.name,
+                    op.kind,
+                    op.run_id,
+                    op.started_at
                 );
+                println!("{}", escape(&line));
             }
         }
         StateCommand::Forget { name } => {
             if store.resource(name)?.is_none() {
-                bail!("no resource named `{name}` in state");
+                bail!("no resource named `{}` in state", escape(name));
             }
             let dependents: Vec<String> = store
                 .resources()?
@@ -60,10 +80,10 @@ pub fn run(store: &Store, command: &StateCommand) -> anyhow::Result<u8> {
                 .map(|r| r.name)
                 .collect();
             if !dependents.is_empty() {
-                bail!("cannot forget `{name}`: {} depend on it", dependents.join(", "));
+                bail!("cannot forget `{name}`: {} depend on it", escape(&dependents.join(", ")));
             }
             store.remove_resource(name)?;
-            println!("forgot `{name}`; the cloud object was left alone");
+            println!("forgot `{}`; the cloud object was left alone", escape(name));
         }
     }
     Ok(0)
