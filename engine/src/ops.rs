@@ -1,6 +1,7 @@
 //! Turns a plan into the operations apply runs and the order constraints between them.
 //! Pure. Creates wait for what they reference; deletes wait for everything that used the object.
 
+use crate::error::EngineError;
 use crate::plan::{Action, Plan};
 use std::collections::BTreeMap;
 
@@ -41,7 +42,7 @@ pub struct Op {
 }
 
 /// The operations of `plan`, with their order constraints. Errors if they would form a cycle.
-pub fn build_ops(plan: &Plan) -> Result<Vec<Op>, String> {
+pub fn build_ops(plan: &Plan) -> Result<Vec<Op>, EngineError> {
     let mut ops: Vec<Op> = Vec::new();
     let mut by_step: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, step) in plan.steps.iter().enumerate() {
@@ -95,7 +96,7 @@ pub fn build_ops(plan: &Plan) -> Result<Vec<Op>, String> {
     Ok(ops)
 }
 
-fn check_acyclic(ops: &[Op], plan: &Plan) -> Result<(), String> {
+fn check_acyclic(ops: &[Op], plan: &Plan) -> Result<(), EngineError> {
     let mut done = vec![false; ops.len()];
     let mut progress = true;
     while progress {
@@ -109,10 +110,6 @@ fn check_acyclic(ops: &[Op], plan: &Plan) -> Result<(), String> {
     }
     match done.iter().position(|d| !d) {
         None => Ok(()),
-        Some(i) => Err(format!(
-            "the plan's operations wait on each other in a cycle (at `{}` {})",
-            plan.steps[ops[i].step].name,
-            ops[i].kind.verb()
-        )),
+        Some(i) => Err(EngineError::Unorderable { name: plan.steps[ops[i].step].name.clone(), verb: ops[i].kind.verb() }),
     }
 }

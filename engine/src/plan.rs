@@ -87,6 +87,25 @@ pub struct Plan {
     /// Stateful resources the plan would replace or delete.
     #[serde(default)]
     pub guarded: Vec<Guarded>,
+    /// Objects an interrupted run left to delete, found by recovery (see [`crate::recover`]):
+    /// deleted by `up` before the steps, once the plan is agreed.
+    #[serde(default)]
+    pub leftovers: Vec<Leftover>,
+}
+
+/// An object an interrupted run left behind for deletion (the old object of a create-first
+/// replacement), which recovery read from the cloud and proved to be this stack's and unused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Leftover {
+    /// The journal row that asks for it; committed once the object is gone.
+    pub journal_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub cloud_id: String,
+    /// Why it is deleted: "the old object of a replacement, left by run <id> at <time>".
+    pub reason: String,
+    /// The object's row as the interrupted run journaled it.
+    pub old: ResourceRow,
 }
 
 impl Plan {
@@ -95,7 +114,7 @@ impl Plan {
     }
 
     pub fn has_changes(&self) -> bool {
-        self.steps.iter().any(|s| s.action != Action::Same)
+        !self.leftovers.is_empty() || self.steps.iter().any(|s| s.action != Action::Same)
     }
 
     /// How many steps take each action.
@@ -143,7 +162,7 @@ pub fn plan(stack: &Stack, graph: &Graph, rows: &[ResourceRow], registry: &Regis
     steps.extend(deletes);
     refusals.extend(steps.iter().filter_map(refusal));
     let guarded = steps.iter().filter_map(guard).collect();
-    Plan { stack: stack.name().to_string(), steps, refusals, guarded }
+    Plan { stack: stack.name().to_string(), steps, refusals, guarded, leftovers: Vec::new() }
 }
 
 fn plan_node(

@@ -1,199 +1,396 @@
-//! Journal recovery: operations a previous run began but never committed (a crash, a kill) are
-//! resolved by asking the cloud, before anything else runs. No manual cleanup.
+//! Journal recovery: what a previous run began but never committed (a crash, a kill, a create
+//! whose reply was lost) is resolved by *reading* the cloud, and becomes part of the next plan.
 //!
-//! Creates are resolved first (a crash mid-replacement leaves a create and the old object's
-//! delete). A create that cannot be resolved stops the run: planning it again could duplicate
-//! the object. Other operations that cannot be resolved now stay in the journal with a warning
-//! and are retried by the next run; `state journal` lists them and `--drop ID` forgets one.
+//! Outline: [`inspect`] reads, per journal row, what the cloud has now and decides, without
+//! changing anything:
+//! * a **create**: the object found by the kind's `find` (and proved ours) is adopted; not found
+//!   is "never created" only once the original call can no longer land (its row's start plus
+//!   [`RecoveryOptions::landing_bound`]); until then `up` polls, saying so, and `preview` says
+//!   it is undecided. A lookup that fails stops the run: planning the create again could
+//!   duplicate it.
+//! * an **update or delete**: the object is re-read (and proved ours) and state follows it.
+//! * the **old object of a replacement**: kept while a row's recorded reference values still
+//!   point at it; otherwise read, proved ours, and listed as a [`Leftover`] to delete, which the
+//!   plan shows with its reason and `up` deletes only once the plan is agreed.
+//!
+//! The state-only resolutions are overlaid on the rows the plan is made against
+//! ([`Recovery::rows`]) and committed by `up` ([`Recovery::commit`]) after the user agreed (or
+//! when there is nothing to agree to); `preview` commits nothing.
+//!
+//! # Guarantees
+//! * Nothing in the cloud changes here: every mutating action is a [`Leftover`] in the plan.
+//! * Recovery never deletes a protected (`options.protect`) or stateful object, one still
+//!   recorded in state, or one whose tags do not prove it is this stack's: each is a refusal
+//!   naming the journal row and the object, and the plan is refused until the row is dropped.
+//! * An unknown kind, or options that do not decode, refuse the row: never guessed.
+//!
+//! # Assumptions
+//! * A call sent by a dead run can no longer take effect `landing_bound` after its row was
+//!   written (the SDK's total operation timeout, retries included, is shorter).
+//! * Each kind's `find` adopts only what [`crate::ownership`] proves.
 
+use crate::apply::read_owned;
 use crate::error::EngineError;
-use crate::registry::{Context, Registry};
-use crate::resource::Meta;
+use crate::plan::{is_live, Leftover, Plan};
+use crate::registry::{Context, ErasedKind, Registry};
+use crate::resource::{ErrorClass, Meta};
+use crate::stack::Options;
 use serde_json::Value;
 use state::{JournalAction, OpOutcome, PendingOp, ResourceRow, Store};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
 
-/// What recovery did with one pending operation, for the user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recovered {
+mod references;
+
+use references::still_referenced;
+
+/// How long after its journal row a create sent by a dead run may still land: the SDK's total
+/// operation timeout (about 30 s per attempt, a few attempts) with margin.
+pub const CREATE_MAY_LAND_WITHIN: Duration = Duration::from_secs(120);
+
+/// How often a pending create is looked up again while it may still land.
+pub const POLL: Duration = Duration::from_secs(5);
+
+pub struct RecoveryOptions {
+    /// See [`CREATE_MAY_LAND_WITHIN`].
+    pub landing_bound: Duration,
+    pub poll: Duration,
+    /// Wait for pending creates to be decided (`up`); `false` reports them undecided (`preview`).
+    pub wait: bool,
+    /// Told once per create recovery waits for.
+    pub on_wait: Option<Box<dyn Fn(&str) + Send + Sync>>,
+}
+
+impl RecoveryOptions {
+    /// For `up`: waits for undecided creates.
+    pub fn waiting() -> Self {
+        RecoveryOptions { landing_bound: CREATE_MAY_LAND_WITHIN, poll: POLL, wait: true, on_wait: None }
+    }
+
+    /// For `preview`: reads only, never waits.
+    pub fn read_only() -> Self {
+        RecoveryOptions { wait: false, ..Self::waiting() }
+    }
+}
+
+/// A journal row resolved in state only (adopted, never created, refreshed, forgotten).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    pub id: i64,
     pub name: String,
     pub action: JournalAction,
-    pub outcome: String,
-    /// The operation stays in the journal (to be retried by the next run).
-    pub kept: bool,
+    pub outcome: OpOutcome,
+    /// What was found, for the user.
+    pub said: String,
 }
 
-/// Resolves every pending operation in the journal.
-pub async fn recover(
+/// A journal row left for a later run, with why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kept {
+    pub id: i64,
+    pub name: String,
+    pub action: JournalAction,
+    pub why: String,
+}
+
+/// What reading the cloud says about the journal.
+#[derive(Debug, Default)]
+pub struct Recovery {
+    pub resolved: Vec<Resolved>,
+    pub leftovers: Vec<Leftover>,
+    pub kept: Vec<Kept>,
+    /// Rows recovery refuses to act on: the plan is refused while they stand.
+    pub refusals: Vec<String>,
+}
+
+impl Recovery {
+    /// `rows` as they stand once the resolutions are committed: what the plan is made against.
+    pub fn rows(&self, rows: Vec<ResourceRow>) -> Vec<ResourceRow> {
+        let mut by_name: BTreeMap<String, ResourceRow> = rows.into_iter().map(|r| (r.name.clone(), r)).collect();
+        self.resolved.iter().for_each(|r| overlay(&mut by_name, &r.outcome));
+        by_name.into_values().collect()
+    }
+
+    /// Adds the leftovers to delete and the refusals to `plan`.
+    pub fn attach(&self, plan: &mut Plan) {
+        plan.leftovers.extend(self.leftovers.iter().cloned());
+        plan.refusals.extend(self.refusals.iter().cloned());
+    }
+
+    /// Commits the state-only resolutions (after the plan was agreed, or when it has nothing to agree to).
+    pub fn commit(&self, store: &Store) -> Result<(), EngineError> {
+        for r in &self.resolved {
+            store.commit_op(r.id, &r.outcome)?;
+        }
+        Ok(())
+    }
+
+    /// One line per resolved or kept row, for the user.
+    pub fn notes(&self) -> Vec<String> {
+        let resolved = self.resolved.iter().map(|r| format!("interrupted {} of `{}`: {}", r.action, r.name, r.said));
+        let kept = self.kept.iter().map(|k| {
+            format!("interrupted {} of `{}` stays in the journal (row {}): {}", k.action, k.name, k.id, k.why)
+        });
+        resolved.chain(kept).collect()
+    }
+}
+
+fn overlay(rows: &mut BTreeMap<String, ResourceRow>, outcome: &OpOutcome) {
+    match outcome {
+        OpOutcome::Upsert(row) => {
+            rows.insert(row.name.clone(), row.clone());
+        }
+        OpOutcome::Remove(name) => {
+            rows.remove(name);
+        }
+        OpOutcome::Nothing => {}
+    }
+}
+
+/// Reads the cloud for every journal row (creates first) and decides what each needs.
+pub async fn inspect(
     store: &Store,
     registry: &Registry,
     cx: &Context,
     stack: &str,
-) -> Result<Vec<Recovered>, EngineError> {
+    opts: &RecoveryOptions,
+) -> Result<Recovery, EngineError> {
     let mut pending = store.pending_ops()?;
     pending.sort_by_key(|(id, op)| (op.action != JournalAction::Create, *id));
-    let mut done = Vec::new();
+    let rows = store.resources()?.into_iter().map(|r| (r.name.clone(), r)).collect();
+    let mut inspector = Inspector { registry, cx, stack, opts, rows, recovery: Recovery::default() };
     for (id, op) in pending {
-        let resolved = resolve(store, registry, cx, stack, &op).await;
-        let (outcome, said) = match resolved {
-            Ok(Some(resolved)) => resolved,
-            Ok(None) => {
-                done.push(Recovered { name: op.name.clone(), action: op.action, outcome: still_referenced(&op), kept: true });
-                continue;
+        inspector.inspect(id, &op).await?;
+    }
+    Ok(inspector.recovery)
+}
+
+/// What one row needs.
+enum Decision {
+    Resolve(OpOutcome, String),
+    Keep(String),
+    Delete(Leftover),
+    Refuse(String),
+}
+
+struct Inspector<'a> {
+    registry: &'a Registry,
+    cx: &'a Context,
+    stack: &'a str,
+    opts: &'a RecoveryOptions,
+    /// State as it will stand after the resolutions so far.
+    rows: BTreeMap<String, ResourceRow>,
+    recovery: Recovery,
+}
+
+impl Inspector<'_> {
+    async fn inspect(&mut self, id: i64, op: &PendingOp) -> Result<(), EngineError> {
+        let decision = match self.registry.get(&op.kind).cloned() {
+            None if op.action == JournalAction::Create => {
+                return Err(EngineError::CreateUndecided {
+                    id,
+                    name: op.name.clone(),
+                    run: op.run_id.clone(),
+                    at: op.started_at.clone(),
+                    problem: format!("its kind {} is not known to this build of Plinth", op.kind),
+                })
             }
-            Err(e) if op.action == JournalAction::Create => {
-                return Err(EngineError::Plan(format!(
-                    "cannot tell whether the interrupted create of `{}` happened ({e}); planning it again could duplicate it. \
-                     Check the cloud, then import or `state journal --drop {id}`",
-                    op.name
-                )))
-            }
-            Err(e) => {
-                done.push(Recovered { name: op.name.clone(), action: op.action, outcome: format!("left for the next run: {e}"), kept: true });
-                continue;
-            }
+            None => Decision::Keep(format!("left for the next run: kind {} is not known to this build", op.kind)),
+            Some(kind) => match op.action {
+                JournalAction::Create => self.create(id, op, kind).await?,
+                JournalAction::Update | JournalAction::Delete => self.reread(op, kind).await,
+                JournalAction::DeleteReplaced => self.replaced(id, op, kind).await,
+            },
         };
-        store.commit_op(id, &outcome)?;
-        done.push(Recovered { name: op.name.clone(), action: op.action, outcome: said, kept: false });
-    }
-    Ok(done)
-}
-
-/// `Ok(None)`: not resolvable yet (the old object of a replacement is still referenced).
-async fn resolve(
-    store: &Store,
-    registry: &Registry,
-    cx: &Context,
-    stack: &str,
-    op: &PendingOp,
-) -> Result<Option<(OpOutcome, String)>, EngineError> {
-    let kind =
-        registry.get(&op.kind).ok_or_else(|| EngineError::UnknownKind(op.kind.clone(), op.name.clone()))?.clone();
-    match op.action {
-        JournalAction::Create => adopt(store, op, kind.as_ref(), cx, stack).await.map(Some),
-        JournalAction::DeleteReplaced => finish_replaced_delete(store, op, kind.as_ref(), cx).await,
-        JournalAction::Update | JournalAction::Delete => reread(store, op, kind.as_ref(), cx).await.map(Some),
-    }
-}
-
-fn still_referenced(op: &PendingOp) -> String {
-    format!(
-        "the replaced object of `{}` is still referenced; it is deleted by a later run once nothing uses it",
-        op.name
-    )
-}
-
-fn prior_row(op: &PendingOp) -> Option<ResourceRow> {
-    op.entry.prior.clone()
-}
-
-fn row_from(op: &PendingOp, cloud_id: String, inputs: Value, outputs: Value) -> ResourceRow {
-    ResourceRow {
-        name: op.name.clone(),
-        kind: op.kind.clone(),
-        cloud_id,
-        inputs,
-        outputs,
-        dependencies: op.entry.dependencies.clone(),
-        options: op.entry.options.clone(),
-        references: op.entry.references.clone(),
-        created_at: String::new(),
-        updated_at: String::new(),
-    }
-}
-
-/// A create that may or may not have happened: find the object by its tags and adopt it.
-async fn adopt(
-    store: &Store,
-    op: &PendingOp,
-    kind: &dyn crate::ErasedKind,
-    cx: &Context,
-    stack: &str,
-) -> Result<(OpOutcome, String), EngineError> {
-    let inputs = op.entry.inputs.clone();
-    let meta = Meta { name: op.name.clone(), stack: stack.to_string() };
-    let found = kind
-        .find(inputs.clone(), meta, cx.clone())
-        .await
-        .map_err(|e| EngineError::Plan(format!("recovering `{}`: {e}", op.name)))?;
-    let Some(outputs) = found else {
-        return Ok((OpOutcome::Nothing, "never created; nothing to adopt".into()));
-    };
-    let found_id = kind.cloud_id(&outputs).map_err(|e| EngineError::Internal(e.to_string()))?;
-    if store.resource(&op.name)?.is_some_and(|r| r.cloud_id == found_id) {
-        // The interrupted create was a replacement, and the lookup found the old object, which
-        // carries the same tags: whether a new one exists too cannot be told from here.
-        return Err(EngineError::Plan(format!(
-            "the lookup found {found_id}, the object being replaced; a second object tagged plinth:name={} may exist",
-            op.name
-        )));
-    }
-    let observed = kind.read(inputs.clone(), outputs.clone(), cx.clone()).await.ok().flatten();
-    let (inputs, outputs) = observed.unwrap_or((inputs, outputs));
-    let id = kind.cloud_id(&outputs).map_err(|e| EngineError::Internal(e.to_string()))?;
-    let said = format!("found {id} in the cloud; adopted into state");
-    Ok((OpOutcome::Upsert(row_from(op, id, inputs, outputs)), said))
-}
-
-/// An update or delete that may have happened: record what the cloud has now.
-async fn reread(
-    store: &Store,
-    op: &PendingOp,
-    kind: &dyn crate::ErasedKind,
-    cx: &Context,
-) -> Result<(OpOutcome, String), EngineError> {
-    let Some(prior) = prior_row(op) else { return Ok((OpOutcome::Nothing, "nothing recorded to check".into())) };
-    let read = kind.read(prior.inputs.clone(), prior.outputs.clone(), cx.clone()).await;
-    match read.map_err(|e| EngineError::Plan(format!("recovering `{}`: {e}", op.name)))? {
-        None if op.action == JournalAction::Delete && !has_dependents(store, &op.name)? => {
-            Ok((OpOutcome::Remove(op.name.clone()), "gone from the cloud; removed from state".into()))
+        let (name, action) = (op.name.clone(), op.action);
+        match decision {
+            Decision::Resolve(outcome, said) => {
+                overlay(&mut self.rows, &outcome);
+                self.recovery.resolved.push(Resolved { id, name, action, outcome, said });
+            }
+            Decision::Keep(why) => self.recovery.kept.push(Kept { id, name, action, why }),
+            Decision::Delete(leftover) => self.recovery.leftovers.push(leftover),
+            Decision::Refuse(why) => self.recovery.refusals.push(format!(
+                "journal row {id} (the interrupted {action} of `{name}`, left by run {} at {}): {why}; nothing was \
+                 changed. Check the cloud, then forget the row with `state journal --drop {id}`",
+                op.run_id, op.started_at
+            )),
         }
-        None => {
-            let mut row = prior;
-            row.outputs = Value::Null;
-            Ok((OpOutcome::Upsert(row), "gone from the cloud; will be created again".into()))
+        Ok(())
+    }
+
+    fn meta(&self, name: &str) -> Meta {
+        Meta { name: name.to_string(), stack: self.stack.to_string() }
+    }
+
+    /// A create that may or may not have happened: find the object and adopt it, or conclude
+    /// it never happened once the call can no longer land.
+    async fn create(&self, id: i64, op: &PendingOp, kind: Arc<dyn ErasedKind>) -> Result<Decision, EngineError> {
+        if let Err(why) = options_of(&op.entry.options) {
+            return Ok(Decision::Refuse(why));
         }
-        Some((inputs, outputs)) => {
-            let row = ResourceRow { inputs, outputs, ..prior };
-            Ok((OpOutcome::Upsert(row), "still in the cloud; state refreshed from it".into()))
+        let undecided = |problem: String| EngineError::CreateUndecided {
+            id,
+            name: op.name.clone(),
+            run: op.run_id.clone(),
+            at: op.started_at.clone(),
+            problem,
+        };
+        let started = state::unix_from_rfc3339(&op.started_at).unwrap_or(i64::MAX);
+        let deadline = started.saturating_add(self.opts.landing_bound.as_secs() as i64);
+        let mut told = false;
+        loop {
+            let found = kind
+                .find(op.entry.inputs.clone(), self.meta(&op.name), self.cx.clone())
+                .await
+                .map_err(|e| undecided(format!("looking it up failed: {e}")))?;
+            if let Some(outputs) = found {
+                return self.adopt(op, kind.as_ref(), outputs).await.map_err(undecided);
+            }
+            let remaining = deadline - now_unix();
+            if remaining <= 0 {
+                return Ok(Decision::Resolve(OpOutcome::Nothing, "never created; nothing to adopt".into()));
+            }
+            let until = state::rfc3339_from_unix(deadline);
+            if !self.opts.wait {
+                return Ok(Decision::Keep(format!(
+                    "not found yet, but the call could still land until {until}; `up` waits for it"
+                )));
+            }
+            if !told {
+                let line = format!(
+                    "the interrupted create of `{}` (left by run {} at {}) is not in the cloud yet, but could still \
+                     land until {until}: looking again every {:?} until then",
+                    op.name, op.run_id, op.started_at, self.opts.poll
+                );
+                tracing::warn!(resource = %op.name, "{line}");
+                if let Some(say) = &self.opts.on_wait {
+                    say(&line);
+                }
+                told = true;
+            }
+            tokio::time::sleep(self.opts.poll.min(Duration::from_secs(remaining as u64))).await;
         }
     }
+
+    async fn adopt(&self, op: &PendingOp, kind: &dyn ErasedKind, outputs: Value) -> Result<Decision, String> {
+        let found_id = kind.cloud_id(&outputs).map_err(|e| e.to_string())?;
+        if self.rows.get(&op.name).is_some_and(|r| r.cloud_id == found_id) {
+            // The interrupted create was a replacement, and the lookup found the old object, which
+            // carries the same tags: whether a new one exists too cannot be told from here.
+            return Err(format!(
+                "the lookup found {found_id}, the object being replaced; a second object tagged plinth:name={} may exist",
+                op.name
+            ));
+        }
+        let mut row = ResourceRow {
+            name: op.name.clone(),
+            kind: op.kind.clone(),
+            cloud_id: found_id.clone(),
+            inputs: op.entry.inputs.clone(),
+            outputs,
+            dependencies: op.entry.dependencies.clone(),
+            options: op.entry.options.clone(),
+            references: op.entry.references.clone(),
+            created_at: String::new(),
+            updated_at: String::new(),
+        };
+        match read_owned(kind, &row, &self.meta(&op.name), self.cx.clone()).await {
+            Ok(Some((inputs, outputs))) => (row.inputs, row.outputs) = (inputs, outputs),
+            Ok(None) => {}
+            Err(e) if e.class == ErrorClass::NotOwned => return Err(e.to_string()),
+            Err(_) => {} // unreadable now: recorded as found; the next refresh reads it
+        }
+        let said = format!("found {found_id} in the cloud; adopted into state");
+        Ok(Decision::Resolve(OpOutcome::Upsert(row), said))
+    }
+
+    /// An update or delete that may have happened: record what the cloud has now.
+    async fn reread(&self, op: &PendingOp, kind: Arc<dyn ErasedKind>) -> Decision {
+        let Some(prior) = op.entry.prior.clone() else {
+            return Decision::Refuse("it records no object to check".into());
+        };
+        match read_owned(kind.as_ref(), &prior, &self.meta(&op.name), self.cx.clone()).await {
+            Err(e) if e.class == ErrorClass::NotOwned => Decision::Refuse(e.to_string()),
+            Err(e) => Decision::Keep(format!("left for the next run: {e}")),
+            Ok(None) if op.action == JournalAction::Delete && !self.has_dependents(&op.name) => Decision::Resolve(
+                OpOutcome::Remove(op.name.clone()),
+                "gone from the cloud; removed from state".into(),
+            ),
+            Ok(None) => Decision::Resolve(
+                OpOutcome::Upsert(ResourceRow { outputs: Value::Null, ..prior }),
+                "gone from the cloud; will be created again".into(),
+            ),
+            Ok(Some((inputs, outputs))) => Decision::Resolve(
+                OpOutcome::Upsert(ResourceRow { inputs, outputs, ..prior }),
+                "still in the cloud; state refreshed from it".into(),
+            ),
+        }
+    }
+
+    /// The old object of a create-first replacement: a leftover to delete, once it is proved
+    /// ours, unprotected, not stateful, not in state and not referenced.
+    async fn replaced(&self, id: i64, op: &PendingOp, kind: Arc<dyn ErasedKind>) -> Decision {
+        let Some(old) = op.entry.prior.clone() else {
+            return Decision::Refuse("it records no object to delete".into());
+        };
+        let current = self.rows.get(&op.name).map(|r| &r.options);
+        let protected = [Some(&old.options), current].into_iter().flatten().map(options_of);
+        for options in protected {
+            match options {
+                Err(why) => return Decision::Refuse(why),
+                Ok(o) if o.protect => {
+                    return Decision::Refuse(format!("it would delete {} of protected `{}`", old.cloud_id, op.name))
+                }
+                Ok(_) => {}
+            }
+        }
+        if let Some(holder) = self.rows.values().find(|r| is_live(r) && r.cloud_id == old.cloud_id) {
+            if holder.name != op.name {
+                return Decision::Refuse(format!("it names {}, which state records as `{}`", old.cloud_id, holder.name));
+            }
+            let said = format!("the replacement never happened; the old object {} is kept", old.cloud_id);
+            return Decision::Resolve(OpOutcome::Nothing, said);
+        }
+        if kind.stateful() {
+            return Decision::Refuse(format!(
+                "it would delete {} ({}), which holds data: recovery never deletes it; delete it yourself if it is \
+                 really unused",
+                old.cloud_id, op.kind
+            ));
+        }
+        if let Some(by) = still_referenced(&old, &op.name, &self.rows) {
+            return Decision::Keep(format!(
+                "the replaced object {} is still referenced by `{by}`; it is deleted by a later run once nothing uses it",
+                old.cloud_id
+            ));
+        }
+        match read_owned(kind.as_ref(), &old, &self.meta(&op.name), self.cx.clone()).await {
+            Err(e) if e.class == ErrorClass::NotOwned => Decision::Refuse(e.to_string()),
+            Err(e) => Decision::Keep(format!("left for the next run: {e}")),
+            Ok(None) => Decision::Resolve(OpOutcome::Nothing, format!("the replaced object {} is already gone", old.cloud_id)),
+            Ok(Some(_)) => Decision::Delete(Leftover {
+                journal_id: id,
+                name: op.name.clone(),
+                kind: op.kind.clone(),
+                cloud_id: old.cloud_id.clone(),
+                reason: format!("the old object of a replacement, left by run {} at {}", op.run_id, op.started_at),
+                old,
+            }),
+        }
+    }
+
+    fn has_dependents(&self, name: &str) -> bool {
+        self.rows.values().any(|r| r.dependencies.iter().any(|d| d == name))
+    }
 }
 
-/// The old object of a create-first replacement: delete it unless state still points at it, or
-/// (`None`) while another resource's recorded inputs still hold one of its output values.
-async fn finish_replaced_delete(
-    store: &Store,
-    op: &PendingOp,
-    kind: &dyn crate::ErasedKind,
-    cx: &Context,
-) -> Result<Option<(OpOutcome, String)>, EngineError> {
-    let Some(old) = prior_row(op) else { return Ok(Some((OpOutcome::Nothing, "nothing recorded".into()))) };
-    let rows = store.resources()?;
-    if rows.iter().any(|c| c.name == op.name && c.cloud_id == old.cloud_id) {
-        return Ok(Some((OpOutcome::Nothing, "replacement never happened; old object kept".into())));
-    }
-    // Ids and ARNs are what references carry; plain values (a region, a port) would match by chance.
-    let values: Vec<String> =
-        string_leaves(&old.outputs).into_iter().filter(|v| *v == old.cloud_id || v.starts_with("arn:")).collect();
-    if rows.iter().any(|r| r.name != op.name && string_leaves(&r.inputs).iter().any(|v| values.contains(v))) {
-        return Ok(None);
-    }
-    kind.delete(old.inputs.clone(), old.outputs.clone(), cx.clone())
-        .await
-        .map_err(|e| EngineError::Plan(format!("deleting the replaced `{}` ({}): {e}", op.name, old.cloud_id)))?;
-    Ok(Some((OpOutcome::Nothing, format!("deleted the replaced object {}", old.cloud_id))))
+fn options_of(options: &Value) -> Result<Options, String> {
+    serde_json::from_value(options.clone())
+        .map_err(|e| format!("its recorded options do not decode ({e}), so what protects the object cannot be told"))
 }
 
-/// Every string value inside `v` (ids, ARNs, names) that could be a reference.
-fn string_leaves(v: &Value) -> Vec<String> {
-    match v {
-        Value::String(s) if !s.is_empty() => vec![s.clone()],
-        Value::Array(items) => items.iter().flat_map(string_leaves).collect(),
-        Value::Object(map) => map.values().flat_map(string_leaves).collect(),
-        _ => vec![],
-    }
-}
-
-fn has_dependents(store: &Store, name: &str) -> Result<bool, EngineError> {
-    Ok(store.resources()?.iter().any(|r| r.dependencies.iter().any(|d| d == name)))
+fn now_unix() -> i64 {
+    state::unix_from_rfc3339(&state::now_rfc3339()).unwrap_or(0)
 }

@@ -61,8 +61,12 @@ fn diff_line(step: &Step, d: &FieldDiff) -> String {
 pub fn summary_line(plan: &Plan) -> String {
     let c = plan.counts();
     let n = |a| c.get(&a).copied().unwrap_or(0);
+    let leftovers = match plan.leftovers.len() {
+        0 => String::new(),
+        n => format!(" {n} left by an interrupted run to delete."),
+    };
     format!(
-        "Plan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged.",
+        "Plan: {} to create, {} to update, {} to replace, {} to delete, {} unchanged.{leftovers}",
         n(Action::Create),
         n(Action::Update),
         n(Action::Replace),
@@ -100,7 +104,11 @@ pub fn text(plan: &Plan, color: bool) -> String {
             );
         }
     }
-    if !plan.has_changes() {
+    for l in &plan.leftovers {
+        let line = format!("{:<3} {} {} ({}) [{}]", glyph(Action::Delete), l.name, l.kind, l.cloud_id, l.reason);
+        let _ = writeln!(out, "{}", paint(&line, style(Action::Delete), color));
+    }
+    if !plan.has_changes() && plan.refusals.is_empty() {
         let _ = writeln!(out, "No changes. The cloud matches the program.");
     }
     for refusal in &plan.refusals {
@@ -124,13 +132,16 @@ pub fn markdown(plan: &Plan) -> String {
         let _ = writeln!(out, "> :warning: **Data loss:** {} (`{}`); `up` needs `{}`\n", g.reason, g.kind, g.flag());
     }
     if !plan.has_changes() {
-        out.push_str("No changes.\n");
+        out.push_str(if plan.refusals.is_empty() { "No changes.\n" } else { "Nothing can be applied.\n" });
         return out;
     }
     out.push_str("| | resource | kind | action |\n|---|---|---|---|\n");
     for step in plan.steps.iter().filter(|s| s.action != Action::Same) {
         let _ =
             writeln!(out, "| `{}` | `{}` | `{}` | {} |", glyph(step.action), step.name, step.kind, step.action.verb());
+    }
+    for l in &plan.leftovers {
+        let _ = writeln!(out, "| `-` | `{}` | `{}` | delete {} ({}) |", l.name, l.kind, l.cloud_id, l.reason);
     }
     out.push_str("\n<details><summary>Details</summary>\n\n```diff\n");
     out.push_str(&text(plan, false));
@@ -166,5 +177,6 @@ pub fn json(plan: &Plan) -> Value {
         .collect();
     let summary: serde_json::Map<String, Value> =
         plan.counts().into_iter().map(|(a, n)| (a.verb().to_string(), json!(n))).collect();
-    json!({ "stack": plan.stack, "steps": steps, "summary": summary, "refusals": plan.refusals, "guarded": plan.guarded, "changes": plan.has_changes() })
+    json!({ "stack": plan.stack, "steps": steps, "summary": summary, "refusals": plan.refusals, "guarded": plan.guarded, "changes": plan.has_changes(),
+        "leftovers": plan.leftovers.iter().map(|l| json!({ "name": l.name, "kind": l.kind, "cloud_id": l.cloud_id, "reason": l.reason })).collect::<Vec<_>>() })
 }

@@ -7,7 +7,6 @@ use common::{context, registry, Cloud, FakeCloud, Net, Sub, Unique};
 use engine::apply::{apply, ApplyOptions, ApplyReport, Silent};
 use engine::graph::validate;
 use engine::plan::{plan, Action, Plan};
-use engine::recover::recover;
 use engine::{ErrorClass, Stack};
 use state::{JournalAction, Store};
 use std::time::Duration;
@@ -164,10 +163,13 @@ async fn a_crash_mid_create_is_adopted_on_the_next_run_without_a_duplicate() {
     assert_eq!(pending[0].1.name, "sub-a");
     assert!(store.resource("sub-a").unwrap().is_none());
     cloud.hangs.lock().unwrap().clear();
-    let recovered = recover(&store, &registry, &context(&cloud), "test").await.unwrap();
-    assert_eq!(recovered.len(), 1, "{recovered:?}");
+    let recovered = common::inspect(&store, &cloud).await.unwrap();
+    assert_eq!(recovered.resolved.len(), 1, "{recovered:?}");
+    assert!(recovered.resolved[0].said.contains("adopted"), "{recovered:?}");
+    assert_eq!(store.pending_ops().unwrap().len(), 1, "inspecting changes nothing");
+    let (_, report) = common::up_recovering(&stack, &store, &cloud).await.unwrap();
+    assert!(report.ok(), "{report:?}");
     assert!(store.pending_ops().unwrap().is_empty());
-    assert!(up(&stack, &store, &cloud).await.ok());
     assert_eq!(cloud.named("sub-a").len(), 1, "adopted, not duplicated");
     assert_eq!(store.resource("sub-a").unwrap().unwrap().cloud_id, cloud.named("sub-a")[0].0);
 }
@@ -179,8 +181,9 @@ async fn a_pending_create_that_never_happened_is_dropped() {
     let inputs = serde_json::json!({"cidr": "10.0.0.0/16", "tags": {}});
     let long_ago = Duration::from_secs(3600);
     store.begin_op(&common::pending("net", "fake:Net", JournalAction::Create, inputs, None, long_ago)).unwrap();
-    let recovered = recover(&store, &registry(), &context(&cloud), "test").await.unwrap();
-    assert_eq!(recovered[0].outcome, "never created; nothing to adopt");
+    let recovered = common::inspect(&store, &cloud).await.unwrap();
+    assert_eq!(recovered.resolved[0].said, "never created; nothing to adopt");
+    recovered.commit(&store).unwrap();
     assert!(store.pending_ops().unwrap().is_empty());
     assert!(store.resources().unwrap().is_empty());
 }
@@ -354,14 +357,17 @@ async fn recovery_keeps_a_replaced_object_while_something_still_references_it() 
     assert_eq!(report.failed.len(), 1);
     assert!(report.skipped.contains(&"net".to_string()), "the old net's delete is reported skipped: {report:?}");
     assert_eq!(store.pending_ops().unwrap().len(), 1, "its delete stays journaled");
-    let kept = recover(&store, &registry(), &context(&cloud), "test").await.unwrap();
-    assert!(kept[0].kept, "{kept:?}");
+    let kept = common::inspect(&store, &cloud).await.unwrap();
+    assert!(kept.kept[0].why.contains("still referenced by `sub-a`"), "{kept:?}");
+    assert!(kept.leftovers.is_empty(), "{kept:?}");
     assert!(cloud.objects.lock().unwrap().contains_key(&old_net), "sub-a still points at the old net");
     cloud.failures.lock().unwrap().clear();
     assert!(up(&program("10.1.0.0/16", &["a"], "u"), &store, &cloud).await.ok());
-    let done = recover(&store, &registry(), &context(&cloud), "test").await.unwrap();
-    assert_eq!(done.len(), 1);
-    assert!(!done[0].kept, "{done:?}");
+    let (plan, report) = common::up_recovering(&program("10.1.0.0/16", &["a"], "u"), &store, &cloud).await.unwrap();
+    assert_eq!(plan.leftovers.len(), 1, "the old net is part of the plan: {plan:?}");
+    assert!(plan.leftovers[0].reason.contains("left by run run at"), "{:?}", plan.leftovers[0]);
+    assert!(engine::render::text(&plan, false).contains(&old_net));
+    assert!(report.ok() && report.applied == vec!["net"], "{report:?}");
     assert!(!cloud.objects.lock().unwrap().contains_key(&old_net), "deleted once nothing uses it");
     assert!(store.pending_ops().unwrap().is_empty());
 }
@@ -381,8 +387,9 @@ async fn an_unreadable_pending_update_stays_journaled_without_blocking_the_run()
             Duration::from_secs(60),
         ))
         .unwrap();
-    let done = recover(&store, &registry(), &context(&cloud), "test").await.unwrap();
-    assert!(done[0].kept && done[0].outcome.contains("left for the next run"), "{done:?}");
+    let done = common::inspect(&store, &cloud).await.unwrap();
+    assert!(done.kept[0].why.contains("left for the next run"), "{done:?}");
+    assert!(done.refusals.is_empty() && done.resolved.is_empty(), "{done:?}");
     assert_eq!(store.pending_ops().unwrap().len(), 1);
 }
 
@@ -402,7 +409,7 @@ async fn a_crash_mid_replacement_create_stops_the_next_run_instead_of_guessing()
         _ = cloud.hung.notified() => {}
     }
     cloud.hangs.lock().unwrap().clear();
-    let err = recover(&store, &registry, &context(&cloud), "test").await.unwrap_err().to_string();
+    let err = common::inspect(&store, &cloud).await.unwrap_err().to_string();
     assert!(err.contains("state journal --drop") && err.contains("plinth:name=net"), "{err}");
     assert_eq!(cloud.named("net").len(), 2, "both objects are still there for the operator to look at");
 }

@@ -25,6 +25,8 @@ pub struct FakeCloud {
     pub slow: Mutex<BTreeMap<String, Duration>>,
     /// Names whose create makes the object, then fails (a waiter timing out).
     pub fail_after_create: Mutex<BTreeSet<String>>,
+    /// Names whose create makes the object, then the reply is lost (a 503 after forwarding).
+    pub lost_replies: Mutex<BTreeSet<String>>,
     /// Notified when a call reaches a hang.
     pub hung: tokio::sync::Notify,
     in_flight: AtomicUsize,
@@ -92,6 +94,9 @@ impl FakeCloud {
         if self.fail_after_create.lock().unwrap().contains(name) {
             return Err(ProviderError::new(ErrorClass::Timeout, format!("timed out waiting for {id} to be available")));
         }
+        if self.lost_replies.lock().unwrap().contains(name) {
+            return Err(ProviderError::new(ErrorClass::Transient, "503 Service Unavailable (the reply was lost)"));
+        }
         if self.hangs.lock().unwrap().contains(&format!("create {name}")) {
             self.hung.notify_one();
             std::future::pending::<()>().await;
@@ -122,8 +127,26 @@ impl FakeCloud {
         Ok(())
     }
 
+    /// Puts an object in the cloud as someone else would: `tags` are all it carries.
+    pub fn plant(&self, id: &str, kind: &str, mut inputs: Value, tags: &[(&str, &str)]) {
+        inputs["tags"] = tags.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+        self.objects.lock().unwrap().insert(id.to_string(), (kind.to_string(), inputs));
+    }
+
+    pub fn exists(&self, id: &str) -> bool {
+        self.objects.lock().unwrap().contains_key(id)
+    }
+
+    /// Deletes in the log (what a hostile-state test checks never happens).
+    pub fn deletes(&self) -> Vec<String> {
+        self.log().into_iter().filter(|l| l.starts_with("delete ")).collect()
+    }
+
     async fn find(&self, meta: &Meta) -> Result<Option<String>, ProviderError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
+        if let Some(class) = self.failures.lock().unwrap().get(&format!("find {}", meta.name)) {
+            return Err(ProviderError::new(*class, format!("injected failure: find {}", meta.name)));
+        }
         let objects = self.objects.lock().unwrap();
         Ok(objects
             .iter()
@@ -287,6 +310,43 @@ pub fn pending(
         },
         started_at: state::rfc3339_from_unix(now - age.as_secs() as i64),
     }
+}
+
+/// Recovery as `up` runs it, with a short landing bound so tests can wait it out.
+pub fn recovery_options(landing_bound: Duration) -> engine::recover::RecoveryOptions {
+    engine::recover::RecoveryOptions {
+        landing_bound,
+        poll: Duration::from_millis(50),
+        ..engine::recover::RecoveryOptions::waiting()
+    }
+}
+
+/// Reads the journal against the cloud (stack `test`), as `up` does before planning.
+pub async fn inspect(store: &state::Store, cloud: &Cloud) -> Result<engine::recover::Recovery, engine::EngineError> {
+    let opts = recovery_options(Duration::from_secs(1));
+    engine::recover::inspect(store, &registry(), &context(cloud), "test", &opts).await
+}
+
+/// `up` with recovery: inspect, plan against the resolved rows (leftovers and refusals
+/// attached), and, unless refused, commit the resolutions and apply. `Err` carries the refusals.
+pub async fn up_recovering(
+    stack: &engine::Stack,
+    store: &state::Store,
+    cloud: &Cloud,
+) -> Result<(engine::plan::Plan, engine::apply::ApplyReport), Vec<String>> {
+    let recovery = inspect(store, cloud).await.map_err(|e| vec![e.to_string()])?;
+    let graph = engine::graph::validate(stack).unwrap();
+    let mut plan = engine::plan::plan(stack, &graph, &recovery.rows(store.resources().unwrap()), &registry());
+    recovery.attach(&mut plan);
+    if !plan.refusals.is_empty() {
+        return Err(plan.refusals);
+    }
+    recovery.commit(store).unwrap();
+    let (_tx, cancel) = tokio::sync::watch::channel(false);
+    let opts = engine::apply::ApplyOptions::new("run", 10, cancel);
+    let report =
+        engine::apply::apply(&plan, stack, &registry(), store, context(cloud), &opts, &engine::apply::Silent).await;
+    Ok((plan, report.unwrap()))
 }
 
 pub fn context(cloud: &Cloud) -> engine::Context {
