@@ -133,8 +133,21 @@ where
             }
             None => format!("{operation}: {}", DisplayErrorContext(err)),
         },
-        _ => format!("{operation}: {}", DisplayErrorContext(err)),
+        (SdkError::TimeoutError(_), _) => format!("{operation}: timed out (no answer within the call's timeout)"),
+        (SdkError::DispatchFailure(_), _) => format!("{operation}: could not reach the endpoint: {}", root_cause(err)),
+        (SdkError::ResponseError(_), _) => format!("{operation}: unreadable response: {}", root_cause(err)),
+        _ => format!("{operation}: {}", root_cause(err)),
     }
+}
+
+/// The innermost cause in one line (e.g. `Connection refused (os error 111)`); the whole chain
+/// stays available as the error's source, shown with `-v`.
+fn root_cause(err: &(dyn Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string().lines().next().unwrap_or_default().to_string()
 }
 
 fn raw_status<E, R: 'static>(err: &SdkError<E, R>) -> Option<u16> {

@@ -16,7 +16,7 @@
 use e2e::conformance::fixtures::budgets::notification;
 use e2e::{engine_tags, meta, Emulator};
 use engine::{ErrorClass, ProviderError, Resource};
-use resources::budgets::{Budget, BudgetOutputs};
+use resources::budgets::{Budget, BudgetOutputs, BudgetPeriod, NotificationType};
 
 const NAME: &str = "plinth-e2e-monthly";
 const ACCOUNT: &str = "123456789012";
@@ -25,9 +25,9 @@ fn budget() -> Budget {
     Budget {
         name: NAME.into(),
         limit_amount: "50".into(),
-        time_unit: "MONTHLY".into(),
+        time_unit: BudgetPeriod::Monthly,
         cost_filters: [("TagKeyValue".to_string(), vec!["user:Environment$dev".to_string()])].into(),
-        notifications: vec![notification("ACTUAL", 80.0)],
+        notifications: vec![notification(NotificationType::Actual, 80.0)],
         tags: engine_tags("budget", &[]),
     }
 }
@@ -83,12 +83,12 @@ async fn budget_notifications_reach_budgets_and_moto_gaps() {
     assert_moto_500(&err, "DescribeSubscribersForNotification");
 
     // Notifications change for real: ACTUAL 80% goes, FORECASTED 100% comes.
-    let b = Budget { notifications: vec![notification("FORECASTED", 100.0)], ..a.clone() };
+    let b = Budget { notifications: vec![notification(NotificationType::Forecasted, 100.0)], ..a.clone() };
     assert_eq!(b.update(&a, &out, &cx).await.expect("swap notifications"), out);
     assert_eq!(live_notifications(&emu).await, [("FORECASTED".into(), 100.0, "GREATER_THAN".into())]);
 
     // moto gap: a new threshold of the same type is an UpdateNotification.
-    let c = Budget { notifications: vec![notification("FORECASTED", 120.0)], ..b.clone() };
+    let c = Budget { notifications: vec![notification(NotificationType::Forecasted, 120.0)], ..b.clone() };
     assert_moto_500(&c.update(&b, &out, &cx).await.expect_err("moto lacks UpdateNotification"), "UpdateNotification");
     assert_eq!(live_notifications(&emu).await, [("FORECASTED".into(), 100.0, "GREATER_THAN".into())], "unchanged");
 

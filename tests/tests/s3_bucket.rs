@@ -8,7 +8,7 @@ use aws_sdk_s3::types::BucketVersioningStatus;
 use e2e::conformance::fixtures;
 use e2e::{engine_tags, meta, Emulator};
 use engine::{ErrorClass, Resource};
-use resources::s3::{Bucket, Encryption, LifecycleRule};
+use resources::s3::{Bucket, Encryption, LifecycleRule, SseAlgorithm};
 use resources::AwsContext;
 
 const NAME: &str = "plinth-e2e-assets";
@@ -22,7 +22,7 @@ fn updated_bucket() -> Bucket {
     let policy = fixtures::s3::policy(r#"["s3:GetObject","s3:ListBucket"]"#, &both);
     Bucket {
         versioning: false,
-        encryption: Some(Encryption { algorithm: "aws:kms".into(), kms_key_id: Some("alias/plinth-e2e".into()) }),
+        encryption: Some(Encryption { algorithm: SseAlgorithm::AwsKms, kms_key_id: Some("alias/plinth-e2e".into()) }),
         block_public_access: false,
         lifecycle_rules: vec![LifecycleRule {
             id: "expire-tmp".into(),

@@ -3,7 +3,7 @@
 
 use crate::env::Env;
 use engine::Stack;
-use resources::budgets::{Budget, BudgetNotification};
+use resources::budgets::{Budget, BudgetNotification, BudgetPeriod, Comparison, NotificationType};
 use resources::wafv2::{ManagedRuleGroup, RateLimit, WebAcl};
 use std::collections::BTreeMap;
 
@@ -43,10 +43,10 @@ fn web_acl(stack: &mut Stack, env: &Env) {
 
 fn budget(stack: &mut Stack, env: &Env) {
     let emails: Vec<String> = env.budget_emails.iter().map(|e| e.to_string()).collect();
-    let alert = |kind: &str, percent: f64| BudgetNotification {
-        notification_type: kind.into(),
+    let alert = |kind: NotificationType, percent: f64| BudgetNotification {
+        notification_type: kind,
         threshold_percent: percent,
-        comparison: "GREATER_THAN".into(),
+        comparison: Comparison::GreaterThan,
         subscriber_emails: emails.clone(),
     };
     stack.add(
@@ -54,9 +54,9 @@ fn budget(stack: &mut Stack, env: &Env) {
         Budget {
             name: env.prefixed("monthly"),
             limit_amount: env.budget_usd.into(),
-            time_unit: "MONTHLY".into(),
+            time_unit: BudgetPeriod::Monthly,
             cost_filters: BTreeMap::from([("TagKeyValue".to_string(), vec![format!("user:Environment${}", env.name)])]),
-            notifications: vec![alert("ACTUAL", 80.0), alert("FORECASTED", 100.0)],
+            notifications: vec![alert(NotificationType::Actual, 80.0), alert(NotificationType::Forecasted, 100.0)],
             ..Default::default()
         },
     );

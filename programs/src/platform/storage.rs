@@ -3,7 +3,7 @@
 
 use crate::env::Env;
 use engine::{Handle, Stack};
-use resources::s3::{Bucket, Encryption, LifecycleRule};
+use resources::s3::{Bucket, Encryption, LifecycleRule, SseAlgorithm};
 
 pub struct Buckets {
     pub reports: Handle<Bucket>,
@@ -13,7 +13,7 @@ pub struct Buckets {
 }
 
 fn sse() -> Option<Encryption> {
-    Some(Encryption { algorithm: "AES256".into(), kms_key_id: None })
+    Some(Encryption { algorithm: SseAlgorithm::Aes256, kms_key_id: None })
 }
 
 pub fn declare(stack: &mut Stack, env: &Env) -> Buckets {

@@ -12,8 +12,8 @@ pub mod tags;
 
 mod budget;
 
-pub use budget::{Budget, BudgetOutputs};
-pub use notifications::BudgetNotification;
+pub use budget::{Budget, BudgetOutputs, BudgetPeriod};
+pub use notifications::{BudgetNotification, Comparison, NotificationType};
 
 use crate::error::{absent_if, classify};
 use crate::AwsContext;

@@ -6,11 +6,11 @@
 //! comparison of a notification of the same type is an UpdateNotification (subscribers stay);
 //! what is left is DeleteNotification / CreateNotification.
 
+use super::missing;
 use crate::error::{build_error, classify, none_if_not_found};
 use crate::AwsContext;
 use aws_sdk_budgets::types::{
-    ComparisonOperator, Notification, NotificationType, NotificationWithSubscribers, Subscriber, SubscriptionType,
-    ThresholdType,
+    ComparisonOperator, Notification, NotificationWithSubscribers, Subscriber, SubscriptionType, ThresholdType,
 };
 use engine::ProviderError;
 use serde::{Deserialize, Serialize};
@@ -20,25 +20,37 @@ pub const MAX_NOTIFICATIONS: usize = 5;
 /// At most this many email subscribers per notification (an AWS quota).
 pub const MAX_EMAIL_SUBSCRIBERS: usize = 10;
 
+crate::kit::enums::aws_enum! {
+    /// What a notification watches: spending so far, or spending expected by the period's end.
+    pub enum NotificationType: aws_sdk_budgets::types::NotificationType { Actual = "ACTUAL", Forecasted = "FORECASTED" }
+}
+
+crate::kit::enums::aws_enum! {
+    /// How spending is compared with the threshold.
+    pub enum Comparison: ComparisonOperator {
+        GreaterThan = "GREATER_THAN",
+        LessThan = "LESS_THAN",
+        EqualTo = "EQUAL_TO",
+    }
+}
+
 /// An alert when spending passes a percentage of the budget.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BudgetNotification {
-    /// "ACTUAL" (spent) or "FORECASTED" (expected by the end of the period).
-    pub notification_type: String,
+    pub notification_type: NotificationType,
     /// Percent of the budgeted amount, e.g. 80.0.
     pub threshold_percent: f64,
-    /// "GREATER_THAN" (or "LESS_THAN", "EQUAL_TO").
-    pub comparison: String,
+    pub comparison: Comparison,
     pub subscriber_emails: Vec<String>,
 }
 
 impl Default for BudgetNotification {
     fn default() -> Self {
         Self {
-            notification_type: "ACTUAL".to_string(),
+            notification_type: NotificationType::Actual,
             threshold_percent: 80.0,
-            comparison: "GREATER_THAN".to_string(),
+            comparison: Comparison::GreaterThan,
             subscriber_emails: Vec::new(),
         }
     }
@@ -55,8 +67,8 @@ impl BudgetNotification {
     /// The SDK notification (percentage threshold).
     pub fn to_sdk(&self) -> Result<Notification, ProviderError> {
         Notification::builder()
-            .notification_type(NotificationType::from(self.notification_type.as_str()))
-            .comparison_operator(ComparisonOperator::from(self.comparison.as_str()))
+            .notification_type(self.notification_type.to_sdk())
+            .comparison_operator(self.comparison.to_sdk())
             .threshold(self.threshold_percent)
             .threshold_type(ThresholdType::Percentage)
             .build()
@@ -75,14 +87,6 @@ impl BudgetNotification {
     /// Problems with this notification, naming `field` (e.g. `notifications[0]`).
     pub fn problems(&self, field: &str) -> Vec<String> {
         let mut problems = Vec::new();
-        if !["ACTUAL", "FORECASTED"].contains(&self.notification_type.as_str()) {
-            problems
-                .push(format!("{field}.notification_type `{}` must be ACTUAL or FORECASTED", self.notification_type));
-        }
-        if !["GREATER_THAN", "LESS_THAN", "EQUAL_TO"].contains(&self.comparison.as_str()) {
-            problems
-                .push(format!("{field}.comparison `{}` must be GREATER_THAN, LESS_THAN or EQUAL_TO", self.comparison));
-        }
         if !self.threshold_percent.is_finite() || self.threshold_percent <= 0.0 {
             problems
                 .push(format!("{field}.threshold_percent {} must be a positive percentage", self.threshold_percent));
@@ -224,10 +228,13 @@ pub async fn read(
     let mut seen = Vec::with_capacity(live.len());
     for n in live {
         let Some(emails) = subscriber_emails(cx, account, budget, &n).await? else { return Ok(None) };
+        let unmodeled = |what: &str, value: &str| missing(&format!("{what} Plinth models (it has `{value}`)"));
         seen.push(BudgetNotification {
-            notification_type: n.notification_type().as_str().to_string(),
+            notification_type: NotificationType::from_sdk(n.notification_type())
+                .ok_or_else(|| unmodeled("notification type", n.notification_type().as_str()))?,
             threshold_percent: n.threshold(),
-            comparison: n.comparison_operator().as_str().to_string(),
+            comparison: Comparison::from_sdk(n.comparison_operator())
+                .ok_or_else(|| unmodeled("comparison", n.comparison_operator().as_str()))?,
             subscriber_emails: emails,
         });
     }
@@ -289,32 +296,34 @@ pub fn align_set(program: &[String], mut live: Vec<String>) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn n(kind: &str, threshold: f64, emails: &[&str]) -> BudgetNotification {
+    use NotificationType::{Actual as ACTUAL, Forecasted as FORECASTED};
+
+    fn n(kind: NotificationType, threshold: f64, emails: &[&str]) -> BudgetNotification {
         BudgetNotification {
-            notification_type: kind.into(),
+            notification_type: kind,
             threshold_percent: threshold,
-            comparison: "GREATER_THAN".into(),
+            comparison: Comparison::GreaterThan,
             subscriber_emails: emails.iter().map(|e| e.to_string()).collect(),
         }
     }
 
     #[test]
     fn unchanged_notifications_need_no_call() {
-        let list = vec![n("ACTUAL", 80.0, &["a@x.io"]), n("FORECASTED", 100.0, &["a@x.io"])];
+        let list = vec![n(ACTUAL, 80.0, &["a@x.io"]), n(FORECASTED, 100.0, &["a@x.io"])];
         assert_eq!(plan(&list, &list), Vec::<Change>::new());
     }
 
     #[test]
     fn added_and_removed_notifications() {
-        let old = vec![n("ACTUAL", 80.0, &["a@x.io"])];
-        let new = vec![n("FORECASTED", 100.0, &["a@x.io"])];
+        let old = vec![n(ACTUAL, 80.0, &["a@x.io"])];
+        let new = vec![n(FORECASTED, 100.0, &["a@x.io"])];
         assert_eq!(plan(&old, &new), vec![Change::Delete(old[0].clone()), Change::Create(new[0].clone())]);
     }
 
     #[test]
     fn a_new_threshold_of_the_same_type_is_an_update_keeping_subscribers() {
-        let old = vec![n("ACTUAL", 80.0, &["a@x.io"])];
-        let new = vec![n("ACTUAL", 90.0, &["a@x.io", "b@x.io"])];
+        let old = vec![n(ACTUAL, 80.0, &["a@x.io"])];
+        let new = vec![n(ACTUAL, 90.0, &["a@x.io", "b@x.io"])];
         assert_eq!(
             plan(&old, &new),
             vec![
@@ -326,8 +335,8 @@ mod tests {
 
     #[test]
     fn subscribers_are_added_before_removed() {
-        let old = vec![n("ACTUAL", 80.0, &["a@x.io"])];
-        let new = vec![n("ACTUAL", 80.0, &["b@x.io"])];
+        let old = vec![n(ACTUAL, 80.0, &["a@x.io"])];
+        let new = vec![n(ACTUAL, 80.0, &["b@x.io"])];
         assert_eq!(
             plan(&old, &new),
             vec![
@@ -339,8 +348,8 @@ mod tests {
 
     #[test]
     fn live_order_follows_the_program() {
-        let program = vec![n("FORECASTED", 100.0, &["b@x.io", "a@x.io"]), n("ACTUAL", 80.0, &["a@x.io"])];
-        let live = vec![n("ACTUAL", 80.0, &["a@x.io"]), n("FORECASTED", 100.0, &["a@x.io", "b@x.io"])];
+        let program = vec![n(FORECASTED, 100.0, &["b@x.io", "a@x.io"]), n(ACTUAL, 80.0, &["a@x.io"])];
+        let live = vec![n(ACTUAL, 80.0, &["a@x.io"]), n(FORECASTED, 100.0, &["a@x.io", "b@x.io"])];
         assert_eq!(align(&program, live), program);
     }
 
@@ -350,14 +359,18 @@ mod tests {
         for bad in ["ops", "ops@", "@example.com", "ops@example", "o ps@example.com", "a@b@c.com", "a@b..com"] {
             assert!(!is_email(bad), "{bad}");
         }
-        let bad = BudgetNotification {
-            notification_type: "SOON".into(),
-            threshold_percent: -1.0,
-            ..n("ACTUAL", 1.0, &["x"])
-        };
+        let bad = BudgetNotification { threshold_percent: -1.0, ..n(ACTUAL, 1.0, &["x"]) };
         let problems = bad.problems("notifications[0]");
-        assert_eq!(problems.len(), 3, "{problems:?}");
-        assert!(problems[0].starts_with("notifications[0].notification_type `SOON`"));
-        assert!(problems[2].contains("`x` is not an email address"));
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].starts_with("notifications[0].threshold_percent -1"));
+        assert!(problems[1].contains("`x` is not an email address"));
+        // A type that is not ACTUAL or FORECASTED no longer compiles, nor decodes from state.
+        let odd = serde_json::json!({"notification_type": "SOON", "comparison": "GREATER_THAN"});
+        assert!(serde_json::from_value::<BudgetNotification>(odd).is_err());
+        let old_state = serde_json::json!({"notification_type": "FORECASTED", "comparison": "LESS_THAN",
+            "threshold_percent": 100.0, "subscriber_emails": ["a@x.io"]});
+        let read: BudgetNotification = serde_json::from_value(old_state.clone()).expect("old state reads");
+        assert_eq!((read.notification_type, read.comparison), (FORECASTED, Comparison::LessThan));
+        assert_eq!(serde_json::to_value(&read).expect("json"), old_state, "the serialized form is unchanged");
     }
 }

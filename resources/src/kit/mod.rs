@@ -25,6 +25,7 @@
 //! * Each kind's `Default` value serializes every input field (no `skip_serializing_if`), so the
 //!   field names found there are the kind's input fields.
 
+pub mod enums;
 pub mod retry;
 
 use engine::{Input, Meta, ProviderError, Registry, Resource, Tags};

@@ -40,12 +40,20 @@ pub struct Bucket {
     pub tags: Tags,
 }
 
+crate::kit::enums::aws_enum! {
+    /// How new objects are encrypted: SSE-S3, SSE-KMS, or dual-layer SSE-KMS.
+    pub enum SseAlgorithm: aws_sdk_s3::types::ServerSideEncryption {
+        Aes256 = "AES256",
+        AwsKms = "aws:kms",
+        AwsKmsDsse = "aws:kms:dsse",
+    }
+}
+
 /// Default encryption of new objects.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Encryption {
-    /// "AES256" (SSE-S3) or "aws:kms" (SSE-KMS).
-    pub algorithm: String,
-    /// For "aws:kms": the key; `None` uses the AWS-managed key.
+    pub algorithm: SseAlgorithm,
+    /// For the KMS algorithms: the key; `None` uses the AWS-managed key.
     #[serde(default)]
     pub kms_key_id: Option<String>,
 }
@@ -216,19 +224,14 @@ impl Bucket {
 /// when the program asks for no encryption and the live one is that default, report `None`.
 fn observed_encryption(program: Option<&Encryption>, live: Option<Encryption>) -> Option<Encryption> {
     match (program, live) {
-        (None, Some(l)) if l.algorithm == "AES256" && l.kms_key_id.is_none() => None,
+        (None, Some(l)) if l.algorithm == SseAlgorithm::Aes256 && l.kms_key_id.is_none() => None,
         (_, live) => live,
     }
 }
 
 fn encryption_problem(enc: &Encryption) -> Option<String> {
-    match enc.algorithm.as_str() {
-        "AES256" if enc.kms_key_id.is_some() => {
-            Some("encryption.kms_key_id: only valid with algorithm \"aws:kms\", not \"AES256\"".to_string())
-        }
-        "AES256" | "aws:kms" => None,
-        other => Some(format!("encryption.algorithm: `{other}` is not \"AES256\" or \"aws:kms\"")),
-    }
+    (enc.algorithm == SseAlgorithm::Aes256 && enc.kms_key_id.is_some())
+        .then(|| "encryption.kms_key_id: only valid with a KMS algorithm, not AES256".to_string())
 }
 
 fn lifecycle_problems(i: usize, rule: &LifecycleRule) -> Vec<String> {
@@ -319,24 +322,31 @@ mod tests {
     fn validate_checks_policy_encryption_and_lifecycle() {
         let b = Bucket {
             policy: Some("{not json".into()),
-            encryption: Some(Encryption { algorithm: "DES".into(), kms_key_id: None }),
+            encryption: Some(Encryption { algorithm: SseAlgorithm::Aes256, kms_key_id: Some("k".into()) }),
             lifecycle_rules: vec![LifecycleRule { id: "old".into(), expire_after_days: Some(0), ..Default::default() }],
             ..valid()
         };
         let problems = b.validate();
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems.iter().any(|p| p.starts_with("policy:")));
-        assert!(problems.iter().any(|p| p.contains("`DES`")));
+        assert!(problems.iter().any(|p| p.starts_with("encryption.kms_key_id")));
+        // An algorithm S3 does not have no longer compiles, nor decodes from state; old state reads.
+        let des = serde_json::json!({"algorithm": "DES"});
+        assert!(serde_json::from_value::<Encryption>(des).is_err());
+        let old = serde_json::json!({"algorithm": "aws:kms", "kms_key_id": "alias/k"});
+        let read: Encryption = serde_json::from_value(old.clone()).expect("old state reads");
+        assert_eq!(read.algorithm, SseAlgorithm::AwsKms);
+        assert_eq!(serde_json::to_value(&read).expect("json"), old);
         assert!(problems.iter().any(|p| p.contains("lifecycle_rules[0].expire_after_days: 0")));
         assert!(valid().validate().is_empty());
     }
 
     #[test]
     fn default_sse_reads_as_unset() {
-        let aes = Encryption { algorithm: "AES256".into(), kms_key_id: None };
+        let aes = Encryption { algorithm: SseAlgorithm::Aes256, kms_key_id: None };
         assert_eq!(observed_encryption(None, Some(aes.clone())), None);
         assert_eq!(observed_encryption(Some(&aes), Some(aes.clone())), Some(aes.clone()));
-        let kms = Encryption { algorithm: "aws:kms".into(), kms_key_id: Some("k".into()) };
+        let kms = Encryption { algorithm: SseAlgorithm::AwsKms, kms_key_id: Some("k".into()) };
         assert_eq!(observed_encryption(None, Some(kms.clone())), Some(kms));
     }
 }

@@ -1,17 +1,17 @@
 //! A bucket's sub-configurations, one pair of calls each: `read_*` (an unset configuration reads
 //! as its default) and `write_*` (makes it the desired value, deleting it when unset).
 
-use super::bucket::{Encryption, LifecycleRule};
+use super::bucket::{Encryption, LifecycleRule, SseAlgorithm};
 use super::unset_if;
 use crate::error::{build_error, classify};
 use crate::AwsContext;
 use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, BucketVersioningStatus, ExpirationStatus,
     LifecycleExpiration, LifecycleRuleFilter, NoncurrentVersionExpiration, PublicAccessBlockConfiguration,
-    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
     VersioningConfiguration,
 };
-use engine::ProviderError;
+use engine::{ErrorClass, ProviderError};
 
 pub async fn read_versioning(cx: &AwsContext, bucket: &str) -> Result<bool, ProviderError> {
     let out = cx.s3.get_bucket_versioning().bucket(bucket).send().await;
@@ -33,10 +33,15 @@ pub async fn read_encryption(cx: &AwsContext, bucket: &str) -> Result<Option<Enc
     let codes = ["ServerSideEncryptionConfigurationNotFoundError"];
     let Some(out) = unset_if("GetBucketEncryption", result, &codes)? else { return Ok(None) };
     let rule = out.server_side_encryption_configuration().and_then(|c| c.rules().first());
-    Ok(rule.and_then(|r| r.apply_server_side_encryption_by_default()).map(|d| Encryption {
-        algorithm: d.sse_algorithm().as_str().to_string(),
-        kms_key_id: d.kms_master_key_id().map(str::to_string),
-    }))
+    let Some(default) = rule.and_then(|r| r.apply_server_side_encryption_by_default()) else { return Ok(None) };
+    let live = default.sse_algorithm();
+    let algorithm = SseAlgorithm::from_sdk(live).ok_or_else(|| {
+        ProviderError::new(
+            ErrorClass::Other,
+            format!("bucket {bucket} uses encryption `{}`, which Plinth does not model", live.as_str()),
+        )
+    })?;
+    Ok(Some(Encryption { algorithm, kms_key_id: default.kms_master_key_id().map(str::to_string) }))
 }
 
 pub async fn write_encryption(cx: &AwsContext, bucket: &str, enc: Option<&Encryption>) -> Result<(), ProviderError> {
@@ -47,7 +52,7 @@ pub async fn write_encryption(cx: &AwsContext, bucket: &str, enc: Option<&Encryp
         return unset_if("DeleteBucketEncryption", result, &codes).map(|_| ());
     };
     let default = ServerSideEncryptionByDefault::builder()
-        .sse_algorithm(ServerSideEncryption::from(enc.algorithm.as_str()))
+        .sse_algorithm(enc.algorithm.to_sdk())
         .set_kms_master_key_id(enc.kms_key_id.clone())
         .build()
         .map_err(|e| build_error("encryption", e))?;

@@ -6,7 +6,7 @@ mod config;
 mod empty;
 pub mod tags;
 
-pub use bucket::{Bucket, BucketOutputs, Encryption, LifecycleRule};
+pub use bucket::{Bucket, BucketOutputs, Encryption, LifecycleRule, SseAlgorithm};
 
 use crate::error::classify;
 use crate::AwsContext;
