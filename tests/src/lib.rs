@@ -14,6 +14,8 @@
 //! Rust SDK rejects.
 
 pub mod conformance;
+/// A loopback endpoint for outage and account tests (STS answered, everything else dropped or ignored).
+pub mod stub;
 
 pub mod proxy;
 pub mod trials;

@@ -1,5 +1,5 @@
 //! `drift`: what changed in the cloud outside Plinth, for scheduled checks (exit 2 when anything
-//! drifted), and `--fix` to converge it back to the program.
+//! drifted, 1 when something could not be read), and `--fix` to converge it back to the program.
 
 use super::args::Format;
 use crate::refresh::{Observation, Refreshed};
@@ -7,9 +7,18 @@ use crate::render::show_value;
 use serde_json::{json, Value};
 use std::fmt::Write;
 
-/// The resources that drifted (changed, vanished or unreadable), in state order.
+/// The resources that drifted (changed or vanished), in state order.
 pub fn drifted(read: &[Refreshed]) -> Vec<&Refreshed> {
+    read.iter().filter(|r| matches!(r.observation, Observation::Changed(_) | Observation::Vanished)).collect()
+}
+
+/// Everything to report: what drifted and what could not be read (so was not checked).
+fn reported(read: &[Refreshed]) -> Vec<&Refreshed> {
     read.iter().filter(|r| r.observation != Observation::Unchanged).collect()
+}
+
+fn unread(read: &[Refreshed]) -> usize {
+    read.iter().filter(|r| matches!(r.observation, Observation::Unreadable(_))).count()
 }
 
 fn status(o: &Observation) -> &'static str {
@@ -34,25 +43,26 @@ fn lines(r: &Refreshed) -> Vec<String> {
 
 /// The drift report in the requested format.
 pub fn render(stack: &str, read: &[Refreshed], format: Format) -> String {
-    let drifted = drifted(read);
+    let (drifted, reported, unread) = (drifted(read), reported(read), unread(read));
     match format {
         Format::Json => {
-            let items: Vec<Value> = drifted
+            let items: Vec<Value> = reported
                 .iter()
                 .map(|r| json!({ "name": r.row.name, "kind": r.row.kind, "cloud_id": r.row.cloud_id, "status": status(&r.observation), "details": lines(r) }))
                 .collect();
-            let report = json!({ "stack": stack, "read": read.len(), "drifted": items });
+            let report = json!({ "stack": stack, "read": read.len() - unread, "unreadable": unread, "drifted": items });
             serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
         }
         Format::Markdown => {
             let mut out = format!(
-                "### Plinth drift: `{stack}`\n\n**{} of {} resources drifted.**\n\n",
+                "### Plinth drift: `{stack}`\n\n**{} of {} resources drifted{}.**\n\n",
                 drifted.len(),
-                read.len()
+                read.len(),
+                unread_note(unread)
             );
-            if !drifted.is_empty() {
+            if !reported.is_empty() {
                 out.push_str("| resource | kind | status | details |\n|---|---|---|---|\n");
-                for r in &drifted {
+                for r in &reported {
                     let _ = writeln!(
                         out,
                         "| `{}` | `{}` | {} | {} |",
@@ -67,7 +77,7 @@ pub fn render(stack: &str, read: &[Refreshed], format: Format) -> String {
         }
         Format::Text => {
             let mut out = String::new();
-            for r in &drifted {
+            for r in &reported {
                 let _ = writeln!(
                     out,
                     "{} {} ({}) {}",
@@ -80,9 +90,18 @@ pub fn render(stack: &str, read: &[Refreshed], format: Format) -> String {
                     let _ = writeln!(out, "      {line}");
                 }
             }
-            let _ = writeln!(out, "Drift: {} of {} resources drifted.", drifted.len(), read.len());
+            let _ =
+                writeln!(out, "Drift: {} of {} resources drifted{}.", drifted.len(), read.len(), unread_note(unread));
             out
         }
+    }
+}
+
+fn unread_note(unread: usize) -> String {
+    if unread == 0 {
+        String::new()
+    } else {
+        format!(", {unread} could not be read (not checked)")
     }
 }
 

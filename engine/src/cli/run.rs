@@ -4,7 +4,7 @@ use super::args::{Cli, Command, Format};
 use super::files::{open_for_preview, open_store, open_view, write_private};
 use super::locking;
 use super::mutate::{mutate, Mutation};
-use super::terminal::{escape, sanitize};
+use super::terminal::{escape, json_safe, sanitize};
 use super::{account, state_cmd, views, App, EXIT_CHANGES};
 use crate::graph::validate;
 use crate::plan::{plan, Plan};
@@ -141,7 +141,9 @@ fn print_plan(plan: &Plan, format: Format) {
     match format {
         Format::Text => print!("{}", sanitize(&render::text(plan, color()), color())),
         Format::Markdown => print!("{}", sanitize(&render::markdown(plan), false)),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&render::json(plan)).unwrap_or_default()),
+        Format::Json => {
+            println!("{}", json_safe(&serde_json::to_string_pretty(&render::json(plan)).unwrap_or_default()))
+        }
     }
 }
 
@@ -176,7 +178,11 @@ async fn drift_report(app: &App, cli: &Cli, format: Format) -> anyhow::Result<u8
     let store = open_view(app, cli)?;
     let cx = connect(app, Some(&store), false).await?;
     let read = refresh(&store.resources()?, &app.registry, &cx, 10).await?;
-    print!("{}", sanitize(&super::drift::render(&app.env, &read, format), false));
+    let report = super::drift::render(&app.env, &read, format);
+    match format {
+        Format::Json => print!("{}", json_safe(&report)),
+        _ => print!("{}", sanitize(&report, false)),
+    }
     if !crate::refresh::unreadable(&read).is_empty() {
         return Ok(1);
     }

@@ -24,7 +24,7 @@ pub fn run(store: &Store, command: &StateCommand) -> anyhow::Result<u8> {
         }
         // JSON escapes C0 controls itself; DEL and C1 controls are escaped here.
         StateCommand::Show { name } => match store.resource(name)? {
-            Some(row) => println!("{}", super::terminal::sanitize(&serde_json::to_string_pretty(&row)?, false)),
+            Some(row) => println!("{}", super::terminal::json_safe(&serde_json::to_string_pretty(&row)?)),
             None => bail!("no resource named `{}` in state", escape(name)),
         },
         StateCommand::History => {

@@ -76,6 +76,27 @@ pub fn sanitize(s: &str, keep_colour: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// JSON text: serde already escapes C0 controls inside strings; DEL and C1 controls (which it
+/// leaves raw) become `\u00XX`, so the output stays valid JSON with nothing raw in it.
+pub fn json_safe(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_control_outside_json_whitespace) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_control_outside_json_whitespace(c) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn is_control_outside_json_whitespace(c: char) -> bool {
+    is_control(c) && !matches!(c, '\n' | '\t' | '\r')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +108,16 @@ mod tests {
         let shown = escape(planted);
         assert_eq!(shown, "vpc-1\\u{1b}]0;owned\\u{7}\\u{1b}[2J\\r\\n\\u{9b}31m\\u{7f}");
         assert!(!shown.chars().any(char::is_control), "{shown}");
+    }
+
+    #[test]
+    fn json_stays_json_with_every_control_escaped() {
+        let text =
+            serde_json::to_string_pretty(&serde_json::json!({ "id": "a\u{1b}]0;x\u{7}\u{9b}6n\u{7f}" })).unwrap();
+        let safe = json_safe(&text);
+        assert!(!safe.chars().any(|c| c.is_control() && c != '\n'), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back["id"], "a\u{1b}]0;x\u{7}\u{9b}6n\u{7f}");
     }
 
     #[test]

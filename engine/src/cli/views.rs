@@ -1,6 +1,7 @@
 //! Read-only views: the stack's outputs and its graph.
 
 use super::args::{Format, GraphFormat};
+use super::terminal::{json_safe, sanitize};
 use crate::plan::is_live;
 use crate::stack::Stack;
 use serde_json::{Map, Value};
@@ -10,15 +11,18 @@ pub fn outputs(store: &Store, format: Format) -> anyhow::Result<u8> {
     let rows = store.resources()?;
     let all: Map<String, Value> =
         rows.iter().filter(|r| is_live(r)).map(|r| (r.name.clone(), r.outputs.clone())).collect();
+    // Values come from the cloud: nothing raw reaches the terminal.
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&Value::Object(all))?),
+        Format::Json => println!("{}", json_safe(&serde_json::to_string_pretty(&Value::Object(all))?)),
         Format::Text | Format::Markdown => {
+            let mut out = String::new();
             for (name, outputs) in &all {
-                println!("{name}:");
+                out += &format!("{name}:\n");
                 for (key, value) in outputs.as_object().into_iter().flatten() {
-                    println!("    {key} = {value}");
+                    out += &format!("    {key} = {value}\n");
                 }
             }
+            print!("{}", sanitize(&out, false));
         }
     }
     Ok(0)
