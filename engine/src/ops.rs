@@ -110,6 +110,8 @@ fn check_acyclic(ops: &[Op], plan: &Plan) -> Result<(), EngineError> {
     }
     match done.iter().position(|d| !d) {
         None => Ok(()),
-        Some(i) => Err(EngineError::Unorderable { name: plan.steps[ops[i].step].name.clone(), verb: ops[i].kind.verb() }),
+        Some(i) => {
+            Err(EngineError::Unorderable { name: plan.steps[ops[i].step].name.clone(), verb: ops[i].kind.verb() })
+        }
     }
 }

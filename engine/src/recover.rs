@@ -46,8 +46,8 @@ mod references;
 use references::still_referenced;
 
 /// How long after its journal row a create sent by a dead run may still land: the SDK's total
-/// operation timeout (about 30 s per attempt, a few attempts) with margin.
-pub const CREATE_MAY_LAND_WITHIN: Duration = Duration::from_secs(120);
+/// operation timeout (120 s, retries included, set on every client in `resources`) with margin.
+pub const CREATE_MAY_LAND_WITHIN: Duration = Duration::from_secs(150);
 
 /// How often a pending create is looked up again while it may still land.
 pub const POLL: Duration = Duration::from_secs(5);
@@ -314,10 +314,9 @@ impl Inspector<'_> {
         match read_owned(kind.as_ref(), &prior, &self.meta(&op.name), self.cx.clone()).await {
             Err(e) if e.class == ErrorClass::NotOwned => Decision::Refuse(e.to_string()),
             Err(e) => Decision::Keep(format!("left for the next run: {e}")),
-            Ok(None) if op.action == JournalAction::Delete && !self.has_dependents(&op.name) => Decision::Resolve(
-                OpOutcome::Remove(op.name.clone()),
-                "gone from the cloud; removed from state".into(),
-            ),
+            Ok(None) if op.action == JournalAction::Delete && !self.has_dependents(&op.name) => {
+                Decision::Resolve(OpOutcome::Remove(op.name.clone()), "gone from the cloud; removed from state".into())
+            }
             Ok(None) => Decision::Resolve(
                 OpOutcome::Upsert(ResourceRow { outputs: Value::Null, ..prior }),
                 "gone from the cloud; will be created again".into(),
@@ -348,7 +347,10 @@ impl Inspector<'_> {
         }
         if let Some(holder) = self.rows.values().find(|r| is_live(r) && r.cloud_id == old.cloud_id) {
             if holder.name != op.name {
-                return Decision::Refuse(format!("it names {}, which state records as `{}`", old.cloud_id, holder.name));
+                return Decision::Refuse(format!(
+                    "it names {}, which state records as `{}`",
+                    old.cloud_id, holder.name
+                ));
             }
             let said = format!("the replacement never happened; the old object {} is kept", old.cloud_id);
             return Decision::Resolve(OpOutcome::Nothing, said);
@@ -369,7 +371,9 @@ impl Inspector<'_> {
         match read_owned(kind.as_ref(), &old, &self.meta(&op.name), self.cx.clone()).await {
             Err(e) if e.class == ErrorClass::NotOwned => Decision::Refuse(e.to_string()),
             Err(e) => Decision::Keep(format!("left for the next run: {e}")),
-            Ok(None) => Decision::Resolve(OpOutcome::Nothing, format!("the replaced object {} is already gone", old.cloud_id)),
+            Ok(None) => {
+                Decision::Resolve(OpOutcome::Nothing, format!("the replaced object {} is already gone", old.cloud_id))
+            }
             Ok(Some(_)) => Decision::Delete(Leftover {
                 journal_id: id,
                 name: op.name.clone(),

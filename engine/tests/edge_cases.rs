@@ -143,7 +143,10 @@ async fn a_removed_resource_whose_options_do_not_decode_is_refused_not_assumed_u
     let removal = plan_for(&Stack::new("test"), &store);
     assert_eq!(removal.refusals.len(), 1, "{:?}", removal.refusals);
     let refusal = &removal.refusals[0];
-    assert!(refusal.contains("`db`") && refusal.contains(&row.cloud_id) && refusal.contains("do not decode"), "{refusal}");
+    assert!(
+        refusal.contains("`db`") && refusal.contains(&row.cloud_id) && refusal.contains("do not decode"),
+        "{refusal}"
+    );
     let step = removal.step("db").unwrap();
     assert!(step.options.protect && step.retain, "planned as protected and retained: {step:?}");
 }

@@ -298,8 +298,11 @@ impl Runner<'_> {
     fn launch_update(&mut self, op: usize) -> Result<(i64, Call), EngineError> {
         let inputs = self.resolve(op)?;
         let step = self.step(op).clone();
-        let prior =
-            self.rows.get(&step.name).cloned().ok_or(EngineError::NotInState { name: step.name.clone(), verb: "updated" })?;
+        let prior = self
+            .rows
+            .get(&step.name)
+            .cloned()
+            .ok_or(EngineError::NotInState { name: step.name.clone(), verb: "updated" })?;
         let references = self.sent[&op].references.clone();
         let id = self.journal.begin(&step, JournalAction::Update, &inputs, references, Some(&prior))?;
         let (kind, cx) = (self.kinds[self.ops[op].step].clone(), self.cx.clone());
@@ -320,8 +323,11 @@ impl Runner<'_> {
             }
         };
         // The old object is deleted by its own kind (a replacement may change the kind).
-        let kind =
-            self.registry.get(&old.kind).cloned().ok_or_else(|| EngineError::UnknownKind(old.kind.clone(), old.name.clone()))?;
+        let kind = self
+            .registry
+            .get(&old.kind)
+            .cloned()
+            .ok_or_else(|| EngineError::UnknownKind(old.kind.clone(), old.name.clone()))?;
         let retain = step.retain && self.ops[op].kind == OpKind::Delete;
         let (meta, cx) = (self.meta(&step.name), self.cx.clone());
         Ok((

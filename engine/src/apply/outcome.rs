@@ -87,7 +87,8 @@ impl Runner<'_> {
 
     fn row(&self, op: usize, step: &Step, outputs: Value) -> Result<ResourceRow, EngineError> {
         let kind = &self.kinds[self.ops[op].step];
-        let cloud_id = kind.cloud_id(&outputs).map_err(|source| EngineError::CloudId { name: step.name.clone(), source })?;
+        let cloud_id =
+            kind.cloud_id(&outputs).map_err(|source| EngineError::CloudId { name: step.name.clone(), source })?;
         let sent = self.sent.get(&op);
         Ok(ResourceRow {
             name: step.name.clone(),

@@ -144,9 +144,18 @@ mod tests {
     fn scenario() -> impl Strategy<Value = (Vec<Vec<usize>>, Vec<u8>, usize, usize, Vec<bool>)> {
         (1usize..30).prop_flat_map(|n| {
             let deps = (0..n)
-                .map(|i| proptest::collection::vec(0..i.max(1), 0..3.min(i + 1)).prop_map(move |d| if i == 0 { vec![] } else { d }))
+                .map(|i| {
+                    proptest::collection::vec(0..i.max(1), 0..3.min(i + 1))
+                        .prop_map(move |d| if i == 0 { vec![] } else { d })
+                })
                 .collect::<Vec<_>>();
-            (deps, proptest::collection::vec(0u8..3, n), 1usize..5, 1usize..4, proptest::collection::vec(proptest::bool::weighted(0.85), n))
+            (
+                deps,
+                proptest::collection::vec(0u8..3, n),
+                1usize..5,
+                1usize..4,
+                proptest::collection::vec(proptest::bool::weighted(0.85), n),
+            )
         })
     }
 

@@ -13,7 +13,7 @@ use super::App;
 use crate::apply::{apply, ApplyOptions, ApplyReport};
 use crate::graph::{validate, Graph};
 use crate::plan::{plan, Action, Guarded, Plan};
-use crate::recover::recover;
+use crate::recover::{inspect, RecoveryOptions};
 use crate::refresh::{refresh, Observation};
 use crate::render;
 use crate::saved::SavedPlan;
@@ -121,12 +121,17 @@ async fn mutate_locked(
     cancel: watch::Receiver<bool>,
 ) -> anyhow::Result<(u8, ApplyReport)> {
     let cx = connect(app, Some(store), true).await?;
-    for r in recover(store, &app.registry, &cx, &app.env).await? {
-        let what =
-            if r.kept { "interrupted operation kept in the journal" } else { "recovered an interrupted operation" };
-        tracing::warn!(resource = %r.name, action = %r.action, outcome = %r.outcome, "{what}");
+    // Recovery only reads here; what it needs to change is part of the plan below.
+    let human = m.human;
+    let waiting = RecoveryOptions {
+        on_wait: Some(Box::new(move |line: &str| if human { eprintln!("{line}") })),
+        ..RecoveryOptions::waiting()
+    };
+    let recovery = inspect(store, &app.registry, &cx, &app.env, &waiting).await?;
+    for note in recovery.notes() {
+        tracing::warn!("{note}");
         if m.human {
-            eprintln!("{what}: `{}` ({}): {}", r.name, r.action, r.outcome);
+            eprintln!("{note}");
         }
     }
     check_interrupted(&cancel)?;
@@ -137,18 +142,21 @@ async fn mutate_locked(
             store.upsert_resource(&r.row)?;
         }
     }
-    let plan = plan(stack, graph, &store.resources()?, &app.registry);
+    let mut plan = plan(stack, graph, &recovery.rows(store.resources()?), &app.registry);
+    recovery.attach(&mut plan);
     if let Some(saved) = &m.saved {
         saved.check(&store.lineage()?, store.serial()?, &plan)?;
     }
     print!("{}", super::terminal::sanitize(&render::text(&plan, color()), color()));
     refuse(&plan, m)?;
     if !plan.has_changes() {
-        crate::apply::record_bookkeeping(&plan, store)?;
+        recovery.commit(store)?;
+        crate::apply::record_bookkeeping(&plan, stack, store)?;
         return Ok((0, ApplyReport::default()));
     }
     confirm(m.yes, cancel.clone()).await?;
     check_interrupted(&cancel)?;
+    recovery.commit(store)?;
     let opts = ApplyOptions::new(run_id, m.parallel, cancel);
     let progress = Lines { color: std::io::stderr().is_terminal(), human: m.human };
     let report = apply(&plan, stack, &app.registry, store, cx, &opts, &progress).await?;

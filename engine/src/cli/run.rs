@@ -111,19 +111,24 @@ async fn preview(
     // `--out` pins the plan to the state's lineage, so it needs (and creates) the state file.
     let store = if out.is_some() { open_store(app, cli)? } else { open_for_preview(app, cli)? };
     let mut rows = store.resources()?;
-    let pending = store.pending_ops()?;
-    if !pending.is_empty() {
-        eprintln!("note: {} interrupted operation(s) in the journal; the next `up` resolves them", pending.len());
+    let pending = !store.pending_ops()?.is_empty();
+    let cx = if live || pending { Some(connect(app, Some(&store), false).await?) } else { None };
+    let mut recovery = crate::recover::Recovery::default();
+    if let (true, Some(cx)) = (pending, &cx) {
+        // Read-only: what an interrupted run left is shown as part of the plan; nothing changes.
+        let opts = crate::recover::RecoveryOptions::read_only();
+        recovery = crate::recover::inspect(&store, &app.registry, cx, &app.env, &opts).await?;
+        recovery.notes().iter().for_each(|note| eprintln!("note: {note}"));
     }
-    if live {
-        let cx = connect(app, Some(&store), false).await?;
-        let read = refresh(&rows, &app.registry, &cx, 10).await?;
+    if let (true, Some(cx)) = (live, &cx) {
+        let read = refresh(&rows, &app.registry, cx, 10).await?;
         require_all_read(&read)?;
         rows = refreshed_rows(&rows, &read);
     }
-    let plan = plan(&stack, &graph, &rows, &app.registry);
+    let mut plan = plan(&stack, &graph, &recovery.rows(rows), &app.registry);
+    recovery.attach(&mut plan);
     // A plan whose operations could not be ordered fails here, not halfway through `up`.
-    crate::ops::build_ops(&plan).map_err(crate::error::EngineError::Plan)?;
+    crate::ops::build_ops(&plan)?;
     print_plan(&plan, format);
     let changes = plan.has_changes();
     if let Some(path) = out {

@@ -74,7 +74,8 @@ mod tests {
         let sub = row("sub", json!({ "net_id": "net-0" }), json!({}), Some(json!({ "net": ["net-0"] })));
         assert_eq!(still_referenced(&old, "net", &rows(vec![new.clone(), sub])), Some("sub".into()));
         // sub was sent net-1 and happens to hold the region in another field: not referenced.
-        let sub = row("sub", json!({ "net_id": "net-1", "r": "us-east-1" }), json!({}), Some(json!({ "net": ["net-1"] })));
+        let sub =
+            row("sub", json!({ "net_id": "net-1", "r": "us-east-1" }), json!({}), Some(json!({ "net": ["net-1"] })));
         assert_eq!(still_referenced(&old, "net", &rows(vec![new.clone(), sub])), None);
         // A value both objects share (the region) cannot hold the old one.
         let sub = row("sub", json!({}), json!({}), Some(json!({ "net": ["us-east-1"] })));
