@@ -74,7 +74,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE lock ADD COLUMN pid_scope TEXT;
     ALTER TABLE meta ADD COLUMN account TEXT;
     "#,
-    // 1 -> 2: the reference values each resource was sent with (NULL: not recorded, older rows).
+    // 2 -> 3: the reference values each resource was sent with (NULL: not recorded, older rows).
     r#"
     ALTER TABLE resources ADD COLUMN reference_values TEXT;
     "#,
