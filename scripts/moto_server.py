@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Plinth's moto launcher: moto's server main, plus fixes where moto 5.2.x and AWS disagree in
 ways that break Plinth: GetBucketVersioning's XML root (below), the missing DeleteCacheSubnetGroup,
-and replication groups that never finish deleting (see the functions for each).
+the missing Budgets operations (updates, subscribers, tags), and replication groups that never finish deleting (see the functions for each).
 
 Usage (same arguments as `moto_server`): moto_server.py -H 127.0.0.1 -p 4566
 Set PLINTH_EXIT_WITH_PARENT=<parent pid> to make the server exit when that parent dies (test harness).
@@ -136,6 +136,138 @@ def finish_replication_group_deletions() -> None:
     ElastiCacheBackend.create_replication_group = create  # type: ignore[method-assign]
 
 
+def complete_budgets() -> None:
+    """moto 5.2.x implements only Create/Describe/Delete of budgets and notifications: everything
+    else answers 500, so a budget can neither be updated nor read back (its subscribers), and it
+    cannot carry tags, which is how Plinth proves a budget is its own. This adds, with AWS's
+    semantics and errors (NotFoundException for an unknown budget or notification,
+    DuplicateRecordException for an existing one): ResourceTags on CreateBudget, ListTagsForResource /
+    TagResource / UntagResource on `arn:aws:budgets::ACCOUNT:budget/NAME`, UpdateBudget,
+    UpdateNotification, DescribeSubscribersForNotification, CreateSubscriber, DeleteSubscriber and
+    UpdateSubscriber. Notifications are matched by their key fields as AWS does (type, comparison,
+    threshold, threshold type)."""
+    import json as _json
+
+    from moto.budgets.exceptions import DuplicateRecordException, NotFoundException
+    from moto.budgets.models import Budget, BudgetsBackend
+    from moto.budgets.responses import BudgetsResponse
+
+    if hasattr(BudgetsResponse, "describe_subscribers_for_notification"):
+        return  # a newer moto implements them
+
+    def key(n: dict[str, Any]) -> tuple[Any, ...]:
+        return (n.get("NotificationType"), n.get("ComparisonOperator"), float(n.get("Threshold", 0)),
+                n.get("ThresholdType", "PERCENTAGE"))
+
+    def budget(backend: BudgetsBackend, account: str, name: str) -> Budget:
+        if name not in backend.budgets[account]:
+            raise NotFoundException(f"Unable to get budget: {name} - the budget doesn't exist.")
+        return backend.budgets[account][name]
+
+    def notification(b: Budget, wanted: dict[str, Any]) -> Any:
+        for n in b.notifications:
+            if key(n.details) == key(wanted):
+                return n
+        raise NotFoundException("Unable to find the notification - the notification doesn't exist.")
+
+    def parse_arn(arn: str) -> tuple[str, str]:
+        # arn:aws:budgets::123456789012:budget/name
+        parts = arn.split(":", 5)
+        if len(parts) != 6 or parts[2] != "budgets" or not parts[5].startswith("budget/"):
+            raise NotFoundException(f"Unable to find the resource {arn}")
+        return parts[4], parts[5][len("budget/"):]
+
+    tags: dict[tuple[str, str], dict[str, str]] = {}
+    original_create = BudgetsResponse.create_budget
+    original_delete = BudgetsBackend.delete_budget
+
+    def create_budget(self: BudgetsResponse) -> str:
+        answer = original_create(self)
+        name = self._get_param("Budget")["BudgetName"]
+        tags[(self._get_param("AccountId"), name)] = {
+            t["Key"]: t["Value"] for t in self._get_param("ResourceTags", []) or []}
+        return answer
+
+    def delete_budget(backend: BudgetsBackend, account_id: str, budget_name: str) -> None:
+        original_delete(backend, account_id=account_id, budget_name=budget_name)
+        tags.pop((account_id, budget_name), None)
+
+    def tags_of(self: BudgetsResponse) -> dict[str, str]:
+        account, name = parse_arn(self._get_param("ResourceARN"))
+        budget(self.backend, account, name)
+        return tags.setdefault((account, name), {})
+
+    def list_tags_for_resource(self: BudgetsResponse) -> str:
+        found = tags_of(self)
+        return _json.dumps({"ResourceTags": [{"Key": k, "Value": v} for k, v in sorted(found.items())]})
+
+    def tag_resource(self: BudgetsResponse) -> str:
+        tags_of(self).update({t["Key"]: t["Value"] for t in self._get_param("ResourceTags", [])})
+        return "{}"
+
+    def untag_resource(self: BudgetsResponse) -> str:
+        found = tags_of(self)
+        for k in self._get_param("ResourceTagKeys", []):
+            found.pop(k, None)
+        return "{}"
+
+    def update_budget(self: BudgetsResponse) -> str:
+        new = self._get_param("NewBudget")
+        b = budget(self.backend, self._get_param("AccountId"), new["BudgetName"])
+        kept = {k: b.budget[k] for k in ("TimePeriod",) if k in b.budget and k not in new}
+        b.budget = {**new, **kept, "LastUpdatedTime": time.time()}
+        return "{}"
+
+    def update_notification(self: BudgetsResponse) -> str:
+        b = budget(self.backend, self._get_param("AccountId"), self._get_param("BudgetName"))
+        old = notification(b, self._get_param("OldNotification"))
+        new = self._get_param("NewNotification")
+        if key(new) != key(old.details) and any(key(n.details) == key(new) for n in b.notifications):
+            raise DuplicateRecordException("notification", key(new))
+        old.details = new
+        return "{}"
+
+    def subscribers_of(self: BudgetsResponse) -> list[dict[str, Any]]:
+        b = budget(self.backend, self._get_param("AccountId"), self._get_param("BudgetName"))
+        n = notification(b, self._get_param("Notification"))
+        if not isinstance(n.subscribers, list):
+            n.subscribers = list(n.subscribers or [])
+        return n.subscribers
+
+    def describe_subscribers_for_notification(self: BudgetsResponse) -> str:
+        return _json.dumps({"Subscribers": subscribers_of(self), "NextToken": None})
+
+    def same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+        return (a.get("SubscriptionType"), a.get("Address")) == (b.get("SubscriptionType"), b.get("Address"))
+
+    def create_subscriber(self: BudgetsResponse) -> str:
+        subs, new = subscribers_of(self), self._get_param("Subscriber")
+        if any(same(s, new) for s in subs):
+            raise DuplicateRecordException("subscriber", new.get("Address"))
+        subs.append(new)
+        return "{}"
+
+    def delete_subscriber(self: BudgetsResponse) -> str:
+        subs, gone = subscribers_of(self), self._get_param("Subscriber")
+        if not any(same(s, gone) for s in subs):
+            raise NotFoundException("Unable to find the subscriber - the subscriber doesn't exist.")
+        subs[:] = [s for s in subs if not same(s, gone)]
+        return "{}"
+
+    def update_subscriber(self: BudgetsResponse) -> str:
+        subs, old, new = subscribers_of(self), self._get_param("OldSubscriber"), self._get_param("NewSubscriber")
+        if not any(same(s, old) for s in subs):
+            raise NotFoundException("Unable to find the subscriber - the subscriber doesn't exist.")
+        subs[:] = [new if same(s, old) else s for s in subs]
+        return "{}"
+
+    BudgetsBackend.delete_budget = delete_budget  # type: ignore[method-assign]
+    for fn in (create_budget, list_tags_for_resource, tag_resource, untag_resource, update_budget,
+               update_notification, describe_subscribers_for_notification, create_subscriber,
+               delete_subscriber, update_subscriber):
+        setattr(BudgetsResponse, fn.__name__, fn)
+
+
 def exit_with_parent() -> None:
     """With PLINTH_EXIT_WITH_PARENT=<pid>, exits as soon as our parent is no longer <pid>.
 
@@ -160,5 +292,6 @@ if __name__ == "__main__":
     patch()
     add_delete_cache_subnet_group()
     finish_replication_group_deletions()
+    complete_budgets()
     exit_with_parent()
     moto_main(sys.argv[1:])

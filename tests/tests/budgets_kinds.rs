@@ -1,21 +1,15 @@
 //! `aws:budgets:Budget` against the emulator, through the `engine::Resource` trait.
 //!
 //! moto 5.2.5 implements only CreateBudget, DescribeBudget(s), DeleteBudget, CreateNotification,
-//! DeleteNotification and DescribeNotificationsForBudget. Everything else Plinth calls answers
-//! HTTP 500: UpdateBudget, UpdateNotification, CreateSubscriber / DeleteSubscriber,
-//! DescribeSubscribersForNotification, ListTagsForResource / TagResource / UntagResource (and moto
-//! drops CreateBudget's ResourceTags). So here:
-//! - create, notification add/remove and delete are tested for real here, and what was written
-//!   is checked with an independent client (find, read-when-gone, delete-again and the ownership
-//!   checks are the conformance suite's, `tests/tests/conformance.rs`);
-//! - `read` of a live budget cannot succeed against moto (it needs the subscribers and the
-//!   tags): the test asserts the exact failure; the mapping from the API's answer to the inputs
-//!   is unit-tested in `resources::budgets` (`observe_keeps_equal_values_in_program_form`);
-//! - an in-place limit change and a threshold change make the real calls and assert moto's 500.
+//! DeleteNotification and DescribeNotificationsForBudget; `scripts/moto_server.py` adds the rest
+//! Plinth calls with AWS's semantics (UpdateBudget, UpdateNotification, the subscriber calls,
+//! tags). Here: notification swaps, threshold changes and limit changes land for real, as an
+//! independent client sees them, and `read` gives the program's shape back (find, read-when-gone,
+//! delete-again and ownership are the conformance suite's, `tests/tests/conformance.rs`).
 
 use e2e::conformance::fixtures::budgets::notification;
 use e2e::{engine_tags, meta, Emulator};
-use engine::{ErrorClass, ProviderError, Resource};
+use engine::{ErrorClass, Resource};
 use resources::budgets::{Budget, BudgetOutputs, BudgetPeriod, NotificationType};
 
 const NAME: &str = "plinth-e2e-monthly";
@@ -30,13 +24,6 @@ fn budget() -> Budget {
         notifications: vec![notification(NotificationType::Actual, 80.0)],
         tags: engine_tags("budget", &[]),
     }
-}
-
-/// A failure moto gives for an operation it does not implement: HTTP 500, named after the call.
-fn assert_moto_500(err: &ProviderError, operation: &str) {
-    assert!(err.message.starts_with(&format!("{operation}:")), "{err}");
-    assert!(err.message.contains("500"), "moto answers 500: {err}");
-    assert!(!err.is_not_found(), "{err}");
 }
 
 /// (type, threshold, comparison) of every notification, as an independent client sees them.
@@ -66,7 +53,7 @@ async fn live_budget(emu: &Emulator) -> (String, String, String, Vec<(String, Ve
 }
 
 #[tokio::test]
-async fn budget_notifications_reach_budgets_and_moto_gaps() {
+async fn budget_notifications_thresholds_and_limits_change_in_place() {
     let emu = Emulator::start();
     let cx = emu.context().await;
     let a = budget();
@@ -78,31 +65,29 @@ async fn budget_notifications_reach_budgets_and_moto_gaps() {
     assert_eq!(live_budget(&emu).await, ("50".into(), "USD".into(), "MONTHLY".into(), filters.clone()));
     assert_eq!(live_notifications(&emu).await, [("ACTUAL".into(), 80.0, "GREATER_THAN".into())]);
 
-    // moto gap: the subscribers of a notification cannot be read back.
-    let err = a.read(&out, &cx).await.expect_err("moto cannot describe subscribers");
-    assert_moto_500(&err, "DescribeSubscribersForNotification");
+    let read = a.read(&out, &cx).await.expect("read").expect("the budget exists");
+    assert_eq!(read.inputs, a, "read gives the program's shape back");
 
     // Notifications change for real: ACTUAL 80% goes, FORECASTED 100% comes.
     let b = Budget { notifications: vec![notification(NotificationType::Forecasted, 100.0)], ..a.clone() };
     assert_eq!(b.update(&a, &out, &cx).await.expect("swap notifications"), out);
     assert_eq!(live_notifications(&emu).await, [("FORECASTED".into(), 100.0, "GREATER_THAN".into())]);
 
-    // moto gap: a new threshold of the same type is an UpdateNotification.
+    // A new threshold of the same type is an UpdateNotification.
     let c = Budget { notifications: vec![notification(NotificationType::Forecasted, 120.0)], ..b.clone() };
-    assert_moto_500(&c.update(&b, &out, &cx).await.expect_err("moto lacks UpdateNotification"), "UpdateNotification");
-    assert_eq!(live_notifications(&emu).await, [("FORECASTED".into(), 100.0, "GREATER_THAN".into())], "unchanged");
+    assert_eq!(c.update(&b, &out, &cx).await.expect("new threshold"), out);
+    assert_eq!(live_notifications(&emu).await, [("FORECASTED".into(), 120.0, "GREATER_THAN".into())]);
+    assert_eq!(c.read(&out, &cx).await.expect("read").expect("exists").inputs, c);
 
-    let d = Budget { notifications: vec![], ..b.clone() };
-    d.update(&b, &out, &cx).await.expect("remove the last notification");
+    let d = Budget { notifications: vec![], ..c.clone() };
+    d.update(&c, &out, &cx).await.expect("remove the last notification");
     assert_eq!(live_notifications(&emu).await, Vec::<(String, f64, String)>::new());
 
-    // moto gap: without notifications the read gets as far as the tags, which moto cannot list.
-    assert_moto_500(&d.read(&out, &cx).await.expect_err("moto cannot list budget tags"), "ListTagsForResource");
-
-    // moto gap: an in-place limit change is UpdateBudget; the budget keeps its old limit.
+    // An in-place limit change is UpdateBudget.
     let e = Budget { limit_amount: "75".into(), ..d.clone() };
-    assert_moto_500(&e.update(&d, &out, &cx).await.expect_err("moto lacks UpdateBudget"), "UpdateBudget");
-    assert_eq!(live_budget(&emu).await, ("50".into(), "USD".into(), "MONTHLY".into(), filters));
+    assert_eq!(e.update(&d, &out, &cx).await.expect("new limit"), out);
+    assert_eq!(live_budget(&emu).await, ("75".into(), "USD".into(), "MONTHLY".into(), filters));
+    assert_eq!(e.read(&out, &cx).await.expect("read").expect("exists").inputs, e);
 
     d.delete(&out, &cx).await.expect("delete");
 }

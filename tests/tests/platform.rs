@@ -50,12 +50,7 @@ fn local_platform_up_check_drift_and_destroy() {
         ec2.modify_vpc_attribute().vpc_id(&vpc_id).enable_dns_hostnames(off).send().await.unwrap();
     });
     let drift = rt.block_on(refresh_report(&emu, &state));
-    // moto gap: Budgets DescribeSubscribersForNotification answers 500, so the budget cannot be
-    // read back here (real AWS can); refresh reports it unreadable and keeps its row.
-    let expected = vec![
-        ("budget".to_string(), vec!["(unreadable)".to_string()]),
-        ("vpc".to_string(), vec!["enable_dns_hostnames".to_string()]),
-    ];
+    let expected = vec![("vpc".to_string(), vec!["enable_dns_hostnames".to_string()])];
     assert_eq!(drift, expected, "refresh sees the out-of-band change and nothing else");
     assert_eq!(
         cli(&state, &["preview", "--detailed-exitcode"]),

@@ -30,3 +30,50 @@ pub fn platform(stack: &mut Stack, env: &Env) {
     config::declare(stack, env, &buckets, &data);
     guard::declare(stack, env);
 }
+
+/// Field names a program gives as strings (`ignore_changes`) that are not input fields of the
+/// resource's kind, and resources whose KIND the registry does not know: each a sentence.
+pub fn unknown_field_names(stack: &Stack, registry: &engine::Registry) -> Vec<String> {
+    let mut problems = Vec::new();
+    for node in stack.nodes() {
+        if registry.get(node.kind.kind()).is_none() {
+            problems.push(format!("{}: kind {} is not registered", node.name, node.kind.kind()));
+        }
+        for field in &node.options.ignore_changes {
+            if node.inputs.get(field).is_none() {
+                problems.push(format!(
+                    "{}: ignore_changes names `{field}`, not a field of {}",
+                    node.name,
+                    node.kind.kind()
+                ));
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::{dev, local, prod, staging};
+
+    #[test]
+    fn every_field_name_and_kind_the_program_uses_exists() {
+        let registry = resources::registry();
+        for env in [local(), dev(), staging(), prod()] {
+            let mut stack = Stack::new(env.name);
+            platform(&mut stack, &env);
+            assert_eq!(unknown_field_names(&stack, &registry), Vec::<String>::new(), "{}", env.name);
+        }
+    }
+
+    #[test]
+    fn a_misspelt_ignore_changes_field_is_named() {
+        let mut stack = Stack::new("t");
+        let vpc = resources::ec2::Vpc { cidr_block: "10.0.0.0/16".into(), ..Default::default() };
+        stack.add("vpc", vpc.clone()).ignore_changes(&["enable_dns_hostnames"]);
+        stack.add("vpc2", vpc).ignore_changes(&["cidr_blok"]);
+        let problems = unknown_field_names(&stack, &resources::registry());
+        assert_eq!(problems, ["vpc2: ignore_changes names `cidr_blok`, not a field of aws:ec2:Vpc"]);
+    }
+}
