@@ -1,5 +1,10 @@
-//! One table from AWS error codes to `ProviderError` classes, for every service. EC2 errors are
-//! not modeled by the SDK, so everything matches on `ProvideErrorMetadata::code()`.
+//! How a failed AWS call is understood. Finders decide "it does not exist" from the SDK's modeled
+//! error of the operation ([`absent_if`] with e.g. `GetRoleError::is_no_such_entity_exception`);
+//! what the models do not cover (EC2, whose errors are not modeled, and the class of every other
+//! failure: throttled, conflict, denied, invalid) is this one code table ([`class_of_code`]).
+//! Its patterns are whole-word suffixes (`.NotFound`, `NotFoundException`, `NotFoundFault`), never
+//! substrings, so a new service's codes (ECS `ServiceNotFoundException`, ECR
+//! `RepositoryNotFoundException`, Auto Scaling `ValidationError`) are read as what they are.
 
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
@@ -75,7 +80,8 @@ pub fn class_of_code(code: &str) -> ErrorClass {
         &["WAFInvalidParameterException", "WAFLimitsExceededException", "CreationLimitExceededException"];
     const DENIED: &[&str] =
         &["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure", "Forbidden"];
-    if NOT_FOUND.contains(&code) || code.ends_with(".NotFound") || code.ends_with("NotFound") {
+    let not_found_suffix = ["NotFound", "NotFoundException", "NotFoundFault"].iter().any(|s| code.ends_with(s));
+    if NOT_FOUND.contains(&code) || not_found_suffix {
         ErrorClass::NotFound
     } else if EXISTS.contains(&code) || code.ends_with(".Duplicate") || code.contains("AlreadyExists") {
         ErrorClass::AlreadyExists
@@ -224,5 +230,23 @@ mod tests {
         assert_eq!(class_of_code("WafV2DuplicateItem"), ErrorClass::AlreadyExists);
         assert_eq!(class_of_code("DuplicateRecordException"), ErrorClass::AlreadyExists);
         assert_eq!(class_of_code("WAFInvalidParameterException"), ErrorClass::Invalid);
+    }
+
+    #[test]
+    fn codes_of_the_next_services_are_not_misread() {
+        // ECS and ECR name a missing object `<Thing>NotFoundException`.
+        assert_eq!(class_of_code("ServiceNotFoundException"), ErrorClass::NotFound);
+        assert_eq!(class_of_code("ClusterNotFoundException"), ErrorClass::NotFound);
+        assert_eq!(class_of_code("RepositoryNotFoundException"), ErrorClass::NotFound);
+        assert_eq!(class_of_code("ImageNotFoundException"), ErrorClass::NotFound);
+        // Auto Scaling answers most bad requests (a missing group included) with ValidationError:
+        // the table says Invalid; a kind that knows the operation decides from the model/message.
+        assert_eq!(class_of_code("ValidationError"), ErrorClass::Invalid);
+        assert_eq!(class_of_code("ValidationException"), ErrorClass::Invalid);
+        // Near misses stay what they are.
+        assert_eq!(class_of_code("ServiceNotActiveException"), ErrorClass::Other);
+        assert_eq!(class_of_code("RepositoryNotEmptyException"), ErrorClass::Other);
+        assert_eq!(class_of_code("RepositoryAlreadyExistsException"), ErrorClass::AlreadyExists);
+        assert_eq!(class_of_code("CacheSubnetGroupNotFoundFault"), ErrorClass::NotFound);
     }
 }
