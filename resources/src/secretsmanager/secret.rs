@@ -211,7 +211,7 @@ pub fn secret_name_problem(name: &str) -> Option<&'static str> {
     }
 }
 
-crate::kit::kind!(Secret);
+crate::kit::kind!(Secret, unordered: [], write_only: ["value"]);
 
 #[cfg(test)]
 mod tests {

@@ -141,7 +141,7 @@ async fn current_value(cx: &AwsContext, name: &str) -> Result<SecretValue, Provi
     Ok(SecretValue::from_cloud(value))
 }
 
-crate::kit::kind!(SecureParameter);
+crate::kit::kind!(SecureParameter, unordered: [], write_only: ["value"]);
 
 #[cfg(test)]
 mod tests {
