@@ -59,8 +59,11 @@ pub struct RecoveryOptions {
     /// Wait for pending creates to be decided (`up`); `false` reports them undecided (`preview`).
     pub wait: bool,
     /// Told once per create recovery waits for.
-    pub on_wait: Option<Box<dyn Fn(&str) + Send + Sync>>,
+    pub on_wait: Option<WaitNote>,
 }
+
+/// Receives the line saying what recovery waits for.
+pub type WaitNote = Box<dyn Fn(&str) + Send + Sync>;
 
 impl RecoveryOptions {
     /// For `up`: waits for undecided creates.
