@@ -215,6 +215,22 @@ impl Run {
         }
     }
 
+    /// Top-level input fields that are not replace-forcing and that no declared update changes
+    /// (reported, so a fixture's gaps are visible).
+    fn unexercised_fields(&self) -> Vec<String> {
+        let mut changed = std::collections::BTreeSet::new();
+        let mut previous = &self.fixture.inputs;
+        for (_, next) in &self.fixture.updates {
+            changed.extend(diff_fields(previous, next).iter().map(|d| d.top_field().to_string()));
+            previous = next;
+        }
+        let fields = self.fixture.inputs.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_else(Vec::new);
+        fields
+            .into_iter()
+            .filter(|f| !changed.contains(f) && !self.fixture.replace_fields.contains(&f.as_str()))
+            .collect()
+    }
+
     fn report(&self) {
         let (kind, mut lines, mut failures) = (self.fixture.kind, Vec::new(), Vec::new());
         for (step, outcome) in &self.outcomes {
@@ -239,6 +255,7 @@ impl Run {
         let skipped = self.outcomes.iter().filter(|(s, _)| self.fixture.skipped(*s).is_some()).count();
         println!("conformance {kind} (`{}`): {} steps, {skipped} skipped", self.fixture.name, self.outcomes.len());
         println!("{}", lines.join("\n"));
+        println!("  in-place fields no update exercises: {:?}", self.unexercised_fields());
         assert!(failures.is_empty(), "{kind}: {} step(s) failed:\n{}", failures.len(), failures.join("\n"));
     }
 }
