@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Plinth's moto launcher: moto's server main, plus fixes where moto 5.2.x and AWS disagree in
 ways that break Plinth: GetBucketVersioning's XML root (below), the missing DeleteCacheSubnetGroup,
-the missing Budgets operations (updates, subscribers, tags), and replication groups that never finish deleting (see the functions for each).
+the missing Budgets operations (updates, subscribers, tags), bucket tags at creation, and replication groups that never finish deleting (see the functions for each).
 
 Usage (same arguments as `moto_server`): moto_server.py -H 127.0.0.1 -p 4566
 Set PLINTH_EXIT_WITH_PARENT=<parent pid> to make the server exit when that parent dies (test harness).
@@ -268,6 +268,38 @@ def complete_budgets() -> None:
         setattr(BudgetsResponse, fn.__name__, fn)
 
 
+def tag_buckets_at_creation() -> None:
+    """moto 5.2.x ignores the `Tags` of CreateBucket's CreateBucketConfiguration, which AWS applies
+    atomically with the bucket (so a bucket is never seen untagged, even by a crash right after
+    the create). Here a CreateBucket that creates the bucket applies them the same way; a create
+    of an existing bucket leaves its tags alone, as AWS does."""
+    import xmltodict
+    from moto.s3.responses import S3Response
+
+    original = S3Response._bucket_response_put
+
+    def creation_tags(body: Any) -> dict[str, str] | None:
+        try:
+            conf = xmltodict.parse(body)["CreateBucketConfiguration"]
+        except Exception:
+            return None
+        tags = (conf or {}).get("Tags") or {}
+        items = tags.get("Tag", []) if isinstance(tags, dict) else []
+        items = [items] if isinstance(items, dict) else items
+        return {t["Key"]: t.get("Value") or "" for t in items} or None
+
+    def put(self: S3Response, request: Any, bucket_name: str, querystring: dict[str, Any]) -> Any:
+        existed = bucket_name in self.backend.buckets
+        answer = original(self, request, bucket_name, querystring)
+        if not existed and self.body and bucket_name in self.backend.buckets:
+            tags = creation_tags(self.body)
+            if tags:
+                self.backend.put_bucket_tagging(bucket_name, tags)
+        return answer
+
+    S3Response._bucket_response_put = put  # type: ignore[method-assign]
+
+
 def exit_with_parent() -> None:
     """With PLINTH_EXIT_WITH_PARENT=<pid>, exits as soon as our parent is no longer <pid>.
 
@@ -293,5 +325,6 @@ if __name__ == "__main__":
     add_delete_cache_subnet_group()
     finish_replication_group_deletions()
     complete_budgets()
+    tag_buckets_at_creation()
     exit_with_parent()
     moto_main(sys.argv[1:])
