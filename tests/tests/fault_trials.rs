@@ -2,7 +2,7 @@
 //! (`e2e::proxy`), each trial on its own moto server, compared with an uninterrupted run.
 //!
 //! * For every create the local platform makes (read from the proxy's record of one clean `up`),
-//!   the reply to its first call is lost after the cloud applied it (a 503 or a dropped
+//!   the reply to its first call is lost after the cloud applied it (one trial with a 503, one with a dropped
 //!   connection after forwarding): plain `up --yes` reruns (at most 2) must converge with every
 //!   object count equal to the uninterrupted run's, `preview --detailed-exitcode` exit 0 and
 //!   `destroy` leave what a clean destroy leaves.
@@ -103,12 +103,11 @@ fn a_lost_reply_to_the_first_call_of_each_create_leaves_no_duplicate() {
     let missing: Vec<_> = KNOWN_CREATES.iter().filter(|c| !creates.iter().any(|a| a == *c)).collect();
     assert!(missing.is_empty(), "the clean run made none of {missing:?}; it made {creates:?}");
     eprintln!("uninterrupted up: {:.1?}, {} requests; creates: {creates:?}", base.up_time, base.records.len());
+    // Both ways a reply is lost after the cloud applied the call: a 503 and a dropped connection.
     let trials: Vec<Trial> = creates
-        .into_iter()
-        .enumerate()
-        .map(|(i, action)| {
-            // Alternate the two ways a reply is lost: a 503 and a dropped connection.
-            let fault = if i % 2 == 0 { Fault::Unavailable } else { Fault::Drop };
+        .iter()
+        .flat_map(|action| [Fault::Unavailable, Fault::Drop].map(|fault| (action.clone(), fault)))
+        .map(|(action, fault)| {
             let (base, name) = (base.clone(), format!("{action}, {fault:?} after forwarding its first call"));
             let trial: Box<dyn FnOnce() -> Outcome + Send> = Box::new(move || lost_reply(&base, &action, fault));
             (name, trial)

@@ -46,14 +46,16 @@ impl World {
         self.rt.block_on(async { census::tagged_ec2(&self.emu.independent().await, STACK).await })
     }
 
-    /// Resource rows and unresolved journal rows in the state file.
-    pub fn state_rows(&self) -> (usize, usize) {
+    /// Resource rows and unresolved journal rows in the state file, or why it could not be read.
+    pub fn state_rows(&self) -> Result<(usize, usize), String> {
         let path = self.local.state();
         if !path.exists() {
-            return (0, 0);
+            return Ok((0, 0));
         }
-        let store = state::Store::open_read_only(&path).expect("open the trial's state read-only");
-        (store.resources().expect("state rows").len(), store.pending_ops().expect("journal rows").len())
+        let store =
+            state::Store::open_read_only(&path).map_err(|e| format!("open {} read-only: {e}", path.display()))?;
+        let rows = store.resources().map_err(|e| format!("state rows: {e}"))?.len();
+        Ok((rows, store.pending_ops().map_err(|e| format!("journal rows: {e}"))?.len()))
     }
 }
 
@@ -79,7 +81,7 @@ pub fn baseline(bin: &str) -> Baseline {
     assert_eq!(up.code, Some(0), "the uninterrupted `up` failed:\n    {}", up.tail(30));
     let records = w.proxy.records();
     let counts = w.census();
-    let (rows, pending) = w.state_rows();
+    let (rows, pending) = w.state_rows().unwrap_or_else(|e| panic!("the uninterrupted run's state: {e}"));
     assert_eq!(pending, 0, "the uninterrupted run left journal rows");
     let preview = w.local.run(&["preview", "--detailed-exitcode"]);
     assert_eq!(preview.code, Some(0), "preview after the uninterrupted `up`:\n    {}", preview.tail(30));
@@ -171,9 +173,11 @@ pub fn settle(w: &mut World, base: &Baseline, first: Run, max_reruns: usize, out
 /// exactly what a clean destroy leaves (nothing tagged).
 pub fn verify(w: &mut World, base: &Baseline, outcome: &mut Outcome) {
     outcome.duplicates = census::differences(&base.up, &w.census());
-    let (rows, pending) = w.state_rows();
-    if rows != base.rows || pending != 0 {
-        outcome.problem(format!("state has {rows} resource rows (expected {}) and {pending} journal rows", base.rows));
+    match w.state_rows() {
+        Ok((rows, pending)) if rows != base.rows || pending != 0 => outcome
+            .problem(format!("state has {rows} resource rows (expected {}) and {pending} journal rows", base.rows)),
+        Ok(_) => {}
+        Err(e) => outcome.problem(format!("the state file could not be read after the reruns: {e}")),
     }
     let preview = w.local.run(&["preview", "--detailed-exitcode"]);
     if preview.code != Some(0) {
@@ -202,7 +206,11 @@ pub fn workers() -> usize {
 }
 
 /// Runs `trials` on [`workers`] threads; a trial that panics becomes a failed outcome.
-pub fn run_all(trials: Vec<Trial>) -> Vec<Outcome> {
+/// `PLINTH_TRIAL_FILTER=text` keeps only the trials whose name contains `text` (to reproduce one).
+pub fn run_all(mut trials: Vec<Trial>) -> Vec<Outcome> {
+    if let Ok(only) = std::env::var("PLINTH_TRIAL_FILTER") {
+        trials.retain(|(name, _)| name.contains(&only));
+    }
     let queue = Mutex::new(trials.into_iter().enumerate().collect::<VecDeque<_>>());
     let done = Mutex::new(Vec::new());
     std::thread::scope(|s| {
@@ -240,6 +248,7 @@ pub fn report(title: &str, outcomes: &[Outcome], started: Instant) {
         started.elapsed()
     );
     eprintln!("{totals}");
+    assert!(!outcomes.is_empty(), "{title}: no trial ran (PLINTH_TRIAL_FILTER matched none?)");
     if !failed.is_empty() {
         let details: Vec<String> = failed.iter().map(|o| o.describe()).collect();
         panic!("{totals}\n{}", details.join("\n"));
