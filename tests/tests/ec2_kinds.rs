@@ -4,6 +4,7 @@
 //! reports them, waiting for NAT gateways, the default egress rule and rule drift.
 
 use aws_sdk_ec2::types::VpcAttributeName;
+use e2e::conformance::fixtures::ec2::tcp;
 use e2e::{engine_tags, meta, Emulator};
 use engine::Resource;
 use resources::ec2::{Eip, InternetGateway, NatGateway, RouteTable, Rule, SecurityGroup, Subnet, Vpc};
@@ -29,16 +30,6 @@ fn subnet(name: &str, vpc_id: &str, cidr: &str) -> Subnet {
         cidr_block: cidr.into(),
         availability_zone: "us-east-1a".into(),
         tags: engine_tags(name, &[]),
-        ..Default::default()
-    }
-}
-
-fn tcp(port: i32, cidr: &str) -> Rule {
-    Rule {
-        protocol: "tcp".into(),
-        from_port: port,
-        to_port: port,
-        cidr_blocks: vec![cidr.into()],
         ..Default::default()
     }
 }
