@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Plinth's moto launcher: moto's server main, plus fixes where moto 5.2.x and AWS disagree in
 ways that break Plinth: GetBucketVersioning's XML root (below), the missing DeleteCacheSubnetGroup,
-the missing Budgets operations (updates, subscribers, tags), bucket tags at creation, and replication groups that never finish deleting (see the functions for each).
+the missing Budgets operations (updates, subscribers, tags), bucket tags at creation, EC2 ClientToken idempotency, and replication groups that never finish deleting (see the functions for each).
 
 Usage (same arguments as `moto_server`): moto_server.py -H 127.0.0.1 -p 4566
 Set PLINTH_EXIT_WITH_PARENT=<parent pid> to make the server exit when that parent dies (test harness).
@@ -300,6 +300,51 @@ def tag_buckets_at_creation() -> None:
     S3Response._bucket_response_put = put  # type: ignore[method-assign]
 
 
+def honour_ec2_client_tokens() -> None:
+    """moto 5.2.x ignores the ClientToken of CreateRouteTable and CreateNatGateway, so a retry of a
+    call whose reply was lost creates a second object. In AWS a repeated ClientToken with the same
+    parameters answers with the object the first call created (and IdempotentParameterMismatch
+    with other parameters). This gives the emulator those semantics, per account and region."""
+    from moto.ec2.exceptions import EC2ClientError
+    from moto.ec2.responses.nat_gateways import NatGateways
+    from moto.ec2.responses.route_tables import RouteTables
+
+    class IdempotentParameterMismatch(EC2ClientError):
+        def __init__(self, token: str):
+            super().__init__("IdempotentParameterMismatch",
+                             f"The client token {token} was already used with different parameters.")
+
+    seen: dict[tuple[str, str, str, str], tuple[Any, Any]] = {}
+
+    def idempotent(method: Any, params: tuple[str, ...], find: Any) -> Any:
+        def wrapped(self: Any) -> Any:
+            token = self._get_param("ClientToken")
+            if not token:
+                return method(self)
+            key = (method.__name__, self.current_account, self.region, token)
+            sent = tuple(repr(self._get_param(p)) for p in params)
+            if key in seen:
+                first, object_id = seen[key]
+                if first != sent:
+                    raise IdempotentParameterMismatch(token)
+                found = find(self.ec2_backend, object_id)
+                if found is not None:
+                    return found
+            answer = method(self)
+            seen[key] = (sent, answer.result[next(iter(answer.result))].id)
+            return answer
+        return wrapped
+
+    from moto.core.responses import ActionResult
+
+    RouteTables.create_route_table = idempotent(  # type: ignore[method-assign]
+        RouteTables.create_route_table, ("VpcId", "TagSpecifications"),
+        lambda backend, i: ActionResult({"RouteTable": backend.route_tables[i]}) if i in backend.route_tables else None)
+    NatGateways.create_nat_gateway = idempotent(  # type: ignore[method-assign]
+        NatGateways.create_nat_gateway, ("SubnetId", "AllocationId", "ConnectivityType", "TagSpecifications"),
+        lambda backend, i: ActionResult({"NatGateway": backend.nat_gateways[i]}) if i in backend.nat_gateways else None)
+
+
 def exit_with_parent() -> None:
     """With PLINTH_EXIT_WITH_PARENT=<pid>, exits as soon as our parent is no longer <pid>.
 
@@ -326,5 +371,6 @@ if __name__ == "__main__":
     finish_replication_group_deletions()
     complete_budgets()
     tag_buckets_at_creation()
+    honour_ec2_client_tokens()
     exit_with_parent()
     moto_main(sys.argv[1:])
