@@ -21,6 +21,7 @@ fn app(cloud: &Cloud, program: impl Fn(&mut Stack) + Send + Sync + 'static) -> A
             Box::pin(async move { Ok(cx) })
         }),
         account: None,
+        create_may_land_within: None,
     }
 }
 

@@ -62,6 +62,15 @@ fn env_seconds(name: &str) -> anyhow::Result<Option<Duration>> {
     Ok(env_number::<f64>(name)?.filter(|s| *s > 0.0).map(Duration::from_secs_f64))
 }
 
+/// How long a create sent by a dead run may still land: the whole-call timeout in force
+/// (`PLINTH_OPERATION_TIMEOUT`, else the SDK clients' default) plus as long again, at most
+/// 30 s, for a request the server received just before the client gave up. Unset or unreadable:
+/// the engine's default (150 s, for the default 120 s timeout).
+pub fn create_may_land_within() -> Option<Duration> {
+    let operation = env_seconds("PLINTH_OPERATION_TIMEOUT").ok()??;
+    Some(operation + operation.min(Duration::from_secs(30)))
+}
+
 /// Builds the AWS context for `env`.
 pub async fn connect(env: &Env) -> anyhow::Result<engine::Context> {
     let base = Connection {

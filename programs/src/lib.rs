@@ -27,6 +27,7 @@ pub fn app(env: Env) -> App {
             expected: env.account.to_string(),
             caller: Box::new(|cx| Box::pin(connect::caller_account(cx))),
         }),
+        create_may_land_within: connect::create_may_land_within(),
     }
 }
 

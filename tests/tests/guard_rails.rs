@@ -59,6 +59,7 @@ fn app(cx: &Arc<AwsContext>, program: impl Fn(&mut Stack) + Send + Sync + 'stati
             Box::pin(async move { Ok(cx) })
         }),
         account: None,
+        create_may_land_within: None,
     }
 }
 

@@ -40,6 +40,10 @@ pub struct App {
     /// The cloud account this environment must run against, checked before any other call
     /// (`None`: not pinned, e.g. engine tests without accounts).
     pub account: Option<AccountPin>,
+    /// How long after its journal row a create sent by a dead run may still land: the
+    /// connection's whole-call timeout with margin (recovery waits that long before concluding
+    /// "never created"). `None`: [`crate::recover::CREATE_MAY_LAND_WITHIN`].
+    pub create_may_land_within: Option<std::time::Duration>,
 }
 
 impl App {

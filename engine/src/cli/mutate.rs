@@ -127,6 +127,10 @@ async fn mutate_locked(
         on_wait: Some(Box::new(move |line: &str| if human { eprintln!("{line}") })),
         ..RecoveryOptions::waiting()
     };
+    let waiting = match app.create_may_land_within {
+        Some(bound) => RecoveryOptions { landing_bound: bound, ..waiting },
+        None => waiting,
+    };
     let recovery = inspect(store, &app.registry, &cx, &app.env, &waiting).await?;
     for note in recovery.notes() {
         tracing::warn!("{note}");
