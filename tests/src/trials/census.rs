@@ -50,6 +50,61 @@ pub async fn tagged_ec2(cx: &resources::AwsContext, stack: &str) -> Census {
     c
 }
 
+/// The EC2 objects tagged `plinth:stack=stack`, each as `id (plinth:name=…, …)`, to name leftovers.
+pub async fn tagged_ec2_objects(cx: &resources::AwsContext, stack: &str) -> Vec<String> {
+    let f = || Filter::builder().name("tag:plinth:stack").values(stack).build();
+    let name = |tags: &[aws_sdk_ec2::types::Tag]| {
+        tags.iter().find(|t| t.key() == Some("plinth:name")).and_then(|t| t.value()).unwrap_or("?").to_string()
+    };
+    let ec2 = &cx.ec2;
+    let mut found = Vec::new();
+    for v in ec2.describe_vpcs().filters(f()).send().await.expect("DescribeVpcs").vpcs() {
+        let default = v.is_default().unwrap_or(false);
+        found.push(format!("{} (plinth:name={}, default VPC: {default})", v.vpc_id().unwrap_or("?"), name(v.tags())));
+    }
+    for g in ec2
+        .describe_internet_gateways()
+        .filters(f())
+        .send()
+        .await
+        .expect("DescribeInternetGateways")
+        .internet_gateways()
+    {
+        let attached: Vec<_> = g.attachments().iter().filter_map(|a| a.vpc_id()).collect();
+        found.push(format!(
+            "{} (plinth:name={}, attached to {attached:?})",
+            g.internet_gateway_id().unwrap_or("?"),
+            name(g.tags())
+        ));
+    }
+    for s in ec2.describe_subnets().filters(f()).send().await.expect("DescribeSubnets").subnets() {
+        found.push(format!(
+            "{} (plinth:name={}, in {})",
+            s.subnet_id().unwrap_or("?"),
+            name(s.tags()),
+            s.vpc_id().unwrap_or("?")
+        ));
+    }
+    for g in ec2.describe_security_groups().filters(f()).send().await.expect("DescribeSecurityGroups").security_groups()
+    {
+        found.push(format!(
+            "{} (plinth:name={}, {})",
+            g.group_id().unwrap_or("?"),
+            name(g.tags()),
+            g.group_name().unwrap_or("?")
+        ));
+    }
+    for t in ec2.describe_route_tables().filters(f()).send().await.expect("DescribeRouteTables").route_tables() {
+        found.push(format!(
+            "{} (plinth:name={}, in {})",
+            t.route_table_id().unwrap_or("?"),
+            name(t.tags()),
+            t.vpc_id().unwrap_or("?")
+        ));
+    }
+    found
+}
+
 async fn ec2(cx: &resources::AwsContext, stack: Option<&str>, c: &mut Census) {
     let f = || stack.map(|s| vec![Filter::builder().name("tag:plinth:stack").values(s).build()]);
     let ec2 = &cx.ec2;

@@ -189,7 +189,9 @@ pub fn verify(w: &mut World, base: &Baseline, outcome: &mut Outcome) {
     }
     let tagged = w.tagged();
     if !tagged.is_empty() {
-        outcome.problem(format!("destroy left objects tagged plinth:stack={STACK}: {tagged:?}"));
+        let objects = w.rt.block_on(async { census::tagged_ec2_objects(&w.emu.independent().await, STACK).await });
+        outcome
+            .problem(format!("destroy left objects tagged plinth:stack={STACK}: {tagged:?}: {}", objects.join(", ")));
     }
     let left = census::differences(&base.destroyed, &w.census());
     if !left.is_empty() {
@@ -200,21 +202,24 @@ pub fn verify(w: &mut World, base: &Baseline, outcome: &mut Outcome) {
 /// A named trial to run on its own world.
 pub type Trial = (String, Box<dyn FnOnce() -> Outcome + Send>);
 
-/// How many trials run at once (`PLINTH_TRIAL_WORKERS`, default 2: one per core of CI).
-pub fn workers() -> usize {
-    std::env::var("PLINTH_TRIAL_WORKERS").ok().and_then(|n| n.parse().ok()).filter(|n| *n > 0).unwrap_or(2)
+/// How many trials run at once: `wanted`, unless `PLINTH_TRIAL_WORKERS` says otherwise. Trials
+/// that mostly wait (recovery polling for a create that may still land) can all run at once;
+/// CPU-bound ones should not outnumber the cores by much.
+fn worker_count(wanted: usize) -> usize {
+    let set = std::env::var("PLINTH_TRIAL_WORKERS").ok().and_then(|n| n.parse().ok()).filter(|n| *n > 0);
+    set.unwrap_or(wanted).max(1)
 }
 
-/// Runs `trials` on [`workers`] threads; a trial that panics becomes a failed outcome.
+/// Runs `trials` on `workers` threads (see [`worker_count`]); a trial that panics becomes a failed outcome.
 /// `PLINTH_TRIAL_FILTER=text` keeps only the trials whose name contains `text` (to reproduce one).
-pub fn run_all(mut trials: Vec<Trial>) -> Vec<Outcome> {
+pub fn run_all(mut trials: Vec<Trial>, workers: usize) -> Vec<Outcome> {
     if let Ok(only) = std::env::var("PLINTH_TRIAL_FILTER") {
         trials.retain(|(name, _)| name.contains(&only));
     }
     let queue = Mutex::new(trials.into_iter().enumerate().collect::<VecDeque<_>>());
     let done = Mutex::new(Vec::new());
     std::thread::scope(|s| {
-        for _ in 0..workers() {
+        for _ in 0..worker_count(workers) {
             s.spawn(|| loop {
                 let Some((i, (name, trial))) = queue.lock().unwrap().pop_front() else { return };
                 let started = Instant::now();
