@@ -68,10 +68,11 @@ impl Local {
             .arg(self.state())
             .env("AWS_ENDPOINT_URL", &self.endpoint)
             .env("PLINTH_MAX_ATTEMPTS", "2")
-            // Short SDK timeouts against the local emulator: recovery waits out twice the whole-call
-            // timeout (16 s) before it may conclude an interrupted create never happened.
-            .env("PLINTH_ATTEMPT_TIMEOUT", "5")
-            .env("PLINTH_OPERATION_TIMEOUT", "8")
+            // Shorter SDK timeouts against the local emulator (still long enough for a loaded CI
+            // machine): recovery waits out twice the whole-call timeout (40 s) before it may
+            // conclude an interrupted create never happened.
+            .env("PLINTH_ATTEMPT_TIMEOUT", "15")
+            .env("PLINTH_OPERATION_TIMEOUT", "20")
             .stdin(Stdio::null())
             .stdout(File::create(&out).expect("trial stdout file"))
             .stderr(File::create(&err).expect("trial stderr file"))
