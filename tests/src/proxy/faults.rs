@@ -33,6 +33,19 @@ pub const ALL_FAULTS: [(Fault, Timing); 6] = [
     (Fault::Drop, Timing::After),
 ];
 
+/// The faults AWS can really produce: every pair but a throttling error *after* the request was
+/// applied. AWS throttles at the front door, before doing anything, and Plinth's create retry
+/// policy (`resources::kit::retry`) relies on exactly that, so a throttle-after fault would test a
+/// cloud that does not exist. (It stays available as a rule, to show that reliance: with it,
+/// CreateVpc, CreateInternetGateway and AllocateAddress are retried into duplicates.)
+pub const AWS_FAULTS: [(Fault, Timing); 5] = [
+    (Fault::Throttle, Timing::Before),
+    (Fault::Unavailable, Timing::Before),
+    (Fault::Unavailable, Timing::After),
+    (Fault::Drop, Timing::Before),
+    (Fault::Drop, Timing::After),
+];
+
 /// The full HTTP response the proxy sends for `fault` (`None` for [`Fault::Drop`]).
 pub fn error_response(fault: Fault, protocol: Protocol, request_id: &str) -> Option<Vec<u8>> {
     let (status, reason, content_type, extra, body) = match (fault, protocol) {

@@ -26,7 +26,7 @@ mod http;
 #[cfg(test)]
 mod tests;
 
-pub use faults::{Fault, Timing, ALL_FAULTS};
+pub use faults::{Fault, Timing, ALL_FAULTS, AWS_FAULTS};
 pub use http::{Operation, Protocol};
 
 use std::collections::HashMap;

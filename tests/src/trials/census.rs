@@ -102,6 +102,14 @@ pub async fn tagged_ec2_objects(cx: &resources::AwsContext, stack: &str) -> Vec<
             t.vpc_id().unwrap_or("?")
         ));
     }
+    for a in ec2.describe_addresses().filters(f()).send().await.expect("DescribeAddresses").addresses() {
+        let id = a.allocation_id().unwrap_or("?");
+        found.push(format!("{id} (plinth:name={}, {})", name(a.tags()), a.public_ip().unwrap_or("?")));
+    }
+    for n in ec2.describe_nat_gateways().filter(f()).send().await.expect("DescribeNatGateways").nat_gateways() {
+        let state = n.state().map(|s| s.as_str()).unwrap_or("?");
+        found.push(format!("{} (plinth:name={}, {state})", n.nat_gateway_id().unwrap_or("?"), name(n.tags())));
+    }
     found
 }
 
