@@ -6,7 +6,7 @@
 use e2e::stub::{Behaviour, Stub};
 use e2e::Emulator;
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -80,6 +80,23 @@ fn up_against_silence(state: &Path, stub: &Stub, attempt_timeout: &str) -> Child
     cmd.spawn().unwrap()
 }
 
+/// `up` against an endpoint that never answers, once its first call is in flight.
+struct InFlight {
+    _stub: Stub,
+    _dir: tempfile::TempDir,
+    state: PathBuf,
+    child: Child,
+}
+
+fn up_with_a_create_in_flight() -> InFlight {
+    let stub = Stub::start(Behaviour::Silent, MOTO);
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("local.db");
+    let child = up_against_silence(&state, &stub, "120");
+    wait_until("a create in flight", Duration::from_secs(60), || stub.unanswered() > 0);
+    InFlight { _stub: stub, _dir: dir, state, child }
+}
+
 fn wait_until(what: &str, deadline: Duration, mut done: impl FnMut() -> bool) {
     let until = Instant::now() + deadline;
     while !done() {
@@ -112,11 +129,7 @@ fn up_against_an_endpoint_that_never_answers_exits_within_its_timeouts() {
 
 #[test]
 fn sigterm_during_a_call_that_never_answers_exits_130_within_the_grace_period() {
-    let stub = Stub::start(Behaviour::Silent, MOTO);
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("local.db");
-    let mut child = up_against_silence(&state, &stub, "120");
-    wait_until("a create in flight", Duration::from_secs(60), || stub.unanswered() > 0);
+    let InFlight { _stub, _dir, state, mut child } = up_with_a_create_in_flight();
     let signalled = Instant::now();
     signal(&child, "TERM");
     let status = child.wait().unwrap();
@@ -131,11 +144,7 @@ fn sigterm_during_a_call_that_never_answers_exits_130_within_the_grace_period() 
 
 #[test]
 fn a_second_interrupt_exits_at_once() {
-    let stub = Stub::start(Behaviour::Silent, MOTO);
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("local.db");
-    let mut child = up_against_silence(&state, &stub, "120");
-    wait_until("a create in flight", Duration::from_secs(60), || stub.unanswered() > 0);
+    let InFlight { _stub, _dir, state, mut child } = up_with_a_create_in_flight();
     let signalled = Instant::now();
     signal(&child, "INT");
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
