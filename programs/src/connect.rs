@@ -64,10 +64,11 @@ fn env_seconds(name: &str) -> anyhow::Result<Option<Duration>> {
 
 /// How long a create sent by a dead run may still land: the whole-call timeout in force
 /// (`PLINTH_OPERATION_TIMEOUT`, else the SDK clients' default) plus as long again, at most
-/// 30 s, for a request the server received just before the client gave up. Unset or unreadable:
-/// the engine's default (150 s, for the default 120 s timeout).
+/// 30 s, for a request the server received just before the client gave up (150 s for the
+/// default 120 s). An unreadable setting fails `connect` before any call, so the default is used.
 pub fn create_may_land_within() -> Option<Duration> {
-    let operation = env_seconds("PLINTH_OPERATION_TIMEOUT").ok()??;
+    let operation =
+        env_seconds("PLINTH_OPERATION_TIMEOUT").ok().flatten().unwrap_or(resources::context::OPERATION_TIMEOUT);
     Some(operation + operation.min(Duration::from_secs(30)))
 }
 
