@@ -19,6 +19,7 @@ mod error;
 mod history;
 mod journal;
 mod lock;
+mod probe;
 mod process;
 mod rows;
 mod schema;

@@ -17,21 +17,24 @@
 //!   WAL's concurrency is not needed; `synchronous = FULL` keeps every commit durable.
 //! * [`Store::open_read_only`] creates nothing and writes nothing (except migrating an older
 //!   Plinth schema forward when the file is writable).
+//! * A state a crashed run left mid-write (a hot `-journal` beside it) opens: [`Store::open`]
+//!   lets SQLite roll the unfinished write back; [`Store::open_read_only`] reads a rolled-back
+//!   private copy and leaves the file and journal as they are ([`crate::probe`]).
 
 use crate::error::StateError;
+use crate::probe::{not_a_database, probe, BUSY_TIMEOUT};
 use crate::rows::{self, RawRow, ResourceRow};
 use crate::schema;
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-/// How long a write waits for another process's write to finish before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// An open state file.
 pub struct Store {
     pub(crate) conn: Connection,
     path: Option<PathBuf>,
+    /// For a read-only open of a file a crashed run left with a hot journal: the private,
+    /// rolled-back copy the connection reads (see [`crate::probe`]). Removed on drop.
+    _rolled_back: Option<tempfile::TempDir>,
 }
 
 impl Store {
@@ -39,8 +42,9 @@ impl Store {
     /// `path`, migrate it to the current schema and check its integrity.
     pub fn open(path: &Path) -> Result<Store, StateError> {
         create_private(path)?;
+        // A hot journal is rolled back by SQLite on this connection's first read.
         probe(path)?;
-        let store = Store { conn: Connection::open(path)?, path: Some(path.to_path_buf()) };
+        let store = Store { conn: Connection::open(path)?, path: Some(path.to_path_buf()), _rolled_back: None };
         store.init(true).map_err(|e| not_a_database(e, path))?;
         Ok(store)
     }
@@ -52,7 +56,8 @@ impl Store {
         if !path.exists() {
             return Err(StateError::Missing { path: path.to_path_buf() });
         }
-        let version = probe(path)?;
+        let look = probe(path)?;
+        let version = look.version;
         if version == 0 {
             // An empty file holds no state yet: same as no file, and left as it is.
             return Err(StateError::Missing { path: path.to_path_buf() });
@@ -60,9 +65,11 @@ impl Store {
         if version < schema::SCHEMA_VERSION {
             return Store::open(path);
         }
+        // After a crash mid-write, read the rolled-back copy: the real file is not written.
+        let source = look.copy_path().unwrap_or_else(|| path.to_path_buf());
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| not_a_database(e.into(), path))?;
-        let store = Store { conn, path: Some(path.to_path_buf()) };
+        let conn = Connection::open_with_flags(&source, flags).map_err(|e| not_a_database(e.into(), path))?;
+        let store = Store { conn, path: Some(path.to_path_buf()), _rolled_back: look.rolled_back };
         store.conn.busy_timeout(BUSY_TIMEOUT)?;
         store.check_integrity()?;
         Ok(store)
@@ -70,7 +77,7 @@ impl Store {
 
     /// A fresh state that lives only as long as the `Store` (tests, previews).
     pub fn open_in_memory() -> Result<Store, StateError> {
-        let store = Store { conn: Connection::open_in_memory()?, path: None };
+        let store = Store { conn: Connection::open_in_memory()?, path: None, _rolled_back: None };
         store.init(false)?;
         Ok(store)
     }
@@ -219,29 +226,6 @@ fn create_private(path: &Path) -> Result<(), StateError> {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
         Err(e) => Err(io(path)(e)),
-    }
-}
-
-/// A read-only look at an existing file before anything else touches it: refuses what is not
-/// SQLite, another program's database and newer schemas. Returns the schema version.
-fn probe(path: &Path) -> Result<i64, StateError> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let look = || -> Result<i64, StateError> {
-        let conn = Connection::open_with_flags(path, flags)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
-        let version = schema::check_foreign(&conn, path)?;
-        Ok(version)
-    };
-    look().map_err(|e| not_a_database(e, path))
-}
-
-/// A file that is not an SQLite database is reported as corrupt, naming the file.
-fn not_a_database(e: StateError, path: &Path) -> StateError {
-    match &e {
-        StateError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) if f.code == ErrorCode::NotADatabase => {
-            StateError::Corrupt { path: path.to_path_buf(), problems: vec!["not an SQLite database".to_string()] }
-        }
-        _ => e,
     }
 }
 
