@@ -54,7 +54,7 @@ mod tests {
     use super::*;
 
     fn meta() -> Meta {
-        Meta { name: "api-role".into(), stack: "dev".into() }
+        Meta::new("api-role", "dev")
     }
 
     fn tags(pairs: &[(&str, &str)]) -> Tags {

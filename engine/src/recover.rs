@@ -224,7 +224,7 @@ impl Inspector<'_> {
     }
 
     fn meta(&self, name: &str) -> Meta {
-        Meta { name: name.to_string(), stack: self.stack.to_string() }
+        Meta::new(name, self.stack)
     }
 
     /// A create that may or may not have happened: find the object and adopt it, or conclude
@@ -243,9 +243,12 @@ impl Inspector<'_> {
         let started = state::unix_from_rfc3339(&op.started_at).unwrap_or(i64::MAX);
         let deadline = started.saturating_add(self.opts.landing_bound.as_secs() as i64);
         let mut told = false;
+        // A create-first replacement's new object carries the old one's tags: skip the old one.
+        let mut meta = self.meta(&op.name);
+        meta.replacing = self.rows.get(&op.name).map(|r| r.cloud_id.clone());
         loop {
             let found = kind
-                .find(op.entry.inputs.clone(), self.meta(&op.name), self.cx.clone())
+                .find(op.entry.inputs.clone(), meta.clone(), self.cx.clone())
                 .await
                 .map_err(|e| undecided(format!("looking it up failed: {e}")))?;
             if let Some(outputs) = found {

@@ -79,12 +79,23 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + PartialEq + Debug + S
 }
 
 /// Who a resource is, for calls that need more than its inputs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Meta {
     /// Logical name in the program (`plinth:name`).
     pub name: String,
     /// Stack (environment) name (`plinth:stack`).
     pub stack: String,
+    /// Set for the create of a create-first replacement: the cloud id of the object being
+    /// replaced, which carries the same tags. `find` skips it where its lookup returns several
+    /// objects (EC2's tag finder); callers treat a `find` that still returns it as "cannot tell".
+    pub replacing: Option<String>,
+}
+
+impl Meta {
+    /// Resource `name` of stack `stack`.
+    pub fn new(name: impl Into<String>, stack: impl Into<String>) -> Meta {
+        Meta { name: name.into(), stack: stack.into(), replacing: None }
+    }
 }
 
 /// A resource as read back from the cloud.

@@ -348,6 +348,9 @@ fn up_with_nothing_to_apply_still_records_new_protection() {
     };
     assert_eq!(run(app(&cloud, protected), args(&state, &["up", "--yes"])), 0);
     assert_eq!(Store::open(&state).unwrap().resource("net").unwrap().unwrap().options["protect"], true);
+    for preview in [&["preview"][..], &["preview", "--detailed-exitcode"], &["preview", "--format", "json"]] {
+        assert_eq!(run(app(&cloud, |_| {}), args(&state, preview)), 1, "{preview:?}: `up` would refuse, so preview fails");
+    }
     assert_eq!(run(app(&cloud, |_| {}), args(&state, &["destroy", "--yes"])), 1, "destroy refuses the protected net");
     assert_eq!(cloud.objects.lock().unwrap().len(), 2);
 }
@@ -371,6 +374,29 @@ fn state_journal_lists_and_drops_pending_operations() {
     assert_eq!(run(app(&cloud, good), args(&state, &["state", "journal"])), 0);
     assert_eq!(run(app(&cloud, good), args(&state, &["state", "journal", "--drop", &id.to_string()])), 0);
     assert!(Store::open(&state).unwrap().pending_ops().unwrap().is_empty());
+}
+
+#[test]
+fn state_journal_lists_a_row_no_plinth_wrote_and_drops_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    drop(Store::open(&state).unwrap());
+    let hostile = rusqlite::Connection::open(&state).unwrap();
+    hostile
+        .execute(
+            "INSERT INTO pending_ops (run_id, name, kind, action, inputs, started_at) \
+             VALUES ('x', 'net', 'fake:Net', 'delete-everything', '{}', '2025-01-01T00:00:00Z')",
+            [],
+        )
+        .unwrap();
+    let id = hostile.last_insert_rowid();
+    drop(hostile);
+    let cloud = FakeCloud::new();
+    assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes"])), 1, "a run refuses the row");
+    assert_eq!(run(app(&cloud, good), args(&state, &["state", "journal"])), 0, "but it can be listed");
+    assert_eq!(run(app(&cloud, good), args(&state, &["state", "journal", "--drop", &id.to_string()])), 0);
+    assert_eq!(run(app(&cloud, good), args(&state, &["up", "--yes"])), 0);
+    assert_eq!(cloud.count(), 2);
 }
 
 #[test]

@@ -152,6 +152,26 @@ async fn a_create_whose_reply_is_lost_is_found_and_recorded_not_created_twice() 
 }
 
 #[tokio::test]
+async fn a_create_first_replacement_whose_reply_is_lost_adopts_the_new_object_not_the_old() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    assert!(up(&one_net("net"), &store, &cloud).await.ok());
+    let old = store.resource("net").unwrap().unwrap().cloud_id;
+    let mut moved = Stack::new("test");
+    moved.add("net", Net { cidr: "10.9.0.0/16".into(), ..Default::default() });
+    cloud.lost_replies.lock().unwrap().insert("net".into());
+    let report = up(&moved, &store, &cloud).await;
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    cloud.lost_replies.lock().unwrap().clear();
+    let (_, report) = up_recovering(&moved, &store, &cloud).await.unwrap();
+    assert!(report.ok(), "{report:?}");
+    let now = store.resource("net").unwrap().unwrap();
+    assert_ne!(now.cloud_id, old, "the old object was not taken for the new one");
+    assert_eq!(now.inputs["cidr"], "10.9.0.0/16");
+    assert_eq!(cloud.named("net").len(), 1, "the new object, created once; the old one deleted: {:?}", cloud.log());
+    assert!(!cloud.exists(&old));
+}
+
+#[tokio::test]
 async fn an_ambiguous_create_failure_keeps_its_row_until_the_call_can_no_longer_land() {
     let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
     cloud.fail("create", "net", ErrorClass::Transient);

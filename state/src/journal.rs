@@ -23,6 +23,9 @@ pub struct PendingOp {
     pub started_at: String,
 }
 
+/// One journal row as listed: its id and operation, or why it does not decode.
+pub type JournalRow = Result<(i64, PendingOp), JournalError>;
+
 /// What a finished operation does to state.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpOutcome {
@@ -112,6 +115,12 @@ impl Store {
     /// Every pending operation, oldest first, with its id. The first row whose action or entry
     /// does not decode is refused ([`StateError::Journal`]), naming it.
     pub fn pending_ops(&self) -> Result<Vec<(i64, PendingOp)>, StateError> {
+        self.journal_rows()?.into_iter().map(|r| r.map_err(|e| StateError::Journal(Box::new(e)))).collect()
+    }
+
+    /// Every journal row, oldest first, each decoded or with the reason it does not decode: for
+    /// listing a journal that holds a row no Plinth wrote, so it can be inspected and dropped.
+    pub fn journal_rows(&self) -> Result<Vec<JournalRow>, StateError> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT id, run_id, name, kind, action, inputs, started_at FROM pending_ops ORDER BY id")?;
@@ -128,7 +137,7 @@ impl Store {
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        raw.into_iter().map(|r| r.decode().map_err(|e| StateError::Journal(Box::new(e)))).collect()
+        Ok(raw.into_iter().map(RawPending::decode).collect())
     }
 }
 
@@ -232,6 +241,21 @@ mod tests {
             assert!(text.contains(&format!("journal row {id}")) && text.contains("`net`"), "{text}");
             assert!(text.contains(problem) && text.contains(&format!("state journal --drop {id}")), "{text}");
         }
+    }
+
+    #[test]
+    fn an_undecodable_row_is_listed_beside_the_good_ones_and_can_be_dropped() {
+        let store = Store::open_in_memory().unwrap();
+        let good = store.begin_op(&op("vpc", "create")).unwrap();
+        let bad = insert_raw(&store, "delete-everything", "{}", "2025-03-01T12:00:00Z");
+        let rows = store.journal_rows().unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].as_ref().map(|(id, op)| (*id, op.name.as_str())).ok(), Some((good, "vpc")));
+        let undecodable = rows[1].as_ref().unwrap_err();
+        assert_eq!((undecodable.id, undecodable.action.as_str()), (bad, "delete-everything"));
+        assert!(store.pending_ops().is_err(), "runs still refuse while the row is there");
+        store.commit_op(bad, &OpOutcome::Nothing).unwrap();
+        assert_eq!(store.pending_ops().unwrap().len(), 1);
     }
 
     #[test]

@@ -29,7 +29,7 @@ mod time;
 pub use entry::{JournalAction, JournalEntry, JournalError};
 pub use error::StateError;
 pub use history::{RunRecord, RunStart};
-pub use journal::{OpOutcome, PendingOp};
+pub use journal::{JournalRow, OpOutcome, PendingOp};
 pub use lock::LockHolder;
 pub use process::{start_time as process_start_time, Liveness};
 pub use rows::{References, ResourceRow};

@@ -40,7 +40,7 @@ pub const STACK: &str = "e2e";
 
 /// The engine's metadata for the resource `name` of [`STACK`].
 pub fn meta(name: &str) -> engine::Meta {
-    engine::Meta { name: name.to_string(), stack: STACK.to_string() }
+    engine::Meta::new(name, STACK)
 }
 
 /// The tags the engine would merge in: defaults plus `plinth:name` / `plinth:stack`, then

@@ -52,25 +52,25 @@ pub(super) fn may_have_landed(error: &ProviderError) -> bool {
 
 /// A create that may leave an object behind when it fails midway: on failure, look the object
 /// up and read what it really is.
-pub(super) fn create_call(
-    kind: Arc<dyn ErasedKind>,
-    inputs: Value,
-    meta: Meta,
-    cx: Context,
-    adopt_partial: bool,
-) -> Call {
+pub(super) fn create_call(kind: Arc<dyn ErasedKind>, inputs: Value, meta: Meta, cx: Context) -> Call {
     Box::pin(async move {
         let error = match kind.create(inputs.clone(), meta.clone(), cx.clone()).await {
             Ok(outputs) => return Ok(Some(outputs)),
             Err(error) => error,
         };
-        let partial = if adopt_partial { find_partial(kind.as_ref(), inputs, meta, cx).await } else { None };
+        let partial = find_partial(kind.as_ref(), inputs, meta, cx).await;
         Err(OpFailure { error, partial })
     })
 }
 
+/// The object a failed create left, if the lookup finds one that is not the object a
+/// create-first replacement replaces (it carries the same tags).
 async fn find_partial(kind: &dyn ErasedKind, inputs: Value, meta: Meta, cx: Context) -> Option<(Value, Value)> {
+    let replacing = meta.replacing.clone();
     let outputs = kind.find(inputs.clone(), meta, cx.clone()).await.ok()??;
+    if replacing.is_some() && kind.cloud_id(&outputs).ok() == replacing {
+        return None;
+    }
     kind.read(inputs, outputs, cx).await.ok()?
 }
 

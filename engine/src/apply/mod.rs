@@ -223,7 +223,7 @@ impl Runner<'_> {
     }
 
     fn meta(&self, name: &str) -> Meta {
-        Meta { name: name.to_string(), stack: self.plan.stack.clone() }
+        Meta::new(name, self.plan.stack.clone())
     }
 
     fn what(&self, op: usize) -> &'static str {
@@ -289,10 +289,12 @@ impl Runner<'_> {
         }
         let references = self.sent[&op].references.clone();
         let id = self.journal.begin(&step, JournalAction::Create, &inputs, references, None)?;
-        // The old object of a create-first replacement carries the same tags: a lookup could
-        // find it instead, so only other creates look for a partial object.
+        // The old object of a create-first replacement carries the same tags: the lookup for a
+        // partial object must not take it for the new one.
+        let mut meta = self.meta(&step.name);
+        meta.replacing = replacing_first.then(|| self.rows.get(&step.name).map(|r| r.cloud_id.clone())).flatten();
         let kind = self.kinds[self.ops[op].step].clone();
-        Ok((id, create_call(kind, inputs, self.meta(&step.name), self.cx.clone(), !replacing_first)))
+        Ok((id, create_call(kind, inputs, meta, self.cx.clone())))
     }
 
     fn launch_update(&mut self, op: usize) -> Result<(i64, Call), EngineError> {

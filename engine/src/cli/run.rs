@@ -130,6 +130,10 @@ async fn preview(
     // A plan whose operations could not be ordered fails here, not halfway through `up`.
     crate::ops::build_ops(&plan)?;
     print_plan(&plan, format);
+    // What `up` would refuse is an error here too (exit 1), never "no changes" or "changes".
+    if !plan.refusals.is_empty() {
+        return Err(crate::error::EngineError::Refused(plan.refusals.clone()).into());
+    }
     let changes = plan.has_changes();
     if let Some(path) = out {
         let saved =

@@ -57,15 +57,19 @@ pub fn run(store: &Store, command: &StateCommand) -> anyhow::Result<u8> {
             println!("dropped journal entry {id}; check the cloud for an object it may have left");
         }
         StateCommand::Journal { drop: None } => {
-            for (id, op) in store.pending_ops()? {
-                let line = format!(
-                    "{id:>5}  {:<16} {:<28} {:<16} run {} since {}",
-                    op.action.to_string(),
-                    op.name,
-                    op.kind,
-                    op.run_id,
-                    op.started_at
-                );
+            // A row no Plinth wrote is listed with its reason, so it can be checked and dropped.
+            for row in store.journal_rows()? {
+                let line = match row {
+                    Ok((id, op)) => format!(
+                        "{id:>5}  {:<16} {:<28} {:<16} run {} since {}",
+                        op.action.to_string(),
+                        op.name,
+                        op.kind,
+                        op.run_id,
+                        op.started_at
+                    ),
+                    Err(undecodable) => format!("{:>5}  undecodable: {undecodable}", undecodable.id),
+                };
                 println!("{}", escape(&line));
             }
         }

@@ -150,8 +150,11 @@ impl FakeCloud {
         let objects = self.objects.lock().unwrap();
         Ok(objects
             .iter()
-            .find(|(_, (_, v))| {
-                v["tags"]["plinth:name"] == meta.name.as_str() && v["tags"]["plinth:stack"] == meta.stack.as_str()
+            .find(|(id, (_, v))| {
+                // As EC2's tag finder does: the object a create-first replacement replaces is skipped.
+                Some(id.as_str()) != meta.replacing.as_deref()
+                    && v["tags"]["plinth:name"] == meta.name.as_str()
+                    && v["tags"]["plinth:stack"] == meta.stack.as_str()
             })
             .map(|(id, _)| id.clone()))
     }

@@ -122,10 +122,12 @@ pub async fn by_id<T: Ec2Object>(cx: &AwsContext, id: &str) -> Result<Option<T>,
 
 /// The one live object of this type that carries both `plinth:stack` and `plinth:name` of
 /// `meta`: how every EC2 kind's `find` adopts. The tags are checked on every result too, since
-/// some describe calls ignore tag filters in the emulator (moto's DescribeNatGateways).
+/// some describe calls ignore tag filters in the emulator (moto's DescribeNatGateways). The
+/// object a create-first replacement replaces ([`Meta::replacing`]) is not a candidate.
 pub async fn owned<T: Ec2Object>(kind: &str, meta: &Meta, cx: &AwsContext) -> Result<Option<T>, ProviderError> {
     let all = T::describe(cx, None, tag_filters(meta)).await?;
-    let owned = all.into_iter().filter(|o| o.live() && engine::owned_by(&crate::tags::from_sdk(o.tags()), meta));
+    let candidate = |o: &T| o.live() && o.id().is_some() && o.id() != meta.replacing.as_deref();
+    let owned = all.into_iter().filter(|o| candidate(o) && engine::owned_by(&crate::tags::from_sdk(o.tags()), meta));
     single(kind, meta, owned.map(|o| (o.id().unwrap_or("(no id)").to_string(), o)).collect())
 }
 
@@ -161,7 +163,7 @@ mod tests {
     use super::*;
 
     fn meta() -> Meta {
-        Meta { name: "vpc".into(), stack: "dev".into() }
+        Meta::new("vpc", "dev")
     }
 
     #[test]

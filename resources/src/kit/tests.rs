@@ -91,7 +91,7 @@ fn a_typo_in_a_field_name_is_caught() {
 
 #[test]
 fn adopt_requires_both_tags() {
-    let meta = Meta { name: "db".into(), stack: "dev".into() };
+    let meta = Meta::new("db", "dev");
     let mut tags = crate::tags::from_pairs(&[(engine::NAME_TAG, "db")]);
     let err = adopt("subnet group db", &tags, &meta, 1).expect_err("name alone");
     assert_eq!(err.class, engine::ErrorClass::NotOwned);

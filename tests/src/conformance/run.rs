@@ -177,7 +177,7 @@ impl Run {
     /// resource) for it, then deletes it.
     async fn refuses(&self, look_alike: LookAlike) -> Outcome {
         let (inputs, stack) = self.fixture.look_alike_inputs(look_alike);
-        let their_meta = Meta { name: self.fixture.name.clone(), stack };
+        let their_meta = Meta::new(self.fixture.name.clone(), stack);
         let created = self.kind.create(inputs.clone(), their_meta, self.cx.clone()).await;
         let outputs = created.map_err(|e| format!("creating the look-alike: {}", describe(&e)))?;
         let verdict = self.verdict(&outputs).await;
