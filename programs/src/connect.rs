@@ -96,6 +96,6 @@ pub async fn connect(env: &Env) -> anyhow::Result<engine::Context> {
 pub async fn caller_account(cx: engine::Context) -> anyhow::Result<String> {
     let cx = cx.downcast::<AwsContext>().map_err(|_| anyhow::anyhow!("the context is not an AWS context"))?;
     let identity =
-        cx.sts.get_caller_identity().send().await.map_err(|e| resources::error::classify("GetCallerIdentity", e))?;
+        cx.sts().get_caller_identity().send().await.map_err(|e| resources::error::classify("GetCallerIdentity", e))?;
     identity.account.ok_or_else(|| anyhow::anyhow!("GetCallerIdentity answered without an account"))
 }

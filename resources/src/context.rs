@@ -1,5 +1,6 @@
-//! `AwsContext`: the SDK clients every kind calls, built once from the default credential chain
-//! (or an explicit endpoint for the emulator), plus a counter of the requests actually sent.
+//! `AwsContext`: the SDK configuration every kind's client is built from (the default credential
+//! chain, or an explicit endpoint for the emulator), the clients built so far (each on first
+//! use, declared by its service's module), and a counter of the requests actually sent.
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -9,8 +10,10 @@ use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterce
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The region the platform lives in.
@@ -86,25 +89,58 @@ impl Connection {
     }
 }
 
-/// The clients, shared by every kind.
-#[derive(Debug, Clone)]
+/// An SDK client built from the shared configuration the first time a kind asks for it. Each
+/// service's module declares its own client with [`crate::service_client!`] (S3 by hand, for
+/// path-style addressing): adding a service never edits this file.
+pub trait ServiceClient: Clone + Send + Sync + 'static {
+    /// The client for `sdk`, counting its requests in `calls`.
+    fn build(sdk: &SdkConfig, calls: &CallCounter) -> Self;
+}
+
+/// Declares `$krate::Client` a [`ServiceClient`] and gives [`AwsContext`] an accessor for it,
+/// e.g. `service_client!(ecs, aws_sdk_ecs)` makes `cx.ecs()`.
+#[macro_export]
+macro_rules! service_client {
+    ($accessor:ident, $krate:ident) => {
+        impl $crate::context::ServiceClient for $krate::Client {
+            fn build(sdk: &aws_config::SdkConfig, calls: &$crate::context::CallCounter) -> Self {
+                $krate::Client::from_conf($krate::config::Builder::from(sdk).interceptor(calls.clone()).build())
+            }
+        }
+
+        impl $crate::AwsContext {
+            #[doc = concat!("The `", stringify!($krate), "` client, built on first use.")]
+            pub fn $accessor(&self) -> $krate::Client {
+                self.client()
+            }
+        }
+    };
+}
+
+// The identity service: every environment checks its account with it before anything else.
+service_client!(sts, aws_sdk_sts);
+
+type Clients = HashMap<TypeId, Box<dyn Any + Send + Sync>>;
+
+/// The shared SDK configuration and the clients built from it so far, shared by every kind.
+/// Cloning is cheap and clones share the clients and the call counter.
+#[derive(Clone)]
 pub struct AwsContext {
-    pub ec2: aws_sdk_ec2::Client,
-    pub s3: aws_sdk_s3::Client,
-    pub iam: aws_sdk_iam::Client,
-    pub rds: aws_sdk_rds::Client,
-    pub elasticache: aws_sdk_elasticache::Client,
-    pub secrets: aws_sdk_secretsmanager::Client,
-    pub ssm: aws_sdk_ssm::Client,
-    pub wafv2: aws_sdk_wafv2::Client,
-    pub budgets: aws_sdk_budgets::Client,
-    pub sts: aws_sdk_sts::Client,
+    sdk: SdkConfig,
+    clients: Arc<Mutex<Clients>>,
     pub region: String,
     pub calls: CallCounter,
 }
 
+impl std::fmt::Debug for AwsContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsContext").field("region", &self.region).field("calls", &self.calls.count()).finish()
+    }
+}
+
 impl AwsContext {
-    /// Builds the clients. S3 uses path-style addressing whenever an endpoint is overridden.
+    /// Loads the configuration: the default credential chain (or static credentials for an
+    /// emulator), the endpoint override, the retry policy and the timeouts.
     pub async fn connect(conn: &Connection) -> Self {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(DEFAULT_REGION))
@@ -113,7 +149,7 @@ impl AwsContext {
             loader = loader.endpoint_url(endpoint);
         }
         if conn.static_credentials {
-            loader = loader.credentials_provider(aws_sdk_s3::config::Credentials::new(
+            loader = loader.credentials_provider(aws_sdk_sts::config::Credentials::new(
                 "plinth-local",
                 "plinth-local",
                 None,
@@ -129,27 +165,24 @@ impl AwsContext {
     }
 
     pub fn from_sdk_config(sdk: &SdkConfig) -> Self {
-        let calls = CallCounter::default();
-        let path_style = sdk.endpoint_url().is_some();
-        let s3 = aws_sdk_s3::config::Builder::from(sdk).force_path_style(path_style).interceptor(calls.clone()).build();
-        macro_rules! client {
-            ($krate:ident) => {
-                $krate::Client::from_conf($krate::config::Builder::from(sdk).interceptor(calls.clone()).build())
-            };
-        }
-        Self {
-            rds: client!(aws_sdk_rds),
-            elasticache: client!(aws_sdk_elasticache),
-            secrets: client!(aws_sdk_secretsmanager),
-            ssm: client!(aws_sdk_ssm),
-            wafv2: client!(aws_sdk_wafv2),
-            budgets: client!(aws_sdk_budgets),
-            sts: client!(aws_sdk_sts),
-            ec2: client!(aws_sdk_ec2),
-            s3: aws_sdk_s3::Client::from_conf(s3),
-            iam: client!(aws_sdk_iam),
+        AwsContext {
+            sdk: sdk.clone(),
+            clients: Arc::default(),
             region: sdk.region().map(|r| r.to_string()).unwrap_or_else(|| DEFAULT_REGION.to_string()),
-            calls,
+            calls: CallCounter::default(),
         }
+    }
+
+    /// The client of type `C`, built on the first call and shared afterwards (a clone of an SDK
+    /// client shares its connection pool).
+    pub fn client<C: ServiceClient>(&self) -> C {
+        let mut clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let client = clients.entry(TypeId::of::<C>()).or_insert_with(|| Box::new(C::build(&self.sdk, &self.calls)));
+        client.downcast_ref::<C>().expect("clients are keyed by their own type").clone()
+    }
+
+    /// The shared configuration, for a client a service builds itself.
+    pub fn sdk_config(&self) -> &SdkConfig {
+        &self.sdk
     }
 }

@@ -138,7 +138,7 @@ macro_rules! arn_tag_api {
 
         impl $crate::tags::TagRead for $api {
             async fn list(cx: &$crate::AwsContext, arn: &str) -> Result<::engine::Tags, ::engine::ProviderError> {
-                let out = cx.$client.list_tags_for_resource().resource_name(arn).send().await;
+                let out = cx.$client().list_tags_for_resource().resource_name(arn).send().await;
                 let out = out.map_err(|e| $crate::error::classify("ListTagsForResource", e))?;
                 Ok($crate::tags::all_of(out.tag_list()))
             }
@@ -150,7 +150,7 @@ macro_rules! arn_tag_api {
                 arn: &str,
                 tags: &::engine::Tags,
             ) -> Result<(), ::engine::ProviderError> {
-                let call = cx.$client.add_tags_to_resource().resource_name(arn).set_tags($crate::tags::to_sdk(tags)?);
+                let call = cx.$client().add_tags_to_resource().resource_name(arn).set_tags($crate::tags::to_sdk(tags)?);
                 call.send().await.map_err(|e| $crate::error::classify("AddTagsToResource", e))?;
                 Ok(())
             }
@@ -160,7 +160,7 @@ macro_rules! arn_tag_api {
                 arn: &str,
                 keys: Vec<String>,
             ) -> Result<(), ::engine::ProviderError> {
-                let call = cx.$client.remove_tags_from_resource().resource_name(arn).set_tag_keys(Some(keys));
+                let call = cx.$client().remove_tags_from_resource().resource_name(arn).set_tag_keys(Some(keys));
                 call.send().await.map_err(|e| $crate::error::classify("RemoveTagsFromResource", e))?;
                 Ok(())
             }

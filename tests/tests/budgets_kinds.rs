@@ -28,7 +28,7 @@ fn budget() -> Budget {
 
 /// (type, threshold, comparison) of every notification, as an independent client sees them.
 async fn live_notifications(emu: &Emulator) -> Vec<(String, f64, String)> {
-    let budgets = emu.independent().await.budgets;
+    let budgets = emu.independent().await.budgets();
     let out = budgets.describe_notifications_for_budget().account_id(ACCOUNT).budget_name(NAME).send().await;
     let out = out.expect("DescribeNotificationsForBudget");
     out.notifications()
@@ -42,7 +42,7 @@ async fn live_notifications(emu: &Emulator) -> Vec<(String, f64, String)> {
 /// (limit amount, unit, time unit, cost filters) as an independent client sees them.
 #[allow(deprecated)] // CostFilters: the field Plinth writes
 async fn live_budget(emu: &Emulator) -> (String, String, String, Vec<(String, Vec<String>)>) {
-    let budgets = emu.independent().await.budgets;
+    let budgets = emu.independent().await.budgets();
     let out = budgets.describe_budget().account_id(ACCOUNT).budget_name(NAME).send().await.expect("DescribeBudget");
     let b = out.budget().expect("budget");
     let limit = b.budget_limit().expect("limit");

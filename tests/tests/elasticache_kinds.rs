@@ -34,7 +34,7 @@ fn inputs(ids: &[String]) -> Vec<Input<String>> {
 
 async fn live_subnets(cx: &AwsContext, name: &str) -> BTreeSet<String> {
     let out =
-        cx.elasticache.describe_cache_subnet_groups().cache_subnet_group_name(name).send().await.expect("describe");
+        cx.elasticache().describe_cache_subnet_groups().cache_subnet_group_name(name).send().await.expect("describe");
     let group = out.cache_subnet_groups().first().expect("one group").clone();
     group.subnets().iter().filter_map(|s| s.subnet_identifier()).map(str::to_string).collect()
 }
@@ -81,7 +81,7 @@ async fn subnet_group_subnets_reach_elasticache_and_moto_gaps() {
     // moto 5.2.x lacks DeleteCacheSubnetGroup; scripts/moto_server.py adds it to the emulator
     // (with AWS's not-found and in-use errors), so the real call runs here.
     group.delete(&out, &cx).await.expect("delete");
-    let gone = check.elasticache.describe_cache_subnet_groups().cache_subnet_group_name("jobs-cache").send().await;
+    let gone = check.elasticache().describe_cache_subnet_groups().cache_subnet_group_name("jobs-cache").send().await;
     let code = gone.expect_err("independent client: not found").into_service_error();
     assert_eq!(
         aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&code),
@@ -116,7 +116,7 @@ async fn replication_group_settings_reach_elasticache() {
     assert!(out.primary_endpoint.as_deref().is_some_and(|e| e.contains("jobs-queue-e2e")), "{out:?}");
     assert_eq!(out.port, Some(6379));
 
-    let described = check.elasticache.describe_replication_groups().replication_group_id(&out.id).send().await;
+    let described = check.elasticache().describe_replication_groups().replication_group_id(&out.id).send().await;
     let live = described.expect("describe").replication_groups().first().expect("one group").clone();
     assert_eq!(live.status(), Some("available"));
     assert_eq!(live.at_rest_encryption_enabled(), Some(true));
@@ -126,7 +126,7 @@ async fn replication_group_settings_reach_elasticache() {
     // moto gap: the member cluster, the only place AWS reports the subnet group and security
     // groups, is not modeled, so those two cannot be checked independently here.
     let member = live.member_clusters().first().expect("a member").clone();
-    let err = check.elasticache.describe_cache_clusters().cache_cluster_id(&member).send().await.expect_err("moto gap");
+    let err = check.elasticache().describe_cache_clusters().cache_cluster_id(&member).send().await.expect_err("moto gap");
     assert_eq!(aws_sdk_ec2::error::ProvideErrorMetadata::code(&err), Some("CacheClusterNotFound"));
 
     // In place: node type, snapshots, description (ModifyReplicationGroup).
@@ -136,7 +136,7 @@ async fn replication_group_settings_reach_elasticache() {
     bigger.description = "job queue (bigger)".into();
     let updated = bigger.update(&group, &out, &cx).await.expect("update");
     assert_eq!(updated, out, "same group, same endpoints");
-    let described = check.elasticache.describe_replication_groups().replication_group_id(&out.id).send().await;
+    let described = check.elasticache().describe_replication_groups().replication_group_id(&out.id).send().await;
     let live = described.expect("describe").replication_groups().first().expect("one group").clone();
     assert_eq!(live.cache_node_type(), Some("cache.t4g.small"));
     assert_eq!(live.snapshot_retention_limit(), Some(3));
@@ -146,7 +146,7 @@ async fn replication_group_settings_reach_elasticache() {
     // before the next describe, as AWS does minutes later. (The `deleting` semantics of the
     // waiter are tested against fake status sources.)
     bigger.delete(&out, &cx).await.expect("delete");
-    let described = check.elasticache.describe_replication_groups().replication_group_id(&out.id).send().await;
+    let described = check.elasticache().describe_replication_groups().replication_group_id(&out.id).send().await;
     let code = described.expect_err("gone").into_service_error();
     assert_eq!(
         aws_smithy_types::error::metadata::ProvideErrorMetadata::code(&code),
@@ -174,7 +174,7 @@ async fn replica_count_gaps_in_moto() {
 
     // moto gap: NumCacheClusters is ignored; the group has one member. read reports what the
     // cloud has, so the missing replica shows as a difference instead of being hidden.
-    let described = check.elasticache.describe_replication_groups().replication_group_id(&out.id).send().await;
+    let described = check.elasticache().describe_replication_groups().replication_group_id(&out.id).send().await;
     let live = described.expect("describe").replication_groups().first().expect("one group").clone();
     assert_eq!(live.member_clusters().len(), 1, "moto made one member for NumCacheClusters=2");
     let seen = group.read(&out, &cx).await.expect("read").expect("exists");

@@ -46,7 +46,7 @@ async fn get_bucket_versioning_parses_after_enabling() {
 async fn engine_context_reaches_the_emulator_and_reset_clears_it() {
     let emu = Emulator::start();
     let ctx = emu.context().await;
-    ctx.s3.create_bucket().bucket("via-context").send().await.expect("create bucket via the engine context");
+    ctx.s3().create_bucket().bucket("via-context").send().await.expect("create bucket via the engine context");
     assert!(ctx.calls.count() >= 1, "the call counter saw no request");
 
     let s3 = emu.s3().await;

@@ -80,7 +80,7 @@ fn replacing_the_database_needs_allow_replace_and_touches_nothing_without_it() {
     assert_eq!(run(app(&cx, database_program("plinth")), args(&state, &["up", "--yes"])), 0);
     let describe = || {
         rt.block_on(async {
-            let out = cx.rds.describe_db_instances().db_instance_identifier("guarded-db").send().await.unwrap();
+            let out = cx.rds().describe_db_instances().db_instance_identifier("guarded-db").send().await.unwrap();
             let db = out.db_instances()[0].clone();
             (db.master_username().unwrap().to_string(), db.dbi_resource_id().unwrap().to_string())
         })

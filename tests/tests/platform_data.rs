@@ -57,7 +57,7 @@ fn data_tier_secrets_and_guard_rails_with_no_secret_at_rest() {
 }
 
 async fn check_database(cx: &AwsContext) {
-    let out = cx.rds.describe_db_instances().db_instance_identifier("plinth-local-db").send().await.unwrap();
+    let out = cx.rds().describe_db_instances().db_instance_identifier("plinth-local-db").send().await.unwrap();
     let db = &out.db_instances()[0];
     assert_eq!(db.engine(), Some("postgres"));
     assert_eq!(db.storage_encrypted(), Some(true), "encrypted at rest");
@@ -68,7 +68,7 @@ async fn check_database(cx: &AwsContext) {
         .map(|g| g.subnets().iter().filter_map(|s| s.subnet_identifier()).map(str::to_string).collect())
         .unwrap_or_default();
     let private = cx
-        .ec2
+        .ec2()
         .describe_subnets()
         .filters(aws_sdk_ec2::types::Filter::builder().name("tag:plinth:stack").values("local").build())
         .send()
@@ -85,24 +85,24 @@ async fn check_database(cx: &AwsContext) {
     private.sort();
     assert_eq!(in_group, private, "the database sits in the private subnets");
     let secret_arn = db.master_user_secret().and_then(|s| s.secret_arn()).expect("managed master secret");
-    cx.secrets.describe_secret().secret_id(secret_arn).send().await.expect("the master secret exists");
+    cx.secrets().describe_secret().secret_id(secret_arn).send().await.expect("the master secret exists");
     let groups: Vec<_> = db.vpc_security_groups().iter().filter_map(|g| g.vpc_security_group_id()).collect();
     assert_eq!(groups.len(), 1, "only the database security group");
 }
 
 async fn check_cache(cx: &AwsContext) {
     let out =
-        cx.elasticache.describe_replication_groups().replication_group_id("plinth-local-jobs").send().await.unwrap();
+        cx.elasticache().describe_replication_groups().replication_group_id("plinth-local-jobs").send().await.unwrap();
     let group = &out.replication_groups()[0];
     assert_eq!(group.at_rest_encryption_enabled(), Some(true), "Redis encrypted at rest");
     assert_eq!(group.transit_encryption_enabled(), Some(true), "Redis encrypted in transit");
 }
 
 async fn check_waf(cx: &AwsContext) {
-    let list = cx.wafv2.list_web_acls().scope(aws_sdk_wafv2::types::Scope::Regional).send().await.unwrap();
+    let list = cx.wafv2().list_web_acls().scope(aws_sdk_wafv2::types::Scope::Regional).send().await.unwrap();
     let summary = list.web_acls().iter().find(|a| a.name() == Some("plinth-local-web")).expect("web ACL");
     let acl = cx
-        .wafv2
+        .wafv2()
         .get_web_acl()
         .scope(aws_sdk_wafv2::types::Scope::Regional)
         .name("plinth-local-web")
@@ -124,11 +124,11 @@ async fn check_waf(cx: &AwsContext) {
 
 async fn check_budget(cx: &AwsContext) {
     let budget =
-        cx.budgets.describe_budget().account_id(ACCOUNT).budget_name("plinth-local-monthly").send().await.unwrap();
+        cx.budgets().describe_budget().account_id(ACCOUNT).budget_name("plinth-local-monthly").send().await.unwrap();
     let amount = budget.budget().and_then(|b| b.budget_limit()).map(|l| l.amount().to_string());
     assert!(amount.as_deref().is_some_and(|a| a.parse::<f64>().ok() == Some(25.0)), "{amount:?}");
     let notes = cx
-        .budgets
+        .budgets()
         .describe_notifications_for_budget()
         .account_id(ACCOUNT)
         .budget_name("plinth-local-monthly")
@@ -144,7 +144,7 @@ async fn check_budget(cx: &AwsContext) {
 /// The secret values this run created, read straight from the cloud.
 async fn secret_values(cx: &AwsContext) -> Vec<(String, String)> {
     let value = |id: String| async move {
-        let out = cx.secrets.get_secret_value().secret_id(&id).send().await.unwrap();
+        let out = cx.secrets().get_secret_value().secret_id(&id).send().await.unwrap();
         out.secret_string().unwrap().to_string()
     };
     let jwt = value("plinth/local/jwt-signing-key".into()).await;
@@ -153,16 +153,16 @@ async fn secret_values(cx: &AwsContext) -> Vec<(String, String)> {
         let placeholder = value(format!("plinth/local/llm-{provider}-api-key")).await;
         assert!(placeholder.contains("PLACEHOLDER"), "{provider} key waits for an operator: {placeholder}");
     }
-    let db = cx.rds.describe_db_instances().db_instance_identifier("plinth-local-db").send().await.unwrap();
+    let db = cx.rds().describe_db_instances().db_instance_identifier("plinth-local-db").send().await.unwrap();
     let master_arn = db.db_instances()[0].master_user_secret().and_then(|s| s.secret_arn()).unwrap().to_string();
     let master: serde_json::Value = serde_json::from_str(&value(master_arn).await).unwrap();
     let password = master["password"].as_str().expect("master password").to_string();
     let session =
-        cx.ssm.get_parameter().name("/plinth/local/secure/session-secret").with_decryption(true).send().await.unwrap();
+        cx.ssm().get_parameter().name("/plinth/local/secure/session-secret").with_decryption(true).send().await.unwrap();
     let session = session.parameter().and_then(|p| p.value()).unwrap().to_string();
-    let flag = cx.ssm.get_parameter().name("/plinth/local/flags/reports-v2").send().await.unwrap();
+    let flag = cx.ssm().get_parameter().name("/plinth/local/flags/reports-v2").send().await.unwrap();
     assert_eq!(flag.parameter().and_then(|p| p.value()), Some("true"));
-    let bucket = cx.ssm.get_parameter().name("/plinth/local/config/reports-bucket").send().await.unwrap();
+    let bucket = cx.ssm().get_parameter().name("/plinth/local/config/reports-bucket").send().await.unwrap();
     assert_eq!(bucket.parameter().and_then(|p| p.value()), Some("plinth-local-reports"));
     vec![
         ("JWT signing key".into(), jwt),
@@ -173,23 +173,23 @@ async fn secret_values(cx: &AwsContext) -> Vec<(String, String)> {
 
 async fn check_gone(cx: &AwsContext) {
     assert!(
-        cx.rds.describe_db_instances().db_instance_identifier("plinth-local-db").send().await.is_err(),
+        cx.rds().describe_db_instances().db_instance_identifier("plinth-local-db").send().await.is_err(),
         "database deleted"
     );
-    let secrets = cx.secrets.list_secrets().send().await.unwrap();
+    let secrets = cx.secrets().list_secrets().send().await.unwrap();
     let ours: Vec<_> =
         secrets.secret_list().iter().filter_map(|s| s.name()).filter(|n| n.starts_with("plinth/local/")).collect();
     assert!(ours.is_empty(), "secrets force-deleted in local: {ours:?}");
-    let params = cx.ssm.get_parameters_by_path().path("/plinth/local").recursive(true).send().await.unwrap();
+    let params = cx.ssm().get_parameters_by_path().path("/plinth/local").recursive(true).send().await.unwrap();
     assert!(params.parameters().is_empty(), "parameters deleted");
-    let acls = cx.wafv2.list_web_acls().scope(aws_sdk_wafv2::types::Scope::Regional).send().await.unwrap();
+    let acls = cx.wafv2().list_web_acls().scope(aws_sdk_wafv2::types::Scope::Regional).send().await.unwrap();
     assert!(acls.web_acls().iter().all(|a| a.name() != Some("plinth-local-web")), "web ACL deleted");
     assert!(
-        cx.budgets.describe_budget().account_id(ACCOUNT).budget_name("plinth-local-monthly").send().await.is_err(),
+        cx.budgets().describe_budget().account_id(ACCOUNT).budget_name("plinth-local-monthly").send().await.is_err(),
         "budget deleted"
     );
     // moto keeps a deleted replication group in `deleting` forever (real AWS removes it).
-    let group = cx.elasticache.describe_replication_groups().replication_group_id("plinth-local-jobs").send().await;
+    let group = cx.elasticache().describe_replication_groups().replication_group_id("plinth-local-jobs").send().await;
     if let Ok(out) = group {
         assert_eq!(out.replication_groups()[0].status(), Some("deleting"), "the cache group is being deleted");
     }

@@ -40,7 +40,7 @@ async fn subnet_group_subnets_and_description_reach_rds() {
     let out = subnet_group(&subnets[..2]).create(&meta("db-subnets"), &cx).await.expect("create");
     assert_eq!(out.name, "plinth-e2e-db");
     assert!(out.arn.starts_with("arn:aws:rds:us-east-1:123456789012:subgrp:"), "{}", out.arn);
-    let live = check.rds.describe_db_subnet_groups().db_subnet_group_name(&out.name).send().await.expect("describe");
+    let live = check.rds().describe_db_subnet_groups().db_subnet_group_name(&out.name).send().await.expect("describe");
     let live = &live.db_subnet_groups()[0];
     let live_subnets: BTreeSet<&str> = live.subnets().iter().filter_map(|s| s.subnet_identifier()).collect();
     assert_eq!(live_subnets, BTreeSet::from([subnets[0].as_str(), subnets[1].as_str()]));
@@ -52,7 +52,7 @@ fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 }
 
 async fn live_parameters(cx: &AwsContext, name: &str) -> BTreeMap<String, String> {
-    let out = cx.rds.describe_db_parameters().db_parameter_group_name(name).source("user").send().await;
+    let out = cx.rds().describe_db_parameters().db_parameter_group_name(name).source("user").send().await;
     let out = out.expect("describe parameters");
     out.parameters()
         .iter()
@@ -145,7 +145,7 @@ async fn db_instance_settings_reach_rds_and_deletion_protection_holds() {
 
     // What a user would check on the console.
     let live =
-        check.rds.describe_db_instances().db_instance_identifier(&out.identifier).send().await.expect("describe");
+        check.rds().describe_db_instances().db_instance_identifier(&out.identifier).send().await.expect("describe");
     let live = &live.db_instances()[0];
     assert_eq!(live.engine(), Some("postgres"));
     assert_eq!(live.storage_encrypted(), Some(true));
@@ -157,7 +157,7 @@ async fn db_instance_settings_reach_rds_and_deletion_protection_holds() {
         .unwrap_or_default();
     assert_eq!(live_subnets, net.subnets.iter().map(String::as_str).collect());
     assert_eq!(live.master_user_secret().and_then(|s| s.secret_arn()), Some(secret_arn.as_str()));
-    let secret = check.secrets.describe_secret().secret_id(&secret_arn).send().await.expect("the secret exists");
+    let secret = check.secrets().describe_secret().secret_id(&secret_arn).send().await.expect("the secret exists");
     assert!(secret.name().is_some_and(|n| n.starts_with("rds!")), "{secret:?}");
 
     update_in_place(&cx, &check, &db, &out, &net).await;
@@ -182,7 +182,7 @@ async fn update_in_place(
     let updated = bigger.update(db, out, cx).await.expect("update");
     assert_eq!(&updated, out);
     let live =
-        check.rds.describe_db_instances().db_instance_identifier(&out.identifier).send().await.expect("describe");
+        check.rds().describe_db_instances().db_instance_identifier(&out.identifier).send().await.expect("describe");
     let live = &live.db_instances()[0];
     assert_eq!(live.db_instance_class(), Some("db.t4g.small"));
     assert_eq!(live.allocated_storage(), Some(30));
@@ -204,7 +204,7 @@ async fn update_in_place(
     unprotected.update(&bigger, out, cx).await.expect("turn deletion protection off");
     unprotected.delete(out, cx).await.expect("delete");
 
-    let snaps = check.rds.describe_db_snapshots().db_snapshot_identifier("plinth-e2e-db-final").send().await;
+    let snaps = check.rds().describe_db_snapshots().db_snapshot_identifier("plinth-e2e-db-final").send().await;
     assert_eq!(snaps.expect("the final snapshot exists").db_snapshots().len(), 1);
 }
 
@@ -234,13 +234,13 @@ async fn db_instance_with_parameter_group_and_no_final_snapshot() {
     let with_pg = DbInstance { db_parameter_group_name: Some(Input::Value(pg_out.name.clone())), ..db.clone() };
     with_pg.update(&db, &out, &cx).await.expect("attach parameter group");
     let live =
-        check.rds.describe_db_instances().db_instance_identifier(&out.identifier).send().await.expect("describe");
+        check.rds().describe_db_instances().db_instance_identifier(&out.identifier).send().await.expect("describe");
     let groups: Vec<&str> =
         live.db_instances()[0].db_parameter_groups().iter().filter_map(|g| g.db_parameter_group_name()).collect();
     assert_eq!(groups, vec![pg_out.name.as_str()]);
 
     with_pg.delete(&out, &cx).await.expect("delete");
     let snaps =
-        check.rds.describe_db_snapshots().db_instance_identifier(&out.identifier).snapshot_type("manual").send().await;
+        check.rds().describe_db_snapshots().db_instance_identifier(&out.identifier).snapshot_type("manual").send().await;
     assert!(snaps.expect("describe snapshots").db_snapshots().is_empty(), "skip_final_snapshot takes none");
 }

@@ -13,7 +13,7 @@ use resources::sensitive::{SecretSource, PLACEHOLDER_VALUE};
 use resources::AwsContext;
 
 async fn live_value(cx: &AwsContext, arn: &str) -> String {
-    let out = cx.secrets.get_secret_value().secret_id(arn).send().await.expect("GetSecretValue");
+    let out = cx.secrets().get_secret_value().secret_id(arn).send().await.expect("GetSecretValue");
     out.secret_string().expect("a string value").to_string()
 }
 
@@ -67,7 +67,7 @@ async fn generated_secret_value_is_made_once_and_never_stored() {
     assert_eq!(out2, out, "no new version: the value was not touched");
     let seen = updated.read(&out2, &cx).await.expect("read").expect("exists");
     assert_eq!(seen.inputs, updated, "a new length for a generated value is not drift");
-    let live = check.secrets.describe_secret().secret_id(&out.arn).send().await.expect("describe");
+    let live = check.secrets().describe_secret().secret_id(&out.arn).send().await.expect("describe");
     assert_eq!(live.description(), Some("rotated by hand only"));
     assert_eq!(live_value(&check, &out.arn).await, value, "the generated value survives updates");
     updated.clone().update(&updated, &out2, &cx).await.expect("no-op update");
@@ -75,7 +75,7 @@ async fn generated_secret_value_is_made_once_and_never_stored() {
 
     // Force delete: gone at once, for the independent client too.
     secret.delete(&out, &cx).await.expect("delete");
-    let err = check.secrets.describe_secret().secret_id(&out.arn).send().await.expect_err("deleted");
+    let err = check.secrets().describe_secret().secret_id(&out.arn).send().await.expect_err("deleted");
     assert!(err.into_service_error().is_resource_not_found_exception());
 }
 
@@ -94,7 +94,7 @@ async fn placeholder_set_out_of_band_is_never_overwritten() {
 
     // The operator sets the real key out of band.
     let real = "sk-operator-set-0123456789abcdef";
-    check.secrets.put_secret_value().secret_id(&out.arn).secret_string(real).send().await.expect("put out of band");
+    check.secrets().put_secret_value().secret_id(&out.arn).secret_string(real).send().await.expect("put out of band");
 
     // A Plinth update (description, tags) leaves the operator's value alone.
     let updated = Secret {
@@ -112,7 +112,7 @@ async fn placeholder_set_out_of_band_is_never_overwritten() {
     // Default recovery window: the delete schedules, the secret reads as gone, a second delete is Ok.
     assert_eq!(secret.recovery_window_days, Some(30));
     updated.delete(&out2, &cx).await.expect("schedule deletion");
-    let live = check.secrets.describe_secret().secret_id(&out.arn).send().await.expect("describe scheduled");
+    let live = check.secrets().describe_secret().secret_id(&out.arn).send().await.expect("describe scheduled");
     assert!(live.deleted_date().is_some(), "scheduled for deletion");
     assert!(updated.read(&out2, &cx).await.expect("read").is_none());
     assert!(updated.find(&meta("llm-key"), &cx).await.expect("find").is_none());

@@ -16,13 +16,13 @@ use resources::ssm::{Parameter, ParameterOutputs, ParameterType, SecureParameter
 use resources::AwsContext;
 
 async fn live_value(cx: &AwsContext, name: &str) -> String {
-    let out = cx.ssm.get_parameter().name(name).with_decryption(true).send().await.expect("GetParameter");
+    let out = cx.ssm().get_parameter().name(name).with_decryption(true).send().await.expect("GetParameter");
     out.parameter().and_then(|p| p.value()).expect("a value").to_string()
 }
 
 async fn live_tags(cx: &AwsContext, name: &str) -> Tags {
     let out = cx
-        .ssm
+        .ssm()
         .list_tags_for_resource()
         .resource_type("Parameter".into())
         .resource_id(name)
@@ -33,7 +33,7 @@ async fn live_tags(cx: &AwsContext, name: &str) -> Tags {
 }
 
 async fn live_description(cx: &AwsContext, name: &str) -> Option<String> {
-    let out = cx.ssm.describe_parameters().send().await.expect("describe parameters");
+    let out = cx.ssm().describe_parameters().send().await.expect("describe parameters");
     let found = out.parameters().iter().find(|p| p.name() == Some(name)).expect("listed");
     found.description().map(str::to_string)
 }
@@ -75,13 +75,13 @@ async fn parameter_value_and_description_reach_ssm_and_drift_shows() {
     assert_eq!(live_description(&check, &out.name).await.as_deref(), Some("API base URL"));
 
     // Drift: a value changed out of band shows in read.
-    check.ssm.put_parameter().name(&out.name).value("changed-by-hand").overwrite(true).send().await.expect("put");
+    check.ssm().put_parameter().name(&out.name).value("changed-by-hand").overwrite(true).send().await.expect("put");
     let seen = updated.read(&out2, &cx).await.expect("read").expect("exists");
     assert_eq!(seen.inputs.value, Input::Value("changed-by-hand".to_string()));
     assert_eq!(seen.outputs.version, 3);
 
     updated.delete(&out2, &cx).await.expect("delete");
-    let err = check.ssm.get_parameter().name(&out.name).send().await.expect_err("deleted");
+    let err = check.ssm().get_parameter().name(&out.name).send().await.expect_err("deleted");
     assert!(err.into_service_error().is_parameter_not_found());
 }
 
@@ -138,7 +138,7 @@ async fn secure_parameter_value_is_made_once_and_never_stored() {
     assert_eq!(live_tags(&check, &out.name).await, tagged.tags);
 
     tagged.delete(&out3, &cx).await.expect("delete");
-    let err = check.ssm.get_parameter().name(&out.name).send().await.expect_err("deleted");
+    let err = check.ssm().get_parameter().name(&out.name).send().await.expect_err("deleted");
     assert!(err.into_service_error().is_parameter_not_found());
 }
 
@@ -154,7 +154,7 @@ async fn secure_placeholder_and_env_values() {
 
     // The operator sets the real value; a Plinth description change keeps it.
     let real = "sk-ops-real-key-0123456789";
-    let put = check.ssm.put_parameter().name(&out.name).value(real).r#type("SecureString".into()).overwrite(true);
+    let put = check.ssm().put_parameter().name(&out.name).value(real).r#type("SecureString".into()).overwrite(true);
     put.send().await.expect("put out of band");
     let described = SecureParameter { description: "set by ops".into(), ..param.clone() };
     let out2 = described.update(&param, &out, &cx).await.expect("update");
@@ -175,7 +175,7 @@ async fn secure_placeholder_and_env_values() {
 
     // What moto answers for GetParameter without decryption (see the module docs): the plaintext
     // behind a `kms:` prefix, where AWS answers ciphertext. Plinth drops that value.
-    let raw = check.ssm.get_parameter().name(&out.name).with_decryption(false).send().await.expect("get");
+    let raw = check.ssm().get_parameter().name(&out.name).with_decryption(false).send().await.expect("get");
     assert_eq!(raw.parameter().and_then(|p| p.value()), Some("kms:alias/aws/ssm:env-value-two"));
     let seen = from_env2.read(&out4, &cx).await.expect("read").expect("exists");
     assert_not_stored(&seen.inputs, &seen.outputs, "env-value-two");

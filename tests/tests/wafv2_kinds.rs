@@ -91,7 +91,7 @@ async fn web_acl_rules_reach_waf_and_lock_tokens_are_fetched_fresh() {
 
 /// What a user would check in the console, through a client the engine does not share.
 async fn check_updated_independently(emu: &Emulator, out: &WebAclOutputs) {
-    let waf = emu.independent().await.wafv2;
+    let waf = emu.independent().await.wafv2();
     let got = waf.get_web_acl().name(NAME).id(&out.id).scope(SCOPE).send().await.expect("GetWebACL");
     assert_eq!(got.lock_token(), Some(out.lock_token.as_str()));
     let live = got.web_acl().expect("web ACL");

@@ -106,7 +106,7 @@ impl Resource for Budget {
         let with_subscribers =
             self.notifications.iter().map(|n| n.with_subscribers()).collect::<Result<Vec<_>, _>>()?;
         let call = cx
-            .budgets
+            .budgets()
             .create_budget()
             .account_id(&account)
             .budget(self.sdk_budget()?)
@@ -135,7 +135,7 @@ impl Resource for Budget {
             || self.time_unit != old.time_unit
             || self.cost_filters != old.cost_filters
         {
-            let call = cx.budgets.update_budget().account_id(&out.account_id).new_budget(self.sdk_budget()?);
+            let call = cx.budgets().update_budget().account_id(&out.account_id).new_budget(self.sdk_budget()?);
             call.send().await.map_err(|e| classify("UpdateBudget", e))?;
         }
         notifications::sync(cx, &out.account_id, &out.name, &old.notifications, &self.notifications).await?;
@@ -144,7 +144,7 @@ impl Resource for Budget {
     }
 
     async fn delete(&self, out: &BudgetOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
-        let result = cx.budgets.delete_budget().account_id(&out.account_id).budget_name(&out.name).send().await;
+        let result = cx.budgets().delete_budget().account_id(&out.account_id).budget_name(&out.name).send().await;
         ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteBudget", e)))
     }
 

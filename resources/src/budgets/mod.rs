@@ -20,6 +20,8 @@ use crate::AwsContext;
 use aws_sdk_budgets::operation::describe_budget::DescribeBudgetError;
 use engine::{ErrorClass, ProviderError};
 
+crate::service_client!(budgets, aws_sdk_budgets);
+
 /// A response field the cloud should always send but did not.
 pub fn missing(what: &str) -> ProviderError {
     ProviderError::new(ErrorClass::Other, format!("the Budgets response has no {what}"))
@@ -28,7 +30,7 @@ pub fn missing(what: &str) -> ProviderError {
 /// The account the credentials belong to (STS GetCallerIdentity). Kinds call it only on create
 /// and find; afterwards the account id travels in the outputs.
 pub async fn account_id(cx: &AwsContext) -> Result<String, ProviderError> {
-    let out = cx.sts.get_caller_identity().send().await.map_err(|e| classify("GetCallerIdentity", e))?;
+    let out = cx.sts().get_caller_identity().send().await.map_err(|e| classify("GetCallerIdentity", e))?;
     out.account().map(str::to_string).ok_or_else(|| missing("GetCallerIdentity account"))
 }
 
@@ -54,7 +56,7 @@ pub async fn find_budget(
     account_id: &str,
     name: &str,
 ) -> Result<Option<aws_sdk_budgets::types::Budget>, ProviderError> {
-    let out = cx.budgets.describe_budget().account_id(account_id).budget_name(name).send().await;
+    let out = cx.budgets().describe_budget().account_id(account_id).budget_name(name).send().await;
     let out = absent_if("DescribeBudget", out, DescribeBudgetError::is_not_found_exception)?;
     Ok(out.and_then(|o| o.budget().cloned()))
 }

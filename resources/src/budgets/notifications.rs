@@ -172,7 +172,7 @@ pub async fn sync(
     old: &[BudgetNotification],
     new: &[BudgetNotification],
 ) -> Result<(), ProviderError> {
-    let api = &cx.budgets;
+    let api = &cx.budgets();
     for change in plan(old, new) {
         match change {
             Change::Delete(n) => {
@@ -214,7 +214,7 @@ pub async fn read(
     let mut live = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        let call = cx.budgets.describe_notifications_for_budget().account_id(account).budget_name(budget);
+        let call = cx.budgets().describe_notifications_for_budget().account_id(account).budget_name(budget);
         let out = call.set_next_token(token.clone()).send().await;
         let Some(out) = none_if_not_found(out.map_err(|e| classify("DescribeNotificationsForBudget", e)))? else {
             return Ok(None);
@@ -250,7 +250,7 @@ async fn subscriber_emails(
     let mut emails = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        let call = cx.budgets.describe_subscribers_for_notification().account_id(account).budget_name(budget);
+        let call = cx.budgets().describe_subscribers_for_notification().account_id(account).budget_name(budget);
         let out = call.notification(notification.clone()).set_next_token(token.clone()).send().await;
         let Some(out) = none_if_not_found(out.map_err(|e| classify("DescribeSubscribersForNotification", e)))? else {
             return Ok(None);

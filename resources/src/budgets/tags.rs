@@ -18,7 +18,7 @@ pub struct Budgets;
 
 impl TagRead for Budgets {
     async fn list(cx: &AwsContext, arn: &str) -> Result<Tags, ProviderError> {
-        let out = cx.budgets.list_tags_for_resource().resource_arn(arn).send().await;
+        let out = cx.budgets().list_tags_for_resource().resource_arn(arn).send().await;
         let out = out.map_err(|e| classify("ListTagsForResource", e))?;
         Ok(all_of(out.resource_tags()))
     }
@@ -26,13 +26,13 @@ impl TagRead for Budgets {
 
 impl TagWrite for Budgets {
     async fn tag(cx: &AwsContext, arn: &str, tags: &Tags) -> Result<(), ProviderError> {
-        let call = cx.budgets.tag_resource().resource_arn(arn).set_resource_tags(to_sdk(tags)?);
+        let call = cx.budgets().tag_resource().resource_arn(arn).set_resource_tags(to_sdk(tags)?);
         call.send().await.map_err(|e| classify("TagResource", e))?;
         Ok(())
     }
 
     async fn untag(cx: &AwsContext, arn: &str, keys: Vec<String>) -> Result<(), ProviderError> {
-        let call = cx.budgets.untag_resource().resource_arn(arn).set_resource_tag_keys(Some(keys));
+        let call = cx.budgets().untag_resource().resource_arn(arn).set_resource_tag_keys(Some(keys));
         call.send().await.map_err(|e| classify("UntagResource", e))?;
         Ok(())
     }

@@ -34,7 +34,7 @@ impl Resource for Eip {
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<EipOutputs, ProviderError> {
         let out = cx
-            .ec2
+            .ec2()
             .allocate_address()
             .domain(DomainType::Vpc)
             .set_tag_specifications(specification(ResourceType::ElasticIp, &self.tags))
@@ -63,7 +63,7 @@ impl Resource for Eip {
     }
 
     async fn delete(&self, out: &EipOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
-        let result = cx.ec2.release_address().allocation_id(&out.allocation_id).send().await;
+        let result = cx.ec2().release_address().allocation_id(&out.allocation_id).send().await;
         ok_if_not_found(result.map(|_| ()).map_err(|e| classify("ReleaseAddress", e)))
     }
 

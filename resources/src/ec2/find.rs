@@ -47,7 +47,7 @@ macro_rules! ec2_object {
                 id: Option<&str>,
                 filters: Vec<Filter>,
             ) -> Result<Vec<Self>, ProviderError> {
-                let call = cx.ec2.$describe().$ids(id.map(|i| vec![i.to_string()]));
+                let call = cx.ec2().$describe().$ids(id.map(|i| vec![i.to_string()]));
                 let call = if filters.is_empty() { call } else { call.$filters(Some(filters)) };
                 let out = call.send().await.map_err(|e| classify($op, e))?;
                 Ok(out.$list().to_vec())
@@ -106,7 +106,7 @@ impl Ec2Object for aws_sdk_ec2::types::NatGateway {
         matches!(self.state(), Some(NatGatewayState::Pending | NatGatewayState::Available))
     }
     async fn describe(cx: &AwsContext, id: Option<&str>, filters: Vec<Filter>) -> Result<Vec<Self>, ProviderError> {
-        let call = cx.ec2.describe_nat_gateways().set_nat_gateway_ids(id.map(|i| vec![i.to_string()]));
+        let call = cx.ec2().describe_nat_gateways().set_nat_gateway_ids(id.map(|i| vec![i.to_string()]));
         let call = if filters.is_empty() { call } else { call.set_filter(Some(filters)) };
         let out = call.send().await.map_err(|e| classify("DescribeNatGateways", e))?;
         Ok(out.nat_gateways().to_vec())

@@ -36,7 +36,7 @@ impl Resource for InternetGateway {
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<InternetGatewayOutputs, ProviderError> {
         let out = cx
-            .ec2
+            .ec2()
             .create_internet_gateway()
             .set_tag_specifications(specification(ResourceType::InternetGateway, &self.tags))
             .customize()
@@ -135,19 +135,19 @@ fn gone(id: &str) -> ProviderError {
 }
 
 async fn attach(cx: &AwsContext, id: &str, vpc_id: &str) -> Result<(), ProviderError> {
-    let call = cx.ec2.attach_internet_gateway().internet_gateway_id(id).vpc_id(vpc_id);
+    let call = cx.ec2().attach_internet_gateway().internet_gateway_id(id).vpc_id(vpc_id);
     call.send().await.map_err(|e| classify("AttachInternetGateway", e))?;
     Ok(())
 }
 
 async fn detach(cx: &AwsContext, id: &str, vpc_id: &str) -> Result<(), ProviderError> {
-    let call = cx.ec2.detach_internet_gateway().internet_gateway_id(id).vpc_id(vpc_id);
+    let call = cx.ec2().detach_internet_gateway().internet_gateway_id(id).vpc_id(vpc_id);
     call.send().await.map_err(|e| classify("DetachInternetGateway", e))?;
     Ok(())
 }
 
 async fn delete_gateway(cx: &AwsContext, id: &str) -> Result<(), ProviderError> {
-    let result = cx.ec2.delete_internet_gateway().internet_gateway_id(id).send().await;
+    let result = cx.ec2().delete_internet_gateway().internet_gateway_id(id).send().await;
     ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteInternetGateway", e)))
 }
 

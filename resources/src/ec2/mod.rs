@@ -22,3 +22,5 @@ pub use security_group::{SecurityGroup, SecurityGroupOutputs};
 pub use sg_rules::Rule;
 pub use subnet::{Subnet, SubnetOutputs};
 pub use vpc::{Vpc, VpcOutputs};
+
+crate::service_client!(ec2, aws_sdk_ec2);

@@ -57,7 +57,7 @@ impl Resource for NatGateway {
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<NatGatewayOutputs, ProviderError> {
         let out = cx
-            .ec2
+            .ec2()
             .create_nat_gateway()
             .subnet_id(self.subnet_id.as_str())
             .allocation_id(self.allocation_id.as_str())
@@ -109,7 +109,7 @@ impl Resource for NatGateway {
             Some(nat) if nat.state() == Some(&NatGatewayState::Deleted) => return Ok(()),
             Some(_) => {}
         }
-        let result = cx.ec2.delete_nat_gateway().nat_gateway_id(id).send().await;
+        let result = cx.ec2().delete_nat_gateway().nat_gateway_id(id).send().await;
         ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteNatGateway", e)))?;
         wait_deleted(cx, id).await
     }

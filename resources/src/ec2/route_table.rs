@@ -98,7 +98,7 @@ impl Resource for RouteTable {
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<RouteTableOutputs, ProviderError> {
         let out = cx
-            .ec2
+            .ec2()
             .create_route_table()
             .vpc_id(self.vpc_id.as_str())
             .set_tag_specifications(specification(ResourceType::RouteTable, &self.tags))
@@ -189,7 +189,7 @@ impl RouteTable {
             }
         }
         for destination in live.keys().filter(|d| !wanted.contains_key(*d)) {
-            let call = cx.ec2.delete_route().route_table_id(id).destination_cidr_block(destination);
+            let call = cx.ec2().delete_route().route_table_id(id).destination_cidr_block(destination);
             ok_if_not_found(call.send().await.map(|_| ()).map_err(|e| classify("DeleteRoute", e)))?;
         }
         Ok(())
@@ -210,7 +210,7 @@ impl RouteTable {
         }
         for subnet in wanted {
             if !live.contains_key(subnet) {
-                let out = cx.ec2.associate_route_table().route_table_id(id).subnet_id(subnet).send().await;
+                let out = cx.ec2().associate_route_table().route_table_id(id).subnet_id(subnet).send().await;
                 let out = out.map_err(|e| classify("AssociateRouteTable", e))?;
                 let association = out.association_id().ok_or_else(|| missing("AssociateRouteTable association id"))?;
                 live.insert(subnet.to_string(), association.to_string());
@@ -283,7 +283,7 @@ fn observed_subnets(inputs: &[Input<String>], live: &BTreeMap<String, String>) -
 }
 
 async fn create_route(cx: &AwsContext, id: &str, destination: &str, target: &Target) -> Result<(), ProviderError> {
-    let call = cx.ec2.create_route().route_table_id(id).destination_cidr_block(destination);
+    let call = cx.ec2().create_route().route_table_id(id).destination_cidr_block(destination);
     let call = match target {
         Target::Gateway(g) => call.gateway_id(g),
         Target::Nat(n) => call.nat_gateway_id(n),
@@ -293,7 +293,7 @@ async fn create_route(cx: &AwsContext, id: &str, destination: &str, target: &Tar
 }
 
 async fn replace_route(cx: &AwsContext, id: &str, destination: &str, target: &Target) -> Result<(), ProviderError> {
-    let call = cx.ec2.replace_route().route_table_id(id).destination_cidr_block(destination);
+    let call = cx.ec2().replace_route().route_table_id(id).destination_cidr_block(destination);
     let call = match target {
         Target::Gateway(g) => call.gateway_id(g),
         Target::Nat(n) => call.nat_gateway_id(n),
@@ -303,7 +303,7 @@ async fn replace_route(cx: &AwsContext, id: &str, destination: &str, target: &Ta
 }
 
 async fn disassociate(cx: &AwsContext, association_id: &str) -> Result<(), ProviderError> {
-    let result = cx.ec2.disassociate_route_table().association_id(association_id).send().await;
+    let result = cx.ec2().disassociate_route_table().association_id(association_id).send().await;
     ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DisassociateRouteTable", e)))
 }
 
@@ -313,7 +313,7 @@ async fn delete_table(cx: &AwsContext, id: &str) -> Result<(), ProviderError> {
     for association in associations_of(&table).values() {
         disassociate(cx, association).await?;
     }
-    let result = cx.ec2.delete_route_table().route_table_id(id).send().await;
+    let result = cx.ec2().delete_route_table().route_table_id(id).send().await;
     ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteRouteTable", e)))
 }
 

@@ -83,7 +83,7 @@ impl Resource for SecurityGroup {
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<SecurityGroupOutputs, ProviderError> {
         let out = cx
-            .ec2
+            .ec2()
             .create_security_group()
             .group_name(&self.name)
             .description(&self.description)
@@ -191,11 +191,11 @@ async fn authorize(cx: &AwsContext, id: &str, direction: Direction, perms: &Perm
     let perms = Some(sg_rules::to_sdk(perms));
     match direction {
         Direction::Ingress => {
-            let call = cx.ec2.authorize_security_group_ingress().group_id(id).set_ip_permissions(perms);
+            let call = cx.ec2().authorize_security_group_ingress().group_id(id).set_ip_permissions(perms);
             call.send().await.map_err(|e| classify("AuthorizeSecurityGroupIngress", e))?;
         }
         Direction::Egress => {
-            let call = cx.ec2.authorize_security_group_egress().group_id(id).set_ip_permissions(perms);
+            let call = cx.ec2().authorize_security_group_egress().group_id(id).set_ip_permissions(perms);
             call.send().await.map_err(|e| classify("AuthorizeSecurityGroupEgress", e))?;
         }
     }
@@ -206,11 +206,11 @@ async fn revoke(cx: &AwsContext, id: &str, direction: Direction, perms: &Permiss
     let perms = Some(sg_rules::to_sdk(perms));
     match direction {
         Direction::Ingress => {
-            let call = cx.ec2.revoke_security_group_ingress().group_id(id).set_ip_permissions(perms);
+            let call = cx.ec2().revoke_security_group_ingress().group_id(id).set_ip_permissions(perms);
             call.send().await.map_err(|e| classify("RevokeSecurityGroupIngress", e))?;
         }
         Direction::Egress => {
-            let call = cx.ec2.revoke_security_group_egress().group_id(id).set_ip_permissions(perms);
+            let call = cx.ec2().revoke_security_group_egress().group_id(id).set_ip_permissions(perms);
             call.send().await.map_err(|e| classify("RevokeSecurityGroupEgress", e))?;
         }
     }
@@ -226,11 +226,11 @@ async fn update_descriptions(
     let perms = Some(sg_rules::to_sdk(perms));
     match direction {
         Direction::Ingress => {
-            let call = cx.ec2.update_security_group_rule_descriptions_ingress().group_id(id).set_ip_permissions(perms);
+            let call = cx.ec2().update_security_group_rule_descriptions_ingress().group_id(id).set_ip_permissions(perms);
             call.send().await.map_err(|e| classify("UpdateSecurityGroupRuleDescriptionsIngress", e))?;
         }
         Direction::Egress => {
-            let call = cx.ec2.update_security_group_rule_descriptions_egress().group_id(id).set_ip_permissions(perms);
+            let call = cx.ec2().update_security_group_rule_descriptions_egress().group_id(id).set_ip_permissions(perms);
             call.send().await.map_err(|e| classify("UpdateSecurityGroupRuleDescriptionsEgress", e))?;
         }
     }
@@ -238,7 +238,7 @@ async fn update_descriptions(
 }
 
 async fn delete_group(cx: &AwsContext, id: &str) -> Result<(), ProviderError> {
-    let result = cx.ec2.delete_security_group().group_id(id).send().await;
+    let result = cx.ec2().delete_security_group().group_id(id).send().await;
     ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteSecurityGroup", e)))
 }
 

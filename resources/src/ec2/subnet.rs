@@ -50,7 +50,7 @@ impl Resource for Subnet {
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<SubnetOutputs, ProviderError> {
         let zone = Some(self.availability_zone.clone()).filter(|z| !z.is_empty());
         let out = cx
-            .ec2
+            .ec2()
             .create_subnet()
             .vpc_id(self.vpc_id.as_str())
             .cidr_block(&self.cidr_block)
@@ -95,7 +95,7 @@ impl Resource for Subnet {
     }
 
     async fn delete(&self, out: &SubnetOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
-        let result = cx.ec2.delete_subnet().subnet_id(&out.subnet_id).send().await;
+        let result = cx.ec2().delete_subnet().subnet_id(&out.subnet_id).send().await;
         ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteSubnet", e)))
     }
 
@@ -113,7 +113,7 @@ fn outputs_of(subnet: &aws_sdk_ec2::types::Subnet) -> Result<SubnetOutputs, Prov
 }
 
 async fn set_public_ip(cx: &AwsContext, subnet_id: &str, on: bool) -> Result<(), ProviderError> {
-    cx.ec2
+    cx.ec2()
         .modify_subnet_attribute()
         .subnet_id(subnet_id)
         .map_public_ip_on_launch(AttributeBooleanValue::builder().value(on).build())

@@ -15,14 +15,14 @@ pub struct Ec2;
 
 impl TagWrite for Ec2 {
     async fn tag(cx: &AwsContext, id: &str, tags: &Tags) -> Result<(), ProviderError> {
-        let call = cx.ec2.create_tags().resources(id).set_tags(to_sdk(tags)?);
+        let call = cx.ec2().create_tags().resources(id).set_tags(to_sdk(tags)?);
         call.send().await.map_err(|e| classify("CreateTags", e))?;
         Ok(())
     }
 
     async fn untag(cx: &AwsContext, id: &str, keys: Vec<String>) -> Result<(), ProviderError> {
         let keys = keys.iter().map(|k| Tag::builder().key(k).build()).collect();
-        cx.ec2.delete_tags().resources(id).set_tags(Some(keys)).send().await.map_err(|e| classify("DeleteTags", e))?;
+        cx.ec2().delete_tags().resources(id).set_tags(Some(keys)).send().await.map_err(|e| classify("DeleteTags", e))?;
         Ok(())
     }
 }

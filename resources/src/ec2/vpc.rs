@@ -52,7 +52,7 @@ impl Resource for Vpc {
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<VpcOutputs, ProviderError> {
         let out = cx
-            .ec2
+            .ec2()
             .create_vpc()
             .cidr_block(&self.cidr_block)
             .set_tag_specifications(specification(ResourceType::Vpc, &self.tags))
@@ -100,7 +100,7 @@ impl Resource for Vpc {
     }
 
     async fn delete(&self, out: &VpcOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
-        let result = cx.ec2.delete_vpc().vpc_id(&out.vpc_id).send().await;
+        let result = cx.ec2().delete_vpc().vpc_id(&out.vpc_id).send().await;
         ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteVpc", e)))
     }
 
@@ -113,7 +113,7 @@ impl Resource for Vpc {
 /// ModifyVpcAttribute takes one attribute per call.
 async fn set_attribute(cx: &AwsContext, vpc_id: &str, name: VpcAttributeName, on: bool) -> Result<(), ProviderError> {
     let value = AttributeBooleanValue::builder().value(on).build();
-    let call = cx.ec2.modify_vpc_attribute().vpc_id(vpc_id);
+    let call = cx.ec2().modify_vpc_attribute().vpc_id(vpc_id);
     let call = match name {
         VpcAttributeName::EnableDnsHostnames => call.enable_dns_hostnames(value),
         _ => call.enable_dns_support(value),
@@ -124,7 +124,7 @@ async fn set_attribute(cx: &AwsContext, vpc_id: &str, name: VpcAttributeName, on
 
 async fn get_attribute(cx: &AwsContext, vpc_id: &str, name: VpcAttributeName) -> Result<bool, ProviderError> {
     let out = cx
-        .ec2
+        .ec2()
         .describe_vpc_attribute()
         .vpc_id(vpc_id)
         .attribute(name.clone())

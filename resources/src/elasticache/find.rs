@@ -19,7 +19,7 @@ pub fn missing(what: &str) -> ProviderError {
 
 /// The cache subnet group, or `None` when it is gone.
 pub async fn find_subnet_group(cx: &AwsContext, name: &str) -> Result<Option<CacheSubnetGroup>, ProviderError> {
-    let out = cx.elasticache.describe_cache_subnet_groups().cache_subnet_group_name(name).send().await;
+    let out = cx.elasticache().describe_cache_subnet_groups().cache_subnet_group_name(name).send().await;
     let not_found = DescribeCacheSubnetGroupsError::is_cache_subnet_group_not_found_fault;
     let out = absent_if("DescribeCacheSubnetGroups", out, not_found)?;
     Ok(out.and_then(|o| o.cache_subnet_groups().iter().find(|g| g.cache_subnet_group_name() == Some(name)).cloned()))
@@ -28,7 +28,7 @@ pub async fn find_subnet_group(cx: &AwsContext, name: &str) -> Result<Option<Cac
 /// The replication group in any state (callers decide what `deleting` means for them), or
 /// `None` when AWS no longer knows the id.
 pub async fn find_replication_group(cx: &AwsContext, id: &str) -> Result<Option<ReplicationGroup>, ProviderError> {
-    let out = cx.elasticache.describe_replication_groups().replication_group_id(id).send().await;
+    let out = cx.elasticache().describe_replication_groups().replication_group_id(id).send().await;
     let not_found = DescribeReplicationGroupsError::is_replication_group_not_found_fault;
     let out = absent_if("DescribeReplicationGroups", out, not_found)?;
     Ok(out.and_then(|o| o.replication_groups().iter().find(|g| g.replication_group_id() == Some(id)).cloned()))
@@ -42,7 +42,7 @@ pub async fn find_live_replication_group(cx: &AwsContext, id: &str) -> Result<Op
 /// A member cache cluster of a replication group, or `None` when it cannot be described.
 /// Only the member clusters report the subnet group, security groups and engine version.
 pub async fn find_cache_cluster(cx: &AwsContext, id: &str) -> Result<Option<CacheCluster>, ProviderError> {
-    let out = cx.elasticache.describe_cache_clusters().cache_cluster_id(id).send().await;
+    let out = cx.elasticache().describe_cache_clusters().cache_cluster_id(id).send().await;
     let not_found = DescribeCacheClustersError::is_cache_cluster_not_found_fault;
     let out = absent_if("DescribeCacheClusters", out, not_found)?;
     Ok(out.and_then(|o| o.cache_clusters().iter().find(|c| c.cache_cluster_id() == Some(id)).cloned()))

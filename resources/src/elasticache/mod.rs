@@ -12,3 +12,5 @@ mod subnet_group;
 
 pub use replication_group::{ReplicationGroup, ReplicationGroupOutputs};
 pub use subnet_group::{CacheSubnetGroup, CacheSubnetGroupOutputs};
+
+crate::service_client!(elasticache, aws_sdk_elasticache);

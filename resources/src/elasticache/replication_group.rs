@@ -123,7 +123,7 @@ impl Resource for ReplicationGroup {
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<ReplicationGroupOutputs, ProviderError> {
         let security_groups: Vec<String> = self.security_group_ids.iter().map(|s| s.value().clone()).collect();
-        cx.elasticache
+        cx.elasticache()
             .create_replication_group()
             .replication_group_id(&self.id)
             .replication_group_description(&self.description)
@@ -197,7 +197,7 @@ impl Resource for ReplicationGroup {
                 // AWS refuses to delete a group in the middle of another operation.
                 self.wait_available(cx, CACHE_UPDATE_TIMEOUT).await?;
             }
-            let result = cx.elasticache.delete_replication_group().replication_group_id(&out.id).send().await;
+            let result = cx.elasticache().delete_replication_group().replication_group_id(&out.id).send().await;
             ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteReplicationGroup", e)))?;
         }
         let window = self.delete_wait_seconds.map_or(CACHE_DELETE_TIMEOUT, Duration::from_secs);

@@ -119,7 +119,7 @@ pub async fn apply(new: &ReplicationGroup, old: &ReplicationGroup, cx: &AwsConte
 }
 
 async fn modify(cx: &AwsContext, group: &ReplicationGroup, c: Changes) -> Result<(), ProviderError> {
-    cx.elasticache
+    cx.elasticache()
         .modify_replication_group()
         .replication_group_id(&group.id)
         .apply_immediately(true)
@@ -140,11 +140,11 @@ async fn modify(cx: &AwsContext, group: &ReplicationGroup, c: Changes) -> Result
 async fn set_replicas(cx: &AwsContext, group: &ReplicationGroup, increase: bool) -> Result<(), ProviderError> {
     let replicas = group.num_cache_clusters - 1;
     if increase {
-        let call = cx.elasticache.increase_replica_count().replication_group_id(&group.id);
+        let call = cx.elasticache().increase_replica_count().replication_group_id(&group.id);
         let call = call.new_replica_count(replicas).apply_immediately(true);
         call.send().await.map_err(|e| classify("IncreaseReplicaCount", e))?;
     } else {
-        let call = cx.elasticache.decrease_replica_count().replication_group_id(&group.id);
+        let call = cx.elasticache().decrease_replica_count().replication_group_id(&group.id);
         let call = call.new_replica_count(replicas).apply_immediately(true);
         call.send().await.map_err(|e| classify("DecreaseReplicaCount", e))?;
     }
@@ -159,7 +159,7 @@ async fn change_transit_encryption(cx: &AwsContext, group: &ReplicationGroup) ->
         [(None, Some(TransitEncryptionMode::Preferred)), (Some(false), None)]
     };
     for (enabled, mode) in steps {
-        cx.elasticache
+        cx.elasticache()
             .modify_replication_group()
             .replication_group_id(&group.id)
             .apply_immediately(true)

@@ -71,7 +71,7 @@ impl Resource for CacheSubnetGroup {
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<CacheSubnetGroupOutputs, ProviderError> {
         let out = cx
-            .elasticache
+            .elasticache()
             .create_cache_subnet_group()
             .cache_subnet_group_name(&self.name)
             .cache_subnet_group_description(&self.description)
@@ -110,7 +110,7 @@ impl Resource for CacheSubnetGroup {
     ) -> Result<CacheSubnetGroupOutputs, ProviderError> {
         if self.description != old.description || self.subnet_id_values() != old.subnet_id_values() {
             // moto 5.2: not implemented (HTTP 500).
-            cx.elasticache
+            cx.elasticache()
                 .modify_cache_subnet_group()
                 .cache_subnet_group_name(&out.name)
                 .cache_subnet_group_description(&self.description)
@@ -125,7 +125,7 @@ impl Resource for CacheSubnetGroup {
 
     async fn delete(&self, out: &CacheSubnetGroupOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
         // moto 5.2: not implemented (HTTP 500), so the emulator cannot delete a subnet group.
-        let result = cx.elasticache.delete_cache_subnet_group().cache_subnet_group_name(&out.name).send().await;
+        let result = cx.elasticache().delete_cache_subnet_group().cache_subnet_group_name(&out.name).send().await;
         ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteCacheSubnetGroup", e)))
     }
 

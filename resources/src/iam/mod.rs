@@ -16,9 +16,11 @@ use crate::AwsContext;
 use aws_sdk_iam::operation::get_role::GetRoleError;
 use engine::{Input, ProviderError, Tags};
 
+crate::service_client!(iam, aws_sdk_iam);
+
 /// The role of that name and its tags, or `None`.
 pub async fn find_role(cx: &AwsContext, name: &str) -> Result<Option<(aws_sdk_iam::types::Role, Tags)>, ProviderError> {
-    let result = cx.iam.get_role().role_name(name).send().await;
+    let result = cx.iam().get_role().role_name(name).send().await;
     let Some(out) = absent_if("GetRole", result, GetRoleError::is_no_such_entity_exception)? else { return Ok(None) };
     let Some(role) = out.role else { return Ok(None) };
     let Some(tags) = none_if_not_found(crate::tags::read::<tags::RoleTags>(cx, name).await)? else { return Ok(None) };
@@ -32,7 +34,7 @@ pub async fn find_policy(
     path: &str,
 ) -> Result<Option<(aws_sdk_iam::types::Policy, Tags)>, ProviderError> {
     let mut pages = cx
-        .iam
+        .iam()
         .list_policies()
         .scope(aws_sdk_iam::types::PolicyScopeType::Local)
         .path_prefix(path)

@@ -77,7 +77,7 @@ impl Resource for Policy {
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<PolicyOutputs, ProviderError> {
         let out = cx
-            .iam
+            .iam()
             .create_policy()
             .policy_name(&self.name)
             .path(&self.path)
@@ -93,7 +93,7 @@ impl Resource for Policy {
     }
 
     async fn read(&self, out: &PolicyOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let result = cx.iam.get_policy().policy_arn(&out.arn).send().await.map_err(|e| classify("GetPolicy", e));
+        let result = cx.iam().get_policy().policy_arn(&out.arn).send().await.map_err(|e| classify("GetPolicy", e));
         let Some(policy) = none_if_not_found(result)?.and_then(|o| o.policy) else { return Ok(None) };
         let outputs = outputs(&policy)?;
         let live = async {
@@ -118,7 +118,7 @@ impl Resource for Policy {
         }
         prune_versions(cx, &out.arn, MAX_VERSIONS - 1).await?;
         let created = cx
-            .iam
+            .iam()
             .create_policy_version()
             .policy_arn(&out.arn)
             .policy_document(self.document.as_str())
@@ -134,7 +134,7 @@ impl Resource for Policy {
     }
 
     async fn delete(&self, out: &PolicyOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
-        let result = cx.iam.get_policy().policy_arn(&out.arn).send().await.map_err(|e| classify("GetPolicy", e));
+        let result = cx.iam().get_policy().policy_arn(&out.arn).send().await.map_err(|e| classify("GetPolicy", e));
         let Some(policy) = none_if_not_found(result)?.and_then(|o| o.policy) else { return Ok(()) };
         if policy.attachment_count().unwrap_or(0) > 0 {
             return Err(attached_error(cx, &out.arn).await);
@@ -143,7 +143,7 @@ impl Resource for Policy {
             Err(e) if e.is_not_found() => return Ok(()),
             other => other?,
         }
-        let result = cx.iam.delete_policy().policy_arn(&out.arn).send().await;
+        let result = cx.iam().delete_policy().policy_arn(&out.arn).send().await;
         ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeletePolicy", e)))
     }
 
@@ -164,14 +164,14 @@ fn outputs(policy: &aws_sdk_iam::types::Policy) -> Result<PolicyOutputs, Provide
 
 /// The default version's document, as IAM returns it (URL-encoded).
 async fn default_document(cx: &AwsContext, arn: &str, version: &str) -> Result<String, ProviderError> {
-    let out = cx.iam.get_policy_version().policy_arn(arn).version_id(version).send().await;
+    let out = cx.iam().get_policy_version().policy_arn(arn).version_id(version).send().await;
     let out = out.map_err(|e| classify("GetPolicyVersion", e))?;
     let doc = out.policy_version.and_then(|v| v.document);
     doc.ok_or_else(|| missing("GetPolicyVersion", "Document"))
 }
 
 async fn versions(cx: &AwsContext, arn: &str) -> Result<Vec<PolicyVersion>, ProviderError> {
-    let pages = cx.iam.list_policy_versions().policy_arn(arn).into_paginator().items().send();
+    let pages = cx.iam().list_policy_versions().policy_arn(arn).into_paginator().items().send();
     pages.collect::<Result<Vec<_>, _>>().await.map_err(|e| classify("ListPolicyVersions", e))
 }
 
@@ -181,7 +181,7 @@ pub async fn prune_versions(cx: &AwsContext, arn: &str, keep: usize) -> Result<(
     let all = versions(cx, arn).await?;
     let excess = all.len().saturating_sub(keep.max(1));
     for version_id in oldest_first(&all).into_iter().take(excess) {
-        let result = cx.iam.delete_policy_version().policy_arn(arn).version_id(&version_id).send().await;
+        let result = cx.iam().delete_policy_version().policy_arn(arn).version_id(&version_id).send().await;
         ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeletePolicyVersion", e)))?;
     }
     Ok(())
@@ -199,7 +199,7 @@ fn oldest_first(all: &[PolicyVersion]) -> Vec<String> {
 /// Conflict naming who the policy is still attached to: the engine detaches before deleting,
 /// so this means something outside the stack uses it.
 async fn attached_error(cx: &AwsContext, arn: &str) -> ProviderError {
-    let names = match cx.iam.list_entities_for_policy().policy_arn(arn).send().await {
+    let names = match cx.iam().list_entities_for_policy().policy_arn(arn).send().await {
         Ok(out) => {
             let roles = out.policy_roles().iter().filter_map(|r| r.role_name()).map(|n| format!("role {n}"));
             let users = out.policy_users().iter().filter_map(|u| u.user_name()).map(|n| format!("user {n}"));

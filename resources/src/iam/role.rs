@@ -95,7 +95,7 @@ impl Resource for Role {
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<RoleOutputs, ProviderError> {
         let out = cx
-            .iam
+            .iam()
             .create_role()
             .role_name(&self.name)
             .path(&self.path)
@@ -141,12 +141,12 @@ impl Resource for Role {
         let name = out.name.as_str();
         if self.assume_role_policy != old.assume_role_policy {
             let call =
-                cx.iam.update_assume_role_policy().role_name(name).policy_document(self.assume_role_policy.as_str());
+                cx.iam().update_assume_role_policy().role_name(name).policy_document(self.assume_role_policy.as_str());
             call.send().await.map_err(|e| classify("UpdateAssumeRolePolicy", e))?;
         }
         if self.description != old.description || self.max_session_duration != old.max_session_duration {
             let call = cx
-                .iam
+                .iam()
                 .update_role()
                 .role_name(name)
                 .description(self.description.clone().unwrap_or_default())
@@ -164,7 +164,7 @@ impl Resource for Role {
             Err(e) if e.is_not_found() => return Ok(()),
             other => other?,
         }
-        let result = cx.iam.delete_role().role_name(&out.name).send().await;
+        let result = cx.iam().delete_role().role_name(&out.name).send().await;
         ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteRole", e))).map_err(|e| match e.class {
             ErrorClass::Conflict => ProviderError {
                 message: format!("role {} is still in use (an instance profile?): {}", out.name, e.message),

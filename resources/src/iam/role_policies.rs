@@ -13,11 +13,11 @@ pub type Inline = BTreeMap<String, Input<String>>;
 /// The role's inline policies. Each document is reported as the program's own text when the live
 /// one means the same (IAM returns it URL-encoded), else re-serialized.
 pub async fn read_inline(cx: &AwsContext, role: &str, program: &Inline) -> Result<Inline, ProviderError> {
-    let pages = cx.iam.list_role_policies().role_name(role).into_paginator().items().send();
+    let pages = cx.iam().list_role_policies().role_name(role).into_paginator().items().send();
     let names = pages.collect::<Result<Vec<_>, _>>().await.map_err(|e| classify("ListRolePolicies", e))?;
     let mut inline = Inline::new();
     for name in names {
-        let out = cx.iam.get_role_policy().role_name(role).policy_name(&name).send().await;
+        let out = cx.iam().get_role_policy().role_name(role).policy_name(&name).send().await;
         let out = out.map_err(|e| classify("GetRolePolicy", e))?;
         let mine = program.get(&name).map(|d| d.as_str()).unwrap_or("");
         inline.insert(name, Input::Value(observed_document(mine, out.policy_document())));
@@ -28,7 +28,7 @@ pub async fn read_inline(cx: &AwsContext, role: &str, program: &Inline) -> Resul
 /// Puts every policy that is new or changed, then deletes those no longer wanted.
 pub async fn sync_inline(cx: &AwsContext, role: &str, old: &Inline, new: &Inline) -> Result<(), ProviderError> {
     for (name, doc) in new.iter().filter(|(n, d)| old.get(*n) != Some(*d)) {
-        let call = cx.iam.put_role_policy().role_name(role).policy_name(name).policy_document(doc.as_str());
+        let call = cx.iam().put_role_policy().role_name(role).policy_name(name).policy_document(doc.as_str());
         call.send().await.map_err(|e| classify("PutRolePolicy", e))?;
     }
     for name in old.keys().filter(|n| !new.contains_key(*n)) {
@@ -38,7 +38,7 @@ pub async fn sync_inline(cx: &AwsContext, role: &str, old: &Inline, new: &Inline
 }
 
 async fn delete_inline(cx: &AwsContext, role: &str, name: &str) -> Result<(), ProviderError> {
-    let result = cx.iam.delete_role_policy().role_name(role).policy_name(name).send().await;
+    let result = cx.iam().delete_role_policy().role_name(role).policy_name(name).send().await;
     ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteRolePolicy", e)))
 }
 
@@ -57,7 +57,7 @@ pub async fn read_managed(
 }
 
 async fn attached_arns(cx: &AwsContext, role: &str) -> Result<Vec<String>, ProviderError> {
-    let pages = cx.iam.list_attached_role_policies().role_name(role).into_paginator().items().send();
+    let pages = cx.iam().list_attached_role_policies().role_name(role).into_paginator().items().send();
     let attached = pages.collect::<Result<Vec<_>, _>>().await.map_err(|e| classify("ListAttachedRolePolicies", e))?;
     Ok(attached.into_iter().filter_map(|p| p.policy_arn).collect())
 }
@@ -70,7 +70,7 @@ pub async fn sync_managed(
     new: &[Input<String>],
 ) -> Result<(), ProviderError> {
     for arn in new.iter().filter(|a| !old.contains(a)) {
-        let call = cx.iam.attach_role_policy().role_name(role).policy_arn(arn.as_str());
+        let call = cx.iam().attach_role_policy().role_name(role).policy_arn(arn.as_str());
         call.send().await.map_err(|e| classify("AttachRolePolicy", e))?;
     }
     for arn in old.iter().filter(|a| !new.contains(a)) {
@@ -80,7 +80,7 @@ pub async fn sync_managed(
 }
 
 async fn detach(cx: &AwsContext, role: &str, arn: &str) -> Result<(), ProviderError> {
-    let result = cx.iam.detach_role_policy().role_name(role).policy_arn(arn).send().await;
+    let result = cx.iam().detach_role_policy().role_name(role).policy_arn(arn).send().await;
     ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DetachRolePolicy", e)))
 }
 
@@ -89,7 +89,7 @@ pub async fn clear(cx: &AwsContext, role: &str) -> Result<(), ProviderError> {
     for arn in attached_arns(cx, role).await? {
         detach(cx, role, &arn).await?;
     }
-    let pages = cx.iam.list_role_policies().role_name(role).into_paginator().items().send();
+    let pages = cx.iam().list_role_policies().role_name(role).into_paginator().items().send();
     let names = pages.collect::<Result<Vec<_>, _>>().await.map_err(|e| classify("ListRolePolicies", e))?;
     for name in names {
         delete_inline(cx, role, &name).await?;

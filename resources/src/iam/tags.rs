@@ -16,7 +16,7 @@ pub struct RoleTags;
 
 impl TagRead for RoleTags {
     async fn list(cx: &AwsContext, role: &str) -> Result<Tags, ProviderError> {
-        let pages = cx.iam.list_role_tags().role_name(role).into_paginator().items().send();
+        let pages = cx.iam().list_role_tags().role_name(role).into_paginator().items().send();
         let tags = pages.collect::<Result<Vec<_>, _>>().await.map_err(|e| classify("ListRoleTags", e))?;
         Ok(all_of(&tags))
     }
@@ -24,13 +24,13 @@ impl TagRead for RoleTags {
 
 impl TagWrite for RoleTags {
     async fn tag(cx: &AwsContext, role: &str, tags: &Tags) -> Result<(), ProviderError> {
-        let call = cx.iam.tag_role().role_name(role).set_tags(to_sdk(tags)?);
+        let call = cx.iam().tag_role().role_name(role).set_tags(to_sdk(tags)?);
         call.send().await.map_err(|e| classify("TagRole", e))?;
         Ok(())
     }
 
     async fn untag(cx: &AwsContext, role: &str, keys: Vec<String>) -> Result<(), ProviderError> {
-        let call = cx.iam.untag_role().role_name(role).set_tag_keys(Some(keys));
+        let call = cx.iam().untag_role().role_name(role).set_tag_keys(Some(keys));
         call.send().await.map_err(|e| classify("UntagRole", e))?;
         Ok(())
     }
@@ -41,7 +41,7 @@ pub struct PolicyTags;
 
 impl TagRead for PolicyTags {
     async fn list(cx: &AwsContext, arn: &str) -> Result<Tags, ProviderError> {
-        let pages = cx.iam.list_policy_tags().policy_arn(arn).into_paginator().items().send();
+        let pages = cx.iam().list_policy_tags().policy_arn(arn).into_paginator().items().send();
         let tags = pages.collect::<Result<Vec<_>, _>>().await.map_err(|e| classify("ListPolicyTags", e))?;
         Ok(all_of(&tags))
     }
@@ -49,13 +49,13 @@ impl TagRead for PolicyTags {
 
 impl TagWrite for PolicyTags {
     async fn tag(cx: &AwsContext, arn: &str, tags: &Tags) -> Result<(), ProviderError> {
-        let call = cx.iam.tag_policy().policy_arn(arn).set_tags(to_sdk(tags)?);
+        let call = cx.iam().tag_policy().policy_arn(arn).set_tags(to_sdk(tags)?);
         call.send().await.map_err(|e| classify("TagPolicy", e))?;
         Ok(())
     }
 
     async fn untag(cx: &AwsContext, arn: &str, keys: Vec<String>) -> Result<(), ProviderError> {
-        let call = cx.iam.untag_policy().policy_arn(arn).set_tag_keys(Some(keys));
+        let call = cx.iam().untag_policy().policy_arn(arn).set_tag_keys(Some(keys));
         call.send().await.map_err(|e| classify("UntagPolicy", e))?;
         Ok(())
     }

@@ -6,7 +6,7 @@
 //! engine, which looks the object up by its tags before it tries again.
 //!
 //! Use it with [`no_retry!`](crate::kit::no_retry) on the call:
-//! `cx.ec2.create_vpc()....customize().config_override(no_retry!(aws_sdk_ec2)).send()`.
+//! `cx.ec2().create_vpc()....customize().config_override(no_retry!(aws_sdk_ec2)).send()`.
 //!
 //! # Guarantees
 //! * A call customized with it is sent again only after a throttling error.

@@ -127,7 +127,7 @@ impl Resource for DbInstance {
     }
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<DbInstanceOutputs, ProviderError> {
-        cx.rds
+        cx.rds()
             .create_db_instance()
             .db_instance_identifier(&self.identifier)
             .engine(&self.engine)
@@ -196,7 +196,7 @@ impl Resource for DbInstance {
         }
         if db.db_instance_status() != Some("deleting") {
             let call = cx
-                .rds
+                .rds()
                 .delete_db_instance()
                 .db_instance_identifier(&out.identifier)
                 .skip_final_snapshot(self.skip_final_snapshot)
@@ -263,7 +263,7 @@ impl DbInstance {
         old: &Self,
         cx: &AwsContext,
     ) -> Result<Option<ModifyDBInstanceFluentBuilder>, ProviderError> {
-        let mut call = cx.rds.modify_db_instance().db_instance_identifier(&self.identifier);
+        let mut call = cx.rds().modify_db_instance().db_instance_identifier(&self.identifier);
         let mut changed = false;
         let mut set = |differs: bool, f: &dyn Fn(ModifyDBInstanceFluentBuilder) -> ModifyDBInstanceFluentBuilder| {
             if differs {

@@ -74,7 +74,7 @@ impl Resource for DbParameterGroup {
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<DbParameterGroupOutputs, ProviderError> {
         let out = cx
-            .rds
+            .rds()
             .create_db_parameter_group()
             .db_parameter_group_name(&self.name)
             .db_parameter_group_family(&self.family)
@@ -120,7 +120,7 @@ impl Resource for DbParameterGroup {
     }
 
     async fn delete(&self, out: &DbParameterGroupOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
-        let result = cx.rds.delete_db_parameter_group().db_parameter_group_name(&out.name).send().await;
+        let result = cx.rds().delete_db_parameter_group().db_parameter_group_name(&out.name).send().await;
         none_if_not_found(result.map_err(|e| classify("DeleteDBParameterGroup", e))).map(|_| ())
     }
 
@@ -152,7 +152,7 @@ async fn describe_parameters(
     name: &str,
     source: Option<&str>,
 ) -> Result<Option<Vec<Parameter>>, ProviderError> {
-    let call = cx.rds.describe_db_parameters().db_parameter_group_name(name).set_source(source.map(str::to_string));
+    let call = cx.rds().describe_db_parameters().db_parameter_group_name(name).set_source(source.map(str::to_string));
     let mut pages = call.into_paginator().items().send();
     let mut found = Vec::new();
     loop {
@@ -180,12 +180,12 @@ async fn apply_parameters(
     let method = |key: &str| apply_method(apply_types.get(key).map(String::as_str));
     for chunk in changed.chunks(PARAMETERS_PER_CALL) {
         let params = chunk.iter().map(|(k, v)| parameter(k, Some(v), method(k))).collect();
-        let call = cx.rds.modify_db_parameter_group().db_parameter_group_name(name).set_parameters(Some(params));
+        let call = cx.rds().modify_db_parameter_group().db_parameter_group_name(name).set_parameters(Some(params));
         call.send().await.map_err(|e| classify("ModifyDBParameterGroup", e))?;
     }
     for chunk in removed.chunks(PARAMETERS_PER_CALL) {
         let params = chunk.iter().map(|k| parameter(k, None, method(k))).collect();
-        let call = cx.rds.reset_db_parameter_group().db_parameter_group_name(name).reset_all_parameters(false);
+        let call = cx.rds().reset_db_parameter_group().db_parameter_group_name(name).reset_all_parameters(false);
         call.set_parameters(Some(params)).send().await.map_err(|e| classify("ResetDBParameterGroup", e))?;
     }
     Ok(())

@@ -67,7 +67,7 @@ impl Resource for DbSubnetGroup {
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<DbSubnetGroupOutputs, ProviderError> {
         let out = cx
-            .rds
+            .rds()
             .create_db_subnet_group()
             .db_subnet_group_name(&self.name)
             .db_subnet_group_description(&self.description)
@@ -101,7 +101,7 @@ impl Resource for DbSubnetGroup {
         cx: &AwsContext,
     ) -> Result<DbSubnetGroupOutputs, ProviderError> {
         if self.description != old.description || self.subnet_ids != old.subnet_ids {
-            cx.rds
+            cx.rds()
                 .modify_db_subnet_group()
                 .db_subnet_group_name(&out.name)
                 .db_subnet_group_description(&self.description)
@@ -115,7 +115,7 @@ impl Resource for DbSubnetGroup {
     }
 
     async fn delete(&self, out: &DbSubnetGroupOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
-        let result = cx.rds.delete_db_subnet_group().db_subnet_group_name(&out.name).send().await;
+        let result = cx.rds().delete_db_subnet_group().db_subnet_group_name(&out.name).send().await;
         ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteDBSubnetGroup", e)))
     }
 

@@ -18,14 +18,14 @@ pub fn missing(what: &str) -> ProviderError {
 
 /// The DB instance in any state, or `None` when it is gone.
 pub async fn find_db_instance(cx: &AwsContext, identifier: &str) -> Result<Option<DbInstance>, ProviderError> {
-    let out = cx.rds.describe_db_instances().db_instance_identifier(identifier).send().await;
+    let out = cx.rds().describe_db_instances().db_instance_identifier(identifier).send().await;
     let out = absent_if("DescribeDBInstances", out, DescribeDBInstancesError::is_db_instance_not_found_fault)?;
     Ok(out.and_then(|o| o.db_instances().iter().find(|d| same_name(d.db_instance_identifier(), identifier)).cloned()))
 }
 
 /// The DB subnet group, or `None` when it is gone.
 pub async fn find_db_subnet_group(cx: &AwsContext, name: &str) -> Result<Option<DbSubnetGroup>, ProviderError> {
-    let out = cx.rds.describe_db_subnet_groups().db_subnet_group_name(name).send().await;
+    let out = cx.rds().describe_db_subnet_groups().db_subnet_group_name(name).send().await;
     let out =
         absent_if("DescribeDBSubnetGroups", out, DescribeDBSubnetGroupsError::is_db_subnet_group_not_found_fault)?;
     Ok(out.and_then(|o| o.db_subnet_groups().iter().find(|g| same_name(g.db_subnet_group_name(), name)).cloned()))
@@ -34,7 +34,7 @@ pub async fn find_db_subnet_group(cx: &AwsContext, name: &str) -> Result<Option<
 /// The DB parameter group, or `None` when it is gone (an error code in AWS, an empty list in
 /// the emulator).
 pub async fn find_db_parameter_group(cx: &AwsContext, name: &str) -> Result<Option<DbParameterGroup>, ProviderError> {
-    let out = cx.rds.describe_db_parameter_groups().db_parameter_group_name(name).send().await;
+    let out = cx.rds().describe_db_parameter_groups().db_parameter_group_name(name).send().await;
     let not_found = DescribeDBParameterGroupsError::is_db_parameter_group_not_found_fault;
     let out = absent_if("DescribeDBParameterGroups", out, not_found)?;
     Ok(out.and_then(|o| o.db_parameter_groups().iter().find(|g| same_name(g.db_parameter_group_name(), name)).cloned()))

@@ -118,7 +118,7 @@ impl Resource for Bucket {
         if cx.region != "us-east-1" {
             conf = conf.location_constraint(BucketLocationConstraint::from(cx.region.as_str()));
         }
-        let call = cx.s3.create_bucket().bucket(name).create_bucket_configuration(conf.build());
+        let call = cx.s3().create_bucket().bucket(name).create_bucket_configuration(conf.build());
         call.customize()
             .config_override(no_retry!(aws_sdk_s3))
             .send()
@@ -167,7 +167,7 @@ impl Resource for Bucket {
                 other => other.map(|_| ())?,
             }
         }
-        let result = cx.s3.delete_bucket().bucket(&out.bucket).send().await;
+        let result = cx.s3().delete_bucket().bucket(&out.bucket).send().await;
         let result = result.map(|_| ()).map_err(|e| classify("DeleteBucket", e));
         ok_if_not_found(result).map_err(|e| match e.class {
             ErrorClass::Conflict => ProviderError {

@@ -14,7 +14,7 @@ use aws_sdk_s3::types::{
 use engine::{ErrorClass, ProviderError};
 
 pub async fn read_versioning(cx: &AwsContext, bucket: &str) -> Result<bool, ProviderError> {
-    let out = cx.s3.get_bucket_versioning().bucket(bucket).send().await;
+    let out = cx.s3().get_bucket_versioning().bucket(bucket).send().await;
     let out = out.map_err(|e| classify("GetBucketVersioning", e))?;
     Ok(out.status() == Some(&BucketVersioningStatus::Enabled))
 }
@@ -23,13 +23,13 @@ pub async fn read_versioning(cx: &AwsContext, bucket: &str) -> Result<bool, Prov
 pub async fn write_versioning(cx: &AwsContext, bucket: &str, enabled: bool) -> Result<(), ProviderError> {
     let status = if enabled { BucketVersioningStatus::Enabled } else { BucketVersioningStatus::Suspended };
     let config = VersioningConfiguration::builder().status(status).build();
-    let call = cx.s3.put_bucket_versioning().bucket(bucket).versioning_configuration(config);
+    let call = cx.s3().put_bucket_versioning().bucket(bucket).versioning_configuration(config);
     call.send().await.map_err(|e| classify("PutBucketVersioning", e))?;
     Ok(())
 }
 
 pub async fn read_encryption(cx: &AwsContext, bucket: &str) -> Result<Option<Encryption>, ProviderError> {
-    let result = cx.s3.get_bucket_encryption().bucket(bucket).send().await;
+    let result = cx.s3().get_bucket_encryption().bucket(bucket).send().await;
     let codes = ["ServerSideEncryptionConfigurationNotFoundError"];
     let Some(out) = unset_if("GetBucketEncryption", result, &codes)? else { return Ok(None) };
     let rule = out.server_side_encryption_configuration().and_then(|c| c.rules().first());
@@ -47,7 +47,7 @@ pub async fn read_encryption(cx: &AwsContext, bucket: &str) -> Result<Option<Enc
 pub async fn write_encryption(cx: &AwsContext, bucket: &str, enc: Option<&Encryption>) -> Result<(), ProviderError> {
     let Some(enc) = enc else {
         // On AWS this returns the bucket to the default SSE-S3 encryption.
-        let result = cx.s3.delete_bucket_encryption().bucket(bucket).send().await;
+        let result = cx.s3().delete_bucket_encryption().bucket(bucket).send().await;
         let codes = ["ServerSideEncryptionConfigurationNotFoundError"];
         return unset_if("DeleteBucketEncryption", result, &codes).map(|_| ());
     };
@@ -59,14 +59,14 @@ pub async fn write_encryption(cx: &AwsContext, bucket: &str, enc: Option<&Encryp
     let rule = ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(default).build();
     let config =
         ServerSideEncryptionConfiguration::builder().rules(rule).build().map_err(|e| build_error("encryption", e))?;
-    let call = cx.s3.put_bucket_encryption().bucket(bucket).server_side_encryption_configuration(config);
+    let call = cx.s3().put_bucket_encryption().bucket(bucket).server_side_encryption_configuration(config);
     call.send().await.map_err(|e| classify("PutBucketEncryption", e))?;
     Ok(())
 }
 
 /// True only when all four flags are on.
 pub async fn read_public_access(cx: &AwsContext, bucket: &str) -> Result<bool, ProviderError> {
-    let result = cx.s3.get_public_access_block().bucket(bucket).send().await;
+    let result = cx.s3().get_public_access_block().bucket(bucket).send().await;
     let codes = ["NoSuchPublicAccessBlockConfiguration"];
     let Some(out) = unset_if("GetPublicAccessBlock", result, &codes)? else { return Ok(false) };
     Ok(out.public_access_block_configuration().is_some_and(|c| {
@@ -79,7 +79,7 @@ pub async fn read_public_access(cx: &AwsContext, bucket: &str) -> Result<bool, P
 /// `true` sets all four flags; `false` deletes the block (AWS turns it on for new buckets).
 pub async fn write_public_access(cx: &AwsContext, bucket: &str, block: bool) -> Result<(), ProviderError> {
     if !block {
-        let result = cx.s3.delete_public_access_block().bucket(bucket).send().await;
+        let result = cx.s3().delete_public_access_block().bucket(bucket).send().await;
         let codes = ["NoSuchPublicAccessBlockConfiguration"];
         return unset_if("DeletePublicAccessBlock", result, &codes).map(|_| ());
     }
@@ -89,13 +89,13 @@ pub async fn write_public_access(cx: &AwsContext, bucket: &str, block: bool) -> 
         .block_public_policy(true)
         .restrict_public_buckets(true)
         .build();
-    let call = cx.s3.put_public_access_block().bucket(bucket).public_access_block_configuration(config);
+    let call = cx.s3().put_public_access_block().bucket(bucket).public_access_block_configuration(config);
     call.send().await.map_err(|e| classify("PutPublicAccessBlock", e))?;
     Ok(())
 }
 
 pub async fn read_lifecycle(cx: &AwsContext, bucket: &str) -> Result<Vec<LifecycleRule>, ProviderError> {
-    let result = cx.s3.get_bucket_lifecycle_configuration().bucket(bucket).send().await;
+    let result = cx.s3().get_bucket_lifecycle_configuration().bucket(bucket).send().await;
     let codes = ["NoSuchLifecycleConfiguration"];
     let Some(out) = unset_if("GetBucketLifecycleConfiguration", result, &codes)? else { return Ok(Vec::new()) };
     Ok(out.rules().iter().map(from_sdk_rule).collect())
@@ -134,7 +134,7 @@ fn to_sdk_rule(rule: &LifecycleRule) -> Result<aws_sdk_s3::types::LifecycleRule,
 
 pub async fn write_lifecycle(cx: &AwsContext, bucket: &str, rules: &[LifecycleRule]) -> Result<(), ProviderError> {
     if rules.is_empty() {
-        let result = cx.s3.delete_bucket_lifecycle().bucket(bucket).send().await;
+        let result = cx.s3().delete_bucket_lifecycle().bucket(bucket).send().await;
         return unset_if("DeleteBucketLifecycle", result, &["NoSuchLifecycleConfiguration"]).map(|_| ());
     }
     let rules = rules.iter().map(to_sdk_rule).collect::<Result<Vec<_>, _>>()?;
@@ -142,24 +142,24 @@ pub async fn write_lifecycle(cx: &AwsContext, bucket: &str, rules: &[LifecycleRu
         .set_rules(Some(rules))
         .build()
         .map_err(|e| build_error("lifecycle configuration", e))?;
-    let call = cx.s3.put_bucket_lifecycle_configuration().bucket(bucket).lifecycle_configuration(config);
+    let call = cx.s3().put_bucket_lifecycle_configuration().bucket(bucket).lifecycle_configuration(config);
     call.send().await.map_err(|e| classify("PutBucketLifecycleConfiguration", e))?;
     Ok(())
 }
 
 /// The bucket policy as S3 returns it (not URL-encoded, but possibly reformatted).
 pub async fn read_policy(cx: &AwsContext, bucket: &str) -> Result<Option<String>, ProviderError> {
-    let result = cx.s3.get_bucket_policy().bucket(bucket).send().await;
+    let result = cx.s3().get_bucket_policy().bucket(bucket).send().await;
     let Some(out) = unset_if("GetBucketPolicy", result, &["NoSuchBucketPolicy"])? else { return Ok(None) };
     Ok(out.policy().map(str::to_string))
 }
 
 pub async fn write_policy(cx: &AwsContext, bucket: &str, policy: Option<&str>) -> Result<(), ProviderError> {
     let Some(policy) = policy else {
-        let result = cx.s3.delete_bucket_policy().bucket(bucket).send().await;
+        let result = cx.s3().delete_bucket_policy().bucket(bucket).send().await;
         return unset_if("DeleteBucketPolicy", result, &["NoSuchBucketPolicy"]).map(|_| ());
     };
-    let call = cx.s3.put_bucket_policy().bucket(bucket).policy(policy);
+    let call = cx.s3().put_bucket_policy().bucket(bucket).policy(policy);
     call.send().await.map_err(|e| classify("PutBucketPolicy", e))?;
     Ok(())
 }

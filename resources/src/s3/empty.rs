@@ -21,7 +21,7 @@ pub async fn empty_bucket(cx: &AwsContext, bucket: &str) -> Result<usize, Provid
 }
 
 async fn list_page(cx: &AwsContext, bucket: &str) -> Result<Vec<ObjectIdentifier>, ProviderError> {
-    let out = cx.s3.list_object_versions().bucket(bucket).send().await;
+    let out = cx.s3().list_object_versions().bucket(bucket).send().await;
     let out = out.map_err(|e| classify("ListObjectVersions", e))?;
     let versions = out.versions().iter().map(|v| (v.key(), v.version_id()));
     let markers = out.delete_markers().iter().map(|m| (m.key(), m.version_id()));
@@ -42,7 +42,7 @@ async fn list_page(cx: &AwsContext, bucket: &str) -> Result<Vec<ObjectIdentifier
 async fn delete_page(cx: &AwsContext, bucket: &str, objects: Vec<ObjectIdentifier>) -> Result<(), ProviderError> {
     let delete = Delete::builder().set_objects(Some(objects)).quiet(true).build();
     let delete = delete.map_err(|e| build_error("delete request", e))?;
-    let out = cx.s3.delete_objects().bucket(bucket).delete(delete).send().await;
+    let out = cx.s3().delete_objects().bucket(bucket).delete(delete).send().await;
     let out = out.map_err(|e| classify("DeleteObjects", e))?;
     if let Some(first) = out.errors().first() {
         let message = format!(

@@ -16,10 +16,27 @@ use engine::{ErrorClass, ProviderError, Tags};
 use std::error::Error;
 use std::fmt::Debug;
 
+/// The S3 client: path-style addressing whenever an endpoint is overridden (an emulator has no
+/// per-bucket DNS names).
+impl crate::context::ServiceClient for aws_sdk_s3::Client {
+    fn build(sdk: &aws_config::SdkConfig, calls: &crate::context::CallCounter) -> Self {
+        let path_style = sdk.endpoint_url().is_some();
+        let config = aws_sdk_s3::config::Builder::from(sdk).force_path_style(path_style).interceptor(calls.clone());
+        aws_sdk_s3::Client::from_conf(config.build())
+    }
+}
+
+impl AwsContext {
+    /// The S3 client, built on first use.
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        self.client()
+    }
+}
+
 /// The bucket's tags if a bucket of that name exists and is ours; `None` if it does not exist
 /// or belongs to another account (HeadBucket answers 403 then).
 pub async fn find_bucket(cx: &AwsContext, bucket: &str) -> Result<Option<Tags>, ProviderError> {
-    match cx.s3.head_bucket().bucket(bucket).send().await {
+    match cx.s3().head_bucket().bucket(bucket).send().await {
         Ok(_) => {}
         Err(e) => {
             let err = classify("HeadBucket", e);

@@ -18,7 +18,7 @@ pub struct S3;
 impl TagRead for S3 {
     /// The bucket's tags (none when it has none: NoSuchTagSet).
     async fn list(cx: &AwsContext, bucket: &str) -> Result<Tags, ProviderError> {
-        let result = cx.s3.get_bucket_tagging().bucket(bucket).send().await;
+        let result = cx.s3().get_bucket_tagging().bucket(bucket).send().await;
         let out = unset_if("GetBucketTagging", result, &["NoSuchTagSet"])?;
         Ok(out.map(|o| all_of(o.tag_set())).unwrap_or_default())
     }
@@ -27,11 +27,11 @@ impl TagRead for S3 {
 /// Makes the bucket's tag set exactly `tags`.
 pub async fn write(cx: &AwsContext, bucket: &str, tags: &Tags) -> Result<(), ProviderError> {
     let Some(set) = to_sdk::<Tag>(tags)? else {
-        let result = cx.s3.delete_bucket_tagging().bucket(bucket).send().await;
+        let result = cx.s3().delete_bucket_tagging().bucket(bucket).send().await;
         return unset_if("DeleteBucketTagging", result, &["NoSuchTagSet"]).map(|_| ());
     };
     let tagging = Tagging::builder().set_tag_set(Some(set)).build().map_err(|e| build_error("bucket tags", e))?;
-    let call = cx.s3.put_bucket_tagging().bucket(bucket).tagging(tagging);
+    let call = cx.s3().put_bucket_tagging().bucket(bucket).tagging(tagging);
     call.send().await.map_err(|e| classify("PutBucketTagging", e))?;
     Ok(())
 }

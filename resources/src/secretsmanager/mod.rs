@@ -14,10 +14,12 @@ use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretError;
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use engine::{ErrorClass, ProviderError};
 
+crate::service_client!(secrets, aws_sdk_secretsmanager);
+
 /// The secret named or ARN'd `id`, unless it is gone or scheduled for deletion (a secret with a
 /// `DeletedDate` is in its recovery window: for Plinth it no longer exists).
 pub async fn find_secret(cx: &AwsContext, id: &str) -> Result<Option<DescribeSecretOutput>, ProviderError> {
-    let result = cx.secrets.describe_secret().secret_id(id).send().await;
+    let result = cx.secrets().describe_secret().secret_id(id).send().await;
     let found = absent_if("DescribeSecret", result, DescribeSecretError::is_resource_not_found_exception)?;
     Ok(found.filter(|s| s.deleted_date().is_none()))
 }

@@ -99,7 +99,7 @@ impl Resource for Secret {
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<SecretOutputs, ProviderError> {
         let value = self.value.initial_value()?;
         let out = cx
-            .secrets
+            .secrets()
             .create_secret()
             .name(&self.name)
             .set_description(Some(self.description.clone()).filter(|d| !d.is_empty()))
@@ -134,13 +134,13 @@ impl Resource for Secret {
         if self.description != old.description || self.kms_key_id != old.kms_key_id {
             // UpdateSecret cannot unset a key: going back to None names the AWS-managed key.
             let kms = self.kms_key_id.clone().unwrap_or_else(|| DEFAULT_KMS_KEY.to_string());
-            let call = cx.secrets.update_secret().secret_id(&out.arn).description(&self.description);
+            let call = cx.secrets().update_secret().secret_id(&out.arn).description(&self.description);
             let call = if self.kms_key_id != old.kms_key_id { call.kms_key_id(kms) } else { call };
             call.send().await.map_err(|e| classify("UpdateSecret", e))?;
         }
         let mut outputs = out.clone();
         if let Some(value) = self.value.value_on_update(&old.value)? {
-            let call = cx.secrets.put_secret_value().secret_id(&out.arn).secret_string(value.expose());
+            let call = cx.secrets().put_secret_value().secret_id(&out.arn).secret_string(value.expose());
             let put = call.send().await.map_err(|e| classify("PutSecretValue", e))?;
             outputs.version_id = put.version_id().map(str::to_string).or(outputs.version_id);
         }
@@ -149,7 +149,7 @@ impl Resource for Secret {
     }
 
     async fn delete(&self, out: &SecretOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
-        let call = cx.secrets.delete_secret().secret_id(&out.arn);
+        let call = cx.secrets().delete_secret().secret_id(&out.arn);
         let call = match self.recovery_window_days {
             Some(days) => call.recovery_window_in_days(i64::from(days)),
             None => call.force_delete_without_recovery(true),
@@ -177,7 +177,7 @@ async fn explain_create_failure(cx: &AwsContext, name: &str, err: ProviderError)
     if !matches!(err.class, ErrorClass::AlreadyExists | ErrorClass::Invalid) {
         return err;
     }
-    let Ok(live) = cx.secrets.describe_secret().secret_id(name).send().await else { return err };
+    let Ok(live) = cx.secrets().describe_secret().secret_id(name).send().await else { return err };
     let Some(date) = live.deleted_date() else { return err };
     let message = format!(
         "CreateSecret: secret `{name}` is scheduled for deletion (deleted {date}); restore it with RestoreSecret, \

@@ -14,13 +14,13 @@ pub struct Secrets;
 
 impl TagWrite for Secrets {
     async fn tag(cx: &AwsContext, secret_id: &str, tags: &Tags) -> Result<(), ProviderError> {
-        let call = cx.secrets.tag_resource().secret_id(secret_id).set_tags(to_sdk(tags)?);
+        let call = cx.secrets().tag_resource().secret_id(secret_id).set_tags(to_sdk(tags)?);
         call.send().await.map_err(|e| classify("TagResource", e))?;
         Ok(())
     }
 
     async fn untag(cx: &AwsContext, secret_id: &str, keys: Vec<String>) -> Result<(), ProviderError> {
-        let call = cx.secrets.untag_resource().secret_id(secret_id).set_tag_keys(Some(keys));
+        let call = cx.secrets().untag_resource().secret_id(secret_id).set_tag_keys(Some(keys));
         call.send().await.map_err(|e| classify("UntagResource", e))?;
         Ok(())
     }

@@ -23,6 +23,8 @@ use aws_sdk_ssm::types::{ParameterMetadata, ParameterStringFilter};
 use engine::{ErrorClass, Meta, ProviderError, Tags};
 use serde::{Deserialize, Serialize};
 
+crate::service_client!(ssm, aws_sdk_ssm);
+
 /// What both parameter kinds output. The value is never an output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParameterOutputs {
@@ -82,7 +84,7 @@ pub(crate) struct Put<'a> {
 /// Writes the parameter; the new version.
 pub(crate) async fn put(cx: &AwsContext, p: Put<'_>) -> Result<i64, ProviderError> {
     let call = cx
-        .ssm
+        .ssm()
         .put_parameter()
         .name(p.name)
         .description(p.description)
@@ -113,7 +115,7 @@ pub async fn find_parameter(cx: &AwsContext, name: &str) -> Result<Option<Parame
         .build()
         .map_err(|e| crate::error::build_error("parameter filter", e))?;
     // AWS may answer a filtered page with no match and a NextToken: follow the pages.
-    let mut pages = cx.ssm.describe_parameters().parameter_filters(filter).into_paginator().send();
+    let mut pages = cx.ssm().describe_parameters().parameter_filters(filter).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify("DescribeParameters", e))?;
         if let Some(found) = page.parameters().iter().find(|p| p.name() == Some(name)) {
@@ -126,7 +128,7 @@ pub async fn find_parameter(cx: &AwsContext, name: &str) -> Result<Option<Parame
 /// The parameter's ARN and version from GetParameter, without decryption (a SecureString's
 /// value comes back encrypted and is dropped at once); `None` when it does not exist.
 pub(crate) async fn get(cx: &AwsContext, name: &str) -> Result<Option<aws_sdk_ssm::types::Parameter>, ProviderError> {
-    let result = cx.ssm.get_parameter().name(name).with_decryption(false).send().await;
+    let result = cx.ssm().get_parameter().name(name).with_decryption(false).send().await;
     let found = absent_if("GetParameter", result, GetParameterError::is_parameter_not_found)?;
     Ok(found.and_then(|out| out.parameter))
 }
@@ -155,7 +157,7 @@ pub(crate) async fn find_ours(
 
 /// Deletes the parameter; a parameter already gone is Ok.
 pub(crate) async fn delete(cx: &AwsContext, name: &str) -> Result<(), ProviderError> {
-    let result = cx.ssm.delete_parameter().name(name).send().await;
+    let result = cx.ssm().delete_parameter().name(name).send().await;
     crate::error::ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteParameter", e)))
 }
 

@@ -130,7 +130,7 @@ impl SecureParameter {
 /// The decrypted current value, only to write it back (see the module docs).
 async fn current_value(cx: &AwsContext, name: &str) -> Result<SecretValue, ProviderError> {
     let out = cx
-        .ssm
+        .ssm()
         .get_parameter()
         .name(name)
         .with_decryption(true)

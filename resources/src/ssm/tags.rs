@@ -15,7 +15,7 @@ pub struct Ssm;
 
 impl TagRead for Ssm {
     async fn list(cx: &AwsContext, name: &str) -> Result<Tags, ProviderError> {
-        let call = cx.ssm.list_tags_for_resource().resource_type(Parameter).resource_id(name);
+        let call = cx.ssm().list_tags_for_resource().resource_type(Parameter).resource_id(name);
         let out = call.send().await.map_err(|e| classify("ListTagsForResource", e))?;
         Ok(all_of(out.tag_list()))
     }
@@ -23,13 +23,13 @@ impl TagRead for Ssm {
 
 impl TagWrite for Ssm {
     async fn tag(cx: &AwsContext, name: &str, tags: &Tags) -> Result<(), ProviderError> {
-        let call = cx.ssm.add_tags_to_resource().resource_type(Parameter).resource_id(name).set_tags(to_sdk(tags)?);
+        let call = cx.ssm().add_tags_to_resource().resource_type(Parameter).resource_id(name).set_tags(to_sdk(tags)?);
         call.send().await.map_err(|e| classify("AddTagsToResource", e))?;
         Ok(())
     }
 
     async fn untag(cx: &AwsContext, name: &str, keys: Vec<String>) -> Result<(), ProviderError> {
-        let call = cx.ssm.remove_tags_from_resource().resource_type(Parameter).resource_id(name);
+        let call = cx.ssm().remove_tags_from_resource().resource_type(Parameter).resource_id(name);
         call.set_tag_keys(Some(keys)).send().await.map_err(|e| classify("RemoveTagsFromResource", e))?;
         Ok(())
     }

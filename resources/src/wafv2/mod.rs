@@ -16,6 +16,8 @@ use aws_sdk_wafv2::types::{Scope, WebAclSummary};
 use engine::{ErrorClass, ProviderError};
 use std::future::Future;
 
+crate::service_client!(wafv2, aws_sdk_wafv2);
+
 /// Plinth's web ACLs protect regional resources (ALBs); CloudFront ACLs would live in us-east-1
 /// under `CLOUDFRONT`.
 pub const SCOPE: Scope = Scope::Regional;
@@ -31,7 +33,7 @@ pub async fn find_web_acl(
     name: &str,
     id: &str,
 ) -> Result<Option<(aws_sdk_wafv2::types::WebAcl, String)>, ProviderError> {
-    let out = cx.wafv2.get_web_acl().name(name).id(id).scope(SCOPE).send().await;
+    let out = cx.wafv2().get_web_acl().name(name).id(id).scope(SCOPE).send().await;
     let Some(out) = none_if_not_found(out.map_err(|e| classify("GetWebACL", e)))? else { return Ok(None) };
     let token = out.lock_token().ok_or_else(|| missing("GetWebACL lock token"))?.to_string();
     let acl = out.web_acl().ok_or_else(|| missing("GetWebACL web ACL"))?.clone();
@@ -42,7 +44,7 @@ pub async fn find_web_acl(
 pub async fn find_by_name(cx: &AwsContext, name: &str) -> Result<Option<WebAclSummary>, ProviderError> {
     let mut marker: Option<String> = None;
     loop {
-        let call = cx.wafv2.list_web_acls().scope(SCOPE).limit(100).set_next_marker(marker.clone());
+        let call = cx.wafv2().list_web_acls().scope(SCOPE).limit(100).set_next_marker(marker.clone());
         let out = call.send().await.map_err(|e| classify("ListWebACLs", e))?;
         if let Some(found) = out.web_acls().iter().find(|s| s.name() == Some(name)) {
             return Ok(Some(found.clone()));

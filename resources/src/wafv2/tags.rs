@@ -17,7 +17,7 @@ impl TagRead for Waf {
         let mut tags = Tags::new();
         let mut marker: Option<String> = None;
         loop {
-            let call = cx.wafv2.list_tags_for_resource().resource_arn(arn).limit(100).set_next_marker(marker.clone());
+            let call = cx.wafv2().list_tags_for_resource().resource_arn(arn).limit(100).set_next_marker(marker.clone());
             let out = call.send().await.map_err(|e| classify("ListTagsForResource", e))?;
             let page = out.tag_info_for_resource().map(|t| t.tag_list()).unwrap_or_default();
             tags.extend(all_of(page));
@@ -31,13 +31,13 @@ impl TagRead for Waf {
 
 impl TagWrite for Waf {
     async fn tag(cx: &AwsContext, arn: &str, tags: &Tags) -> Result<(), ProviderError> {
-        let call = cx.wafv2.tag_resource().resource_arn(arn).set_tags(to_sdk(tags)?);
+        let call = cx.wafv2().tag_resource().resource_arn(arn).set_tags(to_sdk(tags)?);
         call.send().await.map_err(|e| classify("TagResource", e))?;
         Ok(())
     }
 
     async fn untag(cx: &AwsContext, arn: &str, keys: Vec<String>) -> Result<(), ProviderError> {
-        let call = cx.wafv2.untag_resource().resource_arn(arn).set_tag_keys(Some(keys));
+        let call = cx.wafv2().untag_resource().resource_arn(arn).set_tag_keys(Some(keys));
         call.send().await.map_err(|e| classify("UntagResource", e))?;
         Ok(())
     }

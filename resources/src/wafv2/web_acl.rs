@@ -100,7 +100,7 @@ impl Resource for WebAcl {
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<WebAclOutputs, ProviderError> {
         let call = cx
-            .wafv2
+            .wafv2()
             .create_web_acl()
             .name(&self.name)
             .scope(SCOPE)
@@ -144,7 +144,7 @@ impl Resource for WebAcl {
             let visibility = rules::visibility(&self.metric_name)?;
             let write = |token: String| {
                 let call = cx
-                    .wafv2
+                    .wafv2()
                     .update_web_acl()
                     .name(&out.name)
                     .id(&out.id)
@@ -167,7 +167,7 @@ impl Resource for WebAcl {
 
     async fn delete(&self, out: &WebAclOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
         let remove = |token: String| {
-            let call = cx.wafv2.delete_web_acl().name(&out.name).id(&out.id).scope(SCOPE).lock_token(token);
+            let call = cx.wafv2().delete_web_acl().name(&out.name).id(&out.id).scope(SCOPE).lock_token(token);
             async move { call.send().await.map(|_| ()).map_err(|e| classify("DeleteWebACL", e)) }
         };
         ok_if_not_found(with_lock_token(|| fresh_token(cx, out), remove).await.map(|_| ()))

@@ -52,46 +52,46 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
     match source {
         TagSource::Ec2 => {
             let filter = aws_sdk_ec2::types::Filter::builder().name("resource-id").values(cloud_id).build();
-            let out = check.ec2.describe_tags().filters(filter).send().await.map_err(sdk("DescribeTags"))?;
+            let out = check.ec2().describe_tags().filters(filter).send().await.map_err(sdk("DescribeTags"))?;
             Ok(collect(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
         TagSource::Rds => {
-            let call = check.rds.list_tags_for_resource().resource_name(field(outputs, "arn")?);
+            let call = check.rds().list_tags_for_resource().resource_name(field(outputs, "arn")?);
             let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
             Ok(collect(out.tag_list().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
         TagSource::ElastiCache => {
-            let call = check.elasticache.list_tags_for_resource().resource_name(field(outputs, "arn")?);
+            let call = check.elasticache().list_tags_for_resource().resource_name(field(outputs, "arn")?);
             let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
             Ok(collect(out.tag_list().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
         TagSource::S3 => {
-            let call = check.s3.get_bucket_tagging().bucket(field(outputs, "bucket")?);
+            let call = check.s3().get_bucket_tagging().bucket(field(outputs, "bucket")?);
             let out = call.send().await.map_err(sdk("GetBucketTagging"))?;
             Ok(collect(out.tag_set().iter().map(|t| (t.key(), t.value()))))
         }
         TagSource::IamRole => {
-            let call = check.iam.list_role_tags().role_name(field(outputs, "name")?);
+            let call = check.iam().list_role_tags().role_name(field(outputs, "name")?);
             let out = call.send().await.map_err(sdk("ListRoleTags"))?;
             Ok(collect(out.tags().iter().map(|t| (t.key(), t.value()))))
         }
         TagSource::IamPolicy => {
-            let call = check.iam.list_policy_tags().policy_arn(field(outputs, "arn")?);
+            let call = check.iam().list_policy_tags().policy_arn(field(outputs, "arn")?);
             let out = call.send().await.map_err(sdk("ListPolicyTags"))?;
             Ok(collect(out.tags().iter().map(|t| (t.key(), t.value()))))
         }
         TagSource::Secret => {
-            let call = check.secrets.describe_secret().secret_id(field(outputs, "arn")?);
+            let call = check.secrets().describe_secret().secret_id(field(outputs, "arn")?);
             let out = call.send().await.map_err(sdk("DescribeSecret"))?;
             Ok(collect(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
         TagSource::Ssm => {
-            let call = check.ssm.list_tags_for_resource().resource_type("Parameter".into());
+            let call = check.ssm().list_tags_for_resource().resource_type("Parameter".into());
             let out = call.resource_id(field(outputs, "name")?).send().await.map_err(sdk("ListTagsForResource"))?;
             Ok(collect(out.tag_list().iter().map(|t| (t.key(), t.value()))))
         }
         TagSource::Wafv2 => {
-            let call = check.wafv2.list_tags_for_resource().resource_arn(field(outputs, "arn")?);
+            let call = check.wafv2().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
             let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
             let list = out.tag_info_for_resource().map(|t| t.tag_list()).unwrap_or_default();
             Ok(collect(list.iter().map(|t| (t.key(), t.value()))))
@@ -99,7 +99,7 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
         TagSource::Budget => {
             let (account, name) = (field(outputs, "account_id")?, field(outputs, "name")?);
             let arn = format!("arn:aws:budgets::{account}:budget/{name}");
-            let out = check.budgets.list_tags_for_resource().resource_arn(arn).send().await;
+            let out = check.budgets().list_tags_for_resource().resource_arn(arn).send().await;
             let out = out.map_err(sdk("ListTagsForResource"))?;
             Ok(collect(out.resource_tags().iter().map(|t| (t.key(), t.value()))))
         }

@@ -16,9 +16,9 @@ const ACCOUNT: &str = "123456789012";
 pub async fn census(cx: &resources::AwsContext) -> Census {
     let mut c = Census::new();
     ec2(cx, None, &mut c).await;
-    c.insert("s3 buckets", cx.s3.list_buckets().send().await.expect("ListBuckets").buckets().len());
+    c.insert("s3 buckets", cx.s3().list_buckets().send().await.expect("ListBuckets").buckets().len());
     iam(cx, &mut c).await;
-    let rds = &cx.rds;
+    let rds = &cx.rds();
     c.insert(
         "rds instances",
         rds.describe_db_instances().send().await.expect("DescribeDBInstances").db_instances().len(),
@@ -27,17 +27,17 @@ pub async fn census(cx: &resources::AwsContext) -> Census {
     c.insert("rds subnet groups", groups.db_subnet_groups().len());
     let params = rds.describe_db_parameter_groups().send().await.expect("DescribeDBParameterGroups");
     c.insert("rds parameter groups", params.db_parameter_groups().len());
-    let ec = &cx.elasticache;
+    let ec = &cx.elasticache();
     let rgs = ec.describe_replication_groups().send().await.expect("DescribeReplicationGroups");
     let live = rgs.replication_groups().iter().filter(|g| !matches!(g.status(), Some("deleting" | "deleted")));
     c.insert("elasticache replication groups", live.count());
     let sgs = ec.describe_cache_subnet_groups().send().await.expect("DescribeCacheSubnetGroups");
     c.insert("elasticache subnet groups", sgs.cache_subnet_groups().len());
-    c.insert("secrets", cx.secrets.list_secrets().send().await.expect("ListSecrets").secret_list().len());
+    c.insert("secrets", cx.secrets().list_secrets().send().await.expect("ListSecrets").secret_list().len());
     c.insert("ssm parameters", ssm_parameters(cx).await);
-    let acls = cx.wafv2.list_web_acls().scope(aws_sdk_wafv2::types::Scope::Regional).send().await.expect("ListWebACLs");
+    let acls = cx.wafv2().list_web_acls().scope(aws_sdk_wafv2::types::Scope::Regional).send().await.expect("ListWebACLs");
     c.insert("waf web acls", acls.web_acls().len());
-    let budgets = cx.budgets.describe_budgets().account_id(ACCOUNT).send().await.expect("DescribeBudgets");
+    let budgets = cx.budgets().describe_budgets().account_id(ACCOUNT).send().await.expect("DescribeBudgets");
     c.insert("budgets", budgets.budgets().len());
     c
 }
@@ -56,7 +56,7 @@ pub async fn tagged_ec2_objects(cx: &resources::AwsContext, stack: &str) -> Vec<
     let name = |tags: &[aws_sdk_ec2::types::Tag]| {
         tags.iter().find(|t| t.key() == Some("plinth:name")).and_then(|t| t.value()).unwrap_or("?").to_string()
     };
-    let ec2 = &cx.ec2;
+    let ec2 = &cx.ec2();
     let mut found = Vec::new();
     for v in ec2.describe_vpcs().filters(f()).send().await.expect("DescribeVpcs").vpcs() {
         let default = v.is_default().unwrap_or(false);
@@ -115,7 +115,7 @@ pub async fn tagged_ec2_objects(cx: &resources::AwsContext, stack: &str) -> Vec<
 
 async fn ec2(cx: &resources::AwsContext, stack: Option<&str>, c: &mut Census) {
     let f = || stack.map(|s| vec![Filter::builder().name("tag:plinth:stack").values(s).build()]);
-    let ec2 = &cx.ec2;
+    let ec2 = &cx.ec2();
     c.insert("ec2 vpcs", ec2.describe_vpcs().set_filters(f()).send().await.expect("DescribeVpcs").vpcs().len());
     let subnets = ec2.describe_subnets().set_filters(f()).send().await.expect("DescribeSubnets");
     c.insert("ec2 subnets", subnets.subnets().len());
@@ -139,7 +139,7 @@ async fn ec2(cx: &resources::AwsContext, stack: Option<&str>, c: &mut Census) {
 }
 
 async fn iam(cx: &resources::AwsContext, c: &mut Census) {
-    let iam = &cx.iam;
+    let iam = &cx.iam();
     let roles = iam.list_roles().send().await.expect("ListRoles");
     c.insert("iam roles", roles.roles().len());
     let (mut inline, mut attached) = (0, 0);
@@ -157,7 +157,7 @@ async fn iam(cx: &resources::AwsContext, c: &mut Census) {
 }
 
 async fn ssm_parameters(cx: &resources::AwsContext) -> usize {
-    let mut pages = cx.ssm.describe_parameters().into_paginator().send();
+    let mut pages = cx.ssm().describe_parameters().into_paginator().send();
     let mut n = 0;
     while let Some(page) = pages.next().await {
         n += page.expect("DescribeParameters").parameters().len();
