@@ -1,7 +1,8 @@
 //! How a failed AWS call is understood. Finders decide "it does not exist" from the SDK's modeled
 //! error of the operation ([`absent_if`] with e.g. `GetRoleError::is_no_such_entity_exception`);
 //! what the models do not cover (EC2, whose errors are not modeled, and the class of every other
-//! failure: throttled, conflict, denied, invalid) is this one code table ([`class_of_code`]).
+//! failure: throttled, conflict, denied, invalid) is [`class_of_code`]: the codes each service
+//! declares in its own module ([`crate::error_codes!`]), then the conventions all services share.
 //! Its patterns are whole-word suffixes (`.NotFound`, `NotFoundException`, `NotFoundFault`), never
 //! substrings, so a new service's codes (ECS `ServiceNotFoundException`, ECR
 //! `RepositoryNotFoundException`, Auto Scaling `ValidationError`) are read as what they are.
@@ -13,86 +14,54 @@ use engine::{ErrorClass, ProviderError};
 use std::error::Error;
 use std::fmt::Debug;
 
-/// The class of an AWS error code.
+/// One service's own error codes and what they mean, declared in the service's module with
+/// [`crate::error_codes!`] (registered with `inventory`, so a new service edits no list here).
+pub struct ServiceCodes {
+    pub service: &'static str,
+    pub codes: &'static [(&'static str, ErrorClass)],
+}
+
+inventory::collect!(ServiceCodes);
+
+/// Declares a service's own error codes by class, in its module:
+/// `error_codes!("ecs", NotFound: ["ClusterNotFoundException"], Conflict: ["ServiceNotActiveException"]);`
+#[macro_export]
+macro_rules! error_codes {
+    ($service:literal, $($class:ident: [$($code:literal),* $(,)?]),* $(,)?) => {
+        inventory::submit! {
+            $crate::error::ServiceCodes {
+                service: $service,
+                codes: &[$($(($code, ::engine::ErrorClass::$class)),*),*],
+            }
+        }
+    };
+}
+
+/// The class a service declared for `code`, if any.
+fn declared_class(code: &str) -> Option<ErrorClass> {
+    inventory::iter::<ServiceCodes>().flat_map(|s| s.codes.iter()).find(|(c, _)| *c == code).map(|(_, class)| *class)
+}
+
+/// The class of an AWS error code: what its service declared, else the conventions every AWS
+/// service shares (whole-word suffixes and prefixes, the common throttling and denial codes).
 pub fn class_of_code(code: &str) -> ErrorClass {
-    const NOT_FOUND: &[&str] = &[
-        "NoSuchEntity",
-        "NoSuchBucket",
-        "NoSuchKey",
-        "NoSuchBucketPolicy",
-        "NoSuchLifecycleConfiguration",
-        "NoSuchTagSet",
-        "ServerSideEncryptionConfigurationNotFoundError",
-        "NoSuchPublicAccessBlockConfiguration",
-        "ResourceNotFoundException",
-        "ParameterNotFound",
-        "WAFNonexistentItemException",
-        "NotFoundException",
-        "CacheSubnetGroupNotFoundFault",
-        "ReplicationGroupNotFoundFault",
-        "CacheClusterNotFound",
-        "DBSubnetGroupNotFoundFault",
-        "DBParameterGroupNotFound",
-        "DBInstanceNotFound",
-    ];
-    const EXISTS: &[&str] = &[
-        "EntityAlreadyExists",
-        "BucketAlreadyOwnedByYou",
-        "BucketAlreadyExists",
-        "ResourceExistsException",
-        "InvalidPermission.Duplicate",
-        "InvalidGroup.Duplicate",
-        "RouteAlreadyExists",
-        "Resource.AlreadyAssociated",
-        "WAFDuplicateItemException",
-        "WafV2DuplicateItem",
-        "DuplicateRecordException",
-    ];
-    const THROTTLED: &[&str] = &[
-        "Throttling",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "SlowDown",
-        "TooManyRequestsException",
-        "TooManyUpdates",
-    ];
-    const CONFLICT: &[&str] = &[
-        "DependencyViolation",
-        "DeleteConflict",
-        "ConflictException",
-        "OperationAborted",
-        "IncorrectState",
-        "InvalidIPAddress.InUse",
-        "Gateway.NotAttached",
-        "BucketNotEmpty",
-        "ConcurrentModification",
-        "InvalidReplicationGroupState",
-        "InvalidCacheClusterState",
-        "CacheSubnetGroupInUse",
-        "SubnetInUse",
-        "InvalidDBInstanceState",
-        "InvalidDBSubnetGroupStateFault",
-        "InvalidDBParameterGroupState",
-        "WAFOptimisticLockException",
-        "WAFAssociatedItemException",
-    ];
-    const INVALID: &[&str] =
-        &["WAFInvalidParameterException", "WAFLimitsExceededException", "CreationLimitExceededException"];
-    const DENIED: &[&str] =
-        &["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure", "Forbidden"];
+    if let Some(class) = declared_class(code) {
+        return class;
+    }
+    const THROTTLED: &[&str] = &["Throttling", "ThrottlingException", "TooManyRequestsException"];
+    const DENIED: &[&str] = &["AccessDenied", "AccessDeniedException", "Forbidden"];
     let not_found_suffix = ["NotFound", "NotFoundException", "NotFoundFault"].iter().any(|s| code.ends_with(s));
-    if NOT_FOUND.contains(&code) || not_found_suffix {
+    if code == "ResourceNotFoundException" || not_found_suffix {
         ErrorClass::NotFound
-    } else if EXISTS.contains(&code) || code.ends_with(".Duplicate") || code.contains("AlreadyExists") {
+    } else if code.ends_with(".Duplicate") || code.contains("AlreadyExists") {
         ErrorClass::AlreadyExists
     } else if THROTTLED.contains(&code) {
         ErrorClass::Throttled
-    } else if CONFLICT.contains(&code) {
+    } else if code == "ConflictException" {
         ErrorClass::Conflict
     } else if DENIED.contains(&code) {
         ErrorClass::AccessDenied
-    } else if INVALID.contains(&code)
-        || code.starts_with("Invalid")
+    } else if code.starts_with("Invalid")
         || code.starts_with("Malformed")
         || code.contains("Validation")
         || code == "LimitExceeded"
@@ -230,6 +199,19 @@ mod tests {
         assert_eq!(class_of_code("WafV2DuplicateItem"), ErrorClass::AlreadyExists);
         assert_eq!(class_of_code("DuplicateRecordException"), ErrorClass::AlreadyExists);
         assert_eq!(class_of_code("WAFInvalidParameterException"), ErrorClass::Invalid);
+    }
+
+    #[test]
+    fn no_code_is_declared_twice() {
+        let mut seen = std::collections::BTreeMap::new();
+        for declared in inventory::iter::<ServiceCodes>() {
+            for (code, _) in declared.codes {
+                if let Some(other) = seen.insert(*code, declared.service) {
+                    panic!("{code} is declared by both {other} and {}", declared.service);
+                }
+            }
+        }
+        assert!(seen.len() > 40, "every service's codes are registered: {seen:?}");
     }
 
     #[test]

@@ -22,6 +22,12 @@ use engine::{ErrorClass, ProviderError};
 
 crate::service_client!(budgets, aws_sdk_budgets);
 
+crate::error_codes!(
+    "budgets",
+    AlreadyExists: ["DuplicateRecordException"],
+    Invalid: ["CreationLimitExceededException"],
+);
+
 /// A response field the cloud should always send but did not.
 pub fn missing(what: &str) -> ProviderError {
     ProviderError::new(ErrorClass::Other, format!("the Budgets response has no {what}"))

@@ -24,3 +24,11 @@ pub use subnet::{Subnet, SubnetOutputs};
 pub use vpc::{Vpc, VpcOutputs};
 
 crate::service_client!(ec2, aws_sdk_ec2);
+
+crate::error_codes!(
+    "ec2",
+    AlreadyExists: ["RouteAlreadyExists", "Resource.AlreadyAssociated"],
+    Throttled: ["RequestLimitExceeded"],
+    Conflict: ["DependencyViolation", "IncorrectState", "InvalidIPAddress.InUse", "Gateway.NotAttached"],
+    AccessDenied: ["UnauthorizedOperation", "AuthFailure"],
+);

@@ -14,3 +14,8 @@ pub use replication_group::{ReplicationGroup, ReplicationGroupOutputs};
 pub use subnet_group::{CacheSubnetGroup, CacheSubnetGroupOutputs};
 
 crate::service_client!(elasticache, aws_sdk_elasticache);
+
+crate::error_codes!(
+    "elasticache",
+    Conflict: ["InvalidReplicationGroupState", "InvalidCacheClusterState", "CacheSubnetGroupInUse", "SubnetInUse"],
+);

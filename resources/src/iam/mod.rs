@@ -18,6 +18,13 @@ use engine::{Input, ProviderError, Tags};
 
 crate::service_client!(iam, aws_sdk_iam);
 
+crate::error_codes!(
+    "iam",
+    NotFound: ["NoSuchEntity"],
+    AlreadyExists: ["EntityAlreadyExists"],
+    Conflict: ["DeleteConflict", "ConcurrentModification"],
+);
+
 /// The role of that name and its tags, or `None`.
 pub async fn find_role(cx: &AwsContext, name: &str) -> Result<Option<(aws_sdk_iam::types::Role, Tags)>, ProviderError> {
     let result = cx.iam().get_role().role_name(name).send().await;

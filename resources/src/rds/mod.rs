@@ -16,6 +16,11 @@ pub use db_subnet_group::{DbSubnetGroup, DbSubnetGroupOutputs};
 
 crate::service_client!(rds, aws_sdk_rds);
 
+crate::error_codes!(
+    "rds",
+    Conflict: ["InvalidDBInstanceState", "InvalidDBSubnetGroupStateFault", "InvalidDBParameterGroupState"],
+);
+
 /// Problems with an RDS name (subnet group, parameter group, instance identifier). RDS stores
 /// these names in lower case, so an upper-case name would read back different and diff forever.
 pub fn name_problems(field: &str, value: &str, max_len: usize) -> Vec<String> {

@@ -33,6 +33,22 @@ impl AwsContext {
     }
 }
 
+crate::error_codes!(
+    "s3",
+    NotFound: [
+        "NoSuchBucket",
+        "NoSuchKey",
+        "NoSuchBucketPolicy",
+        "NoSuchLifecycleConfiguration",
+        "NoSuchTagSet",
+        "ServerSideEncryptionConfigurationNotFoundError",
+        "NoSuchPublicAccessBlockConfiguration",
+    ],
+    AlreadyExists: ["BucketAlreadyOwnedByYou", "BucketAlreadyExists"],
+    Throttled: ["SlowDown"],
+    Conflict: ["OperationAborted", "BucketNotEmpty"],
+);
+
 /// The bucket's tags if a bucket of that name exists and is ours; `None` if it does not exist
 /// or belongs to another account (HeadBucket answers 403 then).
 pub async fn find_bucket(cx: &AwsContext, bucket: &str) -> Result<Option<Tags>, ProviderError> {

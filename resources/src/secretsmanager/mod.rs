@@ -16,6 +16,8 @@ use engine::{ErrorClass, ProviderError};
 
 crate::service_client!(secrets, aws_sdk_secretsmanager);
 
+crate::error_codes!("secretsmanager", AlreadyExists: ["ResourceExistsException"]);
+
 /// The secret named or ARN'd `id`, unless it is gone or scheduled for deletion (a secret with a
 /// `DeletedDate` is in its recovery window: for Plinth it no longer exists).
 pub async fn find_secret(cx: &AwsContext, id: &str) -> Result<Option<DescribeSecretOutput>, ProviderError> {

@@ -25,6 +25,8 @@ use serde::{Deserialize, Serialize};
 
 crate::service_client!(ssm, aws_sdk_ssm);
 
+crate::error_codes!("ssm", NotFound: ["ParameterNotFound"], Throttled: ["TooManyUpdates"]);
+
 /// What both parameter kinds output. The value is never an output.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParameterOutputs {

@@ -18,6 +18,14 @@ use std::future::Future;
 
 crate::service_client!(wafv2, aws_sdk_wafv2);
 
+crate::error_codes!(
+    "wafv2",
+    NotFound: ["WAFNonexistentItemException"],
+    AlreadyExists: ["WAFDuplicateItemException", "WafV2DuplicateItem"],
+    Conflict: ["WAFOptimisticLockException", "WAFAssociatedItemException"],
+    Invalid: ["WAFInvalidParameterException", "WAFLimitsExceededException"],
+);
+
 /// Plinth's web ACLs protect regional resources (ALBs); CloudFront ACLs would live in us-east-1
 /// under `CLOUDFRONT`.
 pub const SCOPE: Scope = Scope::Regional;
