@@ -394,9 +394,10 @@ async fn an_unreadable_pending_update_stays_journaled_without_blocking_the_run()
 }
 
 #[tokio::test]
-async fn a_crash_mid_replacement_create_stops_the_next_run_instead_of_guessing() {
+async fn a_crash_mid_replacement_create_adopts_the_new_object_and_plans_the_old_ones_delete() {
     let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
     up(&program("10.0.0.0/16", &[], "u"), &store, &cloud).await;
+    let old = store.resource("net").unwrap().unwrap().cloud_id;
     cloud.hang("create", "net");
     let stack = program("10.1.0.0/16", &[], "u");
     let plan = plan_for(&stack, &store);
@@ -409,9 +410,15 @@ async fn a_crash_mid_replacement_create_stops_the_next_run_instead_of_guessing()
         _ = cloud.hung.notified() => {}
     }
     cloud.hangs.lock().unwrap().clear();
-    let err = common::inspect(&store, &cloud).await.unwrap_err().to_string();
-    assert!(err.contains("state journal --drop") && err.contains("plinth:name=net"), "{err}");
-    assert_eq!(cloud.named("net").len(), 2, "both objects are still there for the operator to look at");
+    // Both objects carry plinth:name=net; the lookup skips the one being replaced.
+    let recovery = common::inspect(&store, &cloud).await.unwrap();
+    let adopted = &recovery.resolved[0];
+    assert!(adopted.said.contains("found") && !adopted.said.contains(&old), "{recovery:?}");
+    assert_eq!(recovery.leftovers.iter().map(|l| l.cloud_id.as_str()).collect::<Vec<_>>(), [old.as_str()]);
+    let (_, report) = common::up_recovering(&stack, &store, &cloud).await.unwrap();
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(cloud.named("net").len(), 1, "the new object only: {:?}", cloud.log());
+    assert!(!cloud.exists(&old));
 }
 
 #[tokio::test]

@@ -236,7 +236,7 @@ fn a_pre_created_look_alike_is_neither_adopted_nor_deleted() {
     let before = w.role_now(role);
     let up = w.run(&["up", "--yes"], 1);
     // Only the create fails, naming the role (the lookup after it refuses to adopt the look-alike).
-    refused(&up, &[&["api-task-role", "EntityAlreadyExists", role], &["failed 1, skipped 0"]]);
+    refused(&up, &[&["api-task-role", "EntityAlreadyExists", role, "no plinth:stack tag"], &["failed 1, skipped 0"]]);
     assert_eq!(w.role_now(role), before, "the look-alike is untouched by `up`");
     assert!(w.store().resource("api-task-role").unwrap().is_none(), "not adopted into state");
     w.run(&["destroy", "--yes"], 0);

@@ -58,20 +58,37 @@ pub(super) fn create_call(kind: Arc<dyn ErasedKind>, inputs: Value, meta: Meta, 
             Ok(outputs) => return Ok(Some(outputs)),
             Err(error) => error,
         };
-        let partial = find_partial(kind.as_ref(), inputs, meta, cx).await;
-        Err(OpFailure { error, partial })
+        match find_partial(kind.as_ref(), inputs, meta, cx).await {
+            Ok(partial) => Err(OpFailure { error, partial }),
+            // The name is taken by an object this stack cannot prove it owns: say whose it is.
+            Err(refusal) => {
+                let message = format!("{}; {}", error.message, refusal.message);
+                Err(OpFailure { error: ProviderError::new(ErrorClass::NotOwned, message), partial: None })
+            }
+        }
     })
 }
 
 /// The object a failed create left, if the lookup finds one that is not the object a
-/// create-first replacement replaces (it carries the same tags).
-async fn find_partial(kind: &dyn ErasedKind, inputs: Value, meta: Meta, cx: Context) -> Option<(Value, Value)> {
+/// create-first replacement replaces (it carries the same tags). `Err` only when the lookup
+/// found an object it refused to adopt ([`ErrorClass::NotOwned`]); other lookup failures are
+/// "nothing found" here (the journal row decides later).
+async fn find_partial(
+    kind: &dyn ErasedKind,
+    inputs: Value,
+    meta: Meta,
+    cx: Context,
+) -> Result<Option<(Value, Value)>, ProviderError> {
     let replacing = meta.replacing.clone();
-    let outputs = kind.find(inputs.clone(), meta, cx.clone()).await.ok()??;
+    let outputs = match kind.find(inputs.clone(), meta, cx.clone()).await {
+        Ok(Some(outputs)) => outputs,
+        Err(e) if e.class == ErrorClass::NotOwned => return Err(e),
+        Ok(None) | Err(_) => return Ok(None),
+    };
     if replacing.is_some() && kind.cloud_id(&outputs).ok() == replacing {
-        return None;
+        return Ok(None);
     }
-    kind.read(inputs, outputs, cx).await.ok()?
+    Ok(kind.read(inputs, outputs, cx).await.ok().flatten())
 }
 
 /// Reads the object of `row`: `None` when it is gone, its observed (inputs, outputs) when its
