@@ -46,6 +46,7 @@ async fn subnet_group(emu: &Emulator, name: &str, subnets: &[String]) -> CacheSu
         // Reversed on purpose: AWS answers in its own order, which must not read as a change.
         subnet_ids: inputs(&[subnets[1].clone(), subnets[0].clone()]),
         tags: engine_tags(name, &[]),
+        ..Default::default()
     };
     assert!(group.validate().is_empty(), "{:?}", group.validate());
     group.create(&meta(name), &emu.context().await).await.expect("create subnet group");
@@ -64,6 +65,7 @@ async fn subnet_group_subnets_reach_elasticache_and_moto_gaps() {
         description: "cache subnets".into(),
         subnet_ids: inputs(&[subnets[1].clone(), subnets[0].clone()]),
         tags: engine_tags("cache-subnets", &[]),
+        ..Default::default()
     };
     let out = group.create(&meta("cache-subnets"), &cx).await.expect("create");
     assert_eq!(out.name, "jobs-cache");

@@ -27,6 +27,7 @@ fn subnet_group(subnets: &[String]) -> DbSubnetGroup {
         description: "database subnets".into(),
         subnet_ids: inputs(subnets),
         tags: engine_tags("db-subnets", &[]),
+        ..Default::default()
     }
 }
 

@@ -11,7 +11,7 @@ mod replication_group_modify;
 mod subnet_group;
 
 pub use replication_group::{ReplicationGroup, ReplicationGroupOutputs};
-pub use subnet_group::{CacheSubnetGroup, CacheSubnetGroupOutputs};
+pub use subnet_group::{CacheSubnetGroup, CacheSubnetGroupOutputs, CacheSubnets};
 
 crate::service_client!(elasticache, aws_sdk_elasticache);
 

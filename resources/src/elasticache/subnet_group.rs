@@ -1,150 +1,96 @@
-//! `aws:elasticache:CacheSubnetGroup`: the subnets a cache may place nodes in. The name is unique
-//! in the account and forces a replacement (old one deleted first); description, subnets and tags
-//! change in place.
+//! `aws:elasticache:CacheSubnetGroup`: the subnets a cache may place nodes in (the shared subnet
+//! group kind, [`crate::kit::subnet_group`]; this file spells ElastiCache's calls and rules).
 //!
 //! Emulator gaps (moto 5.2): ModifyCacheSubnetGroup and DeleteCacheSubnetGroup are not
 //! implemented (HTTP 500): in place subnet/description changes and deletion fail there; tags work.
 
 use super::find::{find_subnet_group, missing};
 use super::tags::ElastiCache;
-use crate::error::{classify, ok_if_not_found};
-use crate::kit::adopt;
-use crate::kit::observed_ids;
+use crate::error::classify;
 use crate::kit::retry::no_retry;
+use crate::kit::subnet_group::{LiveSubnetGroup, SubnetGroup, SubnetGroupApi, SubnetGroupOutputs};
 use crate::tags;
 use crate::AwsContext;
-use engine::{Input, Meta, Observed, ProviderError, Resource, Tags};
-use serde::{Deserialize, Serialize};
+use engine::ProviderError;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CacheSubnetGroup {
-    /// Unique in the account; AWS stores it lowercase, so only lowercase is accepted.
-    pub name: String,
-    pub description: String,
-    /// Subnets of one VPC; order does not matter.
-    pub subnet_ids: Vec<Input<String>>,
-    pub tags: Tags,
-}
+/// ElastiCache's spelling of a subnet group.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CacheSubnets;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CacheSubnetGroupOutputs {
-    pub name: String,
-    pub arn: String,
-}
+/// A cache subnet group: subnets of one VPC.
+pub type CacheSubnetGroup = SubnetGroup<CacheSubnets>;
+pub type CacheSubnetGroupOutputs = SubnetGroupOutputs;
 
-impl Resource for CacheSubnetGroup {
+impl SubnetGroupApi for CacheSubnets {
     const KIND: &'static str = "aws:elasticache:CacheSubnetGroup";
     const SERVICE: &'static str = "elasticache";
-    const REPLACE_FIELDS: &'static [&'static str] = &["name"];
-    const DELETE_BEFORE_REPLACE: bool = true;
-    type Outputs = CacheSubnetGroupOutputs;
-    type Context = AwsContext;
+    const NOUN: &'static str = "cache subnet group";
+    type TagApi = ElastiCache;
 
-    fn cloud_id(outputs: &CacheSubnetGroupOutputs) -> String {
-        outputs.name.clone()
-    }
-
-    fn validate(&self) -> Vec<String> {
+    fn problems(group: &CacheSubnetGroup) -> Vec<String> {
         let mut problems = Vec::new();
-        let name_ok = (1..=255).contains(&self.name.len())
-            && self.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let name_ok = (1..=255).contains(&group.name.len())
+            && group.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !name_ok {
             problems.push(format!(
                 "name `{}` must be 1-255 characters of lowercase letters, digits and hyphens",
-                self.name
+                group.name
             ));
         }
-        if self.description.trim().is_empty() {
-            problems.push("description must not be empty (CreateCacheSubnetGroup requires one)".to_string());
-        }
-        if self.subnet_ids.is_empty() {
+        if group.subnet_ids.is_empty() {
             problems.push("subnet_ids must name at least one subnet".to_string());
-        }
-        for id in self.subnet_ids.iter().filter_map(Input::known) {
-            if !id.starts_with("subnet-") {
-                problems.push(format!("subnet_ids entry `{id}` is not a subnet id (subnet-...)"));
-            }
         }
         problems
     }
 
-    async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<CacheSubnetGroupOutputs, ProviderError> {
+    async fn create(cx: &AwsContext, group: &CacheSubnetGroup) -> Result<LiveSubnetGroup, ProviderError> {
         let out = cx
             .elasticache()
             .create_cache_subnet_group()
-            .cache_subnet_group_name(&self.name)
-            .cache_subnet_group_description(&self.description)
-            .set_subnet_ids(Some(self.subnet_id_values()))
-            .set_tags(tags::to_sdk(&self.tags)?)
+            .cache_subnet_group_name(&group.name)
+            .cache_subnet_group_description(&group.description)
+            .set_subnet_ids(Some(group.subnet_id_values()))
+            .set_tags(tags::to_sdk(&group.tags)?)
             .customize()
             .config_override(no_retry!(aws_sdk_elasticache))
             .send()
             .await
             .map_err(|e| classify("CreateCacheSubnetGroup", e))?;
-        let arn = out.cache_subnet_group().and_then(|g| g.arn()).ok_or_else(|| missing("cache subnet group ARN"))?;
-        Ok(CacheSubnetGroupOutputs { name: self.name.clone(), arn: arn.to_string() })
+        live(out.cache_subnet_group().ok_or_else(|| missing("CreateCacheSubnetGroup subnet group"))?, &group.name)
     }
 
-    async fn read(
-        &self,
-        out: &CacheSubnetGroupOutputs,
-        cx: &AwsContext,
-    ) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(group) = find_subnet_group(cx, &out.name).await? else { return Ok(None) };
-        let mut seen = self.clone();
-        seen.name = out.name.clone();
-        seen.description = group.cache_subnet_group_description().unwrap_or_default().to_string();
-        let live = group.subnets().iter().filter_map(|s| s.subnet_identifier()).map(str::to_string);
-        seen.subnet_ids = observed_ids(&self.subnet_ids, live.collect());
-        let arn = group.arn().map(str::to_string).unwrap_or_else(|| out.arn.clone());
-        seen.tags = tags::read::<ElastiCache>(cx, &arn).await?;
-        Ok(Some(Observed { inputs: seen, outputs: CacheSubnetGroupOutputs { name: out.name.clone(), arn } }))
+    async fn describe(cx: &AwsContext, name: &str) -> Result<Option<LiveSubnetGroup>, ProviderError> {
+        find_subnet_group(cx, name).await?.as_ref().map(|g| live(g, name)).transpose()
     }
 
-    async fn update(
-        &self,
-        old: &Self,
-        out: &CacheSubnetGroupOutputs,
-        cx: &AwsContext,
-    ) -> Result<CacheSubnetGroupOutputs, ProviderError> {
-        if self.description != old.description || self.subnet_id_values() != old.subnet_id_values() {
-            // moto 5.2: not implemented (HTTP 500).
-            cx.elasticache()
-                .modify_cache_subnet_group()
-                .cache_subnet_group_name(&out.name)
-                .cache_subnet_group_description(&self.description)
-                .set_subnet_ids(Some(self.subnet_id_values()))
-                .send()
-                .await
-                .map_err(|e| classify("ModifyCacheSubnetGroup", e))?;
-        }
-        tags::sync::<ElastiCache>(cx, &out.arn, &old.tags, &self.tags).await?;
-        Ok(out.clone())
+    async fn modify(cx: &AwsContext, group: &CacheSubnetGroup) -> Result<(), ProviderError> {
+        // moto 5.2: not implemented (HTTP 500).
+        cx.elasticache()
+            .modify_cache_subnet_group()
+            .cache_subnet_group_name(&group.name)
+            .cache_subnet_group_description(&group.description)
+            .set_subnet_ids(Some(group.subnet_id_values()))
+            .send()
+            .await
+            .map_err(|e| classify("ModifyCacheSubnetGroup", e))?;
+        Ok(())
     }
 
-    async fn delete(&self, out: &CacheSubnetGroupOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
+    async fn delete(cx: &AwsContext, name: &str) -> Result<(), ProviderError> {
         // moto 5.2: not implemented (HTTP 500), so the emulator cannot delete a subnet group.
-        let result = cx.elasticache().delete_cache_subnet_group().cache_subnet_group_name(&out.name).send().await;
-        ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteCacheSubnetGroup", e)))
-    }
-
-    async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<CacheSubnetGroupOutputs>, ProviderError> {
-        let Some(group) = find_subnet_group(cx, &self.name).await? else { return Ok(None) };
-        let arn = group.arn().ok_or_else(|| missing("cache subnet group ARN"))?.to_string();
-        let live_tags = tags::read::<ElastiCache>(cx, &arn).await?;
-        let found = CacheSubnetGroupOutputs { name: self.name.clone(), arn };
-        adopt(&format!("cache subnet group {}", self.name), &live_tags, meta, found)
+        let result = cx.elasticache().delete_cache_subnet_group().cache_subnet_group_name(name).send().await;
+        result.map(|_| ()).map_err(|e| classify("DeleteCacheSubnetGroup", e))
     }
 }
 
-impl CacheSubnetGroup {
-    /// The subnet ids, sorted: the set the API is given and compared on.
-    fn subnet_id_values(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.subnet_ids.iter().map(|s| s.value().clone()).collect();
-        ids.sort();
-        ids
-    }
+/// ElastiCache keeps the name as given (`name` when the answer leaves it out).
+fn live(group: &aws_sdk_elasticache::types::CacheSubnetGroup, name: &str) -> Result<LiveSubnetGroup, ProviderError> {
+    Ok(LiveSubnetGroup {
+        name: group.cache_subnet_group_name().unwrap_or(name).to_string(),
+        arn: group.arn().ok_or_else(|| missing("cache subnet group ARN"))?.to_string(),
+        description: group.cache_subnet_group_description().unwrap_or_default().to_string(),
+        subnet_ids: group.subnets().iter().filter_map(|s| s.subnet_identifier()).map(str::to_string).collect(),
+    })
 }
 
 crate::kit::kind!(CacheSubnetGroup, unordered: ["subnet_ids"]);
@@ -152,6 +98,7 @@ crate::kit::kind!(CacheSubnetGroup, unordered: ["subnet_ids"]);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use engine::{Resource, Tags};
 
     fn valid() -> CacheSubnetGroup {
         CacheSubnetGroup {
@@ -159,6 +106,7 @@ mod tests {
             description: "cache subnets".into(),
             subnet_ids: vec!["subnet-1".into(), "subnet-2".into()],
             tags: Tags::new(),
+            ..Default::default()
         }
     }
 
@@ -174,8 +122,8 @@ mod tests {
         let problems = group.validate();
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems[0].contains("name `Jobs_Cache`"), "{problems:?}");
-        assert!(problems[1].starts_with("description"), "{problems:?}");
-        assert!(problems[2].starts_with("subnet_ids"), "{problems:?}");
+        assert!(problems[1].starts_with("subnet_ids"), "{problems:?}");
+        assert!(problems[2].starts_with("description"), "{problems:?}");
         let group = CacheSubnetGroup { subnet_ids: vec!["sg-1".into()], ..valid() };
         assert_eq!(group.validate(), ["subnet_ids entry `sg-1` is not a subnet id (subnet-...)"]);
     }

@@ -27,6 +27,7 @@
 
 pub mod enums;
 pub mod retry;
+pub mod subnet_group;
 
 use engine::{Input, Meta, ProviderError, Registry, Resource, Tags};
 use serde_json::Value;

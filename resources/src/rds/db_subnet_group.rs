@@ -1,6 +1,5 @@
-//! `aws:rds:DbSubnetGroup`: the subnets an RDS instance may be placed in. The name is unique in
-//! the account and region, so a replacement deletes first; description and subnets change in
-//! place (ModifyDBSubnetGroup), tags by ARN.
+//! `aws:rds:DbSubnetGroup`: the subnets an RDS instance may be placed in (the shared subnet group
+//! kind, [`crate::kit::subnet_group`]; this file spells RDS's calls and rules).
 //!
 //! Emulator gap (moto 5.2.1 and 5.2.5): ModifyDBSubnetGroup answers 200 but removes the group from
 //! moto's backend, so a read after an in-place subnet change finds it gone there (asserted in
@@ -9,134 +8,85 @@
 use super::find::{find_db_subnet_group, missing};
 use super::name_problems;
 use super::tags::Rds;
-use crate::error::{classify, ok_if_not_found};
-use crate::kit::adopt;
-use crate::kit::observed_ids;
+use crate::error::classify;
 use crate::kit::retry::no_retry;
+use crate::kit::subnet_group::{LiveSubnetGroup, SubnetGroup, SubnetGroupApi, SubnetGroupOutputs};
 use crate::tags;
 use crate::AwsContext;
-use engine::{Input, Meta, Observed, ProviderError, Resource, Tags};
-use serde::{Deserialize, Serialize};
+use engine::ProviderError;
 
-/// A DB subnet group.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DbSubnetGroup {
-    /// The group name (lower case; RDS stores it so).
-    pub name: String,
-    pub description: String,
-    /// At least two subnets in different availability zones (AWS checks the zones).
-    pub subnet_ids: Vec<Input<String>>,
-    #[serde(default)]
-    pub tags: Tags,
-}
+/// RDS's spelling of a subnet group.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RdsSubnets;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DbSubnetGroupOutputs {
-    pub name: String,
-    pub arn: String,
-}
+/// A DB subnet group: at least two subnets in different availability zones.
+pub type DbSubnetGroup = SubnetGroup<RdsSubnets>;
+pub type DbSubnetGroupOutputs = SubnetGroupOutputs;
 
-impl Resource for DbSubnetGroup {
+impl SubnetGroupApi for RdsSubnets {
     const KIND: &'static str = "aws:rds:DbSubnetGroup";
     const SERVICE: &'static str = "rds";
-    const REPLACE_FIELDS: &'static [&'static str] = &["name"];
-    const DELETE_BEFORE_REPLACE: bool = true;
-    type Outputs = DbSubnetGroupOutputs;
-    type Context = AwsContext;
+    const NOUN: &'static str = "DB subnet group";
+    type TagApi = Rds;
 
-    fn cloud_id(outputs: &DbSubnetGroupOutputs) -> String {
-        outputs.name.clone()
-    }
-
-    fn validate(&self) -> Vec<String> {
-        let mut problems = name_problems("name", &self.name, 255);
-        if self.name == "default" {
+    fn problems(group: &DbSubnetGroup) -> Vec<String> {
+        let mut problems = name_problems("name", &group.name, 255);
+        if group.name == "default" {
             problems.push("name `default` is reserved by RDS".to_string());
         }
-        if self.description.trim().is_empty() {
-            problems.push("description must not be empty (RDS requires one)".to_string());
-        }
-        if self.subnet_ids.len() < 2 {
+        if group.subnet_ids.len() < 2 {
             problems.push(format!(
                 "subnet_ids has {} subnet(s): RDS needs at least two, in different availability zones",
-                self.subnet_ids.len()
+                group.subnet_ids.len()
             ));
         }
         problems
     }
 
-    async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<DbSubnetGroupOutputs, ProviderError> {
+    async fn create(cx: &AwsContext, group: &DbSubnetGroup) -> Result<LiveSubnetGroup, ProviderError> {
         let out = cx
             .rds()
             .create_db_subnet_group()
-            .db_subnet_group_name(&self.name)
-            .db_subnet_group_description(&self.description)
-            .set_subnet_ids(Some(self.subnet_id_values()))
-            .set_tags(tags::to_sdk(&self.tags)?)
+            .db_subnet_group_name(&group.name)
+            .db_subnet_group_description(&group.description)
+            .set_subnet_ids(Some(group.subnet_id_values()))
+            .set_tags(tags::to_sdk(&group.tags)?)
             .customize()
             .config_override(no_retry!(aws_sdk_rds))
             .send()
             .await
             .map_err(|e| classify("CreateDBSubnetGroup", e))?;
-        let group = out.db_subnet_group().ok_or_else(|| missing("CreateDBSubnetGroup subnet group"))?;
-        outputs(group)
+        live(out.db_subnet_group().ok_or_else(|| missing("CreateDBSubnetGroup subnet group"))?)
     }
 
-    async fn read(&self, out: &DbSubnetGroupOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(group) = find_db_subnet_group(cx, &out.name).await? else { return Ok(None) };
-        let mut seen = self.clone();
-        seen.name = group.db_subnet_group_name().unwrap_or(&out.name).to_string();
-        seen.description = group.db_subnet_group_description().unwrap_or_default().to_string();
-        let live: Vec<String> =
-            group.subnets().iter().filter_map(|s| s.subnet_identifier()).map(str::to_string).collect();
-        seen.subnet_ids = observed_ids(&self.subnet_ids, live);
-        seen.tags = tags::read::<Rds>(cx, &out.arn).await?;
-        Ok(Some(Observed { inputs: seen, outputs: outputs(&group)? }))
+    async fn describe(cx: &AwsContext, name: &str) -> Result<Option<LiveSubnetGroup>, ProviderError> {
+        find_db_subnet_group(cx, name).await?.as_ref().map(live).transpose()
     }
 
-    async fn update(
-        &self,
-        old: &Self,
-        out: &DbSubnetGroupOutputs,
-        cx: &AwsContext,
-    ) -> Result<DbSubnetGroupOutputs, ProviderError> {
-        if self.description != old.description || self.subnet_ids != old.subnet_ids {
-            cx.rds()
-                .modify_db_subnet_group()
-                .db_subnet_group_name(&out.name)
-                .db_subnet_group_description(&self.description)
-                .set_subnet_ids(Some(self.subnet_id_values()))
-                .send()
-                .await
-                .map_err(|e| classify("ModifyDBSubnetGroup", e))?;
-        }
-        tags::sync::<Rds>(cx, &out.arn, &old.tags, &self.tags).await?;
-        Ok(out.clone())
+    async fn modify(cx: &AwsContext, group: &DbSubnetGroup) -> Result<(), ProviderError> {
+        cx.rds()
+            .modify_db_subnet_group()
+            .db_subnet_group_name(&group.name)
+            .db_subnet_group_description(&group.description)
+            .set_subnet_ids(Some(group.subnet_id_values()))
+            .send()
+            .await
+            .map_err(|e| classify("ModifyDBSubnetGroup", e))?;
+        Ok(())
     }
 
-    async fn delete(&self, out: &DbSubnetGroupOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
-        let result = cx.rds().delete_db_subnet_group().db_subnet_group_name(&out.name).send().await;
-        ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteDBSubnetGroup", e)))
-    }
-
-    async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<DbSubnetGroupOutputs>, ProviderError> {
-        let Some(group) = find_db_subnet_group(cx, &self.name).await? else { return Ok(None) };
-        let found = outputs(&group)?;
-        let live_tags = tags::read::<Rds>(cx, &found.arn).await?;
-        adopt(&format!("DB subnet group {}", self.name), &live_tags, meta, found)
+    async fn delete(cx: &AwsContext, name: &str) -> Result<(), ProviderError> {
+        let result = cx.rds().delete_db_subnet_group().db_subnet_group_name(name).send().await;
+        result.map(|_| ()).map_err(|e| classify("DeleteDBSubnetGroup", e))
     }
 }
 
-impl DbSubnetGroup {
-    fn subnet_id_values(&self) -> Vec<String> {
-        self.subnet_ids.iter().map(|s| s.value().clone()).collect()
-    }
-}
-
-fn outputs(group: &aws_sdk_rds::types::DbSubnetGroup) -> Result<DbSubnetGroupOutputs, ProviderError> {
-    Ok(DbSubnetGroupOutputs {
+fn live(group: &aws_sdk_rds::types::DbSubnetGroup) -> Result<LiveSubnetGroup, ProviderError> {
+    Ok(LiveSubnetGroup {
         name: group.db_subnet_group_name().ok_or_else(|| missing("DB subnet group name"))?.to_string(),
         arn: group.db_subnet_group_arn().ok_or_else(|| missing("DB subnet group ARN"))?.to_string(),
+        description: group.db_subnet_group_description().unwrap_or_default().to_string(),
+        subnet_ids: group.subnets().iter().filter_map(|s| s.subnet_identifier()).map(str::to_string).collect(),
     })
 }
 
@@ -145,6 +95,7 @@ crate::kit::kind!(DbSubnetGroup, unordered: ["subnet_ids"]);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use engine::{Input, Resource, Tags};
 
     fn ids(v: &[&str]) -> Vec<Input<String>> {
         v.iter().map(|s| Input::from(*s)).collect()
@@ -162,6 +113,7 @@ mod tests {
             description: "db subnets".into(),
             subnet_ids: ids(&["subnet-a", "subnet-b"]),
             tags: Tags::new(),
+            ..Default::default()
         };
         assert!(ok.validate().is_empty());
     }

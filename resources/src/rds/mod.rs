@@ -12,7 +12,7 @@ mod db_subnet_group;
 
 pub use db_instance::{DbInstance, DbInstanceOutputs};
 pub use db_parameter_group::{DbParameterGroup, DbParameterGroupOutputs};
-pub use db_subnet_group::{DbSubnetGroup, DbSubnetGroupOutputs};
+pub use db_subnet_group::{DbSubnetGroup, DbSubnetGroupOutputs, RdsSubnets};
 
 crate::service_client!(rds, aws_sdk_rds);
 
