@@ -8,7 +8,7 @@
 
 use e2e::{engine_tags, meta, Emulator};
 use engine::Resource;
-use resources::wafv2::{ManagedRuleGroup, RateLimit, WebAcl, WebAclOutputs, SCOPE};
+use resources::wafv2::{AclDefault, ManagedRuleGroup, RateAction, RateLimit, WebAcl, WebAclOutputs, SCOPE};
 use resources::AwsContext;
 
 const NAME: &str = "plinth-e2e-web";
@@ -21,12 +21,12 @@ fn acl() -> WebAcl {
     WebAcl {
         name: NAME.into(),
         description: "Plinth e2e web ACL".into(),
-        default_action: "allow".into(),
+        default_action: AclDefault::Allow,
         managed_rule_groups: vec![
             group("AWSManagedRulesCommonRuleSet", 10),
             group("AWSManagedRulesKnownBadInputsRuleSet", 20),
         ],
-        rate_limit: Some(RateLimit { name: "per-ip".into(), limit: 2000, priority: 1, action: "block".into() }),
+        rate_limit: Some(RateLimit { name: "per-ip".into(), limit: 2000, priority: 1, action: RateAction::Block }),
         metric_name: "plinth-e2e-web".into(),
         tags: engine_tags("waf", &[]),
         ..Default::default()
@@ -36,12 +36,12 @@ fn acl() -> WebAcl {
 fn updated_acl() -> WebAcl {
     WebAcl {
         description: "Plinth e2e web ACL, tightened".into(),
-        default_action: "block".into(),
+        default_action: AclDefault::Block,
         managed_rule_groups: vec![ManagedRuleGroup {
             override_to_count: true,
             ..group("AWSManagedRulesCommonRuleSet", 10)
         }],
-        rate_limit: Some(RateLimit { name: "per-ip".into(), limit: 500, priority: 1, action: "block".into() }),
+        rate_limit: Some(RateLimit { name: "per-ip".into(), limit: 500, priority: 1, action: RateAction::Block }),
         ..acl()
     }
 }
@@ -77,7 +77,7 @@ async fn web_acl_rules_reach_waf_and_lock_tokens_are_fetched_fresh() {
 
     // A stale token in the outputs does not matter: every write fetches a fresh one.
     let c = WebAcl {
-        rate_limit: Some(RateLimit { name: "per-ip".into(), limit: 600, priority: 1, action: "count".into() }),
+        rate_limit: Some(RateLimit { name: "per-ip".into(), limit: 600, priority: 1, action: RateAction::Count }),
         tags: engine_tags("waf", &[]),
         ..b.clone()
     };

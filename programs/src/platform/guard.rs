@@ -4,7 +4,7 @@
 use crate::env::Env;
 use engine::Stack;
 use resources::budgets::{Budget, BudgetNotification, BudgetPeriod, Comparison, NotificationType};
-use resources::wafv2::{ManagedRuleGroup, RateLimit, WebAcl};
+use resources::wafv2::{AclDefault, ManagedRuleGroup, RateAction, RateLimit, WebAcl};
 use std::collections::BTreeMap;
 
 pub fn declare(stack: &mut Stack, env: &Env) {
@@ -24,7 +24,7 @@ fn web_acl(stack: &mut Stack, env: &Env) {
         WebAcl {
             name: env.prefixed("web"),
             description: "Front door of the platform load balancer".into(),
-            default_action: "allow".into(),
+            default_action: AclDefault::Allow,
             managed_rule_groups: vec![
                 managed("AWSManagedRulesCommonRuleSet", 1),
                 managed("AWSManagedRulesKnownBadInputsRuleSet", 2),
@@ -33,7 +33,7 @@ fn web_acl(stack: &mut Stack, env: &Env) {
                 name: "per-ip-rate-limit".into(),
                 limit: env.rate_limit_per_ip,
                 priority: 0,
-                action: "block".into(),
+                action: RateAction::Block,
             }),
             metric_name: env.prefixed("web"),
             ..Default::default()

@@ -226,7 +226,8 @@ async fn update_descriptions(
     let perms = Some(sg_rules::to_sdk(perms));
     match direction {
         Direction::Ingress => {
-            let call = cx.ec2().update_security_group_rule_descriptions_ingress().group_id(id).set_ip_permissions(perms);
+            let call =
+                cx.ec2().update_security_group_rule_descriptions_ingress().group_id(id).set_ip_permissions(perms);
             call.send().await.map_err(|e| classify("UpdateSecurityGroupRuleDescriptionsIngress", e))?;
         }
         Direction::Egress => {

@@ -22,7 +22,13 @@ impl TagWrite for Ec2 {
 
     async fn untag(cx: &AwsContext, id: &str, keys: Vec<String>) -> Result<(), ProviderError> {
         let keys = keys.iter().map(|k| Tag::builder().key(k).build()).collect();
-        cx.ec2().delete_tags().resources(id).set_tags(Some(keys)).send().await.map_err(|e| classify("DeleteTags", e))?;
+        cx.ec2()
+            .delete_tags()
+            .resources(id)
+            .set_tags(Some(keys))
+            .send()
+            .await
+            .map_err(|e| classify("DeleteTags", e))?;
         Ok(())
     }
 }

@@ -55,10 +55,15 @@ pub trait SubnetGroupApi: Clone + Default + PartialEq + std::fmt::Debug + Send +
     /// Problems the service adds to the shared ones (its own name rules, subnet count).
     fn problems(group: &SubnetGroup<Self>) -> Vec<String>;
     /// Creates the group with its tags, without the SDK's retries (a create is not idempotent).
-    fn create(cx: &AwsContext, group: &SubnetGroup<Self>)
-        -> impl Future<Output = Result<LiveSubnetGroup, ProviderError>> + Send;
+    fn create(
+        cx: &AwsContext,
+        group: &SubnetGroup<Self>,
+    ) -> impl Future<Output = Result<LiveSubnetGroup, ProviderError>> + Send;
     /// The group, or `None` when it is gone.
-    fn describe(cx: &AwsContext, name: &str) -> impl Future<Output = Result<Option<LiveSubnetGroup>, ProviderError>> + Send;
+    fn describe(
+        cx: &AwsContext,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<LiveSubnetGroup>, ProviderError>> + Send;
     /// Sets the description and subnets of an existing group.
     fn modify(cx: &AwsContext, group: &SubnetGroup<Self>) -> impl Future<Output = Result<(), ProviderError>> + Send;
     /// Deletes the group (a NotFound error is fine: the caller treats it as done).
@@ -123,7 +128,12 @@ impl<A: SubnetGroupApi> Resource for SubnetGroup<A> {
         Ok(Some(Observed { inputs: seen, outputs: outputs(&live) }))
     }
 
-    async fn update(&self, old: &Self, out: &SubnetGroupOutputs, cx: &AwsContext) -> Result<SubnetGroupOutputs, ProviderError> {
+    async fn update(
+        &self,
+        old: &Self,
+        out: &SubnetGroupOutputs,
+        cx: &AwsContext,
+    ) -> Result<SubnetGroupOutputs, ProviderError> {
         if self.description != old.description || self.subnet_id_values() != old.subnet_id_values() {
             A::modify(cx, self).await?;
         }

@@ -7,7 +7,7 @@ pub mod tags;
 
 mod web_acl;
 
-pub use rules::{ManagedRuleGroup, RateLimit};
+pub use rules::{AclDefault, ManagedRuleGroup, RateAction, RateLimit};
 pub use web_acl::{WebAcl, WebAclOutputs};
 
 use crate::error::{classify, none_if_not_found};

@@ -39,6 +39,25 @@ impl Default for ManagedRuleGroup {
     }
 }
 
+/// What the rate limit does to requests above its limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RateAction {
+    #[default]
+    Block,
+    /// Count only: observe before enforcing.
+    Count,
+}
+
+/// What a web ACL does with a request no rule decided.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AclDefault {
+    #[default]
+    Allow,
+    Block,
+}
+
 /// A rate-based rule on the client IP address.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -48,13 +67,12 @@ pub struct RateLimit {
     /// Requests per five minutes per IP address above which the action applies.
     pub limit: i64,
     pub priority: i32,
-    /// "block" (or "count", to observe before enforcing).
-    pub action: String,
+    pub action: RateAction,
 }
 
 impl Default for RateLimit {
     fn default() -> Self {
-        Self { name: "rate-limit".to_string(), limit: 2000, priority: 0, action: "block".to_string() }
+        Self { name: "rate-limit".to_string(), limit: 2000, priority: 0, action: RateAction::Block }
     }
 }
 
@@ -123,10 +141,9 @@ fn rate_rule(rate: &RateLimit, acl_metric: &str) -> Result<Rule, ProviderError> 
         .aggregate_key_type(RateBasedStatementAggregateKeyType::Ip)
         .build()
         .map_err(|e| build_error("WAF rate-based statement", e))?;
-    let action = if rate.action == "count" {
-        RuleAction::builder().count(CountAction::builder().build()).build()
-    } else {
-        RuleAction::builder().block(BlockAction::builder().build()).build()
+    let action = match rate.action {
+        RateAction::Count => RuleAction::builder().count(CountAction::builder().build()).build(),
+        RateAction::Block => RuleAction::builder().block(BlockAction::builder().build()).build(),
     };
     Rule::builder()
         .name(&rate.name)
@@ -159,7 +176,7 @@ pub fn from_sdk(rules: &[Rule]) -> ObservedRules {
                 name: rule.name().to_string(),
                 limit: rate.limit(),
                 priority: rule.priority(),
-                action: if counts { "count" } else { "block" }.to_string(),
+                action: if counts { RateAction::Count } else { RateAction::Block },
             });
         } else {
             seen.unmanaged.push(rule.name().to_string());
@@ -245,9 +262,6 @@ fn rate_problems(r: &RateLimit, acl_metric: &str) -> Vec<String> {
             r.limit
         ));
     }
-    if r.action != "block" && r.action != "count" {
-        problems.push(format!("rate_limit.action `{}` must be \"block\" or \"count\"", r.action));
-    }
     problems.extend(rule_common("rate_limit", &r.name, r.priority, acl_metric));
     problems
 }
@@ -275,7 +289,7 @@ mod tests {
     }
 
     fn rate() -> RateLimit {
-        RateLimit { name: "per-ip".into(), limit: 1000, priority: 10, action: "block".into() }
+        RateLimit { name: "per-ip".into(), limit: 1000, priority: 10, action: RateAction::Block }
     }
 
     #[test]

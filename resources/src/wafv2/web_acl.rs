@@ -7,7 +7,7 @@
 //! without a description keeps the old one (AWS replaces both); ListResourcesForWebACL answers
 //! 500 (not called here: association with the ALB is another kind's job).
 
-use super::rules::{self, ManagedRuleGroup, RateLimit};
+use super::rules::{self, AclDefault, ManagedRuleGroup, RateLimit};
 use super::tags::Waf;
 use super::{find_by_name, find_web_acl, missing, with_lock_token, SCOPE};
 use crate::error::{classify, ok_if_not_found};
@@ -28,7 +28,7 @@ pub struct WebAcl {
     /// Empty for none.
     pub description: String,
     /// What happens to a request no rule decided on: "allow" or "block".
-    pub default_action: String,
+    pub default_action: AclDefault,
     pub managed_rule_groups: Vec<ManagedRuleGroup>,
     pub rate_limit: Option<RateLimit>,
     /// The CloudWatch metric name of the ACL; each rule's metric is `<metric_name>-<rule name>`.
@@ -44,7 +44,7 @@ impl Default for WebAcl {
         Self {
             name: String::new(),
             description: String::new(),
-            default_action: "allow".to_string(),
+            default_action: AclDefault::Allow,
             managed_rule_groups: Vec::new(),
             rate_limit: None,
             metric_name: String::new(),
@@ -85,9 +85,6 @@ impl Resource for WebAcl {
         if let Some(p) = description_problem(&self.description) {
             problems.push(format!("description `{}` {p}", self.description));
         }
-        if self.default_action != "allow" && self.default_action != "block" {
-            problems.push(format!("default_action `{}` must be \"allow\" or \"block\"", self.default_action));
-        }
         if let Some(p) = rules::metric_name_problem(&self.metric_name) {
             problems.push(format!("metric_name `{}` {p}", self.metric_name));
         }
@@ -127,7 +124,7 @@ impl Resource for WebAcl {
         let mut seen = self.clone();
         seen.name = acl.name().to_string();
         seen.description = acl.description().unwrap_or_default().to_string();
-        seen.default_action = observed_default_action(acl.default_action());
+        seen.default_action = observed_default_action(acl.default_action()).unwrap_or(self.default_action);
         seen.metric_name = acl.visibility_config().map(|v| v.metric_name().to_string()).unwrap_or_default();
         seen.managed_rule_groups = rules::align_groups(&self.managed_rule_groups, live.managed_rule_groups);
         seen.rate_limit = live.rate_limit;
@@ -190,9 +187,9 @@ impl Resource for WebAcl {
 
 impl WebAcl {
     fn sdk_default_action(&self) -> DefaultAction {
-        match self.default_action.as_str() {
-            "block" => DefaultAction::builder().block(BlockAction::builder().build()).build(),
-            _ => DefaultAction::builder().allow(AllowAction::builder().build()).build(),
+        match self.default_action {
+            AclDefault::Block => DefaultAction::builder().block(BlockAction::builder().build()).build(),
+            AclDefault::Allow => DefaultAction::builder().allow(AllowAction::builder().build()).build(),
         }
     }
 
@@ -219,13 +216,13 @@ fn gone(out: &WebAclOutputs) -> ProviderError {
     ProviderError::new(ErrorClass::NotFound, format!("web ACL {} ({}) no longer exists", out.name, out.id))
 }
 
-fn observed_default_action(action: Option<&DefaultAction>) -> String {
+/// The live default action; `None` if the answer has neither (AWS always sends one).
+fn observed_default_action(action: Option<&DefaultAction>) -> Option<AclDefault> {
     match action {
-        Some(a) if a.block().is_some() => "block",
-        Some(a) if a.allow().is_some() => "allow",
-        _ => "",
+        Some(a) if a.block().is_some() => Some(AclDefault::Block),
+        Some(a) if a.allow().is_some() => Some(AclDefault::Allow),
+        _ => None,
     }
-    .to_string()
 }
 
 /// WAF's description rule: at most 256 characters of word characters, whitespace and
@@ -248,6 +245,7 @@ crate::kit::kind!(WebAcl);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wafv2::RateAction;
 
     fn acl() -> WebAcl {
         WebAcl {
@@ -258,7 +256,7 @@ mod tests {
                 priority: 1,
                 ..Default::default()
             }],
-            rate_limit: Some(RateLimit { name: "per-ip".into(), limit: 2000, priority: 2, action: "block".into() }),
+            rate_limit: Some(RateLimit { name: "per-ip".into(), limit: 2000, priority: 2, action: RateAction::Block }),
             ..Default::default()
         }
     }
@@ -270,18 +268,24 @@ mod tests {
 
     #[test]
     fn problems_name_field_and_value() {
-        let bad = WebAcl {
-            name: "my acl".into(),
-            default_action: "deny".into(),
-            metric_name: "a.b".into(),
-            description: " x".into(),
-            ..acl()
-        };
+        let bad = WebAcl { name: "my acl".into(), metric_name: "a.b".into(), description: " x".into(), ..acl() };
         let problems = bad.validate();
         assert!(problems.iter().any(|p| p.starts_with("name `my acl`")), "{problems:?}");
-        assert!(problems.iter().any(|p| p.starts_with("default_action `deny`")), "{problems:?}");
         assert!(problems.iter().any(|p| p.starts_with("metric_name `a.b`")), "{problems:?}");
         assert!(problems.iter().any(|p| p.starts_with("description ` x`")), "{problems:?}");
+    }
+
+    #[test]
+    fn actions_keep_their_aws_spelling_and_a_typo_does_not_decode() {
+        let json = serde_json::to_value(WebAcl { default_action: AclDefault::Block, ..acl() }).unwrap();
+        assert_eq!(
+            (&json["default_action"], &json["rate_limit"]["action"]),
+            (&serde_json::json!("block"), &serde_json::json!("block"))
+        );
+        let old: WebAcl = serde_json::from_value(json).expect("state written with strings still reads");
+        assert_eq!(old.default_action, AclDefault::Block);
+        let typo = serde_json::from_value::<WebAcl>(serde_json::json!({ "name": "web", "default_action": "deny" }));
+        assert!(typo.unwrap_err().to_string().contains("deny"));
     }
 
     #[test]
@@ -301,7 +305,7 @@ mod tests {
             "managed_rule_groups": [{ "name": "AWSManagedRulesKnownBadInputsRuleSet", "priority": 3 }],
         }))
         .expect("decodes");
-        assert_eq!(acl.default_action, "allow");
+        assert_eq!(acl.default_action, AclDefault::Allow);
         assert_eq!(acl.managed_rule_groups[0].vendor, "AWS");
         assert!(!acl.managed_rule_groups[0].override_to_count);
     }
