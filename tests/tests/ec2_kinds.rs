@@ -249,14 +249,14 @@ async fn security_group_rules_reach_ec2_exactly() {
     assert_eq!(egress, Vec::<String>::new(), "the default allow-all egress was revoked");
 
     let from_lb = Rule {
-        protocol: "tcp".into(),
+        protocol: resources::ec2::Protocol::Tcp,
         from_port: 8080,
         to_port: 8080,
         source_security_group_id: Some(lb_out.group_id.clone().into()),
         description: Some("from the load balancer".into()),
         ..Default::default()
     };
-    let all_out = Rule { protocol: "-1".into(), cidr_blocks: vec!["0.0.0.0/0".into()], ..Default::default() };
+    let all_out = Rule { protocol: resources::ec2::Protocol::All, cidr_blocks: vec!["0.0.0.0/0".into()], ..Default::default() };
     let g2 = SecurityGroup {
         ingress: vec![tcp(443, "0.0.0.0/0"), tcp(22, "10.0.0.0/8"), from_lb],
         egress: vec![all_out],
@@ -288,7 +288,7 @@ async fn security_group_keeps_a_wanted_default_egress() {
     let cx = emu.context().await;
     let ec2 = emu.ec2().await;
     let net = create(&vpc("vpc", "10.80.0.0/16"), "vpc", &cx).await;
-    let all_out = Rule { protocol: "-1".into(), cidr_blocks: vec!["0.0.0.0/0".into()], ..Default::default() };
+    let all_out = Rule { protocol: resources::ec2::Protocol::All, cidr_blocks: vec!["0.0.0.0/0".into()], ..Default::default() };
     let g = SecurityGroup {
         name: "open-egress".into(),
         vpc_id: net.vpc_id.clone().into(),

@@ -128,7 +128,8 @@ async fn replication_group_settings_reach_elasticache() {
     // moto gap: the member cluster, the only place AWS reports the subnet group and security
     // groups, is not modeled, so those two cannot be checked independently here.
     let member = live.member_clusters().first().expect("a member").clone();
-    let err = check.elasticache().describe_cache_clusters().cache_cluster_id(&member).send().await.expect_err("moto gap");
+    let err =
+        check.elasticache().describe_cache_clusters().cache_cluster_id(&member).send().await.expect_err("moto gap");
     assert_eq!(aws_sdk_ec2::error::ProvideErrorMetadata::code(&err), Some("CacheClusterNotFound"));
 
     // In place: node type, snapshots, description (ModifyReplicationGroup).

@@ -157,8 +157,14 @@ async fn secret_values(cx: &AwsContext) -> Vec<(String, String)> {
     let master_arn = db.db_instances()[0].master_user_secret().and_then(|s| s.secret_arn()).unwrap().to_string();
     let master: serde_json::Value = serde_json::from_str(&value(master_arn).await).unwrap();
     let password = master["password"].as_str().expect("master password").to_string();
-    let session =
-        cx.ssm().get_parameter().name("/plinth/local/secure/session-secret").with_decryption(true).send().await.unwrap();
+    let session = cx
+        .ssm()
+        .get_parameter()
+        .name("/plinth/local/secure/session-secret")
+        .with_decryption(true)
+        .send()
+        .await
+        .unwrap();
     let session = session.parameter().and_then(|p| p.value()).unwrap().to_string();
     let flag = cx.ssm().get_parameter().name("/plinth/local/flags/reports-v2").send().await.unwrap();
     assert_eq!(flag.parameter().and_then(|p| p.value()), Some("true"));

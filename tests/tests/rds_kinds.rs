@@ -241,7 +241,12 @@ async fn db_instance_with_parameter_group_and_no_final_snapshot() {
     assert_eq!(groups, vec![pg_out.name.as_str()]);
 
     with_pg.delete(&out, &cx).await.expect("delete");
-    let snaps =
-        check.rds().describe_db_snapshots().db_instance_identifier(&out.identifier).snapshot_type("manual").send().await;
+    let snaps = check
+        .rds()
+        .describe_db_snapshots()
+        .db_instance_identifier(&out.identifier)
+        .snapshot_type("manual")
+        .send()
+        .await;
     assert!(snaps.expect("describe snapshots").db_snapshots().is_empty(), "skip_final_snapshot takes none");
 }

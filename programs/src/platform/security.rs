@@ -4,7 +4,7 @@
 use super::Network;
 use crate::env::Env;
 use engine::{Handle, Stack};
-use resources::ec2::{Rule, SecurityGroup};
+use resources::ec2::{Protocol, Rule, SecurityGroup};
 
 pub struct Groups {
     // The load balancer and ECS services that will sit in these two groups come next.
@@ -21,7 +21,7 @@ pub const SERVICE_PORT: i32 = 8080;
 
 fn from_cidr(port: i32, cidr: &str, description: &str) -> Rule {
     Rule {
-        protocol: "tcp".into(),
+        protocol: Protocol::Tcp,
         from_port: port,
         to_port: port,
         cidr_blocks: vec![cidr.into()],
@@ -32,7 +32,7 @@ fn from_cidr(port: i32, cidr: &str, description: &str) -> Rule {
 
 fn from_group(port: i32, group: &Handle<SecurityGroup>, description: &str) -> Rule {
     Rule {
-        protocol: "tcp".into(),
+        protocol: Protocol::Tcp,
         from_port: port,
         to_port: port,
         cidr_blocks: vec![],
@@ -43,7 +43,7 @@ fn from_group(port: i32, group: &Handle<SecurityGroup>, description: &str) -> Ru
 
 fn all_egress() -> Rule {
     Rule {
-        protocol: "-1".into(),
+        protocol: Protocol::All,
         from_port: -1,
         to_port: -1,
         cidr_blocks: vec!["0.0.0.0/0".into()],

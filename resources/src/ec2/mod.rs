@@ -19,7 +19,7 @@ pub use internet_gateway::{InternetGateway, InternetGatewayOutputs};
 pub use nat_gateway::{NatGateway, NatGatewayOutputs, NAT_CREATE_TIMEOUT, NAT_DELETE_TIMEOUT};
 pub use route_table::{Route, RouteTable, RouteTableOutputs};
 pub use security_group::{SecurityGroup, SecurityGroupOutputs};
-pub use sg_rules::Rule;
+pub use sg_rules::{Protocol, Rule};
 pub use subnet::{Subnet, SubnetOutputs};
 pub use vpc::{Vpc, VpcOutputs};
 

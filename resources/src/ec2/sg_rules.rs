@@ -9,12 +9,79 @@ use engine::Input;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// An IP protocol as EC2 names it in a rule. Serialized as EC2's spelling (`"tcp"`, `"-1"` for
+/// all traffic, a number for the others), the strings state files already hold; protocol numbers
+/// EC2 names (6, 17, 1, 58) and `"all"` decode to their named variant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Protocol {
+    #[default]
+    Tcp,
+    Udp,
+    Icmp,
+    Icmpv6,
+    /// All traffic (EC2's `-1`); ports do not apply.
+    All,
+    /// Any other IP protocol by number (e.g. 47, GRE).
+    Number(u8),
+}
+
+impl Protocol {
+    /// EC2's spelling.
+    pub fn as_aws(self) -> String {
+        match self {
+            Protocol::Tcp => "tcp".into(),
+            Protocol::Udp => "udp".into(),
+            Protocol::Icmp => "icmp".into(),
+            Protocol::Icmpv6 => "icmpv6".into(),
+            Protocol::All => "-1".into(),
+            Protocol::Number(n) => n.to_string(),
+        }
+    }
+
+    /// The protocol EC2 (or an older state) spells `text`, if it is one.
+    pub fn parse(text: &str) -> Option<Protocol> {
+        Some(match text.to_ascii_lowercase().as_str() {
+            "tcp" | "6" => Protocol::Tcp,
+            "udp" | "17" => Protocol::Udp,
+            "icmp" | "1" => Protocol::Icmp,
+            "icmpv6" | "58" => Protocol::Icmpv6,
+            "all" | "-1" => Protocol::All,
+            other => Protocol::Number(other.parse().ok()?),
+        })
+    }
+
+    /// Whether the rule's ports are port numbers (tcp and udp).
+    pub fn has_ports(self) -> bool {
+        matches!(self, Protocol::Tcp | Protocol::Udp)
+    }
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.as_aws())
+    }
+}
+
+impl Serialize for Protocol {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.as_aws())
+    }
+}
+
+impl<'de> Deserialize<'de> for Protocol {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Protocol::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!("`{text}` is not tcp, udp, icmp, icmpv6, -1 or a protocol number"))
+        })
+    }
+}
+
 /// One ingress or egress rule.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Rule {
-    /// "tcp", "udp", "icmp", "icmpv6", "-1" (all traffic) or an IP protocol number.
-    pub protocol: String,
+    pub protocol: Protocol,
     pub from_port: i32,
     pub to_port: i32,
     pub cidr_blocks: Vec<String>,
@@ -43,19 +110,12 @@ pub type Permissions = BTreeMap<Key, Option<String>>;
 
 /// The rule AWS adds to every new VPC security group: all traffic out to anywhere.
 pub fn default_egress() -> Key {
-    Key { protocol: "-1".into(), from_port: 0, to_port: 0, source: Source::Cidr("0.0.0.0/0".into()) }
+    Key { protocol: Protocol::All.as_aws(), from_port: 0, to_port: 0, source: Source::Cidr("0.0.0.0/0".into()) }
 }
 
-/// EC2's spelling of a protocol: names for tcp/udp/icmp, "-1" for all.
+/// EC2's spelling of a protocol it reported (kept as given if Plinth cannot read it).
 fn protocol(p: &str) -> String {
-    match p.to_ascii_lowercase().as_str() {
-        "all" | "-1" => "-1".into(),
-        "6" => "tcp".into(),
-        "17" => "udp".into(),
-        "1" => "icmp".into(),
-        "58" => "icmpv6".into(),
-        other => other.into(),
-    }
+    Protocol::parse(p).map(Protocol::as_aws).unwrap_or_else(|| p.to_string())
 }
 
 fn key(proto: &str, from: Option<i32>, to: Option<i32>, source: Source) -> Key {
@@ -72,7 +132,8 @@ fn description(d: Option<&str>) -> Option<String> {
 impl Rule {
     /// The stored permissions this rule stands for (sources resolved).
     pub fn permissions(&self) -> Permissions {
-        let k = |s| key(&self.protocol, Some(self.from_port), Some(self.to_port), s);
+        let proto = self.protocol.as_aws();
+        let k = |s| key(&proto, Some(self.from_port), Some(self.to_port), s);
         let desc = description(self.description.as_deref());
         let mut out: Permissions =
             self.cidr_blocks.iter().map(|c| (k(Source::Cidr(c.clone())), desc.clone())).collect();
@@ -85,15 +146,7 @@ impl Rule {
     /// Problems with this rule, naming it as `field` (e.g. "ingress[0]").
     pub fn problems(&self, field: &str) -> Vec<String> {
         let mut problems = Vec::new();
-        let p = protocol(&self.protocol);
-        let numeric = p.parse::<u8>().is_ok();
-        if !numeric && !["tcp", "udp", "icmp", "icmpv6", "-1"].contains(&p.as_str()) {
-            problems.push(format!(
-                "{field}.protocol `{}` is not tcp, udp, icmp, icmpv6, -1 or a protocol number",
-                self.protocol
-            ));
-        }
-        if p == "tcp" || p == "udp" {
+        if self.protocol.has_ports() {
             if self.from_port > self.to_port {
                 problems
                     .push(format!("{field}: from_port {} is greater than to_port {}", self.from_port, self.to_port));
@@ -125,8 +178,8 @@ pub fn problems(field: &str, rules: &[Rule]) -> Vec<String> {
         let own = rule.problems(&name);
         if own.is_empty() {
             for c in &rule.cidr_blocks {
-                if !seen.insert(key(&rule.protocol, Some(rule.from_port), Some(rule.to_port), Source::Cidr(c.clone())))
-                {
+                let proto = rule.protocol.as_aws();
+                if !seen.insert(key(&proto, Some(rule.from_port), Some(rule.to_port), Source::Cidr(c.clone()))) {
                     problems.push(format!(
                         "{name}: {} {}-{} from `{c}` is already allowed by an earlier rule",
                         rule.protocol, rule.from_port, rule.to_port
@@ -225,7 +278,8 @@ fn canonical(perms: &Permissions) -> Vec<Rule> {
     let mut groups = Vec::new();
     for (k, desc) in perms {
         let rule = Rule {
-            protocol: k.protocol.clone(),
+            // Keys hold EC2's spellings, which all parse; 255 (IANA-reserved) would show as drift.
+            protocol: Protocol::parse(&k.protocol).unwrap_or(Protocol::Number(255)),
             from_port: k.from_port,
             to_port: k.to_port,
             description: desc.clone(),
@@ -248,7 +302,7 @@ mod tests {
 
     fn tcp(port: i32, cidrs: &[&str]) -> Rule {
         Rule {
-            protocol: "tcp".into(),
+            protocol: Protocol::Tcp,
             from_port: port,
             to_port: port,
             cidr_blocks: cidrs.iter().map(|c| c.to_string()).collect(),
@@ -257,14 +311,14 @@ mod tests {
     }
 
     fn all_out() -> Rule {
-        Rule { protocol: "-1".into(), cidr_blocks: vec!["0.0.0.0/0".into()], ..Default::default() }
+        Rule { protocol: Protocol::All, cidr_blocks: vec!["0.0.0.0/0".into()], ..Default::default() }
     }
 
     #[test]
     fn validate_names_each_problem() {
         let rules = vec![
             Rule { from_port: 443, to_port: 80, ..tcp(0, &["10.0.0.0/33"]) },
-            Rule { protocol: "bogus".into(), ..tcp(22, &["10.0.0.0/8"]) },
+            Rule { to_port: 70000, ..tcp(22, &["10.0.0.0/8"]) },
             tcp(22, &[]),
             tcp(80, &["0.0.0.0/0"]),
             tcp(80, &["0.0.0.0/0"]),
@@ -274,16 +328,28 @@ mod tests {
             [
                 "ingress[0]: from_port 443 is greater than to_port 80",
                 "ingress[0].cidr_blocks[0] `10.0.0.0/33` is not a valid IPv4 CIDR",
-                "ingress[1].protocol `bogus` is not tcp, udp, icmp, icmpv6, -1 or a protocol number",
+                "ingress[1].to_port 70000 is not a port (0-65535)",
                 "ingress[2] needs cidr_blocks or a source_security_group_id",
                 "ingress[4]: tcp 80-80 from `0.0.0.0/0` is already allowed by an earlier rule",
             ]
         );
         assert!(problems(
             "egress",
-            &[all_out(), Rule { protocol: "icmp".into(), from_port: 8, to_port: -1, ..tcp(0, &["10.0.0.0/8"]) }]
+            &[all_out(), Rule { protocol: Protocol::Icmp, from_port: 8, to_port: -1, ..tcp(0, &["10.0.0.0/8"]) }]
         )
         .is_empty());
+    }
+
+    #[test]
+    fn protocols_keep_ec2_spelling_and_a_typo_does_not_decode() {
+        for (text, protocol) in [("tcp", Protocol::Tcp), ("-1", Protocol::All), ("47", Protocol::Number(47))] {
+            assert_eq!(serde_json::to_value(protocol).unwrap(), serde_json::json!(text));
+            assert_eq!(serde_json::from_value::<Protocol>(serde_json::json!(text)).unwrap(), protocol);
+        }
+        assert_eq!(Protocol::parse("6"), Some(Protocol::Tcp));
+        assert_eq!(Protocol::parse("ALL"), Some(Protocol::All));
+        let typo = serde_json::from_value::<Rule>(serde_json::json!({ "protocol": "tpc" })).unwrap_err();
+        assert!(typo.to_string().contains("`tpc` is not tcp"), "{typo}");
     }
 
     #[test]

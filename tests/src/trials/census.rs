@@ -35,7 +35,8 @@ pub async fn census(cx: &resources::AwsContext) -> Census {
     c.insert("elasticache subnet groups", sgs.cache_subnet_groups().len());
     c.insert("secrets", cx.secrets().list_secrets().send().await.expect("ListSecrets").secret_list().len());
     c.insert("ssm parameters", ssm_parameters(cx).await);
-    let acls = cx.wafv2().list_web_acls().scope(aws_sdk_wafv2::types::Scope::Regional).send().await.expect("ListWebACLs");
+    let acls =
+        cx.wafv2().list_web_acls().scope(aws_sdk_wafv2::types::Scope::Regional).send().await.expect("ListWebACLs");
     c.insert("waf web acls", acls.web_acls().len());
     let budgets = cx.budgets().describe_budgets().account_id(ACCOUNT).send().await.expect("DescribeBudgets");
     c.insert("budgets", budgets.budgets().len());
