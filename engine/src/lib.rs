@@ -21,7 +21,7 @@ pub mod stack;
 
 pub use error::EngineError;
 pub use input::Input;
-pub use registry::{Context, ErasedKind, Registry};
 pub use ownership::{owned_by, prove_owned, NAME_TAG, STACK_TAG};
+pub use registry::{Context, ErasedKind, Registry};
 pub use resource::{ErrorClass, Meta, Observed, ProviderError, Resource, Tags};
 pub use stack::{Handle, Named, Options, Stack};

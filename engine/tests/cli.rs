@@ -349,7 +349,11 @@ fn up_with_nothing_to_apply_still_records_new_protection() {
     assert_eq!(run(app(&cloud, protected), args(&state, &["up", "--yes"])), 0);
     assert_eq!(Store::open(&state).unwrap().resource("net").unwrap().unwrap().options["protect"], true);
     for preview in [&["preview"][..], &["preview", "--detailed-exitcode"], &["preview", "--format", "json"]] {
-        assert_eq!(run(app(&cloud, |_| {}), args(&state, preview)), 1, "{preview:?}: `up` would refuse, so preview fails");
+        assert_eq!(
+            run(app(&cloud, |_| {}), args(&state, preview)),
+            1,
+            "{preview:?}: `up` would refuse, so preview fails"
+        );
     }
     assert_eq!(run(app(&cloud, |_| {}), args(&state, &["destroy", "--yes"])), 1, "destroy refuses the protected net");
     assert_eq!(cloud.objects.lock().unwrap().len(), 2);

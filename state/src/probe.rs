@@ -107,7 +107,9 @@ fn look(path: &Path, access: OpenFlags) -> Result<i64, StateError> {
 /// Errors about the copy name the real file.
 fn renamed(e: StateError, copy: &Path, real: &Path) -> StateError {
     match e {
-        StateError::Corrupt { path, problems } if path == copy => StateError::Corrupt { path: real.to_path_buf(), problems },
+        StateError::Corrupt { path, problems } if path == copy => {
+            StateError::Corrupt { path: real.to_path_buf(), problems }
+        }
         other => other,
     }
 }

@@ -75,10 +75,8 @@ fn a_writing_open_after_a_crash_mid_write_rolls_the_unfinished_write_back() {
     store.upsert_resource(&sample("subnet", &[])).unwrap();
     assert_eq!(names(&store), ["subnet", "vpc"]);
     assert!(!super::journal_path(&crashed).exists(), "the hot journal was rolled back and removed");
-    let tables: i64 = store
-        .conn
-        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'unfinished'", [], |r| r.get(0))
-        .unwrap();
+    let tables: i64 =
+        store.conn.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'unfinished'", [], |r| r.get(0)).unwrap();
     assert_eq!(tables, 0, "the unfinished transaction is gone");
 }
 

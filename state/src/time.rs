@@ -24,7 +24,8 @@ pub fn rfc3339_from_unix(secs: i64) -> String {
 /// `None` for anything else, including impossible dates.
 pub fn unix_from_rfc3339(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    let shape = b.len() == 20 && [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'Z')].iter().all(|&(i, c)| b[i] == c);
+    let shape = b.len() == 20
+        && [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':'), (19, b'Z')].iter().all(|&(i, c)| b[i] == c);
     if !shape {
         return None;
     }
@@ -85,7 +86,9 @@ mod tests {
         for secs in [0, -1, 951_782_400, 1_709_210_096, 4_102_444_799, 1_740_830_400] {
             assert_eq!(unix_from_rfc3339(&rfc3339_from_unix(secs)), Some(secs));
         }
-        for bad in ["", "2025-02-30T00:00:00Z", "2025-03-01 12:00:00Z", "2025-03-01T12:00:00+01:00", "2025-13-01T00:00:00Z"] {
+        for bad in
+            ["", "2025-02-30T00:00:00Z", "2025-03-01 12:00:00Z", "2025-03-01T12:00:00+01:00", "2025-13-01T00:00:00Z"]
+        {
             assert_eq!(unix_from_rfc3339(bad), None, "{bad}");
         }
     }

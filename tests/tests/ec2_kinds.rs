@@ -199,7 +199,7 @@ async fn route_table_routes_and_associations_reach_ec2() {
     let (routes, subnets) = live_routes(&ec2, &out.route_table_id).await;
     let want = [("0.0.0.0/0", nat.as_str()), ("10.60.0.0/16", "local"), ("172.16.0.0/12", igw.as_str())];
     assert_eq!(routes, want.map(|(d, t)| (d.to_string(), t.to_string())));
-    assert_eq!(subnets, [b.subnet_id.clone()]);
+    assert_eq!(subnets, std::slice::from_ref(&b.subnet_id));
 }
 
 /// The group's (ingress, egress) rules as EC2 reports them, flattened and sorted.
@@ -256,7 +256,8 @@ async fn security_group_rules_reach_ec2_exactly() {
         description: Some("from the load balancer".into()),
         ..Default::default()
     };
-    let all_out = Rule { protocol: resources::ec2::Protocol::All, cidr_blocks: vec!["0.0.0.0/0".into()], ..Default::default() };
+    let all_out =
+        Rule { protocol: resources::ec2::Protocol::All, cidr_blocks: vec!["0.0.0.0/0".into()], ..Default::default() };
     let g2 = SecurityGroup {
         ingress: vec![tcp(443, "0.0.0.0/0"), tcp(22, "10.0.0.0/8"), from_lb],
         egress: vec![all_out],
@@ -288,7 +289,8 @@ async fn security_group_keeps_a_wanted_default_egress() {
     let cx = emu.context().await;
     let ec2 = emu.ec2().await;
     let net = create(&vpc("vpc", "10.80.0.0/16"), "vpc", &cx).await;
-    let all_out = Rule { protocol: resources::ec2::Protocol::All, cidr_blocks: vec!["0.0.0.0/0".into()], ..Default::default() };
+    let all_out =
+        Rule { protocol: resources::ec2::Protocol::All, cidr_blocks: vec!["0.0.0.0/0".into()], ..Default::default() };
     let g = SecurityGroup {
         name: "open-egress".into(),
         vpc_id: net.vpc_id.clone().into(),

@@ -5,8 +5,8 @@
 //! state is saved, the lock released, and the exit code is 130.
 
 use super::args::Cli;
-use super::progress::Lines;
 use super::files::open_store;
+use super::progress::Lines;
 use super::run::{color, connect, require_all_read};
 use super::signals::{Interrupted, Signals, EXIT_INTERRUPTED, GRACE};
 use super::App;
@@ -124,7 +124,11 @@ async fn mutate_locked(
     // Recovery only reads here; what it needs to change is part of the plan below.
     let human = m.human;
     let waiting = RecoveryOptions {
-        on_wait: Some(Box::new(move |line: &str| if human { eprintln!("{line}") })),
+        on_wait: Some(Box::new(move |line: &str| {
+            if human {
+                eprintln!("{line}")
+            }
+        })),
         ..RecoveryOptions::waiting()
     };
     let waiting = match app.create_may_land_within {

@@ -224,7 +224,8 @@ impl Run {
             changed.extend(diff_fields(previous, next).iter().map(|d| d.top_field().to_string()));
             previous = next;
         }
-        let fields = self.fixture.inputs.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_else(Vec::new);
+        let fields: Vec<String> =
+            self.fixture.inputs.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
         fields
             .into_iter()
             .filter(|f| !changed.contains(f) && !self.fixture.replace_fields.contains(&f.as_str()))
