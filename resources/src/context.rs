@@ -90,21 +90,28 @@ impl Connection {
 }
 
 /// An SDK client built from the shared configuration the first time a kind asks for it. Each
-/// service's module declares its own client with [`crate::service_client!`] (S3 by hand, for
-/// path-style addressing): adding a service never edits this file.
+/// service's module declares its own client with [`crate::service_client!`]: adding a service
+/// never edits this file.
 pub trait ServiceClient: Clone + Send + Sync + 'static {
     /// The client for `sdk`, counting its requests in `calls`.
     fn build(sdk: &SdkConfig, calls: &CallCounter) -> Self;
 }
 
 /// Declares `$krate::Client` a [`ServiceClient`] and gives [`AwsContext`] an accessor for it,
-/// e.g. `service_client!(ecs, aws_sdk_ecs)` makes `cx.ecs()`.
+/// e.g. `service_client!(ecs, aws_sdk_ecs)` makes `cx.ecs()`. A service whose client needs more
+/// than the shared configuration adds `configure: |builder, sdk| …` (S3's path-style addressing).
 #[macro_export]
 macro_rules! service_client {
     ($accessor:ident, $krate:ident) => {
+        $crate::service_client!($accessor, $krate, configure: |builder, _sdk| builder);
+    };
+    ($accessor:ident, $krate:ident, configure: $configure:expr) => {
         impl $crate::context::ServiceClient for $krate::Client {
             fn build(sdk: &aws_config::SdkConfig, calls: &$crate::context::CallCounter) -> Self {
-                $krate::Client::from_conf($krate::config::Builder::from(sdk).interceptor(calls.clone()).build())
+                let configure: fn($krate::config::Builder, &aws_config::SdkConfig) -> $krate::config::Builder =
+                    $configure;
+                let builder = configure($krate::config::Builder::from(sdk), sdk);
+                $krate::Client::from_conf(builder.interceptor(calls.clone()).build())
             }
         }
 
@@ -179,10 +186,5 @@ impl AwsContext {
         let mut clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let client = clients.entry(TypeId::of::<C>()).or_insert_with(|| Box::new(C::build(&self.sdk, &self.calls)));
         client.downcast_ref::<C>().expect("clients are keyed by their own type").clone()
-    }
-
-    /// The shared configuration, for a client a service builds itself.
-    pub fn sdk_config(&self) -> &SdkConfig {
-        &self.sdk
     }
 }

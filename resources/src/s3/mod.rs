@@ -16,22 +16,8 @@ use engine::{ErrorClass, ProviderError, Tags};
 use std::error::Error;
 use std::fmt::Debug;
 
-/// The S3 client: path-style addressing whenever an endpoint is overridden (an emulator has no
-/// per-bucket DNS names).
-impl crate::context::ServiceClient for aws_sdk_s3::Client {
-    fn build(sdk: &aws_config::SdkConfig, calls: &crate::context::CallCounter) -> Self {
-        let path_style = sdk.endpoint_url().is_some();
-        let config = aws_sdk_s3::config::Builder::from(sdk).force_path_style(path_style).interceptor(calls.clone());
-        aws_sdk_s3::Client::from_conf(config.build())
-    }
-}
-
-impl AwsContext {
-    /// The S3 client, built on first use.
-    pub fn s3(&self) -> aws_sdk_s3::Client {
-        self.client()
-    }
-}
+// Path-style addressing whenever an endpoint is overridden (an emulator has no per-bucket DNS names).
+crate::service_client!(s3, aws_sdk_s3, configure: |builder, sdk| builder.force_path_style(sdk.endpoint_url().is_some()));
 
 crate::error_codes!(
     "s3",
