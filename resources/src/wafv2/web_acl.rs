@@ -124,7 +124,7 @@ impl Resource for WebAcl {
         let mut seen = self.clone();
         seen.name = acl.name().to_string();
         seen.description = acl.description().unwrap_or_default().to_string();
-        seen.default_action = observed_default_action(acl.default_action()).unwrap_or(self.default_action);
+        seen.default_action = observed_default_action(acl.default_action()).ok_or_else(|| missing("default action"))?;
         seen.metric_name = acl.visibility_config().map(|v| v.metric_name().to_string()).unwrap_or_default();
         seen.managed_rule_groups = rules::align_groups(&self.managed_rule_groups, live.managed_rule_groups);
         seen.rate_limit = live.rate_limit;
