@@ -21,6 +21,7 @@
 
 use crate::error::StateError;
 use crate::schema;
+use crate::store::{create_new_private, io_error};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -71,26 +72,18 @@ fn has_content(path: &Path) -> bool {
     std::fs::metadata(path).map(|m| m.len() > 0).unwrap_or(false)
 }
 
-/// Copies the file and its journal into a fresh 0700 directory (files 0600, as `tempfile` makes
-/// them), under the names SQLite pairs them by.
+/// Copies the file and its journal into a fresh 0700 directory (`tempfile`; the copies are 0600),
+/// under the names SQLite pairs them by.
 fn private_copy(path: &Path, journal: &Path) -> Result<tempfile::TempDir, StateError> {
-    let io = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| StateError::Io { path: p, source }
-    };
-    let dir = tempfile::Builder::new().prefix("plinth-state-").tempdir().map_err(io(path))?;
+    let dir = tempfile::Builder::new().prefix("plinth-state-").tempdir().map_err(io_error(path))?;
     let copy = dir.path().join(COPY_NAME);
-    copy_private(path, &copy).map_err(io(path))?;
-    copy_private(journal, &journal_path(&copy)).map_err(io(journal))?;
+    copy_private(path, &copy).map_err(io_error(path))?;
+    copy_private(journal, &journal_path(&copy)).map_err(io_error(journal))?;
     Ok(dir)
 }
 
 fn copy_private(from: &Path, to: &Path) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut out = options.open(to)?;
+    let mut out = create_new_private(to)?;
     std::io::copy(&mut std::fs::File::open(from)?, &mut out)?;
     Ok(())
 }

@@ -207,26 +207,33 @@ impl Store {
 /// Creates the parent directories (0700) and the file (0600) when they are missing; an existing
 /// file or directory keeps its mode.
 fn create_private(path: &Path) -> Result<(), StateError> {
-    let io = |p: &Path| {
-        let p = p.to_path_buf();
-        move |source| StateError::Io { path: p, source }
-    };
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
         let mut dirs = std::fs::DirBuilder::new();
         dirs.recursive(true);
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut dirs, 0o700);
-        dirs.create(parent).map_err(io(parent))?;
+        dirs.create(parent).map_err(io_error(parent))?;
     }
+    match create_new_private(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(io_error(path)(e)),
+    }
+}
+
+/// Creates `path` for writing, 0600, failing if it already exists.
+pub(crate) fn create_new_private(path: &Path) -> std::io::Result<std::fs::File> {
     let mut file = std::fs::OpenOptions::new();
     file.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
-    match file.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(io(path)(e)),
-    }
+    file.open(path)
+}
+
+/// An I/O failure on `path`, as the error that names it.
+pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> StateError {
+    let path = path.to_path_buf();
+    move |source| StateError::Io { path, source }
 }
 
 #[cfg(test)]
