@@ -34,6 +34,8 @@ from typing import Any
 import moto.core.utils as moto_utils
 from moto.server import main as moto_main
 
+import moto_patches
+
 # Output shape -> the XML root S3 really answers with.
 MISSING_S3_ROOTS = {
     "GetBucketVersioningOutput": "VersioningConfiguration",
@@ -372,5 +374,6 @@ if __name__ == "__main__":
     complete_budgets()
     tag_buckets_at_creation()
     honour_ec2_client_tokens()
+    moto_patches.apply_all()
     exit_with_parent()
     moto_main(sys.argv[1:])

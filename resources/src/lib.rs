@@ -2,13 +2,20 @@
 //! finders, waiters and tag sync; shared by all: the tag difference (`tags`). The only crate that
 //! depends on the AWS SDK.
 
+pub mod acm;
+pub mod appautoscaling;
 pub mod budgets;
+pub mod cloudfront;
 pub mod context;
 pub mod ec2;
+pub mod ecr;
+pub mod ecs;
 pub mod elasticache;
+pub mod elbv2;
 pub mod error;
 pub mod iam;
 pub mod kit;
+pub mod logs;
 pub mod policy;
 pub mod rds;
 pub mod s3;
