@@ -22,7 +22,12 @@ pub enum Observation {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Refreshed {
     pub row: ResourceRow,
+    /// Drift in fields the program does not own (its `ignore_changes`, e.g. a desired count
+    /// that auto scaling sets) is left out of this and reported in `managed_elsewhere`.
     pub observation: Observation,
+    /// Changes the cloud made to fields the program leaves to something else: shown, never
+    /// counted as drift nor undone.
+    pub managed_elsewhere: Vec<FieldDiff>,
 }
 
 /// Reads every live row from the cloud, `parallel` at a time. A failed read is reported per
@@ -41,7 +46,7 @@ pub async fn refresh(
             let kind = kind.ok_or_else(|| EngineError::UnknownKind(row.kind.clone(), row.name.clone()))?;
             match kind.read(row.inputs.clone(), row.outputs.clone(), cx).await {
                 Ok(read) => Ok(observe(row, read)),
-                Err(e) => Ok(Refreshed { observation: Observation::Unreadable(e.to_string()), row }),
+                Err(e) => Ok(Refreshed::new(row, Observation::Unreadable(e.to_string()))),
             }
         }
     });
@@ -49,15 +54,28 @@ pub async fn refresh(
     results.into_iter().collect()
 }
 
-fn observe(row: ResourceRow, read: Option<(Value, Value)>) -> Refreshed {
-    match read {
-        None => Refreshed { row: ResourceRow { outputs: Value::Null, ..row }, observation: Observation::Vanished },
-        Some((inputs, outputs)) => {
-            let diffs = diff_fields(&row.inputs, &inputs);
-            let observation = if diffs.is_empty() { Observation::Unchanged } else { Observation::Changed(diffs) };
-            Refreshed { row: ResourceRow { inputs, outputs, ..row }, observation }
-        }
+impl Refreshed {
+    /// A refresh result with nothing managed elsewhere.
+    pub fn new(row: ResourceRow, observation: Observation) -> Refreshed {
+        Refreshed { row, observation, managed_elsewhere: Vec::new() }
     }
+}
+
+fn observe(row: ResourceRow, read: Option<(Value, Value)>) -> Refreshed {
+    let Some((inputs, outputs)) = read else {
+        return Refreshed::new(ResourceRow { outputs: Value::Null, ..row }, Observation::Vanished);
+    };
+    let ignored = ignored_fields(&row.options);
+    let (managed_elsewhere, diffs): (Vec<FieldDiff>, Vec<FieldDiff>) =
+        diff_fields(&row.inputs, &inputs).into_iter().partition(|d| ignored.iter().any(|f| f == d.top_field()));
+    let observation = if diffs.is_empty() { Observation::Unchanged } else { Observation::Changed(diffs) };
+    Refreshed { row: ResourceRow { inputs, outputs, ..row }, observation, managed_elsewhere }
+}
+
+/// The row's `ignore_changes` fields. Options that do not decode ignore nothing, so every
+/// change is reported as drift (the cautious reading).
+fn ignored_fields(options: &Value) -> Vec<String> {
+    serde_json::from_value::<crate::stack::Options>(options.clone()).map(|o| o.ignore_changes).unwrap_or_default()
 }
 
 /// The resources whose read failed, with the error.

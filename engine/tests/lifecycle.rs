@@ -438,3 +438,30 @@ async fn a_service_never_has_more_than_its_limit_in_flight() {
     // Two kinds (fake:Net, fake:Unique) are two "services" here: at most 2 each, so 4 at once.
     assert_eq!(cloud.max_in_flight.load(std::sync::atomic::Ordering::SeqCst), 4);
 }
+
+#[tokio::test]
+async fn a_cloud_change_to_an_ignored_field_is_managed_elsewhere_not_drift_and_is_not_undone() {
+    use engine::refresh::{refresh, refreshed_rows, Observation};
+    let owned = |label: &str| {
+        let mut stack = Stack::new("test");
+        stack
+            .add("net", Net { cidr: "10.0.0.0/16".into(), label: label.into(), ..Default::default() })
+            .ignore_changes(&["label"]);
+        stack
+    };
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    up(&owned("from the program"), &store, &cloud).await;
+    let rows = store.resources().unwrap();
+    let id = rows[0].cloud_id.clone();
+    cloud.objects.lock().unwrap().get_mut(&id).unwrap().1["label"] = "set by a scaler".into();
+    let read = refresh(&rows, &registry(), &context(&cloud), 4).await.unwrap();
+    assert_eq!(read[0].observation, Observation::Unchanged, "not drift");
+    let managed: Vec<&str> = read[0].managed_elsewhere.iter().map(|d| d.path.as_str()).collect();
+    assert_eq!(managed, ["label"]);
+    // Planning from the refreshed rows keeps what the cloud has: no update resets it.
+    let refreshed = refreshed_rows(&rows, &read);
+    let stack = owned("from the program");
+    let plan = plan(&stack, &validate(&stack).unwrap(), &refreshed, &registry());
+    assert_eq!(plan.step("net").unwrap().action, Action::Same);
+    assert!(!plan.has_changes());
+}

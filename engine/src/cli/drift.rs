@@ -12,9 +12,10 @@ pub fn drifted(read: &[Refreshed]) -> Vec<&Refreshed> {
     read.iter().filter(|r| matches!(r.observation, Observation::Changed(_) | Observation::Vanished)).collect()
 }
 
-/// Everything to report: what drifted and what could not be read (so was not checked).
+/// Everything to report: what drifted, what could not be read (so was not checked), and what
+/// something else manages (shown, not drift).
 fn reported(read: &[Refreshed]) -> Vec<&Refreshed> {
-    read.iter().filter(|r| r.observation != Observation::Unchanged).collect()
+    read.iter().filter(|r| r.observation != Observation::Unchanged || !r.managed_elsewhere.is_empty()).collect()
 }
 
 fn unread(read: &[Refreshed]) -> usize {
@@ -23,22 +24,27 @@ fn unread(read: &[Refreshed]) -> usize {
 
 fn status(o: &Observation) -> &'static str {
     match o {
-        Observation::Unchanged => "unchanged",
+        Observation::Unchanged => "managed elsewhere",
         Observation::Changed(_) => "changed",
         Observation::Vanished => "vanished",
         Observation::Unreadable(_) => "unreadable",
     }
 }
 
+fn change(d: &crate::diff::FieldDiff) -> String {
+    format!("{}: {} → {}", d.path, show_value(d.old.as_ref()), show_value(d.new.as_ref()))
+}
+
 fn lines(r: &Refreshed) -> Vec<String> {
-    match &r.observation {
-        Observation::Changed(diffs) => diffs
-            .iter()
-            .map(|d| format!("{}: {} → {}", d.path, show_value(d.old.as_ref()), show_value(d.new.as_ref())))
-            .collect(),
+    let mut lines = match &r.observation {
+        Observation::Changed(diffs) => diffs.iter().map(change).collect(),
         Observation::Unreadable(e) => vec![format!("could not be read: {e}")],
         _ => vec![],
-    }
+    };
+    lines.extend(
+        r.managed_elsewhere.iter().map(|d| format!("{} (managed elsewhere: ignore_changes, not drift)", change(d))),
+    );
+    lines
 }
 
 /// The drift report in the requested format.
@@ -110,6 +116,6 @@ fn status_glyph(o: &Observation) -> &'static str {
         Observation::Changed(_) => "~",
         Observation::Vanished => "-",
         Observation::Unreadable(_) => "?",
-        Observation::Unchanged => " ",
+        Observation::Unchanged => "=",
     }
 }

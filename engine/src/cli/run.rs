@@ -225,6 +225,10 @@ fn print_refresh(read: &[Refreshed]) {
     let (mut changed, mut unread) = (0, 0);
     let mut out = String::new();
     for r in read {
+        for d in &r.managed_elsewhere {
+            let (old, new) = (render::show_value(d.old.as_ref()), render::show_value(d.new.as_ref()));
+            out += &format!("= {} ({}) {}: {old} → {new} (managed elsewhere, kept)\n", r.row.name, r.row.kind, d.path);
+        }
         match &r.observation {
             Observation::Unchanged => {}
             Observation::Unreadable(e) => {
