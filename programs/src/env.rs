@@ -47,6 +47,68 @@ pub struct Env {
     pub rate_limit_per_ip: i64,
     /// Feature flags published to Parameter Store.
     pub feature_flags: &'static [(&'static str, bool)],
+    pub compute: Compute,
+}
+
+/// The services, the load balancer in front of them and how they deploy.
+#[derive(Debug, Clone)]
+pub struct Compute {
+    pub api: ServiceSizing,
+    pub orchestrator: ServiceSizing,
+    pub web: ServiceSizing,
+    /// The domain of the load balancer's ACM certificate (DNS-validated: its validation
+    /// records are in the certificate's outputs). `None` serves plain HTTP, forwarding only.
+    pub certificate_domain: Option<&'static str>,
+    /// ECS-native blue/green deployments (a test listener and a bake time) instead of rolling.
+    pub blue_green: Option<BlueGreen>,
+    /// Scales every service to zero at night and back in the morning (non-production only).
+    pub night_schedule: Option<NightSchedule>,
+    /// The load balancer refuses deletion (turn it off by hand, deliberately).
+    pub lb_deletion_protection: bool,
+    /// Days the services' and the WAF's log groups keep their events.
+    pub log_retention_days: i32,
+    /// Tagged images an ECR repository keeps; untagged ones expire after `untagged_image_days`.
+    pub images_kept: u32,
+    pub untagged_image_days: u32,
+    /// Task definition revisions kept per service (older ones are deregistered).
+    pub task_revisions_kept: u32,
+    /// `Access-Control-Allow-Origin` of the API (the web front end's origin).
+    pub cors_origin: &'static str,
+}
+
+/// Fargate size and scaling bounds of one service.
+#[derive(Debug, Clone)]
+pub struct ServiceSizing {
+    /// CPU units (1024 = one vCPU) and memory in MiB: a valid Fargate pair.
+    pub cpu: u32,
+    pub memory: u32,
+    /// Tasks at creation; auto scaling owns the count afterwards, within `min..=max`.
+    pub desired: u32,
+    pub min: u32,
+    pub max: u32,
+    /// Weight of FARGATE_SPOT against FARGATE (0: on-demand only), after `base_on_demand`.
+    pub spot_weight: u32,
+    pub base_on_demand: u32,
+    /// Target average CPU (and memory, for the API and web) utilisation, percent.
+    pub cpu_target: f64,
+    pub memory_target: f64,
+}
+
+/// Blue/green deployment settings.
+#[derive(Debug, Clone)]
+pub struct BlueGreen {
+    /// Minutes the new tasks take production traffic before the old ones go.
+    pub bake_minutes: i32,
+    /// Port of the test listener the new tasks are tried on first.
+    pub test_port: i32,
+}
+
+/// Night-time scale to zero, as cron expressions in `timezone`.
+#[derive(Debug, Clone)]
+pub struct NightSchedule {
+    pub down: &'static str,
+    pub up: &'static str,
+    pub timezone: &'static str,
 }
 
 /// PostgreSQL sizing and safety per environment.
@@ -130,6 +192,35 @@ pub fn local() -> Env {
         budget_emails: &["platform-alerts@example.com"],
         rate_limit_per_ip: 2000,
         feature_flags: &[("reports-v2", true), ("llm-summaries", false)],
+        compute: Compute {
+            api: small(),
+            orchestrator: ServiceSizing { max: 3, cpu_target: 50.0, ..small() },
+            web: small(),
+            certificate_domain: Some("local.plinth.example"),
+            blue_green: None,
+            night_schedule: None,
+            lb_deletion_protection: false,
+            log_retention_days: 7,
+            images_kept: 10,
+            untagged_image_days: 3,
+            task_revisions_kept: 3,
+            cors_origin: "https://local.plinth.example",
+        },
+    }
+}
+
+/// The smallest Fargate service: one task of 0.25 vCPU and 512 MiB, up to two.
+fn small() -> ServiceSizing {
+    ServiceSizing {
+        cpu: 256,
+        memory: 512,
+        desired: 1,
+        min: 1,
+        max: 2,
+        spot_weight: 1,
+        base_on_demand: 0,
+        cpu_target: 60.0,
+        memory_target: 75.0,
     }
 }
 
@@ -144,6 +235,17 @@ pub fn dev() -> Env {
         cache: CacheSizing { delete_wait_seconds: None, ..local().cache },
         secret_recovery_days: Some(7),
         budget_usd: "100",
+        compute: Compute {
+            certificate_domain: Some("dev.plinth.example.com"),
+            night_schedule: Some(NightSchedule {
+                down: "cron(0 20 ? * MON-FRI *)",
+                up: "cron(0 7 ? * MON-FRI *)",
+                timezone: "Europe/Berlin",
+            }),
+            log_retention_days: 14,
+            cors_origin: "https://dev.plinth.example.com",
+            ..local().compute
+        },
         ..local()
     }
 }
@@ -165,6 +267,15 @@ pub fn staging() -> Env {
         },
         secret_recovery_days: Some(30),
         budget_usd: "300",
+        compute: Compute {
+            certificate_domain: Some("staging.plinth.example.com"),
+            blue_green: Some(BlueGreen { bake_minutes: 5, test_port: 8443 }),
+            night_schedule: None,
+            log_retention_days: 30,
+            task_revisions_kept: 5,
+            cors_origin: "https://staging.plinth.example.com",
+            ..dev().compute
+        },
         ..dev()
     }
 }
@@ -197,6 +308,28 @@ pub fn prod() -> Env {
         budget_usd: "1500",
         rate_limit_per_ip: 1000,
         feature_flags: &[("reports-v2", true), ("llm-summaries", false)],
+        compute: Compute {
+            api: ServiceSizing { cpu: 1024, memory: 2048, desired: 2, min: 2, max: 10, base_on_demand: 2, ..small() },
+            orchestrator: ServiceSizing {
+                cpu: 512,
+                memory: 1024,
+                desired: 2,
+                min: 2,
+                max: 6,
+                cpu_target: 50.0,
+                base_on_demand: 1,
+                ..small()
+            },
+            web: ServiceSizing { cpu: 512, memory: 1024, desired: 2, min: 2, max: 6, base_on_demand: 2, ..small() },
+            certificate_domain: Some("plinth.example.com"),
+            blue_green: Some(BlueGreen { bake_minutes: 15, test_port: 8443 }),
+            lb_deletion_protection: true,
+            log_retention_days: 365,
+            images_kept: 30,
+            task_revisions_kept: 10,
+            cors_origin: "https://plinth.example.com",
+            ..staging().compute
+        },
         ..staging()
     }
 }

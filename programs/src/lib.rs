@@ -4,20 +4,22 @@
 pub mod connect;
 pub mod env;
 pub mod platform;
+pub mod release;
 
 pub use env::Env;
 pub use platform::platform;
+pub use release::Release;
 
 use engine::cli::{AccountPin, App};
 use std::process::ExitCode;
 
-/// The CLI application for one environment.
-pub fn app(env: Env) -> App {
+/// The CLI application for one environment, running `release`'s images.
+pub fn app(env: Env, release: Release) -> App {
     let program_env = env.clone();
     let connect_env = env.clone();
     App {
         env: env.name.to_string(),
-        program: Box::new(move |stack| platform(stack, &program_env)),
+        program: Box::new(move |stack| platform(stack, &program_env, &release)),
         registry: resources::registry(),
         connect: Box::new(move || {
             let env = connect_env.clone();
@@ -31,7 +33,14 @@ pub fn app(env: Env) -> App {
     }
 }
 
-/// Runs the CLI for `env` with the process arguments.
+/// Runs the CLI for `env` with the process arguments. A release file that cannot be used stops
+/// it before any cloud call (exit 2, naming the file and the entry).
 pub fn main(env: Env) -> ExitCode {
-    engine::cli::main(app(env))
+    match release::load(&env) {
+        Ok(release) => engine::cli::main(app(env, release)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

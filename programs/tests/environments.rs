@@ -8,7 +8,7 @@ use programs::Env;
 
 fn declared(env: &Env) -> Stack {
     let mut stack = Stack::new(env.name);
-    programs::platform(&mut stack, env);
+    programs::platform(&mut stack, env, &programs::release::load(env).expect("the environment's release file"));
     stack
 }
 

@@ -21,7 +21,7 @@ fn prod_against_the_emulator_refuses_after_exactly_one_sts_call() {
 
     let env = programs::env::prod();
     assert_ne!(env.account, "123456789012");
-    let mut app = programs::app(env.clone());
+    let mut app = programs::app(env.clone(), programs::release::load(&env).expect("the release file"));
     let seen: Arc<Mutex<Option<CallCounter>>> = Arc::default();
     let connect = std::mem::replace(&mut app.connect, Box::new(|| unreachable!()));
     let counter = seen.clone();

@@ -14,7 +14,7 @@ fn cli(state: &Path, verb: &[&str]) -> u8 {
     let mut args = vec!["local".to_string()];
     args.extend(verb.iter().map(|s| s.to_string()));
     args.extend(["--state".to_string(), state.display().to_string()]);
-    engine::cli::run(programs::app(programs::env::local()), args)
+    engine::cli::run(programs::app(programs::env::local(), programs::release::load(&programs::env::local()).expect("the release file")), args)
 }
 
 fn filter(name: &str, value: &str) -> Filter {

@@ -11,6 +11,7 @@ mod security;
 mod storage;
 
 use crate::env::Env;
+use crate::release::Release;
 use engine::Stack;
 
 pub use config::LLM_PROVIDERS;
@@ -18,7 +19,7 @@ pub use iam::ECS_TASK_EXECUTION_POLICY;
 pub use network::Network;
 
 /// Declares the whole platform for `env`.
-pub fn platform(stack: &mut Stack, env: &Env) {
+pub fn platform(stack: &mut Stack, env: &Env, release: &Release) {
     for (k, v) in env.default_tags() {
         stack.default_tag(k, v);
     }
@@ -62,7 +63,7 @@ mod tests {
         let registry = resources::registry();
         for env in [local(), dev(), staging(), prod()] {
             let mut stack = Stack::new(env.name);
-            platform(&mut stack, &env);
+            platform(&mut stack, &env, &Release::tagged("test"));
             assert_eq!(unknown_field_names(&stack, &registry), Vec::<String>::new(), "{}", env.name);
         }
     }
