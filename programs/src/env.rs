@@ -66,7 +66,7 @@ pub struct Compute {
     /// The load balancer refuses deletion (turn it off by hand, deliberately).
     pub lb_deletion_protection: bool,
     /// Days the services' and the WAF's log groups keep their events.
-    pub log_retention_days: i32,
+    pub log_retention_days: u32,
     /// Tagged images an ECR repository keeps; untagged ones expire after `untagged_image_days`.
     pub images_kept: u32,
     pub untagged_image_days: u32,

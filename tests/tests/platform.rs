@@ -8,6 +8,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+mod compute;
+
 const STACK: &str = "local";
 
 fn cli(state: &Path, verb: &[&str]) -> u8 {
@@ -41,6 +43,12 @@ fn local_platform_up_check_drift_and_destroy() {
     rt.block_on(check_security_groups(&emu));
     rt.block_on(check_buckets(&emu));
     rt.block_on(check_iam(&emu));
+    rt.block_on(compute::check_cluster_and_services(&emu));
+    rt.block_on(compute::check_load_balancer(&emu));
+    rt.block_on(compute::check_scaling(&emu));
+    rt.block_on(compute::check_repositories(&emu));
+    rt.block_on(compute::check_roles_scoped(&emu));
+    rt.block_on(compute::check_cdn(&emu));
     assert_eq!(cli(&state, &["preview", "--detailed-exitcode"]), 0, "a second preview has nothing to do");
 
     let vpc_id = rt.block_on(async { vpc(&emu.ec2().await).await.vpc_id.unwrap() });
@@ -64,6 +72,7 @@ fn local_platform_up_check_drift_and_destroy() {
 
     assert_eq!(cli(&state, &["destroy", "--yes"]), 0, "destroy");
     rt.block_on(check_nothing_left(&emu));
+    rt.block_on(compute::check_nothing_left(&emu));
     assert!(state::Store::open(&state).unwrap().resources().unwrap().is_empty());
 }
 
@@ -212,25 +221,34 @@ async fn check_buckets(emu: &Emulator) {
 
 async fn check_iam(emu: &Emulator) {
     let iam = emu.iam().await;
-    let attached = iam.list_attached_role_policies().role_name("plinth-local-task-execution").send().await.unwrap();
-    let arns: Vec<_> = attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect();
-    assert_eq!(arns, vec![programs::platform::ECS_TASK_EXECUTION_POLICY]);
     for (role, policy, prefix) in [
-        ("api-task", "reports", "plinth-local-reports/api/*"),
-        ("orchestrator-task", "job-reports", "plinth-local-reports/jobs/*"),
+        ("api-task", "bucket-api", "plinth-local-reports/api/*"),
+        ("orchestrator-task", "bucket-jobs", "plinth-local-reports/jobs/*"),
     ] {
         let doc =
             iam.get_role_policy().role_name(format!("plinth-local-{role}")).policy_name(policy).send().await.unwrap();
         let decoded = resources::policy::decode_document(doc.policy_document()).unwrap();
         let text = decoded.to_string();
         assert!(text.contains(prefix), "{role} reaches its own prefix: {text}");
-        for statement in decoded["Statement"].as_array().unwrap() {
-            let actions: Vec<String> = match &statement["Action"] {
-                serde_json::Value::String(s) => vec![s.clone()],
-                other => other.as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect(),
-            };
-            assert!(actions.iter().all(|a| !a.contains('*')), "{role}: no wildcard actions: {actions:?}");
-            assert!(statement["Resource"].as_str().is_some_and(|r| r != "*"), "{role}: scoped resources");
+    }
+    for role in ["api-task", "orchestrator-task", "web-task", "api-execution", "orchestrator-execution", "web-execution"] {
+        let names = iam.list_role_policies().role_name(format!("plinth-local-{role}")).send().await.unwrap();
+        for policy in names.policy_names() {
+            let doc =
+                iam.get_role_policy().role_name(format!("plinth-local-{role}")).policy_name(policy).send().await.unwrap();
+            let decoded = resources::policy::decode_document(doc.policy_document()).unwrap();
+            for statement in decoded["Statement"].as_array().unwrap() {
+                let actions: Vec<String> = match &statement["Action"] {
+                    serde_json::Value::String(s) => vec![s.clone()],
+                    other => other.as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect(),
+                };
+                assert!(actions.iter().all(|a| !a.contains('*')), "{role}/{policy}: no wildcard actions: {actions:?}");
+                // "*" only where AWS has no resource for the action, or KMS bound to a service.
+                let unscoped = statement["Resource"] == "*";
+                let allowed = actions == ["ecr:GetAuthorizationToken"]
+                    || (actions == ["kms:Decrypt"] && statement["Condition"]["StringEquals"]["kms:ViaService"].is_string());
+                assert!(!unscoped || allowed, "{role}/{policy}: unscoped {actions:?}");
+            }
         }
     }
 }

@@ -2,17 +2,19 @@
 //! and a per-IP rate limit) and the environment's monthly budget with its alerts.
 
 use crate::env::Env;
-use engine::Stack;
+use engine::{Handle, Stack};
 use resources::budgets::{Budget, BudgetNotification, BudgetPeriod, Comparison, NotificationType};
 use resources::wafv2::{AclDefault, ManagedRuleGroup, RateAction, RateLimit, WebAcl};
 use std::collections::BTreeMap;
 
-pub fn declare(stack: &mut Stack, env: &Env) {
-    web_acl(stack, env);
+/// Declares the web ACL and the budget; the web ACL is returned for the load balancer.
+pub fn declare(stack: &mut Stack, env: &Env) -> Handle<WebAcl> {
+    let acl = web_acl(stack, env);
     budget(stack, env);
+    acl
 }
 
-fn web_acl(stack: &mut Stack, env: &Env) {
+fn web_acl(stack: &mut Stack, env: &Env) -> Handle<WebAcl> {
     let managed = |name: &str, priority| ManagedRuleGroup {
         name: name.into(),
         vendor: "AWS".into(),
@@ -38,7 +40,7 @@ fn web_acl(stack: &mut Stack, env: &Env) {
             metric_name: env.prefixed("web"),
             ..Default::default()
         },
-    );
+    )
 }
 
 fn budget(stack: &mut Stack, env: &Env) {

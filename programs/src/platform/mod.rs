@@ -1,13 +1,20 @@
 //! The platform program: one function for every environment. It declares the network, the
-//! security groups, the buckets, the IAM roles, the data tier (PostgreSQL, Redis), secrets and
-//! configuration, the WAF and the budget of the API, orchestrator and web front end.
+//! security groups, the buckets, the data tier (PostgreSQL, Redis), secrets and configuration,
+//! the WAF and the budget, and the services that use them: the API, the job orchestrator and
+//! the web front end on ECS Fargate behind an HTTPS load balancer, their images, logs, roles
+//! and auto scaling, and the static assets on a CDN.
 
+mod cdn;
 mod config;
 mod data;
+mod edge;
 mod guard;
 mod iam;
 mod network;
+mod registry;
+mod scaling;
 mod security;
+mod services;
 mod storage;
 
 use crate::env::Env;
@@ -15,7 +22,6 @@ use crate::release::Release;
 use engine::Stack;
 
 pub use config::LLM_PROVIDERS;
-pub use iam::ECS_TASK_EXECUTION_POLICY;
 pub use network::Network;
 
 /// Declares the whole platform for `env`.
@@ -25,11 +31,25 @@ pub fn platform(stack: &mut Stack, env: &Env, release: &Release) {
     }
     let network = network::declare(stack, env);
     let groups = security::declare(stack, env, &network);
-    let buckets = storage::declare(stack, env);
-    iam::declare(stack, env, &buckets);
+    let cdn = cdn::declare(stack, env, &storage::assets_bucket_name(env));
+    let buckets = storage::declare(stack, env, cdn.bucket_policy);
     let data = data::declare(stack, env, &network, &groups);
-    config::declare(stack, env, &buckets, &data);
-    guard::declare(stack, env);
+    let config = config::declare(stack, env, &buckets, &data);
+    let web_acl = guard::declare(stack, env);
+    let registry = registry::declare(stack, env);
+    let edge = edge::declare(stack, env, &network, &groups, &registry, &web_acl);
+    let grants = iam::grants(env, &buckets);
+    let inputs = services::Inputs {
+        network: &network,
+        groups: &groups,
+        registry: &registry,
+        edge: &edge,
+        config: &config,
+        data: &data,
+        grants: &grants,
+    };
+    let deployed = services::declare(stack, env, release, &inputs);
+    scaling::declare(stack, env, &deployed);
 }
 
 /// Field names a program gives as strings (`ignore_changes`) that are not input fields of the

@@ -7,10 +7,7 @@ use engine::{Handle, Stack};
 use resources::ec2::{Protocol, Rule, SecurityGroup};
 
 pub struct Groups {
-    // The load balancer and ECS services that will sit in these two groups come next.
-    #[allow(dead_code)]
     pub alb: Handle<SecurityGroup>,
-    #[allow(dead_code)]
     pub services: Handle<SecurityGroup>,
     pub database: Handle<SecurityGroup>,
     pub cache: Handle<SecurityGroup>,
@@ -52,6 +49,15 @@ fn all_egress() -> Rule {
     }
 }
 
+/// HTTP and HTTPS from the internet; with blue/green, the test listener from inside the VPC only.
+fn alb_ingress(env: &Env) -> Vec<Rule> {
+    let mut rules = vec![from_cidr(80, "0.0.0.0/0", "HTTP"), from_cidr(443, "0.0.0.0/0", "HTTPS")];
+    if let Some(bg) = &env.compute.blue_green {
+        rules.push(from_cidr(bg.test_port, env.cidr, "blue/green test listener, from the VPC"));
+    }
+    rules
+}
+
 pub fn declare(stack: &mut Stack, env: &Env, network: &Network) -> Groups {
     let group = |stack: &mut Stack, name: &str, description: &str, ingress: Vec<Rule>, egress: Vec<Rule>| {
         stack.add(
@@ -70,7 +76,7 @@ pub fn declare(stack: &mut Stack, env: &Env, network: &Network) -> Groups {
         stack,
         "alb",
         "Load balancer: HTTP and HTTPS from the internet",
-        vec![from_cidr(80, "0.0.0.0/0", "HTTP"), from_cidr(443, "0.0.0.0/0", "HTTPS")],
+        alb_ingress(env),
         vec![all_egress()],
     );
     let services = group(

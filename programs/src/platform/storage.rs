@@ -1,8 +1,8 @@
-//! Buckets: reports (versioned, old versions expire) and static assets. Both encrypted with
-//! public access blocked.
+//! Buckets: reports (versioned, old versions expire) and static assets (read by the CDN only).
+//! Both encrypted with public access blocked.
 
 use crate::env::Env;
-use engine::{Handle, Stack};
+use engine::{Handle, Input, Stack};
 use resources::s3::{Bucket, Encryption, LifecycleRule, SseAlgorithm};
 
 pub struct Buckets {
@@ -16,9 +16,15 @@ fn sse() -> Option<Encryption> {
     Some(Encryption { algorithm: SseAlgorithm::Aes256, kms_key_id: None })
 }
 
-pub fn declare(stack: &mut Stack, env: &Env) -> Buckets {
+/// The static-assets bucket's name (the CDN's origin).
+pub fn assets_bucket_name(env: &Env) -> String {
+    format!("{}-static-assets", env.bucket_prefix)
+}
+
+/// The buckets; `assets_policy` is the static-assets bucket's policy (the CDN's read access).
+pub fn declare(stack: &mut Stack, env: &Env, assets_policy: Input<String>) -> Buckets {
     let reports_name = format!("{}-reports", env.bucket_prefix);
-    let assets_name = format!("{}-static-assets", env.bucket_prefix);
+    let assets_name = assets_bucket_name(env);
     let reports = stack.add(
         "reports-bucket",
         Bucket {
@@ -44,6 +50,7 @@ pub fn declare(stack: &mut Stack, env: &Env) -> Buckets {
             versioning: false,
             encryption: sse(),
             block_public_access: true,
+            policy: Some(assets_policy),
             force_destroy: env.disposable_data,
             ..Default::default()
         },
