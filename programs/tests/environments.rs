@@ -5,6 +5,7 @@ use engine::graph::validate;
 use engine::Stack;
 use programs::env::{dev, local, prod, staging};
 use programs::Env;
+use std::collections::BTreeSet;
 
 fn declared(env: &Env) -> Stack {
     let mut stack = Stack::new(env.name);
@@ -25,14 +26,53 @@ fn every_environment_validates() {
     }
 }
 
+/// The resources an environment has beyond local's, each explained by one datum of its `Env`.
+fn extras_from_data(env: &Env) -> BTreeSet<String> {
+    let mut extra = BTreeSet::new();
+    for i in 1..env.nat_gateways {
+        extra.extend([format!("nat-eip-{i}"), format!("nat-{i}"), format!("private-routes-{i}")]);
+    }
+    if env.compute.night_schedule.is_some() {
+        for service in programs::release::SERVICES {
+            extra.extend([format!("{service}-scale-night"), format!("{service}-scale-morning")]);
+        }
+    }
+    if env.compute.blue_green.is_some() {
+        extra.extend(["listener-test", "ecs-infrastructure-role"].map(String::from));
+        for service in ["api", "web"] {
+            extra.extend([format!("{service}-targets-green"), format!("{service}-test-route")]);
+        }
+    }
+    extra
+}
+
 #[test]
-fn environments_differ_by_data_not_by_resources_except_nat_per_zone_in_prod() {
-    let local = names(&declared(&local()));
-    assert_eq!(local, names(&declared(&dev())));
-    assert_eq!(local, names(&declared(&staging())));
-    let prod = names(&declared(&prod()));
-    let extra: Vec<&String> = prod.iter().filter(|n| !local.contains(n)).collect();
-    assert_eq!(extra, vec!["nat-eip-1", "nat-1", "private-routes-1"], "prod: a NAT gateway and route table per zone");
+fn environments_differ_by_data_not_by_code() {
+    let local: BTreeSet<String> = names(&declared(&local())).into_iter().collect();
+    assert!(extras_from_data(&local()).is_empty(), "local is the baseline");
+    for env in [dev(), staging(), prod()] {
+        let have: BTreeSet<String> = names(&declared(&env)).into_iter().collect();
+        let extra: BTreeSet<String> = have.difference(&local).cloned().collect();
+        let missing: Vec<&String> = local.difference(&have).collect();
+        assert!(missing.is_empty(), "{} lacks {missing:?}", env.name);
+        assert_eq!(extra, extras_from_data(&env), "{}: every extra resource comes from its data", env.name);
+    }
+}
+
+#[test]
+fn every_environment_runs_the_three_services_behind_its_load_balancer() {
+    for env in [local(), dev(), staging(), prod()] {
+        let have = names(&declared(&env));
+        for service in programs::release::SERVICES {
+            for part in ["service", "task-definition", "repository", "logs", "execution-role", "task-role", "scaling-target"] {
+                let name = format!("{service}-{part}");
+                assert!(have.contains(&name), "{}: {name}", env.name);
+            }
+        }
+        for name in ["alb", "listener-production", "api-route", "web-route", "web-acl-association", "static-assets-cdn"] {
+            assert!(have.contains(&name.to_string()), "{}: {name}", env.name);
+        }
+    }
 }
 
 #[test]
@@ -63,4 +103,33 @@ fn every_taggable_resource_carries_the_cost_tags() {
         }
         assert_eq!(tags["Environment"], "staging");
     }
+}
+
+#[test]
+fn auto_scaling_owns_every_service_desired_count() {
+    for env in [local(), prod()] {
+        let services: Vec<_> =
+            declared(&env).nodes().into_iter().filter(|n| n.kind.kind() == "aws:ecs:Service").collect();
+        assert_eq!(services.len(), 3, "{}", env.name);
+        for node in services {
+            assert_eq!(node.options.ignore_changes, ["desired_count"], "{}: {}", env.name, node.name);
+        }
+    }
+}
+
+#[test]
+fn staging_and_prod_deploy_blue_green_and_local_rolls() {
+    let strategy = |env: &Env| -> Vec<String> {
+        declared(env)
+            .nodes()
+            .into_iter()
+            .filter(|n| n.kind.kind() == "aws:ecs:Service")
+            .map(|n| n.inputs["deployment"]["strategy"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(strategy(&local()), ["ROLLING"; 3]);
+    // The orchestrator has no listener, so nothing to shift: it rolls everywhere.
+    let mut prod = strategy(&prod());
+    prod.sort();
+    assert_eq!(prod, ["BLUE_GREEN", "BLUE_GREEN", "ROLLING"]);
 }
