@@ -200,10 +200,16 @@ pub fn declare(
         .iter()
         .map(|(service, path, priority)| {
             let blue = target_group(stack, network, format!("{service}-targets"), format!("{}-{service}", env.name));
-            let production_rule = forward_rule(stack, format!("{service}-route"), &production, path, *priority, &blue);
+            let mut production_rule = forward_rule(stack, format!("{service}-route"), &production, path, *priority, &blue);
+            if test.is_some() {
+                // In a blue/green deployment ECS moves the rules between the two groups: their
+                // actions are managed elsewhere, never reset by Plinth.
+                production_rule = production_rule.ignore_changes(&["action"]);
+            }
             let green = test.as_ref().map(|test| {
                 let green = target_group(stack, network, format!("{service}-targets-green"), format!("{}-{service}-g", env.name));
-                let rule = forward_rule(stack, format!("{service}-test-route"), test, path, *priority, &green);
+                let rule = forward_rule(stack, format!("{service}-test-route"), test, path, *priority, &green)
+                    .ignore_changes(&["action"]);
                 (green, rule)
             });
             Route { service, target_group: blue, production_rule, green }
