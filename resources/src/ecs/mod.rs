@@ -8,7 +8,9 @@ mod service;
 pub mod service_config;
 
 pub use service::{Service, ServiceOutputs};
-pub use service_config::{CapacityProvider, CapacityProviderStrategyItem, Deployment, LoadBalancer, Network, PropagateTags};
+pub use service_config::{
+    CapacityProvider, CapacityProviderStrategyItem, Deployment, LoadBalancer, Network, PropagateTags,
+};
 
 pub use aws_sdk_ecs as sdk;
 

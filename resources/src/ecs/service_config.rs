@@ -15,9 +15,17 @@ use aws_sdk_ecs::types as sdk;
 use engine::{ErrorClass, Input, ProviderError};
 use serde::{Deserialize, Serialize};
 
-aws_enum! {
-    /// A Fargate capacity provider.
-    pub enum CapacityProvider: String { Fargate = "FARGATE", FargateSpot = "FARGATE_SPOT" }
+pub use provider::CapacityProvider;
+
+/// The SDK models capacity provider names as plain strings (`from_sdk` takes `&String`).
+#[allow(clippy::ptr_arg)]
+mod provider {
+    use crate::kit::enums::aws_enum;
+
+    aws_enum! {
+        /// A Fargate capacity provider.
+        pub enum CapacityProvider: String { Fargate = "FARGATE", FargateSpot = "FARGATE_SPOT" }
+    }
 }
 
 aws_enum! {
