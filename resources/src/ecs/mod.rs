@@ -3,6 +3,15 @@
 
 pub mod tags;
 
+pub mod deployment;
+mod service;
+pub mod service_config;
+
+pub use service::{Service, ServiceOutputs};
+pub use service_config::{
+    CapacityProvider, CapacityProviderStrategyItem, Deployment, LoadBalancer, Network, PropagateTags,
+};
+
 pub use aws_sdk_ecs as sdk;
 
 crate::service_client!(ecs, aws_sdk_ecs);

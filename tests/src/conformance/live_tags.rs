@@ -29,6 +29,8 @@ pub enum TagSource {
     Wafv2,
     /// ListTagsForResource on the budget's ARN (from `outputs.account_id` and `outputs.name`).
     Budget,
+    /// ECS ListTagsForResource on `outputs.arn` (a service).
+    EcsService,
 }
 
 fn field<'a>(outputs: &'a Value, name: &str) -> Result<&'a str, String> {
@@ -102,6 +104,11 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
             let out = check.budgets().list_tags_for_resource().resource_arn(arn).send().await;
             let out = out.map_err(sdk("ListTagsForResource"))?;
             Ok(collect(out.resource_tags().iter().map(|t| (t.key(), t.value()))))
+        }
+        TagSource::EcsService => {
+            let call = check.ecs().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            Ok(collect(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
     }
 }
