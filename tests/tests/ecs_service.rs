@@ -84,18 +84,21 @@ async fn a_task_definition_update_keeps_the_desired_count_auto_scaling_set() {
 }
 
 #[tokio::test]
-async fn a_retried_create_answers_the_same_service() {
+async fn a_second_create_is_refused_and_find_adopts_the_first_service() {
     let emu = Emulator::start();
     let (cx, check) = (emu.context().await, emu.independent().await);
     let pre = prerequisites(&emu, 122).await;
     let service = tagged(web(&pre));
     let first = service.create(&meta("web"), &cx).await.expect("create");
-    let again = service.create(&meta("web"), &cx).await.expect("the same token answers the first service");
-    assert_eq!(again, first);
+    // What the engine does after a lost reply is `find`, never a blind second create; a second
+    // create (a fresh token) is refused by ECS instead of making a duplicate.
+    let again = service.create(&meta("web"), &cx).await.expect_err("a second create of the same name");
+    assert!(again.message.contains("not idempotent"), "{}", again.message);
     let listed = check.ecs().list_services().cluster(&pre.cluster_arn).send().await.expect("list services");
-    assert_eq!(listed.service_arns(), [first.arn.clone()]);
-    let other = service.create(&meta("web-2"), &cx).await.expect_err("another resource holding the name");
-    assert!(other.message.contains("not idempotent"), "{}", other.message);
+    assert_eq!(listed.service_arns(), [first.arn.clone()], "no duplicate");
+    assert_eq!(service.find(&meta("web"), &cx).await.expect("find"), Some(first.clone()), "adopted");
+    let other = service.find(&meta("web-2"), &cx).await.expect_err("another resource's name refuses it");
+    assert_eq!(other.class, engine::ErrorClass::NotOwned, "{}", other.message);
 }
 
 #[tokio::test]

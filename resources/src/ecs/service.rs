@@ -8,8 +8,8 @@
 //! are unique per cluster); everything else is UpdateService with only what changed.
 //!
 //! # Guarantees
-//! * CreateService carries the tags and a `clientToken` derived from the stack, the resource and
-//!   its inputs ([`client_token`]), so a retry after a lost reply answers the same service.
+//! * CreateService carries the tags and a fresh `clientToken` (`kit::token`), so the SDK's retries
+//!   of the call answer the same service; a reply lost for good is resolved by `find`.
 //! * `desired_count` is sent by an update only when the program's value changed: a program that
 //!   hands the count to auto scaling (`ignore_changes`) never resets what auto scaling set. Read
 //!   reports the live count, so drift shows it.
@@ -42,7 +42,6 @@ use aws_sdk_ecs::operation::update_service::builders::UpdateServiceFluentBuilder
 use aws_sdk_ecs::types::{LaunchType, Service as Live, ServiceField};
 use engine::{ErrorClass, Input, Meta, Observed, ProviderError, Resource, Tags};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 /// How long `up` waits for a deployment unless the program says otherwise.
@@ -145,7 +144,7 @@ impl Resource for Service {
             .enable_execute_command(self.enable_execute_command)
             .propagate_tags(self.propagate_tags.to_sdk())
             .set_tags(tags::to_sdk(&self.tags)?)
-            .client_token(client_token(meta, self))
+            .client_token(crate::kit::token::fresh(36)?)
             .send()
             .await
             .map_err(|e| classify("CreateService", e))?;
@@ -353,19 +352,6 @@ pub(crate) async fn describe(cx: &AwsContext, cluster: &str, name: &str) -> Resu
     }
 }
 
-/// CreateService's idempotency token: the same for the same request of the same resource of the
-/// same stack (so a retry after a lost reply answers the first call's service), another for any
-/// other inputs (a look-alike, a changed program); 36 characters, the API's maximum.
-pub fn client_token(meta: &Meta, service: &Service) -> String {
-    let mut hash = Sha256::new();
-    let inputs = serde_json::to_string(service).unwrap_or_default();
-    for part in [meta.stack.as_str(), meta.name.as_str(), inputs.as_str()] {
-        hash.update(part.as_bytes());
-        hash.update([0]);
-    }
-    hex::encode(hash.finalize())[..36].to_string()
-}
-
 fn answered_without(operation: &str) -> ProviderError {
     ProviderError::new(ErrorClass::Other, format!("{operation} answered without a service"))
 }
@@ -433,15 +419,4 @@ mod tests {
         }
     }
 
-    #[test]
-    fn client_token_is_stable_short_and_distinct() {
-        let meta = Meta::new("web", "prod");
-        let token = client_token(&meta, &valid());
-        assert_eq!(token.len(), 36);
-        assert!(token.bytes().all(|b| (33..=126).contains(&b)));
-        assert_eq!(token, client_token(&meta, &valid()), "a retry sends the same token");
-        assert_ne!(token, client_token(&Meta::new("web", "dev"), &valid()));
-        let retagged = Service { tags: crate::tags::from_pairs(&[("plinth:stack", "x")]), ..valid() };
-        assert_ne!(token, client_token(&meta, &retagged));
-    }
 }

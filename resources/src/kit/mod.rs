@@ -28,6 +28,7 @@
 pub mod enums;
 pub mod retry;
 pub mod subnet_group;
+pub mod token;
 
 use engine::{Input, Meta, ProviderError, Registry, Resource, Tags};
 use serde_json::Value;
