@@ -110,7 +110,10 @@ impl Resource for SecurityGroupRule {
             rule: observed(&self.rule, &sg_rules::from_sdk_rule(&live).into_iter().collect()),
             tags: tags::from_sdk(live.tags()),
         };
-        Ok(Some(Observed { inputs: seen, outputs: SecurityGroupRuleOutputs { rule_id: out.rule_id.clone(), group_id } }))
+        Ok(Some(Observed {
+            inputs: seen,
+            outputs: SecurityGroupRuleOutputs { rule_id: out.rule_id.clone(), group_id },
+        }))
     }
 
     async fn update(
@@ -151,7 +154,8 @@ impl Resource for SecurityGroupRule {
         let mut filters = tag_filters(meta);
         filters.push(Filter::builder().name("group-id").values(group_id).build());
         let all = none_if_group_gone(SdkRule::describe(cx, None, filters).await)?;
-        let candidate = |r: &SdkRule| r.security_group_rule_id().is_some_and(|id| Some(id) != meta.replacing.as_deref());
+        let candidate =
+            |r: &SdkRule| r.security_group_rule_id().is_some_and(|id| Some(id) != meta.replacing.as_deref());
         let owned = all.into_iter().filter(|r| candidate(r) && engine::owned_by(&tags::from_sdk(r.tags()), meta));
         let found = owned.map(|r| (r.security_group_rule_id().unwrap_or_default().to_string(), r)).collect();
         let rule = single(Self::KIND, meta, found)?;
@@ -170,7 +174,8 @@ impl Ec2Object for SdkRule {
         SdkRule::tags(self)
     }
     async fn describe(cx: &AwsContext, id: Option<&str>, filters: Vec<Filter>) -> Result<Vec<Self>, ProviderError> {
-        let call = cx.ec2().describe_security_group_rules().set_security_group_rule_ids(id.map(|i| vec![i.to_string()]));
+        let call =
+            cx.ec2().describe_security_group_rules().set_security_group_rule_ids(id.map(|i| vec![i.to_string()]));
         let call = if filters.is_empty() { call } else { call.set_filters(Some(filters)) };
         let mut pages = call.into_paginator().items().send();
         let mut rules = Vec::new();
@@ -196,7 +201,9 @@ fn none_if_group_gone(found: Result<Vec<SdkRule>, ProviderError>) -> Result<Vec<
 fn observed(program: &Rule, live: &Permissions) -> Rule {
     let wanted = program.permissions();
     match (wanted.iter().next(), live.iter().next()) {
-        (Some((wanted_key, wanted_desc)), Some((live_key, live_desc))) if wanted.len() == 1 && wanted_key == live_key => {
+        (Some((wanted_key, wanted_desc)), Some((live_key, live_desc)))
+            if wanted.len() == 1 && wanted_key == live_key =>
+        {
             let description = if wanted_desc == live_desc { program.description.clone() } else { live_desc.clone() };
             Rule { description, ..program.clone() }
         }
