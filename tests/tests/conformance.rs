@@ -33,6 +33,7 @@ conformance! {
     nat_gateway: ec2::NatGateway => fixtures::ec2::nat_gateway,
     route_table: ec2::RouteTable => fixtures::ec2::route_table,
     security_group: ec2::SecurityGroup => fixtures::ec2::security_group,
+    security_group_rule: ec2::SecurityGroupRule => fixtures::ec2::security_group_rule,
     db_subnet_group: rds::DbSubnetGroup => fixtures::rds::db_subnet_group,
     db_parameter_group: rds::DbParameterGroup => fixtures::rds::db_parameter_group,
     db_instance: rds::DbInstance => fixtures::rds::db_instance,

@@ -1,13 +1,16 @@
 //! What is special about each EC2 kind, checked with an independent SDK client. The generic
 //! contract (create → read → find → update → delete, tags, ownership) is the conformance suite's
 //! (`tests/tests/conformance.rs`); here: attributes, attachments, routes and rules as EC2 itself
-//! reports them, waiting for NAT gateways, the default egress rule and rule drift.
+//! reports them, waiting for NAT gateways, the default egress rule and rule drift, standalone
+//! security group rules and how a group leaves them alone.
 
 use aws_sdk_ec2::types::VpcAttributeName;
 use e2e::conformance::fixtures::ec2::tcp;
 use e2e::{engine_tags, meta, Emulator};
 use engine::Resource;
-use resources::ec2::{Eip, InternetGateway, NatGateway, RouteTable, Rule, SecurityGroup, Subnet, Vpc};
+use resources::ec2::{
+    Direction, Eip, InternetGateway, NatGateway, RouteTable, Rule, SecurityGroup, SecurityGroupRule, Subnet, Vpc,
+};
 use resources::AwsContext;
 
 /// Creates `r` as resource `name` of the e2e stack.
@@ -345,4 +348,167 @@ async fn security_group_replaces_delete_first_on_its_identity_fields() {
     let sg = sg.get(SecurityGroup::KIND).expect("registered");
     assert!(sg.delete_before_replace());
     assert_eq!(sg.replace_fields(), ["name", "description", "vpc_id"]);
+}
+
+/// The group's rules as DescribeSecurityGroupRules reports them: (id, egress, protocol port
+/// target, plinth:name tag), sorted.
+async fn rules_of(ec2: &aws_sdk_ec2::Client, group: &str) -> Vec<(String, bool, String, Option<String>)> {
+    let filter = aws_sdk_ec2::types::Filter::builder().name("group-id").values(group).build();
+    let out = ec2.describe_security_group_rules().filters(filter).send().await.expect("describe rules");
+    let mut rules: Vec<_> = out
+        .security_group_rules()
+        .iter()
+        .map(|r| {
+            let target = r.cidr_ipv4().or(r.referenced_group_info().and_then(|g| g.group_id())).unwrap_or("?");
+            let name = r.tags().iter().find(|t| t.key() == Some("plinth:name")).and_then(|t| t.value());
+            let rule = format!("{} {} {target}", r.ip_protocol().unwrap_or("?"), r.from_port().unwrap_or(-1));
+            (
+                r.security_group_rule_id().unwrap_or("?").to_string(),
+                r.is_egress() == Some(true),
+                rule,
+                name.map(Into::into),
+            )
+        })
+        .collect();
+    rules.sort_by(|a, b| a.2.cmp(&b.2));
+    rules
+}
+
+fn group(name: &str, vpc_id: &str, egress: Vec<Rule>) -> SecurityGroup {
+    SecurityGroup {
+        name: name.into(),
+        vpc_id: vpc_id.into(),
+        egress,
+        tags: engine_tags(name, &[]),
+        ..Default::default()
+    }
+}
+
+fn egress_to(group_id: &str, port: i32, to: &str, name: &str) -> SecurityGroupRule {
+    SecurityGroupRule {
+        group_id: group_id.into(),
+        direction: Direction::Egress,
+        rule: Rule { source_security_group_id: Some(to.into()), cidr_blocks: vec![], ..tcp(port, "") },
+        tags: engine_tags(name, &[]),
+    }
+}
+
+/// A group with an inline egress rule and a standalone egress rule: the group reads only its own
+/// rule, its updates leave the standalone rule alone, and an untagged rule added out of band is
+/// still drift that the next update revokes.
+#[tokio::test]
+async fn security_group_leaves_standalone_rules_alone_but_not_drift() {
+    let emu = Emulator::start();
+    let cx = emu.context().await;
+    let ec2 = emu.ec2().await;
+    let net = create(&vpc("vpc", "10.71.0.0/16"), "vpc", &cx).await;
+    let svc = create(&group("svc-sg", &net.vpc_id, vec![]), "svc-sg", &cx).await;
+    let lb = group("lb-sg", &net.vpc_id, vec![tcp(443, "10.0.0.0/8")]);
+    let lb_out = create(&lb, "lb-sg", &cx).await;
+    let standalone = egress_to(&lb_out.group_id, 8080, &svc.group_id, "lb-to-svc");
+    let rule_out = create(&standalone, "lb-to-svc", &cx).await;
+    assert_eq!(rule_out.group_id, lb_out.group_id);
+
+    let live = rules_of(&ec2, &lb_out.group_id).await;
+    let want_rule = (rule_out.rule_id.clone(), true, format!("tcp 8080 {}", svc.group_id), Some("lb-to-svc".into()));
+    assert!(live.contains(&want_rule), "the standalone rule is in EC2, tagged: {live:?}");
+    assert_eq!(lb.read(&lb_out, &cx).await.expect("read").expect("exists").inputs, lb, "the group shows no drift");
+
+    // Out of band: an untagged egress rule.
+    let extra = aws_sdk_ec2::types::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(25)
+        .to_port(25)
+        .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("0.0.0.0/0").build())
+        .build();
+    ec2.authorize_security_group_egress().group_id(&lb_out.group_id).ip_permissions(extra).send().await.expect("add");
+    let seen = lb.read(&lb_out, &cx).await.expect("read").expect("exists").inputs;
+    assert_eq!(seen.egress, vec![tcp(443, "10.0.0.0/8"), tcp(25, "0.0.0.0/0")], "only the untagged rule is drift");
+
+    // The group's inline rules change: 443 goes, 8443 comes; the drift goes, the standalone stays.
+    let lb2 = SecurityGroup { egress: vec![tcp(8443, "10.0.0.0/8")], ..lb.clone() };
+    update(&seen, &lb2, &lb_out, &cx).await;
+    let live: Vec<(bool, String)> = rules_of(&ec2, &lb_out.group_id).await.into_iter().map(|r| (r.1, r.2)).collect();
+    let want = [(true, format!("tcp 8080 {}", svc.group_id)), (true, "tcp 8443 10.0.0.0/8".to_string())];
+    assert_eq!(live, want, "exactly the inline change, the out-of-band rule revoked, the standalone rule kept");
+    assert_eq!(lb2.read(&lb_out, &cx).await.expect("read").expect("exists").inputs, lb2, "converged");
+    let kept = standalone.read(&rule_out, &cx).await.expect("read rule").expect("the rule exists");
+    assert_eq!(kept.inputs, standalone);
+}
+
+/// A standalone rule carries its tags and description in EC2; its description changes in place
+/// (same rule id); deleting it after its group is gone is Ok.
+#[tokio::test]
+async fn security_group_rule_reaches_ec2_and_outlives_its_group_on_delete() {
+    let emu = Emulator::start();
+    let cx = emu.context().await;
+    let ec2 = emu.ec2().await;
+    let net = create(&vpc("vpc", "10.72.0.0/16"), "vpc", &cx).await;
+    let svc = create(&group("svc-sg", &net.vpc_id, vec![]), "svc-sg", &cx).await;
+    let lb = create(&group("lb-sg", &net.vpc_id, vec![]), "lb-sg", &cx).await;
+    let ingress = SecurityGroupRule {
+        group_id: svc.group_id.clone().into(),
+        direction: Direction::Ingress,
+        rule: Rule {
+            source_security_group_id: Some(lb.group_id.clone().into()),
+            cidr_blocks: vec![],
+            description: Some("from the load balancer".into()),
+            ..tcp(8080, "")
+        },
+        tags: engine_tags("svc-from-lb", &[]),
+    };
+    let out = create(&ingress, "svc-from-lb", &cx).await;
+    let described = |id: String| {
+        let ec2 = ec2.clone();
+        async move {
+            let out = ec2.describe_security_group_rules().security_group_rule_ids(id).send().await.expect("describe");
+            out.security_group_rules().first().cloned().expect("the rule")
+        }
+    };
+    let live = described(out.rule_id.clone()).await;
+    assert_eq!(live.is_egress(), Some(false));
+    assert_eq!(live.referenced_group_info().and_then(|g| g.group_id()), Some(lb.group_id.as_str()));
+    assert_eq!(live.description(), Some("from the load balancer"));
+    assert!(live.tags().iter().any(|t| t.key() == Some("plinth:stack")), "tagged at creation: {:?}", live.tags());
+
+    let renamed = SecurityGroupRule {
+        rule: Rule { description: Some("from the ALB".into()), ..ingress.rule.clone() },
+        ..ingress.clone()
+    };
+    let out2 = update(&ingress, &renamed, &out, &cx).await;
+    assert_eq!(out2, out, "the same rule");
+    assert_eq!(described(out.rule_id.clone()).await.description(), Some("from the ALB"));
+
+    ec2.delete_security_group().group_id(&svc.group_id).send().await.expect("delete the group");
+    assert!(renamed.read(&out, &cx).await.expect("read").is_none(), "gone with its group");
+    renamed.delete(&out, &cx).await.expect("deleting a rule whose group is gone is Ok");
+    assert_eq!(renamed.find(&meta("svc-from-lb"), &cx).await.expect("find"), None);
+}
+
+#[test]
+fn standalone_rules_break_the_security_group_cycle() {
+    let mut stack = engine::Stack::new("e2e");
+    let lb = stack.add("lb-sg", SecurityGroup { name: "lb".into(), vpc_id: "vpc-1".into(), ..Default::default() });
+    let svc = stack.add("svc-sg", SecurityGroup { name: "svc".into(), vpc_id: "vpc-1".into(), ..Default::default() });
+    let (lb_id, svc_id) = (lb.output(|o| o.group_id.clone()), svc.output(|o| o.group_id.clone()));
+    let rule = |group: &engine::Input<String>, direction, other: &engine::Input<String>| SecurityGroupRule {
+        group_id: group.clone(),
+        direction,
+        rule: Rule { source_security_group_id: Some(other.clone()), cidr_blocks: vec![], ..tcp(8080, "") },
+        ..Default::default()
+    };
+    stack.add("lb-to-svc", rule(&lb_id, Direction::Egress, &svc_id));
+    stack.add("svc-from-lb", rule(&svc_id, Direction::Ingress, &lb_id));
+    let graph = engine::graph::validate(&stack);
+    assert!(graph.is_ok(), "{:?}", graph.err());
+}
+
+#[test]
+fn security_group_rule_replaces_delete_first_except_description_and_tags() {
+    let registry = resources::registry();
+    let kind = registry.get(SecurityGroupRule::KIND).expect("registered");
+    assert!(kind.delete_before_replace());
+    let fields =
+        ["group_id", "direction", "protocol", "from_port", "to_port", "cidr_blocks", "source_security_group_id"];
+    assert_eq!(kind.replace_fields(), fields);
 }

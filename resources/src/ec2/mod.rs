@@ -11,6 +11,7 @@ mod internet_gateway;
 mod nat_gateway;
 mod route_table;
 mod security_group;
+mod security_group_rule;
 mod subnet;
 mod vpc;
 
@@ -19,7 +20,8 @@ pub use internet_gateway::{InternetGateway, InternetGatewayOutputs};
 pub use nat_gateway::{NatGateway, NatGatewayOutputs, NAT_CREATE_TIMEOUT, NAT_DELETE_TIMEOUT};
 pub use route_table::{Route, RouteTable, RouteTableOutputs};
 pub use security_group::{SecurityGroup, SecurityGroupOutputs};
-pub use sg_rules::{Protocol, Rule};
+pub use security_group_rule::{SecurityGroupRule, SecurityGroupRuleOutputs};
+pub use sg_rules::{Direction, Protocol, Rule};
 pub use subnet::{Subnet, SubnetOutputs};
 pub use vpc::{Vpc, VpcOutputs};
 

@@ -3,18 +3,25 @@
 //! Rules are diffed against the live group and changed in place, exactly the difference.
 //! The allow-all egress rule AWS adds to a new group is managed like any other: it is revoked
 //! right after creation unless the program's egress list contains it.
+//!
+//! Rules owned by another Plinth resource (an `aws:ec2:SecurityGroupRule`, tagged with its own
+//! `plinth:name`) are not the group's: its reads leave them out and its updates never revoke
+//! them ([`sg_rules::own_permissions`] over DescribeSecurityGroupRules). Untagged rules, the
+//! default egress rule and rules added out of band included, are the group's and drift.
+//! Assumption: an inline rule is never identical to a standalone one (EC2 keeps one copy of a
+//! rule; authorizing it twice is InvalidPermission.Duplicate).
 
 use super::check;
 use super::find::{by_id, missing, owned};
-use super::sg_rules::{self, Permissions, Rule};
+use super::sg_rules::{self, Direction, Permissions, Rule};
 use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::retry::no_retry;
 use crate::tags;
 use crate::wait::until_visible;
 use crate::AwsContext;
-use aws_sdk_ec2::types::{ResourceType, SecurityGroup as SdkGroup};
-use engine::{Input, Meta, Observed, ProviderError, Resource, Tags};
+use aws_sdk_ec2::types::{Filter, ResourceType, SecurityGroup as SdkGroup};
+use engine::{Input, Meta, Observed, ProviderError, Resource, Tags, NAME_TAG};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,13 +51,6 @@ impl Default for SecurityGroup {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SecurityGroupOutputs {
     pub group_id: String,
-}
-
-/// Which rule list a call is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Direction {
-    Ingress,
-    Egress,
 }
 
 impl Resource for SecurityGroup {
@@ -108,12 +108,13 @@ impl Resource for SecurityGroup {
 
     async fn read(&self, out: &SecurityGroupOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
         let Some(group) = by_id::<aws_sdk_ec2::types::SecurityGroup>(cx, &out.group_id).await? else { return Ok(None) };
+        let (live_in, live_out) = own_rules(cx, &group).await?;
         let seen = SecurityGroup {
             name: group.group_name().ok_or_else(|| missing("security group name"))?.to_string(),
             description: group.description().ok_or_else(|| missing("security group description"))?.to_string(),
             vpc_id: Input::Value(group.vpc_id().ok_or_else(|| missing("security group vpc id"))?.to_string()),
-            ingress: sg_rules::observed(&self.ingress, &sg_rules::from_sdk(group.ip_permissions())),
-            egress: sg_rules::observed(&self.egress, &sg_rules::from_sdk(group.ip_permissions_egress())),
+            ingress: sg_rules::observed(&self.ingress, &live_in),
+            egress: sg_rules::observed(&self.egress, &live_out),
             tags: tags::from_sdk(group.tags()),
         };
         Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
@@ -157,11 +158,24 @@ impl SecurityGroup {
         } else {
             describe().await?
         };
-        let live_in = sg_rules::from_sdk(group.ip_permissions());
-        let live_out = sg_rules::from_sdk(group.ip_permissions_egress());
+        let (live_in, live_out) = own_rules(cx, &group).await?;
         sync(cx, &group, Direction::Ingress, &live_in, &sg_rules::permissions_of(&self.ingress)).await?;
         sync(cx, &group, Direction::Egress, &live_out, &sg_rules::permissions_of(&self.egress)).await
     }
+}
+
+/// The group's own (ingress, egress) permissions: its live rules minus those another Plinth
+/// resource owns (tagged with a `plinth:name` other than the group's).
+async fn own_rules(cx: &AwsContext, group: &SdkGroup) -> Result<(Permissions, Permissions), ProviderError> {
+    let id = group.group_id().ok_or_else(|| missing("security group id"))?;
+    let filter = Filter::builder().name("group-id").values(id).build();
+    let mut pages = cx.ec2().describe_security_group_rules().filters(filter).into_paginator().items().send();
+    let mut rules = Vec::new();
+    while let Some(rule) = pages.try_next().await.map_err(|e| classify("DescribeSecurityGroupRules", e))? {
+        rules.push(rule);
+    }
+    let own = tags::from_sdk(group.tags()).remove(NAME_TAG);
+    Ok(sg_rules::own_permissions(&rules, own.as_deref()))
 }
 
 /// Authorizes what is missing first (no window without access), then revokes what is extra,

@@ -2,10 +2,14 @@
 //! sources) and as EC2 stores them (one permission per source). Both sides are flattened to
 //! `Permission`s keyed by (protocol, ports, source), so diffs are exact and order-free, and
 //! live rules are read back in the inputs' shape and order when nothing changed.
+//!
+//! A group's live rules come from DescribeSecurityGroupRules ([`own_permissions`]), which gives
+//! each rule's tags: a rule tagged with another resource's `plinth:name` (an
+//! `aws:ec2:SecurityGroupRule`) is not the group's and is left out of its reads and diffs.
 
 use super::check;
-use aws_sdk_ec2::types::{IpPermission, IpRange, UserIdGroupPair};
-use engine::Input;
+use aws_sdk_ec2::types::{IpPermission, IpRange, SecurityGroupRule as SdkRule, UserIdGroupPair};
+use engine::{Input, NAME_TAG};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -75,6 +79,17 @@ impl<'de> Deserialize<'de> for Protocol {
             serde::de::Error::custom(format!("`{text}` is not tcp, udp, icmp, icmpv6, -1 or a protocol number"))
         })
     }
+}
+
+/// Which rule list of a security group a rule belongs to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Inbound (AuthorizeSecurityGroupIngress).
+    #[default]
+    Ingress,
+    /// Outbound (AuthorizeSecurityGroupEgress).
+    Egress,
 }
 
 /// One ingress or egress rule.
@@ -220,6 +235,39 @@ pub fn from_sdk(live: &[IpPermission]) -> Permissions {
         }
     }
     out
+}
+
+/// One rule as DescribeSecurityGroupRules reports it, or `None` for a target Plinth does not
+/// model (IPv6 range, prefix list).
+pub fn from_sdk_rule(rule: &SdkRule) -> Option<(Key, Option<String>)> {
+    let group = rule.referenced_group_info().and_then(|g| g.group_id());
+    let source = match (rule.cidr_ipv4(), group) {
+        (Some(cidr), _) => Source::Cidr(cidr.into()),
+        (None, Some(group)) => Source::Group(group.into()),
+        (None, None) => return None,
+    };
+    let key = key(rule.ip_protocol().unwrap_or("-1"), rule.from_port(), rule.to_port(), source);
+    Some((key, description(rule.description())))
+}
+
+/// Whether `rule` is tagged as another Plinth resource's (a `plinth:name` other than `own`,
+/// the group's own `plinth:name`).
+pub fn owned_elsewhere(rule: &SdkRule, own: Option<&str>) -> bool {
+    rule.tags().iter().any(|t| t.key() == Some(NAME_TAG) && t.value() != own)
+}
+
+/// The (ingress, egress) permissions that belong to the group itself among its live `rules`
+/// (DescribeSecurityGroupRules): rules [`owned_elsewhere`] are left out, so the group neither
+/// reports them as drift nor revokes them.
+pub fn own_permissions(rules: &[SdkRule], own: Option<&str>) -> (Permissions, Permissions) {
+    let (mut ingress, mut egress) = (Permissions::new(), Permissions::new());
+    for rule in rules.iter().filter(|r| !owned_elsewhere(r, own)) {
+        if let Some((key, desc)) = from_sdk_rule(rule) {
+            let list = if rule.is_egress() == Some(true) { &mut egress } else { &mut ingress };
+            list.insert(key, desc);
+        }
+    }
+    (ingress, egress)
 }
 
 /// One EC2 permission per stored permission: calls name exactly what changes.
@@ -385,6 +433,52 @@ mod tests {
         live.extend(permissions_of(&[tcp(5432, &["10.1.0.0/16", "10.2.0.0/16"])]));
         let seen = observed(&rules, &live);
         assert_eq!(seen, vec![tcp(443, &["0.0.0.0/0"]), tcp(5432, &["10.1.0.0/16", "10.2.0.0/16"])]);
+    }
+
+    fn sdk_rule(egress: bool, proto: &str, port: i32, cidr: &str, name: Option<&str>) -> SdkRule {
+        let tags = name.map(|n| aws_sdk_ec2::types::Tag::builder().key(NAME_TAG).value(n).build());
+        SdkRule::builder()
+            .is_egress(egress)
+            .ip_protocol(proto)
+            .from_port(port)
+            .to_port(port)
+            .cidr_ipv4(cidr)
+            .set_tags(tags.map(|t| vec![t]))
+            .build()
+    }
+
+    #[test]
+    fn rules_of_other_plinth_resources_are_not_the_groups() {
+        let rules = [
+            sdk_rule(true, "-1", -1, "0.0.0.0/0", None),
+            sdk_rule(true, "tcp", 8080, "10.0.0.0/8", Some("lb-to-api")),
+            sdk_rule(true, "tcp", 443, "10.0.0.0/8", Some("lb-sg")),
+            sdk_rule(false, "tcp", 22, "10.1.0.0/16", None),
+        ];
+        let (ingress, egress) = own_permissions(&rules, Some("lb-sg"));
+        assert_eq!(ingress, permissions_of(&[tcp(22, &["10.1.0.0/16"])]));
+        let all = Rule { protocol: Protocol::All, cidr_blocks: vec!["0.0.0.0/0".into()], ..Default::default() };
+        assert_eq!(egress, permissions_of(&[all, tcp(443, &["10.0.0.0/8"])]), "untagged and own rules stay");
+        let (_, egress) = own_permissions(&rules, None);
+        assert_eq!(egress.len(), 1, "a group without plinth:name owns only untagged rules: {egress:?}");
+    }
+
+    #[test]
+    fn a_group_referencing_rule_reads_as_its_group() {
+        let rule = SdkRule::builder()
+            .ip_protocol("tcp")
+            .from_port(8080)
+            .to_port(8080)
+            .referenced_group_info(aws_sdk_ec2::types::ReferencedSecurityGroup::builder().group_id("sg-1").build())
+            .description("from lb")
+            .build();
+        let want = Rule {
+            source_security_group_id: Some(Input::Value("sg-1".into())),
+            description: Some("from lb".into()),
+            ..tcp(8080, &[])
+        };
+        assert_eq!(from_sdk_rule(&rule).into_iter().collect::<Permissions>(), want.permissions());
+        assert_eq!(from_sdk_rule(&SdkRule::builder().ip_protocol("tcp").cidr_ipv6("::/0").build()), None);
     }
 
     #[test]
