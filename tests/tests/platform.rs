@@ -189,6 +189,12 @@ async fn check_security_groups(emu: &Emulator) {
     only_from(&database, 5432, &services);
     only_from(&cache, 6379, &services);
     assert!(database.ip_permissions_egress().is_empty(), "the database group has no default allow-all egress");
+    let egress = alb.ip_permissions_egress();
+    assert_eq!(egress.len(), 1, "the load balancer has exactly one egress rule: {egress:?}");
+    assert_eq!((egress[0].from_port(), egress[0].to_port()), (Some(8080), Some(8080)));
+    assert!(egress[0].ip_ranges().is_empty(), "no CIDR egress from the load balancer");
+    let to: Vec<_> = egress[0].user_id_group_pairs().iter().filter_map(|p| p.group_id()).collect();
+    assert_eq!(to, vec![services.group_id().unwrap()], "the load balancer reaches only the services");
 }
 
 fn sorted(mut v: Vec<i32>) -> Vec<i32> {

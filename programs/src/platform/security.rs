@@ -1,10 +1,11 @@
 //! Security groups: the internet reaches only the load balancer, the load balancer reaches only
-//! the services, and only the services reach the database and the cache.
+//! the services (on their port, its only egress), and only the services reach the database and
+//! the cache.
 
 use super::Network;
 use crate::env::Env;
 use engine::{Handle, Stack};
-use resources::ec2::{Protocol, Rule, SecurityGroup};
+use resources::ec2::{Direction, Protocol, Rule, SecurityGroup, SecurityGroupRule};
 
 pub struct Groups {
     pub alb: Handle<SecurityGroup>,
@@ -77,7 +78,7 @@ pub fn declare(stack: &mut Stack, env: &Env, network: &Network) -> Groups {
         "alb",
         "Load balancer: HTTP and HTTPS from the internet",
         alb_ingress(env),
-        vec![all_egress()],
+        vec![],
     );
     let services = group(
         stack,
@@ -85,6 +86,17 @@ pub fn declare(stack: &mut Stack, env: &Env, network: &Network) -> Groups {
         "API, orchestrator and web tasks: traffic from the load balancer only",
         vec![from_group(SERVICE_PORT, &alb, "from the load balancer")],
         vec![all_egress()],
+    );
+    // The load balancer may only reach the services, on their port. A standalone rule: inline, it
+    // and the services' ingress from the load balancer would name each other (a cycle).
+    stack.add(
+        "sg-alb-to-services",
+        SecurityGroupRule {
+            group_id: alb.output(|o| o.group_id.clone()),
+            direction: Direction::Egress,
+            rule: from_group(SERVICE_PORT, &services, "to the services only"),
+            ..Default::default()
+        },
     );
     let database = group(
         stack,
