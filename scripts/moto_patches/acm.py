@@ -2,8 +2,8 @@
 MOTO_ACM_VALIDATION_WAIT seconds (default 60), read once into `moto.settings` when moto is
 imported and compared at every DescribeCertificate. Plinth's certificate kind waits for ISSUED on
 create, so the emulator's default is made 0 (issued at the first look after the request) unless
-the environment sets MOTO_ACM_VALIDATION_WAIT itself. Nothing else changes: the certificate is
-still PENDING_VALIDATION in the RequestCertificate answer's aftermath until it is described."""
+the environment sets MOTO_ACM_VALIDATION_WAIT itself (the waiting itself is unit-tested against
+fakes). Nothing else changes."""
 
 from __future__ import annotations
 

@@ -201,7 +201,7 @@ async fn waf_logging_reaches_waf_with_its_redacted_headers() {
 
     let live = waf.get_logging_configuration().resource_arn(&acl).send().await.expect("get");
     let live = live.logging_configuration().expect("configuration");
-    assert_eq!(live.log_destination_configs(), [group.clone()]);
+    assert_eq!(live.log_destination_configs(), std::slice::from_ref(&group));
     let mut headers: Vec<&str> =
         live.redacted_fields().iter().filter_map(|f| f.single_header()).map(|h| h.name()).collect();
     headers.sort_unstable();

@@ -12,8 +12,15 @@
 //! * A live lifecycle policy the kind cannot express is read as `unmanaged_lifecycle_policy`
 //!   (always empty in a program), so it shows as drift and an update replaces or removes it.
 //!
+//! * The kind is stateful (images are data): the engine replaces or deletes it only when the
+//!   operator allows it.
+//!
 //! # Assumptions
 //! * `force_delete` is write-only (ECR has no such setting to read): read reports the program's.
+//!   A delete uses the value last applied, so set it and apply before removing the repository.
+//!
+//! Emulator gap (moto 5.2.5): PutImageScanningConfiguration with scan on push off (the SDK sends
+//! an empty configuration) was ignored; `scripts/moto_patches/ecr.py` gives it AWS's meaning.
 
 use super::lifecycle::Lifecycle;
 use super::tags::Ecr;

@@ -1,7 +1,8 @@
-//! WAFv2 kinds (regional scope: web ACLs for load balancers, their association with a load
-//! balancer and their logging), and what they share: the finder
-//! by name and id, the listing by name, the lock-token protocol every write needs
-//! ([`with_lock_token`]), tags ([`tags`]) and the rule mapping ([`rules`]).
+//! WAFv2 kinds (regional scope): web ACLs for load balancers ([`WebAcl`]), their association
+//! with a load balancer ([`WebAclAssociation`]) and their request logging
+//! ([`LoggingConfiguration`]); and what they share: the finder by name and id, the listing by
+//! name, the lock-token protocol every write needs ([`with_lock_token`]), tags ([`tags`]) and
+//! the rule mapping ([`rules`]).
 
 pub mod rules;
 pub mod tags;
