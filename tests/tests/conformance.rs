@@ -5,7 +5,7 @@
 use e2e::conformance::{check, fixtures};
 use e2e::Emulator;
 use engine::Resource;
-use resources::{budgets, ec2, ecs, elasticache, iam, rds, s3, secretsmanager, ssm, wafv2};
+use resources::{acm, budgets, ec2, ecr, ecs, elasticache, iam, logs, rds, s3, secretsmanager, ssm, wafv2};
 use std::collections::BTreeSet;
 
 macro_rules! conformance {
@@ -48,6 +48,11 @@ conformance! {
     web_acl: wafv2::WebAcl => fixtures::wafv2::web_acl,
     budget: budgets::Budget => fixtures::budgets::budget,
     ecs_service: ecs::Service => fixtures::ecs_service::service,
+    repository: ecr::Repository => fixtures::ecr::repository,
+    log_group: logs::LogGroup => fixtures::logs::log_group,
+    certificate: acm::Certificate => fixtures::acm::certificate,
+    web_acl_association: wafv2::WebAclAssociation => fixtures::wafv2::web_acl_association,
+    logging_configuration: wafv2::LoggingConfiguration => fixtures::wafv2::logging_configuration,
 }
 
 #[test]

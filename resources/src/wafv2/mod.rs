@@ -1,14 +1,20 @@
-//! WAFv2 kinds (regional scope: web ACLs for load balancers), and what they share: the finder
-//! by name and id, the listing by name, the lock-token protocol every write needs
-//! ([`with_lock_token`]), tags ([`tags`]) and the rule mapping ([`rules`]).
+//! WAFv2 kinds (regional scope): web ACLs for load balancers ([`WebAcl`]), their association
+//! with a load balancer ([`WebAclAssociation`]) and their request logging
+//! ([`LoggingConfiguration`]); and what they share: the finder by name and id, the listing by
+//! name, the lock-token protocol every write needs ([`with_lock_token`]), tags ([`tags`]) and
+//! the rule mapping ([`rules`]).
 
 pub mod rules;
 pub mod tags;
 
+mod logging;
 mod web_acl;
+mod web_acl_association;
 
+pub use logging::{LoggingConfiguration, LoggingConfigurationOutputs, RedactedField, WAF_LOGS_PREFIX};
 pub use rules::{AclDefault, ManagedRuleGroup, RateAction, RateLimit};
 pub use web_acl::{WebAcl, WebAclOutputs};
+pub use web_acl_association::{WebAclAssociation, WebAclAssociationOutputs, ASSOCIATE_TIMEOUT};
 
 use crate::error::{classify, none_if_not_found};
 use crate::AwsContext;

@@ -31,6 +31,14 @@ pub enum TagSource {
     Budget,
     /// ECS ListTagsForResource on `outputs.arn` (a service).
     EcsService,
+    /// ListTagsForResource (ECR) on `outputs.arn`.
+    Ecr,
+    /// ListTagsForResource (CloudWatch Logs) on `outputs.arn`.
+    Logs,
+    /// ListTagsForCertificate on `outputs.arn`.
+    Acm,
+    /// A kind that is not taggable (`Resource::TAGGABLE = false`): there are no tags to read.
+    Untagged,
 }
 
 fn field<'a>(outputs: &'a Value, name: &str) -> Result<&'a str, String> {
@@ -110,5 +118,21 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
             let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
             Ok(collect(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
+        TagSource::Ecr => {
+            let call = check.ecr().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            Ok(collect(out.tags().iter().map(|t| (t.key(), t.value()))))
+        }
+        TagSource::Logs => {
+            let call = check.logs().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            Ok(collect(out.tags().into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()))))
+        }
+        TagSource::Acm => {
+            let call = check.acm().list_tags_for_certificate().certificate_arn(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("ListTagsForCertificate"))?;
+            Ok(collect(out.tags().iter().map(|t| (t.key(), t.value().unwrap_or_default()))))
+        }
+        TagSource::Untagged => Err(format!("{cloud_id} is of a kind that is not taggable")),
     }
 }
