@@ -8,10 +8,10 @@
 //! DNS validation records are in the outputs and, when the wait fails, in the error.
 //!
 //! # Guarantees
-//! * No duplicate certificate for a lost reply: RequestCertificate carries an idempotency token
-//!   derived from the stack, the resource name and the request (domain, SANs, key algorithm,
-//!   tags), so a retry within ACM's hour answers with the first certificate, and a replacement
-//!   (which changes the request) gets a new one.
+//! * No duplicate certificate for a lost reply: RequestCertificate carries a fresh idempotency
+//!   token (`kit::token`), so the SDK's retries of the call answer with the first certificate; a
+//!   reply lost for good is resolved by `find`. (A token derived from the resource would answer a
+//!   destroy-and-recreate within ACM's hour with the deleted certificate.)
 //! * `find` adopts only a certificate for this domain whose tags prove `plinth:stack` and
 //!   `plinth:name` (ACM names are not unique: several are a Conflict, never a guess).
 //! * Delete retries while the certificate is still in use (ResourceInUseException, a Conflict)
@@ -31,7 +31,6 @@ use crate::AwsContext;
 use engine::{ErrorClass, Meta, Observed, ProviderError, Resource, Tags};
 use sdk::types::{CertificateDetail, Filters, ValidationMethod};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 aws_enum! {
     /// The certificate's key (the algorithms RequestCertificate offers).
@@ -111,7 +110,7 @@ impl Resource for Certificate {
         problems
     }
 
-    async fn create(&self, meta: &Meta, cx: &AwsContext) -> Result<CertificateOutputs, ProviderError> {
+    async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<CertificateOutputs, ProviderError> {
         let call = cx
             .acm()
             .request_certificate()
@@ -119,7 +118,7 @@ impl Resource for Certificate {
             .set_subject_alternative_names(Some(self.subject_alternative_names.clone()).filter(|s| !s.is_empty()))
             .validation_method(ValidationMethod::Dns)
             .key_algorithm(self.key_algorithm.to_sdk())
-            .idempotency_token(self.idempotency_token(meta))
+            .idempotency_token(crate::kit::token::fresh(32)?)
             .set_tags(tags::to_sdk(&self.tags)?);
         let out = call.send().await.map_err(|e| classify("RequestCertificate", e))?;
         let arn = out.certificate_arn().ok_or_else(|| missing("RequestCertificate ARN"))?.to_string();
@@ -191,16 +190,6 @@ impl Resource for Certificate {
 }
 
 impl Certificate {
-    /// 32 hex characters (ACM's limit, `\w+`) of a hash of who asks for what: the same request of
-    /// the same resource gets the same token, a changed request (a replacement) another one.
-    pub fn idempotency_token(&self, meta: &Meta) -> String {
-        let mut sans = self.subject_alternative_names.clone();
-        sans.sort();
-        let request = serde_json::json!([meta.stack, meta.name, self.domain_name, sans, self.key_algorithm, self.tags]);
-        let digest = Sha256::digest(request.to_string().as_bytes());
-        hex::encode(digest)[..32].to_string()
-    }
-
     /// The live SANs without the domain itself (ACM lists it first), in the program's order when
     /// the sets are equal, sorted otherwise.
     fn observed_sans(&self, live: &CertificateDetail) -> Vec<String> {
@@ -304,24 +293,6 @@ mod tests {
             subject_alternative_names: vec!["www.example.com".into(), "*.app.example.com".into()],
             ..Default::default()
         }
-    }
-
-    #[test]
-    fn the_token_is_short_stable_and_follows_the_request() {
-        let meta = Meta::new("cert", "dev");
-        let token = cert().idempotency_token(&meta);
-        assert_eq!(token.len(), 32);
-        assert!(token.chars().all(|c| c.is_ascii_alphanumeric()), "{token}");
-        assert_eq!(token, cert().idempotency_token(&meta), "deterministic");
-        let reordered = Certificate {
-            subject_alternative_names: vec!["*.app.example.com".into(), "www.example.com".into()],
-            ..cert()
-        };
-        assert_eq!(reordered.idempotency_token(&meta), token, "SANs are a set");
-        assert_ne!(cert().idempotency_token(&Meta::new("cert", "prod")), token);
-        assert_ne!(cert().idempotency_token(&Meta::new("cert2", "dev")), token);
-        let ec = Certificate { key_algorithm: KeyAlgorithm::EcPrime256v1, ..cert() };
-        assert_ne!(ec.idempotency_token(&meta), token, "a replacement asks again");
     }
 
     #[test]
