@@ -5,7 +5,7 @@
 use e2e::conformance::{check, fixtures};
 use e2e::Emulator;
 use engine::Resource;
-use resources::{budgets, ec2, elasticache, iam, rds, s3, secretsmanager, ssm, wafv2};
+use resources::{budgets, ec2, ecs, elasticache, iam, rds, s3, secretsmanager, ssm, wafv2};
 use std::collections::BTreeSet;
 
 macro_rules! conformance {
@@ -46,6 +46,8 @@ conformance! {
     secure_parameter: ssm::SecureParameter => fixtures::secrets::secure_parameter,
     web_acl: wafv2::WebAcl => fixtures::wafv2::web_acl,
     budget: budgets::Budget => fixtures::budgets::budget,
+    ecs_cluster: ecs::Cluster => fixtures::ecs::cluster,
+    ecs_task_definition: ecs::TaskDefinition => fixtures::ecs::task_definition,
 }
 
 #[test]

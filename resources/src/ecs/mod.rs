@@ -3,14 +3,16 @@
 
 pub mod tags;
 
-pub mod checks;
-pub mod container;
-pub mod revisions;
+mod checks;
 mod cluster;
+mod container;
+mod revisions;
 mod task_definition;
 
 pub use cluster::{CapacityProvider, Cluster, ClusterOutputs, ContainerInsights, StrategyItem};
-pub use container::{AppProtocol, AwsLogs, Condition, Container, ContainerSecret, Dependency, HealthCheck, PortMapping, Protocol};
+pub use container::{
+    AppProtocol, AwsLogs, Condition, Container, ContainerSecret, Dependency, HealthCheck, PortMapping, Protocol,
+};
 pub use task_definition::{CpuArchitecture, OsFamily, RuntimePlatform, TaskDefinition, TaskDefinitionOutputs};
 
 pub use aws_sdk_ecs as sdk;
