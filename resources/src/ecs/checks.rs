@@ -24,7 +24,7 @@ pub fn size_problem(cpu: u32, memory: u32) -> Option<String> {
         let valid: Vec<String> = FARGATE_SIZES.iter().map(|(c, ..)| c.to_string()).collect();
         return Some(format!("cpu {cpu} is not a Fargate size: one of {}", valid.join(", ")));
     };
-    if memory < min || memory > max || (memory - min) % step != 0 {
+    if memory < min || memory > max || !(memory - min).is_multiple_of(step) {
         let allowed =
             if cpu == 256 { "512, 1024 or 2048".to_string() } else { format!("{min} to {max} in steps of {step}") };
         return Some(format!("memory {memory} MiB does not go with cpu {cpu}: Fargate allows {allowed} MiB"));

@@ -23,7 +23,6 @@ use super::revisions::missing;
 use super::tags::Ecs;
 use crate::error::{build_error, classify};
 use crate::kit::adopt;
-use crate::kit::enums::aws_enum;
 use crate::kit::retry::no_retry;
 use crate::tags;
 use crate::AwsContext;
@@ -32,14 +31,22 @@ use engine::{ErrorClass, Meta, Observed, ProviderError, Resource, Tags};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-aws_enum! {
-    /// CloudWatch Container Insights for the cluster.
-    pub enum ContainerInsights: String { Disabled = "disabled", Enabled = "enabled", Enhanced = "enhanced" }
-}
+pub use values::{CapacityProvider, ContainerInsights};
 
-aws_enum! {
-    /// The Fargate capacity providers.
-    pub enum CapacityProvider: String { Fargate = "FARGATE", FargateSpot = "FARGATE_SPOT" }
+/// Enumerations whose values the SDK carries as plain strings.
+#[allow(clippy::ptr_arg)]
+mod values {
+    use crate::kit::enums::aws_enum;
+
+    aws_enum! {
+        /// CloudWatch Container Insights for the cluster.
+        pub enum ContainerInsights: String { Disabled = "disabled", Enabled = "enabled", Enhanced = "enhanced" }
+    }
+
+    aws_enum! {
+        /// The Fargate capacity providers.
+        pub enum CapacityProvider: String { Fargate = "FARGATE", FargateSpot = "FARGATE_SPOT" }
+    }
 }
 
 /// One entry of the default capacity provider strategy.

@@ -57,7 +57,7 @@ pub async fn active(cx: &AwsContext, family: &str) -> Result<Vec<Revision>, Prov
             _ => break,
         }
     }
-    found.sort_by(|a, b| b.number.cmp(&a.number));
+    found.sort_by_key(|r| std::cmp::Reverse(r.number));
     Ok(found)
 }
 
