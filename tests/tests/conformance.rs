@@ -53,6 +53,8 @@ conformance! {
     certificate: acm::Certificate => fixtures::acm::certificate,
     web_acl_association: wafv2::WebAclAssociation => fixtures::wafv2::web_acl_association,
     logging_configuration: wafv2::LoggingConfiguration => fixtures::wafv2::logging_configuration,
+    ecs_cluster: ecs::Cluster => fixtures::ecs::cluster,
+    ecs_task_definition: ecs::TaskDefinition => fixtures::ecs::task_definition,
 }
 
 #[test]

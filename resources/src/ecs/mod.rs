@@ -3,14 +3,24 @@
 
 pub mod tags;
 
+mod checks;
+mod cluster;
+mod container;
 pub mod deployment;
+mod revisions;
 mod service;
 pub mod service_config;
+pub mod strategy;
+mod task_definition;
 
-pub use service::{Service, ServiceOutputs};
-pub use service_config::{
-    CapacityProvider, CapacityProviderStrategyItem, Deployment, LoadBalancer, Network, PropagateTags,
+pub use cluster::{Cluster, ClusterOutputs, ContainerInsights};
+pub use container::{
+    AppProtocol, AwsLogs, Condition, Container, ContainerSecret, Dependency, HealthCheck, PortMapping, Protocol,
 };
+pub use service::{Service, ServiceOutputs};
+pub use service_config::{Deployment, LoadBalancer, Network, PropagateTags};
+pub use strategy::{CapacityProvider, StrategyItem};
+pub use task_definition::{CpuArchitecture, OsFamily, RuntimePlatform, TaskDefinition, TaskDefinitionOutputs};
 
 pub use aws_sdk_ecs as sdk;
 

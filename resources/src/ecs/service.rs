@@ -31,7 +31,8 @@
 //! Not filled: ListTasks ignores `serviceName`; the ServiceDeployments APIs are missing (not used).
 
 use super::deployment::{self, wait_for_deployment};
-use super::service_config::{CapacityProviderStrategyItem, Deployment, LoadBalancer, Network, PropagateTags};
+use super::service_config::{Deployment, LoadBalancer, Network, PropagateTags};
+use super::strategy::{self, StrategyItem};
 use super::tags::Ecs;
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::adopt;
@@ -63,7 +64,7 @@ pub struct Service {
     /// Read from the cloud; mark it `ignore_changes` once auto scaling owns it.
     pub desired_count: u32,
     /// Empty: launch type FARGATE.
-    pub capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
+    pub capacity_provider_strategy: Vec<StrategyItem>,
     pub network: Network,
     pub load_balancers: Vec<LoadBalancer>,
     /// Only with load balancers.
@@ -117,7 +118,7 @@ impl Resource for Service {
 
     fn validate(&self) -> Vec<String> {
         let mut problems = self.own_problems();
-        problems.extend(CapacityProviderStrategyItem::problems(&self.capacity_provider_strategy));
+        problems.extend(strategy::problems("capacity_provider_strategy", &self.capacity_provider_strategy));
         problems.extend(self.network.problems());
         for (i, lb) in self.load_balancers.iter().enumerate() {
             problems.extend(LoadBalancer::problems(i, lb));
@@ -126,7 +127,7 @@ impl Resource for Service {
         problems
     }
 
-    async fn create(&self, meta: &Meta, cx: &AwsContext) -> Result<ServiceOutputs, ProviderError> {
+    async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<ServiceOutputs, ProviderError> {
         let launch_type = self.capacity_provider_strategy.is_empty().then_some(LaunchType::Fargate);
         let out = cx
             .ecs()
@@ -223,7 +224,7 @@ impl Service {
         }
         self.capacity_provider_strategy
             .iter()
-            .map(CapacityProviderStrategyItem::to_sdk)
+            .map(StrategyItem::to_sdk)
             .collect::<Result<_, _>>()
             .map(Some)
     }
@@ -294,7 +295,7 @@ impl Service {
         seen.cluster = Input::Value(live.cluster_arn().unwrap_or_default().to_string());
         seen.task_definition = Input::Value(live.task_definition().unwrap_or_default().to_string());
         seen.desired_count = live.desired_count().max(0) as u32;
-        seen.capacity_provider_strategy = CapacityProviderStrategyItem::from_sdk(live.capacity_provider_strategy())?;
+        seen.capacity_provider_strategy = StrategyItem::from_sdk(live.capacity_provider_strategy())?;
         seen.network = self.network.observed(live.network_configuration())?;
         seen.load_balancers = live.load_balancers().iter().map(LoadBalancer::from_sdk).collect();
         let grace = live.health_check_grace_period_seconds().map(|s| s.max(0) as u32);

@@ -15,34 +15,12 @@ use aws_sdk_ecs::types as sdk;
 use engine::{ErrorClass, Input, ProviderError};
 use serde::{Deserialize, Serialize};
 
-pub use provider::CapacityProvider;
-
-/// The SDK models capacity provider names as plain strings (`from_sdk` takes `&String`).
-#[allow(clippy::ptr_arg)]
-mod provider {
-    use crate::kit::enums::aws_enum;
-
-    aws_enum! {
-        /// A Fargate capacity provider.
-        pub enum CapacityProvider: String { Fargate = "FARGATE", FargateSpot = "FARGATE_SPOT" }
-    }
-}
 
 aws_enum! {
     /// Which tags ECS copies onto the service's tasks.
     pub enum PropagateTags: sdk::PropagateTags { Service = "SERVICE", TaskDefinition = "TASK_DEFINITION", None = "NONE" }
 }
 
-/// One entry of a capacity provider strategy.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CapacityProviderStrategyItem {
-    pub provider: CapacityProvider,
-    /// Relative share of tasks, 0..=1000.
-    pub weight: u32,
-    /// Tasks placed on this provider before weights apply, 0..=100000; at most one entry has one.
-    pub base: u32,
-}
 
 /// The awsvpc network of the service's tasks.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -102,52 +80,6 @@ fn values(ids: &[Input<String>]) -> Vec<String> {
 
 fn missing(what: &str) -> ProviderError {
     ProviderError::new(ErrorClass::Other, format!("DescribeServices answered a service without {what}"))
-}
-
-impl CapacityProviderStrategyItem {
-    pub fn to_sdk(&self) -> Result<sdk::CapacityProviderStrategyItem, ProviderError> {
-        let item = sdk::CapacityProviderStrategyItem::builder().capacity_provider(self.provider.as_str());
-        let item = item.weight(self.weight as i32).base(self.base as i32);
-        item.build().map_err(|e| build_error("capacity provider strategy", e))
-    }
-
-    /// The live strategy in input form; a provider Plinth does not model is an error naming it.
-    pub fn from_sdk(items: &[sdk::CapacityProviderStrategyItem]) -> Result<Vec<Self>, ProviderError> {
-        items
-            .iter()
-            .map(|i| {
-                let name = i.capacity_provider().to_string();
-                let provider = CapacityProvider::from_sdk(&name).ok_or_else(|| {
-                    let message = format!("the service uses capacity provider `{name}`, not FARGATE or FARGATE_SPOT");
-                    ProviderError::new(ErrorClass::Other, message)
-                })?;
-                Ok(Self { provider, weight: i.weight().max(0) as u32, base: i.base().max(0) as u32 })
-            })
-            .collect()
-    }
-
-    /// Problems of a whole strategy.
-    pub fn problems(items: &[Self]) -> Vec<String> {
-        let mut problems = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            if item.weight > 1000 {
-                problems.push(format!("capacity_provider_strategy[{i}].weight {} is above 1000", item.weight));
-            }
-            if item.base > 100_000 {
-                problems.push(format!("capacity_provider_strategy[{i}].base {} is above 100000", item.base));
-            }
-            if items[..i].iter().any(|o| o.provider == item.provider) {
-                problems.push(format!("capacity_provider_strategy[{i}] names {} twice", item.provider));
-            }
-        }
-        if !items.is_empty() && items.iter().all(|i| i.weight == 0) {
-            problems.push("capacity_provider_strategy needs at least one entry with a weight above 0".into());
-        }
-        if items.iter().filter(|i| i.base > 0).count() > 1 {
-            problems.push("capacity_provider_strategy: only one entry may have a base".into());
-        }
-        problems
-    }
 }
 
 impl Network {
@@ -377,13 +309,7 @@ mod tests {
     }
 
     #[test]
-    fn strategy_and_network_round_trip() {
-        let items = vec![
-            CapacityProviderStrategyItem { provider: CapacityProvider::Fargate, weight: 1, base: 1 },
-            CapacityProviderStrategyItem { provider: CapacityProvider::FargateSpot, weight: 3, base: 0 },
-        ];
-        let sdk_items: Vec<_> = items.iter().map(|i| i.to_sdk().expect("builds")).collect();
-        assert_eq!(CapacityProviderStrategyItem::from_sdk(&sdk_items).expect("reads"), items);
+    fn network_round_trips() {
         let net = Network {
             subnets: vec!["subnet-b".into(), "subnet-a".into()],
             security_groups: vec!["sg-1".into()],
@@ -405,14 +331,6 @@ mod tests {
 
     #[test]
     fn problems_name_the_field() {
-        let items = vec![
-            CapacityProviderStrategyItem { provider: CapacityProvider::Fargate, weight: 0, base: 2 },
-            CapacityProviderStrategyItem { provider: CapacityProvider::Fargate, weight: 0, base: 1 },
-        ];
-        let p = CapacityProviderStrategyItem::problems(&items);
-        assert!(p.iter().any(|m| m.contains("names FARGATE twice")), "{p:?}");
-        assert!(p.iter().any(|m| m.contains("weight above 0")), "{p:?}");
-        assert!(p.iter().any(|m| m.contains("only one entry may have a base")), "{p:?}");
         let net = Network { subnets: vec!["vpc-1".into()], security_groups: vec!["x".into()], ..Default::default() };
         let p = net.problems();
         assert!(
@@ -442,7 +360,6 @@ mod tests {
     fn serialized_forms_are_the_aws_strings() {
         let json = serde_json::to_value(Deployment::default()).expect("json");
         assert_eq!(json["strategy"], "ROLLING");
-        assert_eq!(serde_json::to_value(CapacityProvider::FargateSpot).expect("json"), "FARGATE_SPOT");
         assert_eq!(serde_json::to_value(PropagateTags::default()).expect("json"), "SERVICE");
     }
 }

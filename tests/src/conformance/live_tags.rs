@@ -27,6 +27,8 @@ pub enum TagSource {
     Ssm,
     /// ListTagsForResource on `outputs.arn`.
     Wafv2,
+    /// ListTagsForResource on `outputs.arn` (ECS clusters and task definition revisions).
+    Ecs,
     /// ListTagsForResource on the budget's ARN (from `outputs.account_id` and `outputs.name`).
     Budget,
     /// ECS ListTagsForResource on `outputs.arn` (a service).
@@ -105,6 +107,11 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
             let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
             let list = out.tag_info_for_resource().map(|t| t.tag_list()).unwrap_or_default();
             Ok(collect(list.iter().map(|t| (t.key(), t.value()))))
+        }
+        TagSource::Ecs => {
+            let call = check.ecs().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            Ok(collect(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
         TagSource::Budget => {
             let (account, name) = (field(outputs, "account_id")?, field(outputs, "name")?);
