@@ -27,6 +27,8 @@ pub enum TagSource {
     Ssm,
     /// ListTagsForResource on `outputs.arn`.
     Wafv2,
+    /// DescribeTags on `outputs.arn`.
+    Elbv2,
     /// ListTagsForResource on the budget's ARN (from `outputs.account_id` and `outputs.name`).
     Budget,
 }
@@ -95,6 +97,13 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
             let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
             let list = out.tag_info_for_resource().map(|t| t.tag_list()).unwrap_or_default();
             Ok(collect(list.iter().map(|t| (t.key(), t.value()))))
+        }
+        TagSource::Elbv2 => {
+            let arn = field(outputs, "arn")?;
+            let out = check.elbv2().describe_tags().resource_arns(arn).send().await.map_err(sdk("DescribeTags"))?;
+            let described = out.tag_descriptions().iter().find(|d| d.resource_arn() == Some(arn));
+            let tags = described.map(|d| d.tags()).unwrap_or_default();
+            Ok(collect(tags.iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
         TagSource::Budget => {
             let (account, name) = (field(outputs, "account_id")?, field(outputs, "name")?);
