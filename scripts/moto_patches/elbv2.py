@@ -2,14 +2,15 @@
 
 moto 5.2.5 deletes it anyway; AWS answers `OperationNotPermitted` ("Load balancer '<arn>' cannot
 be deleted because deletion protection is enabled") and keeps it. The patch adds AWS's refusal
-and changes nothing else (a load balancer that does not exist still deletes as a no-op, as on AWS).
+(raised as moto's own ELB error class: moto's serializer finds the service by the exception's
+module) and changes nothing else (a load balancer that does not exist still deletes as a no-op, as on AWS).
 """
 
 from __future__ import annotations
 
 import sys
 
-from moto.core.exceptions import ServiceException
+from moto.elbv2.exceptions import ELBClientError
 
 try:
     from moto.elbv2.models import ELBv2Backend
@@ -22,7 +23,7 @@ _original_delete = ELBv2Backend.delete_load_balancer
 def _delete_load_balancer(self: ELBv2Backend, arn: str) -> None:
     balancer = self.load_balancers.get(arn)
     if balancer is not None and balancer.attrs.get("deletion_protection.enabled") == "true":
-        raise ServiceException(
+        raise ELBClientError(
             "OperationNotPermitted",
             f"Load balancer '{arn}' cannot be deleted because deletion protection is enabled",
         )

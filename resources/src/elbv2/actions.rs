@@ -14,14 +14,46 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use engine::{Input, ProviderError};
 use serde::{Deserialize, Serialize};
 
-crate::kit::enums::aws_enum! {
-    /// The content type of a fixed response.
-    pub enum ContentType: String {
-        TextPlain = "text/plain",
-        TextHtml = "text/html",
-        TextCss = "text/css",
-        ApplicationJson = "application/json",
-        ApplicationJavascript = "application/javascript",
+/// The content type of a fixed response (the SDK has no enum for it: these are the values ELB
+/// accepts), serialized as the MIME type.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ContentType {
+    #[default]
+    #[serde(rename = "text/plain")]
+    TextPlain,
+    #[serde(rename = "text/html")]
+    TextHtml,
+    #[serde(rename = "text/css")]
+    TextCss,
+    #[serde(rename = "application/json")]
+    ApplicationJson,
+    #[serde(rename = "application/javascript")]
+    ApplicationJavascript,
+}
+
+impl ContentType {
+    const ALL: [ContentType; 5] = [
+        ContentType::TextPlain,
+        ContentType::TextHtml,
+        ContentType::TextCss,
+        ContentType::ApplicationJson,
+        ContentType::ApplicationJavascript,
+    ];
+
+    /// The MIME type, as ELB spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContentType::TextPlain => "text/plain",
+            ContentType::TextHtml => "text/html",
+            ContentType::TextCss => "text/css",
+            ContentType::ApplicationJson => "application/json",
+            ContentType::ApplicationJavascript => "application/javascript",
+        }
+    }
+
+    /// The modeled value of a live content type.
+    pub fn from_aws(value: &str) -> Option<ContentType> {
+        Self::ALL.into_iter().find(|c| c.as_str() == value)
     }
 }
 
@@ -151,7 +183,7 @@ fn is_https_redirect(r: &RedirectActionConfig) -> bool {
 
 fn fixed_response(fixed: &FixedResponseActionConfig) -> Action {
     let status = fixed.status_code().and_then(|s| s.parse::<u16>().ok());
-    let content_type = fixed.content_type().and_then(|c| ContentType::from_sdk(&c.to_string()));
+    let content_type = fixed.content_type().and_then(ContentType::from_aws);
     match (status, content_type) {
         (Some(status_code), Some(content_type)) => Action::FixedResponse {
             status_code,

@@ -216,11 +216,13 @@ impl Resource for LoadBalancer {
 
     async fn delete(&self, out: &LoadBalancerOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
         let result = cx.elbv2().delete_load_balancer().load_balancer_arn(&out.arn).send().await;
-        match result.map_err(|e| classify("DeleteLoadBalancer", e)) {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => return Ok(()),
-            Err(e) if e.message.contains("OperationNotPermitted") => return Err(protected(out, e)),
-            Err(e) => return Err(e),
+        if let Err(e) = result {
+            let refused = e.as_service_error().is_some_and(|e| e.is_operation_not_permitted_exception());
+            let e = classify("DeleteLoadBalancer", e);
+            if e.is_not_found() {
+                return Ok(());
+            }
+            return Err(if refused { protected(out, e) } else { e });
         }
         until_gone(&out.name, LB_DELETE_TIMEOUT, || state_of(cx, &out.arn)).await
     }
