@@ -5,7 +5,7 @@
 use e2e::conformance::{check, fixtures};
 use e2e::Emulator;
 use engine::Resource;
-use resources::{acm, budgets, ec2, ecr, ecs, elasticache, iam, logs, rds, s3, secretsmanager, ssm, wafv2};
+use resources::{acm, budgets, ec2, ecr, ecs, elasticache, elbv2, iam, logs, rds, s3, secretsmanager, ssm, wafv2};
 use std::collections::BTreeSet;
 
 macro_rules! conformance {
@@ -39,6 +39,10 @@ conformance! {
     db_instance: rds::DbInstance => fixtures::rds::db_instance,
     cache_subnet_group: elasticache::CacheSubnetGroup => fixtures::elasticache::cache_subnet_group,
     replication_group: elasticache::ReplicationGroup => fixtures::elasticache::replication_group,
+    load_balancer: elbv2::LoadBalancer => fixtures::elbv2::load_balancer,
+    target_group: elbv2::TargetGroup => fixtures::elbv2::target_group,
+    listener: elbv2::Listener => fixtures::elbv2::listener,
+    listener_rule: elbv2::ListenerRule => fixtures::elbv2::listener_rule,
     bucket: s3::Bucket => fixtures::s3::bucket,
     role: iam::Role => fixtures::iam::role,
     policy: iam::Policy => fixtures::iam::policy,

@@ -29,6 +29,8 @@ pub enum TagSource {
     Wafv2,
     /// ListTagsForResource on `outputs.arn` (ECS clusters and task definition revisions).
     Ecs,
+    /// DescribeTags on `outputs.arn`.
+    Elbv2,
     /// ListTagsForResource on the budget's ARN (from `outputs.account_id` and `outputs.name`).
     Budget,
     /// ECS ListTagsForResource on `outputs.arn` (a service).
@@ -112,6 +114,12 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
             let call = check.ecs().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
             let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
             Ok(collect(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
+        TagSource::Elbv2 => {
+            let arn = field(outputs, "arn")?;
+            let out = check.elbv2().describe_tags().resource_arns(arn).send().await.map_err(sdk("DescribeTags"))?;
+            let described = out.tag_descriptions().iter().find(|d| d.resource_arn() == Some(arn));
+            let tags = described.map(|d| d.tags()).unwrap_or_default();
+            Ok(collect(tags.iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
         TagSource::Budget => {
             let (account, name) = (field(outputs, "account_id")?, field(outputs, "name")?);
