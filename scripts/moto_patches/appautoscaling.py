@@ -9,6 +9,9 @@
   DeleteScalingPolicy and DeleteScheduledAction on something that does not exist (moto: a
   ValidationException, or silence for scheduled actions), and for PutScalingPolicy /
   PutScheduledAction on a target that is not registered (moto accepts them).
+* PutScalingPolicy on an existing policy updates it in place: AWS keeps its PolicyARN (moto
+  made a new one, and left the old policy's alarms behind; here the old alarms are removed and
+  the updated policy's own alarms answered).
 * Deregistering a target deletes its scaling policies and scheduled actions (AWS does; moto
   keeps them).
 """
@@ -105,9 +108,21 @@ def apply() -> None:
 
     def put_scaling_policy(self: R) -> str:
         p = _params(self)
-        _target(self.applicationautoscaling_backend, p.get("ServiceNamespace"), p.get("ResourceId"),
-                p.get("ScalableDimension"))
-        return original_put_policy(self)
+        backend = self.applicationautoscaling_backend
+        _target(backend, p.get("ServiceNamespace"), p.get("ResourceId"), p.get("ScalableDimension"))
+        key = FakeApplicationAutoscalingPolicy.formulate_key(
+            p.get("ServiceNamespace"), p.get("ResourceId"), p.get("ScalableDimension"), p.get("PolicyName")
+        )
+        old = backend.policies.get(key)
+        answer = original_put_policy(self)
+        if old is None:
+            return answer
+        new = backend.policies[key]
+        old.delete_alarms(backend.account_id, backend.region_name)
+        new.policy_arn = old.policy_arn
+        body = json.loads(answer)
+        body["PolicyARN"] = old.policy_arn
+        return json.dumps(body)
 
     def delete_scaling_policy(self: R) -> str:
         p = _params(self)

@@ -5,7 +5,7 @@
 use e2e::conformance::{check, fixtures};
 use e2e::Emulator;
 use engine::Resource;
-use resources::{budgets, ec2, elasticache, iam, rds, s3, secretsmanager, ssm, wafv2};
+use resources::{appautoscaling, budgets, cloudfront, ec2, elasticache, iam, rds, s3, secretsmanager, ssm, wafv2};
 use std::collections::BTreeSet;
 
 macro_rules! conformance {
@@ -46,6 +46,11 @@ conformance! {
     secure_parameter: ssm::SecureParameter => fixtures::secrets::secure_parameter,
     web_acl: wafv2::WebAcl => fixtures::wafv2::web_acl,
     budget: budgets::Budget => fixtures::budgets::budget,
+    scalable_target: appautoscaling::ScalableTarget => fixtures::appautoscaling::scalable_target,
+    scaling_policy: appautoscaling::ScalingPolicy => fixtures::appautoscaling::scaling_policy,
+    scheduled_action: appautoscaling::ScheduledAction => fixtures::appautoscaling::scheduled_action,
+    origin_access_control: cloudfront::OriginAccessControl => fixtures::cloudfront::origin_access_control,
+    distribution: cloudfront::Distribution => fixtures::cloudfront::distribution,
 }
 
 #[test]

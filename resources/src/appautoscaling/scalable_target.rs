@@ -222,7 +222,8 @@ mod tests {
         assert!(target().validate().is_empty());
         let problems = ScalableTarget { min_capacity: 11, ..target() }.validate();
         assert_eq!(problems, vec!["min_capacity 11 is greater than max_capacity 10".to_string()]);
-        let unknown = ScalableTarget { resource_id: Input::default(), ..target() };
+        let reference = Input::Ref(engine::input::Reference { resource: "api-service".into(), key: 0 });
+        let unknown = ScalableTarget { resource_id: reference, ..target() };
         assert!(unknown.validate().is_empty(), "a reference is checked once known");
     }
 

@@ -29,6 +29,13 @@ pub enum TagSource {
     Wafv2,
     /// ListTagsForResource on the budget's ARN (from `outputs.account_id` and `outputs.name`).
     Budget,
+    /// Application Auto Scaling ListTagsForResource on `outputs.arn` (scalable targets).
+    AppAutoScaling,
+    /// CloudFront ListTagsForResource on `outputs.arn` (distributions).
+    CloudFront,
+    /// A kind AWS does not tag (scaling policies, scheduled actions, origin access controls):
+    /// there are no live tags to read, so the tag step fails by construction.
+    Untaggable,
 }
 
 fn field<'a>(outputs: &'a Value, name: &str) -> Result<&'a str, String> {
@@ -103,5 +110,17 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
             let out = out.map_err(sdk("ListTagsForResource"))?;
             Ok(collect(out.resource_tags().iter().map(|t| (t.key(), t.value()))))
         }
+        TagSource::AppAutoScaling => {
+            let call = check.appautoscaling().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            Ok(collect(out.tags().into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()))))
+        }
+        TagSource::CloudFront => {
+            let call = check.cloudfront().list_tags_for_resource().resource(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            let items = out.tags().map(|t| t.items()).unwrap_or_default();
+            Ok(collect(items.iter().map(|t| (t.key(), t.value().unwrap_or_default()))))
+        }
+        TagSource::Untaggable => Err(format!("{cloud_id}: AWS does not tag this kind")),
     }
 }
