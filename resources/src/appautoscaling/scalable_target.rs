@@ -79,10 +79,8 @@ impl Resource for ScalableTarget {
             problems.push(format!("min_capacity {} must not be negative", self.min_capacity));
         }
         if self.min_capacity > self.max_capacity {
-            problems.push(format!(
-                "min_capacity {} is greater than max_capacity {}",
-                self.min_capacity, self.max_capacity
-            ));
+            problems
+                .push(format!("min_capacity {} is greater than max_capacity {}", self.min_capacity, self.max_capacity));
         }
         problems
     }

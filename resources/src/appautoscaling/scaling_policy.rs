@@ -183,12 +183,17 @@ impl ScalingPolicy {
                 .scalable_dimension(key.dimension.to_sdk())
                 .set_next_token(next.clone());
             let out = call.send().await.map_err(|e| classify("DescribeScalingPolicies", e))?;
-            let found = out.scaling_policies().iter().find(|p| p.policy_name() == self.name && p.resource_id() == key.resource_id);
+            let found = out
+                .scaling_policies()
+                .iter()
+                .find(|p| p.policy_name() == self.name && p.resource_id() == key.resource_id);
             if let Some(found) = found {
                 return Ok(Some(found.clone()));
             }
             match out.next_token() {
-                Some(token) if !token.is_empty() && !out.scaling_policies().is_empty() => next = Some(token.to_string()),
+                Some(token) if !token.is_empty() && !out.scaling_policies().is_empty() => {
+                    next = Some(token.to_string())
+                }
                 _ => return Ok(None),
             }
         }
@@ -220,7 +225,10 @@ impl TargetTracking {
         if !(self.target_value.is_finite() && self.target_value > 0.0) {
             problems.push(format!("target_tracking.target_value {} must be a positive number", self.target_value));
         }
-        for (field, secs) in [("scale_in_cooldown_secs", self.scale_in_cooldown_secs), ("scale_out_cooldown_secs", self.scale_out_cooldown_secs)] {
+        for (field, secs) in [
+            ("scale_in_cooldown_secs", self.scale_in_cooldown_secs),
+            ("scale_out_cooldown_secs", self.scale_out_cooldown_secs),
+        ] {
             if secs < 0 {
                 problems.push(format!("target_tracking.{field} {secs} must not be negative"));
             }

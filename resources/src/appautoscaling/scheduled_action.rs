@@ -15,8 +15,8 @@
 //! PutScheduledAction accepts an unregistered target; `scripts/moto_patches/appautoscaling.py`
 //! gives both AWS's ObjectNotFoundException.
 
-use super::{name_problems, prove_target_stack, resource_id_problems, ScalableDimension, ServiceNamespace};
 use super::TargetKey;
+use super::{name_problems, prove_target_stack, resource_id_problems, ScalableDimension, ServiceNamespace};
 use crate::error::{classify, ok_if_not_found};
 use crate::AwsContext;
 use aws_sdk_applicationautoscaling::types as sdk;
@@ -82,7 +82,8 @@ impl Resource for ScheduledAction {
             problems.push(format!("schedule `{}` {p}", self.schedule));
         }
         if !is_timezone(&self.timezone) {
-            problems.push(format!("timezone `{}` must be `UTC` or an IANA zone such as `Europe/Berlin`", self.timezone));
+            problems
+                .push(format!("timezone `{}` must be `UTC` or an IANA zone such as `Europe/Berlin`", self.timezone));
         }
         problems.extend(capacity_problems(self.min_capacity, self.max_capacity));
         problems
@@ -170,7 +171,8 @@ impl ScheduledAction {
                 .set_next_token(next.clone());
             let out = call.send().await.map_err(|e| classify("DescribeScheduledActions", e))?;
             let actions = out.scheduled_actions();
-            let found = actions.iter().find(|a| a.scheduled_action_name() == self.name && a.resource_id() == key.resource_id);
+            let found =
+                actions.iter().find(|a| a.scheduled_action_name() == self.name && a.resource_id() == key.resource_id);
             if let Some(found) = found {
                 return Ok(Some(found.clone()));
             }
@@ -183,8 +185,9 @@ impl ScheduledAction {
 
     async fn put(&self, cx: &AwsContext) -> Result<(), ProviderError> {
         let key = self.key();
-        let action =
-            sdk::ScalableTargetAction::builder().set_min_capacity(self.min_capacity).set_max_capacity(self.max_capacity);
+        let action = sdk::ScalableTargetAction::builder()
+            .set_min_capacity(self.min_capacity)
+            .set_max_capacity(self.max_capacity);
         let call = cx
             .appautoscaling()
             .put_scheduled_action()
@@ -205,7 +208,9 @@ fn schedule_problem(schedule: &str) -> Option<String> {
     let inner = |prefix: &str| schedule.strip_prefix(prefix).and_then(|s| s.strip_suffix(')'));
     if let Some(body) = inner("cron(") {
         let fields = body.split_whitespace().count();
-        return (fields != 6).then(|| format!("has {fields} cron fields; AWS needs 6 (minutes hours day-of-month month day-of-week year)"));
+        return (fields != 6).then(|| {
+            format!("has {fields} cron fields; AWS needs 6 (minutes hours day-of-month month day-of-week year)")
+        });
     }
     if let Some(body) = inner("rate(") {
         return rate_problem(body);
@@ -221,7 +226,9 @@ fn rate_problem(body: &str) -> Option<String> {
     let (Some(value), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
         return Some("needs rate(<value> <unit>), e.g. rate(5 minutes)".to_string());
     };
-    let Ok(n) = value.parse::<u32>() else { return Some(format!("has rate value `{value}`; a positive whole number is needed")) };
+    let Ok(n) = value.parse::<u32>() else {
+        return Some(format!("has rate value `{value}`; a positive whole number is needed"));
+    };
     let singular = ["minute", "hour", "day"];
     let plural = ["minutes", "hours", "days"];
     match n {
@@ -303,7 +310,9 @@ mod tests {
 
     #[test]
     fn bad_schedules_are_named() {
-        for s in ["cron(0 22 * * ?)", "rate(1 minutes)", "rate(5 minute)", "rate(0 days)", "at(2026-12-24 18:00)", "daily"] {
+        for s in
+            ["cron(0 22 * * ?)", "rate(1 minutes)", "rate(5 minute)", "rate(0 days)", "at(2026-12-24 18:00)", "daily"]
+        {
             let bad = ScheduledAction { schedule: s.into(), ..nightly() };
             let problems = bad.validate();
             assert_eq!(problems.len(), 1, "{s}: {problems:?}");

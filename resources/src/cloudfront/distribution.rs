@@ -132,7 +132,9 @@ impl Resource for Distribution {
         }
         if let Some(domain) = self.origin_domain_name.known() {
             if !(domain.contains(".s3.") && domain.ends_with(".amazonaws.com")) {
-                problems.push(format!("origin_domain_name `{domain}` is not an S3 bucket domain (<bucket>.s3.<region>.amazonaws.com)"));
+                problems.push(format!(
+                    "origin_domain_name `{domain}` is not an S3 bucket domain (<bucket>.s3.<region>.amazonaws.com)"
+                ));
             }
         }
         if self.origin_access_control_id.known().is_some_and(String::is_empty) {
@@ -156,9 +158,12 @@ impl Resource for Distribution {
             .distribution_config(config)
             .tags(cf_tags::to_sdk(&self.tags)?)
             .build();
-        let sent = cx.cloudfront().create_distribution_with_tags().distribution_config_with_tags(with_tags).send().await;
+        let sent =
+            cx.cloudfront().create_distribution_with_tags().distribution_config_with_tags(with_tags).send().await;
         match sent.map_err(|e| classify("CreateDistributionWithTags", e)) {
-            Ok(out) => outputs_of(out.distribution().ok_or_else(|| missing("CreateDistributionWithTags distribution"))?),
+            Ok(out) => {
+                outputs_of(out.distribution().ok_or_else(|| missing("CreateDistributionWithTags distribution"))?)
+            }
             // This caller reference already made a distribution (a reply that was lost).
             Err(e) if e.class == ErrorClass::AlreadyExists => self.find(meta, cx).await?.ok_or(e),
             Err(e) => Err(e),
@@ -175,7 +180,12 @@ impl Resource for Distribution {
         Ok(Some(Observed { inputs: seen, outputs: outputs_of(live)? }))
     }
 
-    async fn update(&self, old: &Self, out: &DistributionOutputs, cx: &AwsContext) -> Result<DistributionOutputs, ProviderError> {
+    async fn update(
+        &self,
+        old: &Self,
+        out: &DistributionOutputs,
+        cx: &AwsContext,
+    ) -> Result<DistributionOutputs, ProviderError> {
         let bare = |d: &Self| Self { tags: Tags::new(), ..d.clone() };
         if bare(self) != bare(old) {
             let (live, etag) = get_config(cx, &out.id).await?.ok_or_else(|| gone(&out.id))?;
@@ -239,7 +249,8 @@ impl Distribution {
             .origin_access_control_id(self.origin_access_control_id.as_str())
             .build()
             .map_err(|e| build_error("origin", e))?;
-        let origins = sdk::Origins::builder().quantity(1).items(origin).build().map_err(|e| build_error("origins", e))?;
+        let origins =
+            sdk::Origins::builder().quantity(1).items(origin).build().map_err(|e| build_error("origins", e))?;
         let behavior = sdk::DefaultCacheBehavior::builder()
             .target_origin_id(&self.origin_id)
             .viewer_protocol_policy(self.viewer_protocol_policy.to_sdk())
@@ -267,7 +278,10 @@ impl Distribution {
         let origin = origin.ok_or_else(|| missing("origin in the distribution config"))?;
         let behavior = config.default_cache_behavior().ok_or_else(|| missing("default cache behavior"))?;
         let unmodelled = |what: &str, value: &str| {
-            ProviderError::new(ErrorClass::Other, format!("the distribution's {what} `{value}` is not modelled by Plinth"))
+            ProviderError::new(
+                ErrorClass::Other,
+                format!("the distribution's {what} `{value}` is not modelled by Plinth"),
+            )
         };
         let viewer = behavior.viewer_protocol_policy();
         let price = config.price_class().ok_or_else(|| missing("price class"))?;
@@ -303,7 +317,11 @@ fn outputs_of(d: &sdk::Distribution) -> Result<DistributionOutputs, ProviderErro
     if d.id().is_empty() || d.arn().is_empty() {
         return Err(missing("distribution id or ARN"));
     }
-    Ok(DistributionOutputs { id: d.id().to_string(), arn: d.arn().to_string(), domain_name: d.domain_name().to_string() })
+    Ok(DistributionOutputs {
+        id: d.id().to_string(),
+        arn: d.arn().to_string(),
+        domain_name: d.domain_name().to_string(),
+    })
 }
 
 fn gone(id: &str) -> ProviderError {
@@ -368,11 +386,18 @@ mod tests {
     #[test]
     fn validate_names_fields() {
         assert!(site().validate().is_empty(), "{:?}", site().validate());
-        let bad = Distribution { origin_domain_name: "example.com".into(), default_root_object: "/index.html".into(), ..site() };
+        let bad = Distribution {
+            origin_domain_name: "example.com".into(),
+            default_root_object: "/index.html".into(),
+            ..site()
+        };
         let problems = bad.validate();
         assert!(problems[0].starts_with("origin_domain_name `example.com`"), "{problems:?}");
         assert!(problems[1].starts_with("default_root_object `/index.html`"), "{problems:?}");
         let json = serde_json::to_value(site()).expect("json");
-        assert_eq!((&json["viewer_protocol_policy"], &json["price_class"], &json["http_version"]), (&"https-only".into(), &"PriceClass_100".into(), &"http2".into()));
+        assert_eq!(
+            (&json["viewer_protocol_policy"], &json["price_class"], &json["http_version"]),
+            (&"https-only".into(), &"PriceClass_100".into(), &"http2".into())
+        );
     }
 }

@@ -114,7 +114,10 @@ impl Resource for OriginAccessControl {
     ) -> Result<Option<Observed<Self>>, ProviderError> {
         let Some((config, _etag)) = get(cx, &out.id).await? else { return Ok(None) };
         let unknown = |what: &str, value: &str| {
-            ProviderError::new(ErrorClass::Other, format!("origin access control {}: {what} `{value}` is not modelled", out.id))
+            ProviderError::new(
+                ErrorClass::Other,
+                format!("origin access control {}: {what} `{value}` is not modelled", out.id),
+            )
         };
         let (description, _) = split_marker(config.description().unwrap_or_default());
         let seen = Self {
@@ -145,10 +148,7 @@ impl Resource for OriginAccessControl {
         };
         let config = self.config(&with_marker(&self.description, &stack, &name))?;
         let call = cx.cloudfront().update_origin_access_control().id(&out.id).if_match(etag);
-        call.origin_access_control_config(config)
-            .send()
-            .await
-            .map_err(|e| classify("UpdateOriginAccessControl", e))?;
+        call.origin_access_control_config(config).send().await.map_err(|e| classify("UpdateOriginAccessControl", e))?;
         Ok(OriginAccessControlOutputs { id: out.id.clone(), name: self.name.clone() })
     }
 
@@ -165,7 +165,12 @@ impl Resource for OriginAccessControl {
             .map(|(stack, name)| [(engine::STACK_TAG.to_string(), stack), (engine::NAME_TAG.to_string(), name)].into())
             .unwrap_or_default();
         let found = OriginAccessControlOutputs { id: summary.id().to_string(), name: self.name.clone() };
-        adopt(&format!("origin access control {} ({}; ownership from its description)", self.name, summary.id()), &proof, meta, found)
+        adopt(
+            &format!("origin access control {} ({}; ownership from its description)", self.name, summary.id()),
+            &proof,
+            meta,
+            found,
+        )
     }
 }
 
@@ -266,6 +271,9 @@ mod tests {
         assert!(problems[0].starts_with("name ``"), "{problems:?}");
         assert!(problems[1].starts_with("description must not contain"), "{problems:?}");
         let json = serde_json::to_value(OriginAccessControl::default()).expect("json");
-        assert_eq!((&json["origin_type"], &json["signing_behavior"], &json["signing_protocol"]), (&"s3".into(), &"always".into(), &"sigv4".into()));
+        assert_eq!(
+            (&json["origin_type"], &json["signing_behavior"], &json["signing_protocol"]),
+            (&"s3".into(), &"always".into(), &"sigv4".into())
+        );
     }
 }
