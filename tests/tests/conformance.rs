@@ -5,7 +5,7 @@
 use e2e::conformance::{check, fixtures};
 use e2e::Emulator;
 use engine::Resource;
-use resources::{acm, budgets, ec2, ecr, ecs, elasticache, elbv2, iam, logs, rds, s3, secretsmanager, ssm, wafv2};
+use resources::{acm, appautoscaling, budgets, cloudfront, ec2, ecr, ecs, elasticache, elbv2, iam, logs, rds, s3, secretsmanager, ssm, wafv2};
 use std::collections::BTreeSet;
 
 macro_rules! conformance {
@@ -59,6 +59,11 @@ conformance! {
     logging_configuration: wafv2::LoggingConfiguration => fixtures::wafv2::logging_configuration,
     ecs_cluster: ecs::Cluster => fixtures::ecs::cluster,
     ecs_task_definition: ecs::TaskDefinition => fixtures::ecs::task_definition,
+    scalable_target: appautoscaling::ScalableTarget => fixtures::appautoscaling::scalable_target,
+    scaling_policy: appautoscaling::ScalingPolicy => fixtures::appautoscaling::scaling_policy,
+    scheduled_action: appautoscaling::ScheduledAction => fixtures::appautoscaling::scheduled_action,
+    origin_access_control: cloudfront::OriginAccessControl => fixtures::cloudfront::origin_access_control,
+    distribution: cloudfront::Distribution => fixtures::cloudfront::distribution,
 }
 
 #[test]

@@ -4,17 +4,12 @@
 //! stays private (public access blocked).
 
 use crate::env::Env;
-use engine::{Handle, Input, Stack};
+use engine::{Input, Stack};
 use resources::cloudfront::{bucket_read_statement, Distribution, OriginAccessControl, ViewerProtocolPolicy};
 use serde_json::json;
 
-/// The distribution, and the policy the assets bucket must carry for it.
-pub struct Cdn {
-    pub distribution: Handle<Distribution>,
-    pub bucket_policy: Input<String>,
-}
-
-pub fn declare(stack: &mut Stack, env: &Env, assets_bucket: &str) -> Cdn {
+/// Declares the CDN; the policy the assets bucket must carry for it.
+pub fn declare(stack: &mut Stack, env: &Env, assets_bucket: &str) -> Input<String> {
     let oac = stack.add(
         "static-assets-oac",
         OriginAccessControl {
@@ -36,7 +31,7 @@ pub fn declare(stack: &mut Stack, env: &Env, assets_bucket: &str) -> Cdn {
         },
     );
     let bucket_arn = format!("arn:aws:s3:::{assets_bucket}");
-    let bucket_policy = distribution.output(move |o| {
+    distribution.output(move |o| {
         json!({
             "Version": "2012-10-17",
             "Statement": [
@@ -52,6 +47,5 @@ pub fn declare(stack: &mut Stack, env: &Env, assets_bucket: &str) -> Cdn {
             ]
         })
         .to_string()
-    });
-    Cdn { distribution, bucket_policy }
+    })
 }

@@ -22,7 +22,6 @@ use serde_json::json;
 
 /// What the services need from the edge, per routed service (`api`, `web`).
 pub struct Edge {
-    pub load_balancer: Handle<LoadBalancer>,
     pub routes: Vec<Route>,
 }
 
@@ -216,7 +215,7 @@ pub fn declare(
         })
         .collect();
     protect_with_waf(stack, &load_balancer, web_acl, registry);
-    Edge { load_balancer, routes }
+    Edge { routes }
 }
 
 /// The web ACL on the load balancer, logging to its log group (credentials redacted).

@@ -31,8 +31,8 @@ pub fn platform(stack: &mut Stack, env: &Env, release: &Release) {
     }
     let network = network::declare(stack, env);
     let groups = security::declare(stack, env, &network);
-    let cdn = cdn::declare(stack, env, &storage::assets_bucket_name(env));
-    let buckets = storage::declare(stack, env, cdn.bucket_policy);
+    let assets_policy = cdn::declare(stack, env, &storage::assets_bucket_name(env));
+    let buckets = storage::declare(stack, env, assets_policy);
     let data = data::declare(stack, env, &network, &groups);
     let config = config::declare(stack, env, &buckets, &data);
     let web_acl = guard::declare(stack, env);

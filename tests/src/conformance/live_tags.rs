@@ -43,6 +43,10 @@ pub enum TagSource {
     Acm,
     /// A kind that is not taggable (`Resource::TAGGABLE = false`): there are no tags to read.
     Untagged,
+    /// Application Auto Scaling ListTagsForResource on `outputs.arn` (scalable targets).
+    AppAutoScaling,
+    /// CloudFront ListTagsForResource on `outputs.arn` (distributions).
+    CloudFront,
 }
 
 fn field<'a>(outputs: &'a Value, name: &str) -> Result<&'a str, String> {
@@ -149,5 +153,16 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
             Ok(collect(out.tags().iter().map(|t| (t.key(), t.value().unwrap_or_default()))))
         }
         TagSource::Untagged => Err(format!("{cloud_id} is of a kind that is not taggable")),
+        TagSource::AppAutoScaling => {
+            let call = check.appautoscaling().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            Ok(collect(out.tags().into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()))))
+        }
+        TagSource::CloudFront => {
+            let call = check.cloudfront().list_tags_for_resource().resource(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            let items = out.tags().map(|t| t.items()).unwrap_or_default();
+            Ok(collect(items.iter().map(|t| (t.key(), t.value().unwrap_or_default()))))
+        }
     }
 }
