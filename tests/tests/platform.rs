@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+#[path = "platform/compute.rs"]
 mod compute;
 
 const STACK: &str = "local";

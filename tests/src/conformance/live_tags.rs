@@ -27,14 +27,12 @@ pub enum TagSource {
     Ssm,
     /// ListTagsForResource on `outputs.arn`.
     Wafv2,
-    /// ListTagsForResource on `outputs.arn` (ECS clusters and task definition revisions).
+    /// ListTagsForResource on `outputs.arn` (ECS clusters, task definition revisions, services).
     Ecs,
     /// DescribeTags on `outputs.arn`.
     Elbv2,
     /// ListTagsForResource on the budget's ARN (from `outputs.account_id` and `outputs.name`).
     Budget,
-    /// ECS ListTagsForResource on `outputs.arn` (a service).
-    EcsService,
     /// ListTagsForResource (ECR) on `outputs.arn`.
     Ecr,
     /// ListTagsForResource (CloudWatch Logs) on `outputs.arn`.
@@ -118,6 +116,7 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
             let call = check.ecs().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
             let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
             Ok(collect(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
+        }
         TagSource::Elbv2 => {
             let arn = field(outputs, "arn")?;
             let out = check.elbv2().describe_tags().resource_arns(arn).send().await.map_err(sdk("DescribeTags"))?;
@@ -131,11 +130,6 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
             let out = check.budgets().list_tags_for_resource().resource_arn(arn).send().await;
             let out = out.map_err(sdk("ListTagsForResource"))?;
             Ok(collect(out.resource_tags().iter().map(|t| (t.key(), t.value()))))
-        }
-        TagSource::EcsService => {
-            let call = check.ecs().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
-            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
-            Ok(collect(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
         TagSource::Ecr => {
             let call = check.ecr().list_tags_for_resource().resource_arn(field(outputs, "arn")?);

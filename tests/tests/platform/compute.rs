@@ -122,15 +122,15 @@ pub async fn check_scaling(emu: &Emulator) {
     let scaling = aws_sdk_applicationautoscaling::Client::new(&emu.sdk_config().await);
     use aws_sdk_applicationautoscaling::types::ServiceNamespace;
     let targets = scaling.describe_scalable_targets().service_namespace(ServiceNamespace::Ecs).send().await.unwrap();
-    let mut ids: Vec<(&str, Option<i32>, Option<i32>)> =
+    let mut ids: Vec<(&str, i32, i32)> =
         targets.scalable_targets().iter().map(|t| (t.resource_id(), t.min_capacity(), t.max_capacity())).collect();
     ids.sort();
     assert_eq!(
         ids,
         [
-            ("service/plinth-local-cluster/plinth-local-api", Some(1), Some(2)),
-            ("service/plinth-local-cluster/plinth-local-orchestrator", Some(1), Some(3)),
-            ("service/plinth-local-cluster/plinth-local-web", Some(1), Some(2)),
+            ("service/plinth-local-cluster/plinth-local-api", 1, 2),
+            ("service/plinth-local-cluster/plinth-local-orchestrator", 1, 3),
+            ("service/plinth-local-cluster/plinth-local-web", 1, 2),
         ]
     );
     let policies = scaling.describe_scaling_policies().service_namespace(ServiceNamespace::Ecs).send().await.unwrap();
