@@ -109,7 +109,7 @@ pub async fn check_load_balancer(emu: &Emulator) {
     let patterns: Vec<String> = rules
         .rules()
         .iter()
-        .flat_map(|r| r.conditions().iter().flat_map(|c| c.values().iter().cloned()))
+        .flat_map(|r| r.conditions().iter().filter_map(|c| c.path_pattern_config()).flat_map(|p| p.values().to_vec()))
         .collect();
     assert!(patterns.contains(&"/api/*".to_string()) && patterns.contains(&"/*".to_string()), "{patterns:?}");
 
