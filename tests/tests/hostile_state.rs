@@ -235,8 +235,20 @@ fn a_pre_created_look_alike_is_neither_adopted_nor_deleted() {
     w.role(role, &[("plinth:name", "api-task-role")]);
     let before = w.role_now(role);
     let up = w.run(&["up", "--yes"], 1);
-    // Only the create fails, naming the role (the lookup after it refuses to adopt the look-alike).
-    refused(&up, &[&["api-task-role", "EntityAlreadyExists", role, "no plinth:stack tag"], &["failed 1, skipped 0"]]);
+    // Only the create fails, naming the role (the lookup after it refuses to adopt the look-alike);
+    // what needs the role (the API's task definition, service and its scaling) is skipped.
+    refused(
+        &up,
+        &[
+            &["api-task-role", "EntityAlreadyExists", role, "no plinth:stack tag"],
+            &["failed 1, skipped 5"],
+            &["skipped api-task-definition"],
+            &["skipped api-service"],
+            &["skipped api-scaling-target"],
+            &["skipped api-scale-on-cpu"],
+            &["skipped api-scale-on-memory"],
+        ],
+    );
     assert_eq!(w.role_now(role), before, "the look-alike is untouched by `up`");
     assert!(w.store().resource("api-task-role").unwrap().is_none(), "not adopted into state");
     w.run(&["destroy", "--yes"], 0);
