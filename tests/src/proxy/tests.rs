@@ -44,6 +44,9 @@ fn forwards_query_json_and_s3_requests_and_records_their_operations() {
         let listed = s3.list_buckets().send().await.unwrap();
         assert_eq!(listed.buckets().len(), 1);
     });
+    // The client can read an answer before the proxy has recorded that it sent it: wait for that.
+    let all_done = |records: &[Record]| records.len() == 5 && records.iter().all(|r| r.progress == Progress::Done);
+    assert!(proxy.wait_until(Duration::from_secs(10), all_done), "every request recorded as answered");
     let seen: Vec<(String, String, Option<u16>, Option<u16>)> = proxy
         .records()
         .into_iter()
@@ -77,6 +80,8 @@ fn a_fault_after_forwarding_reaches_the_backend_and_one_before_does_not() {
             let grew = vpc_count(&direct).await - before;
             let expected = usize::from(*timing == Timing::After);
             assert_eq!(grew, expected, "{fault:?} {timing:?}: VPCs created at the backend");
+            let answered = |r: &[Record]| r.last().is_some_and(|l| l.progress == Progress::Done);
+            assert!(proxy.wait_until(Duration::from_secs(10), answered), "{fault:?} {timing:?}: recorded as done");
             let last = proxy.records().pop().unwrap();
             assert_eq!((last.operation.action.as_str(), last.verdict), ("CreateVpc", verdict));
             assert_eq!(last.reached_backend(), *timing == Timing::After);
