@@ -48,6 +48,47 @@ pub struct Env {
     /// Feature flags published to Parameter Store.
     pub feature_flags: &'static [(&'static str, bool)],
     pub compute: Compute,
+    pub observability: Observability,
+}
+
+/// Alarms, their thresholds, audit and threat detection: data per environment.
+#[derive(Debug, Clone)]
+pub struct Observability {
+    /// Who the alarm topic e-mails (each subscription stays pending until its owner confirms).
+    pub alarm_emails: &'static [&'static str],
+    pub thresholds: Thresholds,
+    /// How long the VPC's flow logs are kept.
+    pub flow_log_retention_days: u32,
+    /// How long the trail's log files are kept in its bucket.
+    pub trail_retention_days: i32,
+    /// GuardDuty threat detection (a per-account detector).
+    pub guardduty: bool,
+}
+
+/// When an alarm fires: one value per alarm, each over `evaluation_minutes` one-minute periods
+/// (five-minute periods for the data tier, whose metrics come every minute or less often).
+#[derive(Debug, Clone)]
+pub struct Thresholds {
+    pub evaluation_minutes: i32,
+    /// Load balancer 5xx responses (its own and its targets') per minute.
+    pub alb_5xx_per_minute: f64,
+    /// p99 target response time, seconds.
+    pub target_response_p99_seconds: f64,
+    /// Unhealthy targets per target group at which to alarm.
+    pub unhealthy_hosts: f64,
+    /// ECS service CPU and memory utilization, percent.
+    pub service_cpu_percent: f64,
+    pub service_memory_percent: f64,
+    /// RDS CPU percent, free storage (GiB) below which to alarm, connections above.
+    pub database_cpu_percent: f64,
+    pub database_free_storage_gb: f64,
+    pub database_connections: f64,
+    /// ElastiCache engine CPU and memory percent, evictions per five minutes.
+    pub cache_engine_cpu_percent: f64,
+    pub cache_memory_percent: f64,
+    pub cache_evictions: f64,
+    /// Actual spend, percent of the budget, at which the budget tells the alarm topic.
+    pub budget_percent: f64,
 }
 
 /// The services, the load balancer in front of them and how they deploy.
@@ -206,6 +247,27 @@ pub fn local() -> Env {
             task_revisions_kept: 3,
             cors_origin: "https://local.plinth.example",
         },
+        observability: Observability {
+            alarm_emails: &["platform-alerts@example.com"],
+            thresholds: Thresholds {
+                evaluation_minutes: 5,
+                alb_5xx_per_minute: 10.0,
+                target_response_p99_seconds: 2.0,
+                unhealthy_hosts: 1.0,
+                service_cpu_percent: 85.0,
+                service_memory_percent: 85.0,
+                database_cpu_percent: 80.0,
+                database_free_storage_gb: 2.0,
+                database_connections: 80.0,
+                cache_engine_cpu_percent: 80.0,
+                cache_memory_percent: 85.0,
+                cache_evictions: 100.0,
+                budget_percent: 90.0,
+            },
+            flow_log_retention_days: 7,
+            trail_retention_days: 30,
+            guardduty: false,
+        },
     }
 }
 
@@ -276,6 +338,12 @@ pub fn staging() -> Env {
             cors_origin: "https://staging.plinth.example.com",
             ..dev().compute
         },
+        observability: Observability {
+            flow_log_retention_days: 30,
+            trail_retention_days: 90,
+            guardduty: true,
+            ..dev().observability
+        },
         ..dev()
     }
 }
@@ -329,6 +397,20 @@ pub fn prod() -> Env {
             task_revisions_kept: 10,
             cors_origin: "https://plinth.example.com",
             ..staging().compute
+        },
+        observability: Observability {
+            alarm_emails: &["platform-alerts@example.com", "oncall@example.com"],
+            thresholds: Thresholds {
+                alb_5xx_per_minute: 5.0,
+                target_response_p99_seconds: 1.0,
+                database_free_storage_gb: 10.0,
+                database_connections: 150.0,
+                budget_percent: 80.0,
+                ..staging().observability.thresholds
+            },
+            flow_log_retention_days: 365,
+            trail_retention_days: 365,
+            ..staging().observability
         },
         ..staging()
     }

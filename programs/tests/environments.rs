@@ -133,3 +133,25 @@ fn staging_and_prod_deploy_blue_green_and_local_rolls() {
     prod.sort();
     assert_eq!(prod, ["BLUE_GREEN", "BLUE_GREEN", "ROLLING"]);
 }
+
+#[test]
+fn the_api_and_the_orchestrator_send_traces_through_a_collector_and_may_write_to_x_ray() {
+    let stack = declared(&local());
+    let node = |name: &str| stack.nodes().into_iter().find(|n| n.name == name).unwrap_or_else(|| panic!("{name}"));
+    for (service, traced) in [("api", true), ("orchestrator", true), ("web", false)] {
+        let task = node(&format!("{service}-task-definition"));
+        let containers = task.inputs["containers"].as_array().expect("containers");
+        let names: Vec<&str> = containers.iter().filter_map(|c| c["name"].as_str()).collect();
+        assert_eq!(names.contains(&"otel-collector"), traced, "{service}: {names:?}");
+        let role = node(&format!("{service}-task-role"));
+        let policies = role.inputs["inline_policies"].as_object().expect("inline policies");
+        assert_eq!(policies.contains_key("send-traces"), traced, "{service}");
+        if traced {
+            let app = &containers[0];
+            assert_eq!(app["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"], "http://localhost:4317", "{service}");
+            assert_eq!(app["depends_on"][0]["container_name"], "otel-collector", "{service}");
+            let collector = containers.iter().find(|c| c["name"] == "otel-collector").expect("collector");
+            assert_eq!(collector["essential"], false, "{service}: a dead collector must not stop the service");
+        }
+    }
+}

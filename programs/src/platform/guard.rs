@@ -50,6 +50,7 @@ fn budget(stack: &mut Stack, env: &Env) {
         threshold_percent: percent,
         comparison: Comparison::GreaterThan,
         subscriber_emails: emails.clone(),
+        subscriber_sns_topic: None,
     };
     stack.add(
         "budget",

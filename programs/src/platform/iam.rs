@@ -1,7 +1,9 @@
 //! IAM: per service an execution role (ECS pulls its image, writes its log group, injects its
 //! secrets) and a task role (what the running code may do: its bucket prefixes, its own
-//! secrets and parameters). No wildcard actions; every resource is scoped to the service's
-//! own names; trust is limited to ECS tasks of this account.
+//! secrets and parameters, and for the traced services X-Ray's trace writes). No wildcard
+//! actions; every resource is scoped to the service's own names, except the calls AWS accepts
+//! only on `"*"` (the registry login, X-Ray's trace writes); trust is limited to ECS tasks of
+//! this account.
 
 use super::storage::Buckets;
 use crate::env::Env;
@@ -144,6 +146,9 @@ fn task_policies(env: &Env, grants: &Grants) -> BTreeMap<String, Input<String>> 
     let reads = secret_reads(env, grants);
     if !reads.is_empty() {
         policies.insert("own-secrets".to_string(), document(reads).into());
+    }
+    if super::tracing::traced(grants.service) {
+        policies.insert("send-traces".to_string(), super::tracing::xray_policy().to_string().into());
     }
     policies
 }

@@ -16,6 +16,7 @@ mod scaling;
 mod security;
 mod services;
 mod storage;
+mod tracing;
 
 use crate::env::Env;
 use crate::release::Release;

@@ -2,7 +2,8 @@
 //! per service (its image from the release, its secrets by ARN, logs to its group, a container
 //! health check on `/health`), and a service per task definition in the private subnets with
 //! the services' security group. The API and the web front end sit behind the load balancer;
-//! the orchestrator has no listener. Rolling deployments with the circuit breaker, or ECS
+//! the orchestrator has no listener. The API and the orchestrator carry a tracing collector
+//! ([`super::tracing`]). Rolling deployments with the circuit breaker, or ECS
 //! blue/green where the environment asks for it. Auto scaling owns the desired count after
 //! creation (see [`super::scaling`]).
 
@@ -12,6 +13,7 @@ use super::edge::{Edge, Route};
 use super::iam::{declare_service_roles, Grants, ServiceRoles, REGION};
 use super::registry::{Registry, ServiceHome};
 use super::security::{Groups, SERVICE_PORT};
+use super::tracing;
 use super::Network;
 use crate::env::{Env, ServiceSizing};
 use crate::release::Release;
@@ -100,6 +102,16 @@ fn container(env: &Env, home: &ServiceHome, release: &Release, secrets: Vec<Cont
         }),
         ..Default::default()
     }
+}
+
+/// The app container, and the tracing collector beside it for the services that emit traces.
+fn containers(env: &Env, home: &ServiceHome, release: &Release, secrets: Vec<ContainerSecret>, routed: bool) -> Vec<Container> {
+    let mut app = container(env, home, release, secrets, routed);
+    if !tracing::traced(home.service) {
+        return vec![app];
+    }
+    tracing::instrument(&mut app, env, home.service);
+    vec![app, tracing::collector(home)]
 }
 
 fn strategy(size: &ServiceSizing) -> Vec<StrategyItem> {
@@ -229,7 +241,7 @@ fn service(
             memory: size.memory,
             execution_role_arn: plan.roles.execution.output(|o| o.arn.clone()),
             task_role_arn: Some(plan.roles.task.output(|o| o.arn.clone())),
-            containers: vec![container(env, plan.home, release, secrets, plan.route.is_some())],
+            containers: containers(env, plan.home, release, secrets, plan.route.is_some()),
             keep_revisions: env.compute.task_revisions_kept,
             ..Default::default()
         },

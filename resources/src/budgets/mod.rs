@@ -13,7 +13,7 @@ pub mod tags;
 mod budget;
 
 pub use budget::{Budget, BudgetOutputs, BudgetPeriod};
-pub use notifications::{BudgetNotification, Comparison, NotificationType};
+pub use notifications::{Addressee, BudgetNotification, Comparison, NotificationType};
 
 use crate::error::{absent_if, classify};
 use crate::AwsContext;

@@ -1,4 +1,4 @@
-//! Budget notifications and their email subscribers: the SDK shapes, reading them back, and
+//! Budget notifications and their subscribers (e-mail addresses and at most one SNS topic): the SDK shapes, reading them back, and
 //! moving a budget from one notification list to another with the fewest calls.
 //!
 //! A notification is identified by (type, comparison, threshold). Same identity: only its
@@ -12,7 +12,7 @@ use crate::AwsContext;
 use aws_sdk_budgets::types::{
     ComparisonOperator, Notification, NotificationWithSubscribers, Subscriber, SubscriptionType, ThresholdType,
 };
-use engine::ProviderError;
+use engine::{Input, ProviderError};
 use serde::{Deserialize, Serialize};
 
 /// At most this many notifications per budget (an AWS quota).
@@ -43,6 +43,30 @@ pub struct BudgetNotification {
     pub threshold_percent: f64,
     pub comparison: Comparison,
     pub subscriber_emails: Vec<String>,
+    /// The SNS topic also notified (at most one per notification, an AWS quota); its policy
+    /// must let `budgets.amazonaws.com` publish. Left out of the serialized form when `None`, so
+    /// notifications recorded before it existed read back unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscriber_sns_topic: Option<Input<String>>,
+}
+
+/// Who a notification tells.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Addressee {
+    Email(String),
+    /// A topic ARN.
+    Sns(String),
+}
+
+impl Addressee {
+    fn to_sdk(&self) -> Result<Subscriber, ProviderError> {
+        let (kind, address) = match self {
+            Addressee::Email(a) => (SubscriptionType::Email, a),
+            Addressee::Sns(a) => (SubscriptionType::Sns, a),
+        };
+        let built = Subscriber::builder().subscription_type(kind).address(address).build();
+        built.map_err(|e| build_error("budget subscriber", e))
+    }
 }
 
 impl Default for BudgetNotification {
@@ -52,6 +76,7 @@ impl Default for BudgetNotification {
             threshold_percent: 80.0,
             comparison: Comparison::GreaterThan,
             subscriber_emails: Vec::new(),
+            subscriber_sns_topic: None,
         }
     }
 }
@@ -62,6 +87,13 @@ impl BudgetNotification {
         self.notification_type == other.notification_type
             && self.comparison == other.comparison
             && self.threshold_percent == other.threshold_percent
+    }
+
+    /// Everyone the notification tells: its e-mail addresses, then its topic.
+    pub fn addressees(&self) -> Vec<Addressee> {
+        let emails = self.subscriber_emails.iter().cloned().map(Addressee::Email);
+        let topic = self.subscriber_sns_topic.as_ref().and_then(Input::known).cloned().map(Addressee::Sns);
+        emails.chain(topic).collect()
     }
 
     /// The SDK notification (percentage threshold).
@@ -79,7 +111,7 @@ impl BudgetNotification {
     pub fn with_subscribers(&self) -> Result<NotificationWithSubscribers, ProviderError> {
         NotificationWithSubscribers::builder()
             .notification(self.to_sdk()?)
-            .set_subscribers(Some(subscribers(&self.subscriber_emails)?))
+            .set_subscribers(Some(subscribers(&self.addressees())?))
             .build()
             .map_err(|e| build_error("budget notification", e))
     }
@@ -91,8 +123,16 @@ impl BudgetNotification {
             problems
                 .push(format!("{field}.threshold_percent {} must be a positive percentage", self.threshold_percent));
         }
-        if self.subscriber_emails.is_empty() || self.subscriber_emails.len() > MAX_EMAIL_SUBSCRIBERS {
-            problems.push(format!("{field}.subscriber_emails needs 1 to {MAX_EMAIL_SUBSCRIBERS} addresses"));
+        if self.subscriber_emails.len() > MAX_EMAIL_SUBSCRIBERS {
+            problems.push(format!("{field}.subscriber_emails has more than {MAX_EMAIL_SUBSCRIBERS} addresses"));
+        }
+        if self.subscriber_emails.is_empty() && self.subscriber_sns_topic.is_none() {
+            problems.push(format!("{field} tells no one: give subscriber_emails or subscriber_sns_topic"));
+        }
+        if let Some(topic) = self.subscriber_sns_topic.as_ref().and_then(Input::known) {
+            if !topic.starts_with("arn:aws:sns:") {
+                problems.push(format!("{field}.subscriber_sns_topic `{topic}` is not an SNS topic ARN"));
+            }
         }
         for email in self.subscriber_emails.iter().filter(|e| !is_email(e)) {
             problems.push(format!("{field}.subscriber_emails: `{email}` is not an email address"));
@@ -111,16 +151,8 @@ pub fn is_email(s: &str) -> bool {
         && domain.split('.').all(|label| !label.is_empty())
 }
 
-fn subscribers(emails: &[String]) -> Result<Vec<Subscriber>, ProviderError> {
-    emails.iter().map(|e| subscriber(e)).collect()
-}
-
-fn subscriber(email: &str) -> Result<Subscriber, ProviderError> {
-    Subscriber::builder()
-        .subscription_type(SubscriptionType::Email)
-        .address(email)
-        .build()
-        .map_err(|e| build_error("budget subscriber", e))
+fn subscribers(addressees: &[Addressee]) -> Result<Vec<Subscriber>, ProviderError> {
+    addressees.iter().map(Addressee::to_sdk).collect()
 }
 
 /// One call's worth of change, in the order [`plan`] returns them.
@@ -128,8 +160,8 @@ fn subscriber(email: &str) -> Result<Subscriber, ProviderError> {
 pub enum Change {
     Delete(BudgetNotification),
     Update { old: BudgetNotification, new: BudgetNotification },
-    AddSubscriber { notification: BudgetNotification, email: String },
-    RemoveSubscriber { notification: BudgetNotification, email: String },
+    AddSubscriber { notification: BudgetNotification, subscriber: Addressee },
+    RemoveSubscriber { notification: BudgetNotification, subscriber: Addressee },
     Create(BudgetNotification),
 }
 
@@ -155,10 +187,11 @@ pub fn plan(old: &[BudgetNotification], new: &[BudgetNotification]) -> Vec<Chang
     let mut changes: Vec<Change> = unmatched_old.into_iter().map(|o| Change::Delete(o.clone())).collect();
     changes.extend(updates.iter().map(|(o, n)| Change::Update { old: (*o).clone(), new: (*n).clone() }));
     for (o, n) in pairs.into_iter().chain(updates) {
-        let adds = n.subscriber_emails.iter().filter(|e| !o.subscriber_emails.contains(e));
-        changes.extend(adds.map(|email| Change::AddSubscriber { notification: n.clone(), email: email.clone() }));
-        let removes = o.subscriber_emails.iter().filter(|e| !n.subscriber_emails.contains(e));
-        changes.extend(removes.map(|email| Change::RemoveSubscriber { notification: n.clone(), email: email.clone() }));
+        let (was, will) = (o.addressees(), n.addressees());
+        let adds = will.iter().filter(|a| !was.contains(a)).cloned();
+        changes.extend(adds.map(|subscriber| Change::AddSubscriber { notification: n.clone(), subscriber }));
+        let removes = was.into_iter().filter(|a| !will.contains(a));
+        changes.extend(removes.map(|subscriber| Change::RemoveSubscriber { notification: n.clone(), subscriber }));
     }
     changes.extend(creates);
     changes
@@ -184,19 +217,19 @@ pub async fn sync(
                 let call = call.old_notification(old.to_sdk()?).new_notification(new.to_sdk()?);
                 call.send().await.map_err(|e| classify("UpdateNotification", e))?;
             }
-            Change::AddSubscriber { notification, email } => {
+            Change::AddSubscriber { notification, subscriber } => {
                 let call = api.create_subscriber().account_id(account).budget_name(budget);
-                let call = call.notification(notification.to_sdk()?).subscriber(subscriber(&email)?);
+                let call = call.notification(notification.to_sdk()?).subscriber(subscriber.to_sdk()?);
                 call.send().await.map_err(|e| classify("CreateSubscriber", e))?;
             }
-            Change::RemoveSubscriber { notification, email } => {
+            Change::RemoveSubscriber { notification, subscriber } => {
                 let call = api.delete_subscriber().account_id(account).budget_name(budget);
-                let call = call.notification(notification.to_sdk()?).subscriber(subscriber(&email)?);
+                let call = call.notification(notification.to_sdk()?).subscriber(subscriber.to_sdk()?);
                 call.send().await.map_err(|e| classify("DeleteSubscriber", e))?;
             }
             Change::Create(n) => {
                 let call = api.create_notification().account_id(account).budget_name(budget).notification(n.to_sdk()?);
-                let call = call.set_subscribers(Some(subscribers(&n.subscriber_emails)?));
+                let call = call.set_subscribers(Some(subscribers(&n.addressees())?));
                 call.send().await.map_err(|e| classify("CreateNotification", e))?;
             }
         }
@@ -204,8 +237,8 @@ pub async fn sync(
     Ok(())
 }
 
-/// The budget's notifications with their email subscribers, or `None` when the budget is gone.
-/// SNS subscribers are not modeled and left out; thresholds are read as percentages.
+/// The budget's notifications with their subscribers, or `None` when the budget is gone.
+/// Thresholds are read as percentages.
 pub async fn read(
     cx: &AwsContext,
     account: &str,
@@ -227,7 +260,9 @@ pub async fn read(
     }
     let mut seen = Vec::with_capacity(live.len());
     for n in live {
-        let Some(emails) = subscriber_emails(cx, account, budget, &n).await? else { return Ok(None) };
+        let Some(addressees) = addressees(cx, account, budget, &n).await? else { return Ok(None) };
+        let emails = addressees.iter().filter_map(|a| if let Addressee::Email(e) = a { Some(e.clone()) } else { None });
+        let topic = addressees.iter().find_map(|a| if let Addressee::Sns(t) = a { Some(t.clone()) } else { None });
         let unmodeled = |what: &str, value: &str| missing(&format!("{what} Plinth models (it has `{value}`)"));
         seen.push(BudgetNotification {
             notification_type: NotificationType::from_sdk(n.notification_type())
@@ -235,19 +270,20 @@ pub async fn read(
             threshold_percent: n.threshold(),
             comparison: Comparison::from_sdk(n.comparison_operator())
                 .ok_or_else(|| unmodeled("comparison", n.comparison_operator().as_str()))?,
-            subscriber_emails: emails,
+            subscriber_emails: emails.collect(),
+            subscriber_sns_topic: topic.map(Input::Value),
         });
     }
     Ok(Some(seen))
 }
 
-async fn subscriber_emails(
+async fn addressees(
     cx: &AwsContext,
     account: &str,
     budget: &str,
     notification: &Notification,
-) -> Result<Option<Vec<String>>, ProviderError> {
-    let mut emails = Vec::new();
+) -> Result<Option<Vec<Addressee>>, ProviderError> {
+    let mut found = Vec::new();
     let mut token: Option<String> = None;
     loop {
         let call = cx.budgets().describe_subscribers_for_notification().account_id(account).budget_name(budget);
@@ -255,11 +291,14 @@ async fn subscriber_emails(
         let Some(out) = none_if_not_found(out.map_err(|e| classify("DescribeSubscribersForNotification", e)))? else {
             return Ok(None);
         };
-        let page = out.subscribers().iter().filter(|s| s.subscription_type() == &SubscriptionType::Email);
-        emails.extend(page.map(|s| s.address().to_string()));
+        found.extend(out.subscribers().iter().filter_map(|s| match s.subscription_type() {
+            SubscriptionType::Email => Some(Addressee::Email(s.address().to_string())),
+            SubscriptionType::Sns => Some(Addressee::Sns(s.address().to_string())),
+            _ => None,
+        }));
         match out.next_token() {
             Some(next) if !next.is_empty() => token = Some(next.to_string()),
-            _ => return Ok(Some(emails)),
+            _ => return Ok(Some(found)),
         }
     }
 }
@@ -304,6 +343,7 @@ mod tests {
             threshold_percent: threshold,
             comparison: Comparison::GreaterThan,
             subscriber_emails: emails.iter().map(|e| e.to_string()).collect(),
+            subscriber_sns_topic: None,
         }
     }
 
@@ -328,7 +368,7 @@ mod tests {
             plan(&old, &new),
             vec![
                 Change::Update { old: old[0].clone(), new: new[0].clone() },
-                Change::AddSubscriber { notification: new[0].clone(), email: "b@x.io".into() },
+                Change::AddSubscriber { notification: new[0].clone(), subscriber: Addressee::Email("b@x.io".into()) },
             ]
         );
     }
@@ -340,8 +380,8 @@ mod tests {
         assert_eq!(
             plan(&old, &new),
             vec![
-                Change::AddSubscriber { notification: new[0].clone(), email: "b@x.io".into() },
-                Change::RemoveSubscriber { notification: new[0].clone(), email: "a@x.io".into() },
+                Change::AddSubscriber { notification: new[0].clone(), subscriber: Addressee::Email("b@x.io".into()) },
+                Change::RemoveSubscriber { notification: new[0].clone(), subscriber: Addressee::Email("a@x.io".into()) },
             ]
         );
     }
@@ -372,5 +412,20 @@ mod tests {
         let read: BudgetNotification = serde_json::from_value(old_state.clone()).expect("old state reads");
         assert_eq!((read.notification_type, read.comparison), (FORECASTED, Comparison::LessThan));
         assert_eq!(serde_json::to_value(&read).expect("json"), old_state, "the serialized form is unchanged");
+    }
+
+    #[test]
+    fn a_topic_is_one_more_subscriber() {
+        let topic = "arn:aws:sns:us-east-1:123456789012:alarms";
+        let old = vec![n(ACTUAL, 80.0, &["a@x.io"])];
+        let new = vec![BudgetNotification { subscriber_sns_topic: Some(topic.to_string().into()), ..old[0].clone() }];
+        let add = Change::AddSubscriber { notification: new[0].clone(), subscriber: Addressee::Sns(topic.into()) };
+        assert_eq!(plan(&old, &new), vec![add]);
+        let only_topic = BudgetNotification { subscriber_emails: vec![], ..new[0].clone() };
+        assert_eq!(only_topic.problems("n"), Vec::<String>::new());
+        let no_one = BudgetNotification { subscriber_sns_topic: None, ..only_topic.clone() };
+        assert_eq!(no_one.problems("n"), ["n tells no one: give subscriber_emails or subscriber_sns_topic"]);
+        let not_arn = BudgetNotification { subscriber_sns_topic: Some("alarms".to_string().into()), ..only_topic };
+        assert_eq!(not_arn.problems("n"), ["n.subscriber_sns_topic `alarms` is not an SNS topic ARN"]);
     }
 }
