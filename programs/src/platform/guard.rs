@@ -1,16 +1,18 @@
 //! Guard rails and cost: the web ACL in front of the load balancer (AWS managed rule groups
-//! and a per-IP rate limit) and the environment's monthly budget with its alerts.
+//! and a per-IP rate limit) and the environment's monthly budget with its alerts (e-mail, and
+//! the alarm topic for actual spend past the environment's threshold).
 
 use crate::env::Env;
 use engine::{Handle, Stack};
 use resources::budgets::{Budget, BudgetNotification, BudgetPeriod, Comparison, NotificationType};
+use resources::sns::Topic;
 use resources::wafv2::{AclDefault, ManagedRuleGroup, RateAction, RateLimit, WebAcl};
 use std::collections::BTreeMap;
 
 /// Declares the web ACL and the budget; the web ACL is returned for the load balancer.
-pub fn declare(stack: &mut Stack, env: &Env) -> Handle<WebAcl> {
+pub fn declare(stack: &mut Stack, env: &Env, alarm_topic: &Handle<Topic>) -> Handle<WebAcl> {
     let acl = web_acl(stack, env);
-    budget(stack, env);
+    budget(stack, env, alarm_topic);
     acl
 }
 
@@ -43,7 +45,7 @@ fn web_acl(stack: &mut Stack, env: &Env) -> Handle<WebAcl> {
     )
 }
 
-fn budget(stack: &mut Stack, env: &Env) {
+fn budget(stack: &mut Stack, env: &Env, alarm_topic: &Handle<Topic>) {
     let emails: Vec<String> = env.budget_emails.iter().map(|e| e.to_string()).collect();
     let alert = |kind: NotificationType, percent: f64| BudgetNotification {
         notification_type: kind,
@@ -52,6 +54,11 @@ fn budget(stack: &mut Stack, env: &Env) {
         subscriber_emails: emails.clone(),
         subscriber_sns_topic: None,
     };
+    // Actual spend past the environment's threshold also reaches the alarm topic.
+    let actual = BudgetNotification {
+        subscriber_sns_topic: Some(alarm_topic.output(|o| o.arn.clone())),
+        ..alert(NotificationType::Actual, env.observability.thresholds.budget_percent)
+    };
     stack.add(
         "budget",
         Budget {
@@ -59,7 +66,7 @@ fn budget(stack: &mut Stack, env: &Env) {
             limit_amount: env.budget_usd.into(),
             time_unit: BudgetPeriod::Monthly,
             cost_filters: BTreeMap::from([("TagKeyValue".to_string(), vec![format!("user:Environment${}", env.name)])]),
-            notifications: vec![alert(NotificationType::Actual, 80.0), alert(NotificationType::Forecasted, 100.0)],
+            notifications: vec![actual, alert(NotificationType::Forecasted, 100.0)],
             ..Default::default()
         },
     );

@@ -1,15 +1,21 @@
 //! The platform program: one function for every environment. It declares the network, the
 //! security groups, the buckets, the data tier (PostgreSQL, Redis), secrets and configuration,
 //! the WAF and the budget, and the services that use them: the API, the job orchestrator and
-//! the web front end on ECS Fargate behind an HTTPS load balancer, their images, logs, roles
-//! and auto scaling, and the static assets on a CDN.
+//! the web front end on ECS Fargate behind an HTTPS load balancer, their images, logs, traces,
+//! roles and auto scaling, and the static assets on a CDN; then what watches them: the alarm
+//! topic, alarms, log metrics and a dashboard, flow logs, an audit trail and threat detection.
 
+mod alarms;
+mod alerts;
+mod audit;
 mod cdn;
 mod config;
+mod dashboard;
 mod data;
 mod edge;
 mod guard;
 mod iam;
+mod logs;
 mod network;
 mod registry;
 mod scaling;
@@ -36,7 +42,8 @@ pub fn platform(stack: &mut Stack, env: &Env, release: &Release) {
     let buckets = storage::declare(stack, env, assets_policy);
     let data = data::declare(stack, env, &network, &groups);
     let config = config::declare(stack, env, &buckets, &data);
-    let web_acl = guard::declare(stack, env);
+    let alarm_topic = alerts::declare(stack, env);
+    let web_acl = guard::declare(stack, env, &alarm_topic);
     let registry = registry::declare(stack, env);
     let edge = edge::declare(stack, env, &network, &groups, &registry, &web_acl);
     let grants = iam::grants(env, &buckets);
@@ -51,6 +58,11 @@ pub fn platform(stack: &mut Stack, env: &Env, release: &Release) {
     };
     let deployed = services::declare(stack, env, release, &inputs);
     scaling::declare(stack, env, &deployed);
+    logs::declare(stack, env, &registry);
+    let watched = alarms::Watched { edge: &edge, data: &data, services: &deployed, cluster_name: services::cluster_name(env) };
+    let alarms = alarms::declare(stack, env, &alarm_topic, &watched);
+    dashboard::declare(stack, env, &watched, &alarms);
+    audit::declare(stack, env, &network);
 }
 
 /// Field names a program gives as strings (`ignore_changes`) that are not input fields of the

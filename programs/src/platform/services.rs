@@ -177,8 +177,13 @@ pub struct Inputs<'a> {
     pub grants: &'a [Grants],
 }
 
+/// The ECS cluster's name.
+pub fn cluster_name(env: &Env) -> String {
+    env.prefixed("cluster")
+}
+
 pub fn declare(stack: &mut Stack, env: &Env, release: &Release, inputs: &Inputs) -> Vec<Deployed> {
-    let cluster_name = env.prefixed("cluster");
+    let cluster_name = cluster_name(env);
     let cluster = stack.add(
         "cluster",
         Cluster {
