@@ -5,7 +5,7 @@
 use e2e::conformance::{check, fixtures};
 use e2e::Emulator;
 use engine::Resource;
-use resources::{acm, appautoscaling, budgets, cloudfront, ec2, ecr, ecs, elasticache, elbv2, iam, logs, rds, s3, secretsmanager, ssm, wafv2};
+use resources::{acm, appautoscaling, budgets, cloudfront, cloudtrail, ec2, ecr, ecs, elasticache, elbv2, guardduty, iam, logs, rds, s3, secretsmanager, sns, ssm, wafv2};
 use std::collections::BTreeSet;
 
 macro_rules! conformance {
@@ -64,6 +64,11 @@ conformance! {
     scheduled_action: appautoscaling::ScheduledAction => fixtures::appautoscaling::scheduled_action,
     origin_access_control: cloudfront::OriginAccessControl => fixtures::cloudfront::origin_access_control,
     distribution: cloudfront::Distribution => fixtures::cloudfront::distribution,
+    flow_log: ec2::FlowLog => fixtures::ec2::flow_log,
+    sns_topic: sns::Topic => fixtures::sns::topic,
+    sns_subscription: sns::Subscription => fixtures::sns::subscription,
+    trail: cloudtrail::Trail => fixtures::cloudtrail::trail,
+    guardduty_detector: guardduty::Detector => fixtures::guardduty::detector,
 }
 
 #[test]

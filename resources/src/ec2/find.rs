@@ -95,6 +95,8 @@ ec2_object!(
     group_id
 );
 
+ec2_object!(FlowLog, "DescribeFlowLogs", describe_flow_logs, set_flow_log_ids, set_filter, flow_logs, flow_log_id);
+
 impl Ec2Object for aws_sdk_ec2::types::NatGateway {
     fn id(&self) -> Option<&str> {
         self.nat_gateway_id()

@@ -7,6 +7,7 @@ pub mod sg_rules;
 pub mod tags;
 
 mod eip;
+mod flow_log;
 mod internet_gateway;
 mod nat_gateway;
 mod route_table;
@@ -16,6 +17,7 @@ mod subnet;
 mod vpc;
 
 pub use eip::{Eip, EipOutputs};
+pub use flow_log::{FlowLog, FlowLogDestinationType, FlowLogOutputs, FlowLogTrafficType, AGGREGATION_INTERVALS};
 pub use internet_gateway::{InternetGateway, InternetGatewayOutputs};
 pub use nat_gateway::{NatGateway, NatGatewayOutputs, NAT_CREATE_TIMEOUT, NAT_DELETE_TIMEOUT};
 pub use route_table::{Route, RouteTable, RouteTableOutputs};

@@ -45,6 +45,12 @@ pub enum TagSource {
     AppAutoScaling,
     /// CloudFront ListTagsForResource on `outputs.arn` (distributions).
     CloudFront,
+    /// SNS ListTagsForResource on `outputs.arn` (topics).
+    Sns,
+    /// CloudTrail ListTags on `outputs.arn` (trails).
+    CloudTrail,
+    /// GuardDuty ListTagsForResource on `outputs.arn` (detectors).
+    GuardDuty,
 }
 
 fn field<'a>(outputs: &'a Value, name: &str) -> Result<&'a str, String> {
@@ -157,6 +163,23 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
             let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
             let items = out.tags().map(|t| t.items()).unwrap_or_default();
             Ok(collect(items.iter().map(|t| (t.key(), t.value().unwrap_or_default()))))
+        }
+        TagSource::Sns => {
+            let call = check.sns().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            Ok(collect(out.tags().iter().map(|t| (t.key(), t.value()))))
+        }
+        TagSource::CloudTrail => {
+            let arn = field(outputs, "arn")?;
+            let out = check.cloudtrail().list_tags().resource_id_list(arn).send().await.map_err(sdk("ListTags"))?;
+            let mine = out.resource_tag_list().iter().find(|r| r.resource_id() == Some(arn));
+            let tags = mine.map(|r| r.tags_list()).unwrap_or_default();
+            Ok(collect(tags.iter().map(|t| (t.key(), t.value().unwrap_or_default()))))
+        }
+        TagSource::GuardDuty => {
+            let call = check.guardduty().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            Ok(collect(out.tags().into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()))))
         }
     }
 }
