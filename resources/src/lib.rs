@@ -14,6 +14,7 @@ pub mod elasticache;
 pub mod elbv2;
 pub mod error;
 pub mod iam;
+pub mod kms;
 pub mod kit;
 pub mod logs;
 pub mod policy;

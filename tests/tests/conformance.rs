@@ -5,7 +5,7 @@
 use e2e::conformance::{check, fixtures};
 use e2e::Emulator;
 use engine::Resource;
-use resources::{acm, appautoscaling, budgets, cloudfront, ec2, ecr, ecs, elasticache, elbv2, iam, logs, rds, s3, secretsmanager, ssm, wafv2};
+use resources::{acm, appautoscaling, budgets, cloudfront, ec2, ecr, ecs, elasticache, elbv2, iam, kms, logs, rds, s3, secretsmanager, ssm, wafv2};
 use std::collections::BTreeSet;
 
 macro_rules! conformance {
@@ -64,6 +64,8 @@ conformance! {
     scheduled_action: appautoscaling::ScheduledAction => fixtures::appautoscaling::scheduled_action,
     origin_access_control: cloudfront::OriginAccessControl => fixtures::cloudfront::origin_access_control,
     distribution: cloudfront::Distribution => fixtures::cloudfront::distribution,
+    kms_key: kms::Key => fixtures::kms::key,
+    kms_alias: kms::Alias => fixtures::kms::alias,
 }
 
 #[test]

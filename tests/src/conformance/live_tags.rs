@@ -45,6 +45,8 @@ pub enum TagSource {
     AppAutoScaling,
     /// CloudFront ListTagsForResource on `outputs.arn` (distributions).
     CloudFront,
+    /// KMS ListResourceTags on the cloud id (the key id).
+    Kms,
 }
 
 fn field<'a>(outputs: &'a Value, name: &str) -> Result<&'a str, String> {
@@ -157,6 +159,11 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
             let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
             let items = out.tags().map(|t| t.items()).unwrap_or_default();
             Ok(collect(items.iter().map(|t| (t.key(), t.value().unwrap_or_default()))))
+        }
+        TagSource::Kms => {
+            let out = check.kms().list_resource_tags().key_id(cloud_id).send().await;
+            let out = out.map_err(sdk("ListResourceTags"))?;
+            Ok(collect(out.tags().iter().map(|t| (t.tag_key(), t.tag_value()))))
         }
     }
 }
