@@ -16,6 +16,7 @@ pub mod elbv2;
 pub mod error;
 pub mod guardduty;
 pub mod iam;
+pub mod kms;
 pub mod kit;
 pub mod logs;
 pub mod policy;

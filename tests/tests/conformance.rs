@@ -5,7 +5,7 @@
 use e2e::conformance::{check, fixtures};
 use e2e::Emulator;
 use engine::Resource;
-use resources::{acm, appautoscaling, budgets, cloudfront, cloudtrail, ec2, ecr, ecs, elasticache, elbv2, guardduty, iam, logs, rds, s3, secretsmanager, sns, ssm, wafv2};
+use resources::{acm, appautoscaling, budgets, cloudfront, cloudtrail, ec2, ecr, ecs, elasticache, elbv2, guardduty, iam, kms, logs, rds, s3, secretsmanager, sns, ssm, wafv2};
 use std::collections::BTreeSet;
 
 macro_rules! conformance {
@@ -69,6 +69,8 @@ conformance! {
     sns_subscription: sns::Subscription => fixtures::sns::subscription,
     trail: cloudtrail::Trail => fixtures::cloudtrail::trail,
     guardduty_detector: guardduty::Detector => fixtures::guardduty::detector,
+    kms_key: kms::Key => fixtures::kms::key,
+    kms_alias: kms::Alias => fixtures::kms::alias,
 }
 
 #[test]

@@ -51,6 +51,8 @@ pub enum TagSource {
     CloudTrail,
     /// GuardDuty ListTagsForResource on `outputs.arn` (detectors).
     GuardDuty,
+    /// KMS ListResourceTags on the cloud id (the key id).
+    Kms,
 }
 
 fn field<'a>(outputs: &'a Value, name: &str) -> Result<&'a str, String> {
@@ -180,6 +182,11 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
             let call = check.guardduty().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
             let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
             Ok(collect(out.tags().into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()))))
+        }
+        TagSource::Kms => {
+            let out = check.kms().list_resource_tags().key_id(cloud_id).send().await;
+            let out = out.map_err(sdk("ListResourceTags"))?;
+            Ok(collect(out.tags().iter().map(|t| (t.tag_key(), t.tag_value()))))
         }
     }
 }
