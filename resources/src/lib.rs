@@ -6,6 +6,7 @@ pub mod acm;
 pub mod appautoscaling;
 pub mod budgets;
 pub mod cloudfront;
+pub mod cloudwatch;
 pub mod context;
 pub mod ec2;
 pub mod ecr;

@@ -5,7 +5,7 @@
 use e2e::conformance::{check, fixtures};
 use e2e::Emulator;
 use engine::Resource;
-use resources::{acm, appautoscaling, budgets, cloudfront, ec2, ecr, ecs, elasticache, elbv2, iam, logs, rds, s3, secretsmanager, ssm, wafv2};
+use resources::{acm, appautoscaling, budgets, cloudfront, cloudwatch, ec2, ecr, ecs, elasticache, elbv2, iam, logs, rds, s3, secretsmanager, ssm, wafv2};
 use std::collections::BTreeSet;
 
 macro_rules! conformance {
@@ -64,6 +64,10 @@ conformance! {
     scheduled_action: appautoscaling::ScheduledAction => fixtures::appautoscaling::scheduled_action,
     origin_access_control: cloudfront::OriginAccessControl => fixtures::cloudfront::origin_access_control,
     distribution: cloudfront::Distribution => fixtures::cloudfront::distribution,
+    metric_filter: logs::MetricFilter => fixtures::logs::metric_filter,
+    metric_alarm: cloudwatch::MetricAlarm => fixtures::cloudwatch::metric_alarm,
+    composite_alarm: cloudwatch::CompositeAlarm => fixtures::cloudwatch::composite_alarm,
+    dashboard: cloudwatch::Dashboard => fixtures::cloudwatch::dashboard,
 }
 
 #[test]

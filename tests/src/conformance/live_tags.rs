@@ -45,6 +45,8 @@ pub enum TagSource {
     AppAutoScaling,
     /// CloudFront ListTagsForResource on `outputs.arn` (distributions).
     CloudFront,
+    /// CloudWatch ListTagsForResource on `outputs.arn` (metric and composite alarms).
+    CloudWatch,
 }
 
 fn field<'a>(outputs: &'a Value, name: &str) -> Result<&'a str, String> {
@@ -157,6 +159,11 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
             let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
             let items = out.tags().map(|t| t.items()).unwrap_or_default();
             Ok(collect(items.iter().map(|t| (t.key(), t.value().unwrap_or_default()))))
+        }
+        TagSource::CloudWatch => {
+            let call = check.cloudwatch().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            Ok(collect(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
     }
 }
