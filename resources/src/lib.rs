@@ -7,6 +7,7 @@ pub mod appautoscaling;
 pub mod budgets;
 pub mod cloudfront;
 pub mod cloudtrail;
+pub mod cloudwatch;
 pub mod context;
 pub mod ec2;
 pub mod ecr;

@@ -5,7 +5,7 @@
 use e2e::conformance::{check, fixtures};
 use e2e::Emulator;
 use engine::Resource;
-use resources::{acm, appautoscaling, budgets, cloudfront, cloudtrail, ec2, ecr, ecs, elasticache, elbv2, guardduty, iam, kms, logs, rds, s3, secretsmanager, sns, ssm, wafv2};
+use resources::{acm, appautoscaling, budgets, cloudfront, cloudtrail, cloudwatch, ec2, ecr, ecs, elasticache, elbv2, guardduty, iam, kms, logs, rds, s3, secretsmanager, sns, ssm, wafv2};
 use std::collections::BTreeSet;
 
 macro_rules! conformance {
@@ -71,6 +71,10 @@ conformance! {
     guardduty_detector: guardduty::Detector => fixtures::guardduty::detector,
     kms_key: kms::Key => fixtures::kms::key,
     kms_alias: kms::Alias => fixtures::kms::alias,
+    metric_filter: logs::MetricFilter => fixtures::logs::metric_filter,
+    metric_alarm: cloudwatch::MetricAlarm => fixtures::cloudwatch::metric_alarm,
+    composite_alarm: cloudwatch::CompositeAlarm => fixtures::cloudwatch::composite_alarm,
+    dashboard: cloudwatch::Dashboard => fixtures::cloudwatch::dashboard,
 }
 
 #[test]

@@ -104,16 +104,7 @@ pub async fn prove_target_stack(
 
 /// The ownership verdict of [`prove_target_stack`] on the target's live tags.
 fn stack_verdict(object: &str, target: &str, live: &Tags, meta: &Meta) -> Result<(), ProviderError> {
-    if live.get(engine::STACK_TAG) == Some(&meta.stack) {
-        return Ok(());
-    }
-    let message = format!(
-        "{object} exists, but its scalable target {target} does not carry {}={} (its tags: {live:?}): \
-         not adopted",
-        engine::STACK_TAG,
-        meta.stack
-    );
-    Err(ProviderError::new(ErrorClass::NotOwned, message))
+    crate::kit::prove_parent_stack(object, &format!("scalable target {target}"), live, meta)
 }
 
 /// Problems with a policy or action name (1 to 256 printable characters).

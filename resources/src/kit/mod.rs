@@ -8,6 +8,9 @@
 //!   into an update.
 //! * **Ownership.** [`adopt`]: a `find` that located an object by a unique name adopts it only when
 //!   its live tags prove ownership (`engine::prove_owned`), and otherwise refuses, naming it.
+//! * **Ownership through a parent.** [`prove_parent_stack`]: an untaggable object (a scaling
+//!   policy, a metric filter) is ours only when the tagged object it belongs to carries this
+//!   stack's `plinth:stack`.
 //! * **Set-like ids.** [`observed_ids`]: live ids in the program's order when only the order differs.
 //! * **No blind create retries.** [`no_retry!`](crate::kit::no_retry): the per-operation config of
 //!   a non-idempotent create, which lets the SDK retry throttling only (see [`retry`]).
@@ -120,6 +123,21 @@ pub fn registry() -> Registry {
 pub fn adopt<O>(object: &str, tags: &Tags, meta: &Meta, outputs: O) -> Result<Option<O>, ProviderError> {
     engine::prove_owned(object, tags, meta)?;
     Ok(Some(outputs))
+}
+
+/// `Ok(())` when `parent_tags` (the live tags of `parent`, the tagged object an untaggable
+/// `object` belongs to, read just now) carry `plinth:stack` = `meta.stack`; otherwise
+/// `Err(NotOwned)` naming both and the parent's tags.
+pub fn prove_parent_stack(object: &str, parent: &str, parent_tags: &Tags, meta: &Meta) -> Result<(), ProviderError> {
+    if parent_tags.get(engine::STACK_TAG) == Some(&meta.stack) {
+        return Ok(());
+    }
+    let message = format!(
+        "{object} exists, but its {parent} does not carry {}={} (its tags: {parent_tags:?}): not adopted",
+        engine::STACK_TAG,
+        meta.stack
+    );
+    Err(ProviderError::new(engine::ErrorClass::NotOwned, message))
 }
 
 /// Live ids (subnets, security groups) in input shape. AWS keeps them as a set and answers in

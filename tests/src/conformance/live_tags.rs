@@ -53,6 +53,8 @@ pub enum TagSource {
     GuardDuty,
     /// KMS ListResourceTags on the cloud id (the key id).
     Kms,
+    /// CloudWatch ListTagsForResource on `outputs.arn` (metric and composite alarms).
+    CloudWatch,
 }
 
 fn field<'a>(outputs: &'a Value, name: &str) -> Result<&'a str, String> {
@@ -187,6 +189,11 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
             let out = check.kms().list_resource_tags().key_id(cloud_id).send().await;
             let out = out.map_err(sdk("ListResourceTags"))?;
             Ok(collect(out.tags().iter().map(|t| (t.tag_key(), t.tag_value()))))
+        }
+        TagSource::CloudWatch => {
+            let call = check.cloudwatch().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            Ok(collect(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
     }
 }
