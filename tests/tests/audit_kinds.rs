@@ -46,7 +46,10 @@ async fn a_topic_is_encrypted_and_lets_alarms_and_budgets_publish() {
     let doc: serde_json::Value = serde_json::from_str(policy).expect("policy JSON");
     let publish = doc["Statement"].as_array().expect("statements").iter().find(|s| s["Action"] == "SNS:Publish");
     let publish = publish.expect("the publish statement");
-    assert_eq!(publish["Principal"]["Service"], serde_json::json!(["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]));
+    assert_eq!(
+        publish["Principal"]["Service"],
+        serde_json::json!(["cloudwatch.amazonaws.com", "budgets.amazonaws.com"])
+    );
     assert_eq!(publish["Condition"]["StringEquals"]["aws:SourceAccount"], ACCOUNT);
 
     let read = topic.read(&out, &cx).await.expect("read").expect("the topic exists");

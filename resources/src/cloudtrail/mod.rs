@@ -52,7 +52,12 @@ pub async fn find_trail(cx: &AwsContext, name: &str) -> Result<Option<sdk::types
 /// `<bucket_arn>/[<prefix>/]AWSLogs/<account_id>/*` with `bucket-owner-full-control`, both for the
 /// service principal `cloudtrail.amazonaws.com` and only on behalf of `trail_arn`
 /// (`aws:SourceArn`, see [`trail_arn`]). Put them in the `Statement` list of the bucket's policy.
-pub fn bucket_write_statements(bucket_arn: &str, prefix: Option<&str>, account_id: &str, trail_arn: &str) -> Vec<Value> {
+pub fn bucket_write_statements(
+    bucket_arn: &str,
+    prefix: Option<&str>,
+    account_id: &str,
+    trail_arn: &str,
+) -> Vec<Value> {
     let prefix = prefix.map(|p| p.trim_matches('/')).filter(|p| !p.is_empty());
     let objects = match prefix {
         Some(p) => format!("{bucket_arn}/{p}/AWSLogs/{account_id}/*"),

@@ -151,7 +151,8 @@ impl Resource for Trail {
             include_global_service_events: live.include_global_service_events().unwrap_or(false),
             enable_log_file_validation: live.log_file_validation_enabled().unwrap_or(false),
             kms_key_id: text(live.kms_key_id()).map(Input::Value),
-            cloud_watch_logs_log_group_arn: live_group.map(|g| Input::Value(in_program_form(value(&self.cloud_watch_logs_log_group_arn), g))),
+            cloud_watch_logs_log_group_arn: live_group
+                .map(|g| Input::Value(in_program_form(value(&self.cloud_watch_logs_log_group_arn), g))),
             cloud_watch_logs_role_arn: text(live.cloud_watch_logs_role_arn()).map(Input::Value),
             is_logging: status.is_logging().unwrap_or(false),
             tags: tags::read::<CloudTrail>(cx, &outputs.arn).await?,

@@ -238,7 +238,10 @@ mod tests {
     fn a_log_group_destination_needs_a_role() {
         assert_eq!(to_logs().validate(), Vec::<String>::new());
         let no_role = FlowLog { deliver_logs_permission_arn: None, ..to_logs() };
-        assert_eq!(no_role.validate(), ["deliver_logs_permission_arn is required for destination_type cloud-watch-logs"]);
+        assert_eq!(
+            no_role.validate(),
+            ["deliver_logs_permission_arn is required for destination_type cloud-watch-logs"]
+        );
         let star = FlowLog { destination: format!("{GROUP}:*").into(), ..to_logs() };
         assert!(star.validate()[0].starts_with("destination `"), "{:?}", star.validate());
     }

@@ -135,7 +135,12 @@ impl Resource for Detector {
         Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
     }
 
-    async fn update(&self, old: &Self, out: &DetectorOutputs, cx: &AwsContext) -> Result<DetectorOutputs, ProviderError> {
+    async fn update(
+        &self,
+        old: &Self,
+        out: &DetectorOutputs,
+        cx: &AwsContext,
+    ) -> Result<DetectorOutputs, ProviderError> {
         let settings_changed = self.enable != old.enable
             || self.finding_publishing_frequency != old.finding_publishing_frequency
             || self.features != old.features;
@@ -185,7 +190,10 @@ impl Detector {
 }
 
 /// GetDetector, or `None` when the detector is gone.
-async fn get(cx: &AwsContext, id: &str) -> Result<Option<sdk::operation::get_detector::GetDetectorOutput>, ProviderError> {
+async fn get(
+    cx: &AwsContext,
+    id: &str,
+) -> Result<Option<sdk::operation::get_detector::GetDetectorOutput>, ProviderError> {
     let out = cx.guardduty().get_detector().detector_id(id).send().await;
     none_if_not_found(out.map_err(|e| reclassify(classify("GetDetector", e))))
 }

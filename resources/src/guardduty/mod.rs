@@ -64,7 +64,8 @@ mod tests {
              the current account.",
         );
         assert_eq!(reclassify(unknown).class, ErrorClass::NotFound);
-        let bad = ProviderError::new(ErrorClass::Other, "CreateDetector: BadRequestException: a detector already exists");
+        let bad =
+            ProviderError::new(ErrorClass::Other, "CreateDetector: BadRequestException: a detector already exists");
         assert_eq!(reclassify(bad).class, ErrorClass::Invalid);
         assert_eq!(detector_arn("us-east-1", "1", "d"), "arn:aws:guardduty:us-east-1:1:detector/d");
     }

@@ -127,11 +127,7 @@ impl Resource for Subscription {
         Ok(live.outputs())
     }
 
-    async fn read(
-        &self,
-        out: &SubscriptionOutputs,
-        cx: &AwsContext,
-    ) -> Result<Option<Observed<Self>>, ProviderError> {
+    async fn read(&self, out: &SubscriptionOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
         let Some(live) = self.locate(cx, out).await? else { return Ok(None) };
         let seen = Subscription {
             topic_arn: Input::Value(live.topic_arn.clone()),
@@ -169,7 +165,8 @@ impl Resource for Subscription {
         let topic = self.topic_arn.as_str();
         let Some(topic_tags) = topic_tags(cx, topic).await? else { return Ok(None) };
         if topic_tags.get(STACK_TAG) != Some(&meta.stack) {
-            let has = topic_tags.get(STACK_TAG).map_or("no plinth:stack tag".to_string(), |s| format!("{STACK_TAG}={s}"));
+            let has =
+                topic_tags.get(STACK_TAG).map_or("no plinth:stack tag".to_string(), |s| format!("{STACK_TAG}={s}"));
             let message = format!(
                 "the subscription of {}:{} to SNS topic {topic} is not resource `{}` of stack `{}`: the topic is not \
                  this stack's (it has {has}); Plinth will not adopt, change or delete it",
@@ -258,7 +255,8 @@ impl Subscription {
 /// GetSubscriptionAttributes of `arn`, or `None` when the subscription is gone.
 async fn attributes(cx: &AwsContext, arn: &str) -> Result<Option<Live>, ProviderError> {
     let out = cx.sns().get_subscription_attributes().subscription_arn(arn).send().await;
-    let Some(out) = absent_if("GetSubscriptionAttributes", out, GetSubscriptionAttributesError::is_not_found_exception)?
+    let Some(out) =
+        absent_if("GetSubscriptionAttributes", out, GetSubscriptionAttributesError::is_not_found_exception)?
     else {
         return Ok(None);
     };

@@ -168,7 +168,11 @@ impl Topic {
 
 /// CreateTopic answered a topic that already held the name with other tags.
 fn taken(arn: &str, live: &Tags, meta: &Meta) -> ProviderError {
-    let message = engine::ownership::not_owned_message(&format!("SNS topic {arn} (CreateTopic answered the existing topic)"), live, meta);
+    let message = engine::ownership::not_owned_message(
+        &format!("SNS topic {arn} (CreateTopic answered the existing topic)"),
+        live,
+        meta,
+    );
     ProviderError::new(engine::ErrorClass::NotOwned, message)
 }
 
