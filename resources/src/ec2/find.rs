@@ -95,6 +95,16 @@ ec2_object!(
     group_id
 );
 
+ec2_object!(
+    NetworkAcl,
+    "DescribeNetworkAcls",
+    describe_network_acls,
+    set_network_acl_ids,
+    set_filters,
+    network_acls,
+    network_acl_id
+);
+
 impl Ec2Object for aws_sdk_ec2::types::NatGateway {
     fn id(&self) -> Option<&str> {
         self.nat_gateway_id()
