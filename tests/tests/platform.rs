@@ -129,7 +129,8 @@ async fn check_network(emu: &Emulator) {
     let named = |s: &&aws_sdk_ec2::types::Subnet, prefix: &str| {
         s.tags().iter().any(|t| t.key() == Some("plinth:name") && t.value().is_some_and(|v| v.starts_with(prefix)))
     };
-    assert_eq!(subnets.iter().filter(|s| named(s, "public-")).count(), 2, "two public subnets");
+    let public: Vec<_> = subnets.iter().filter(|s| named(s, "public-")).collect();
+    assert_eq!(public.len(), 2, "two public subnets");
     let assigning: Vec<_> = subnets.iter().filter(|s| s.map_public_ip_on_launch() != Some(false)).collect();
     assert!(assigning.is_empty(), "no subnet auto-assigns public IPs: {assigning:?}");
     check_default_objects(&ec2, &vpc_id).await;

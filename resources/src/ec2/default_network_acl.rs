@@ -13,8 +13,9 @@
 //! when its VPC carries this stack's `plinth:stack` and a `plinth:name`, and it carries no other
 //! resource's `plinth:*` tags; once claimed, `find` adopts it by both tags.
 //!
-//! Emulator: moto keeps the default ACL's entries and tags as AWS does; it answers an unknown ACL
-//! id with `InvalidRouteTableID.NotFound` (still a not-found).
+//! Emulator: moto keeps the default ACL's entries and tags as AWS does, but does not keep an ICMP
+//! entry's type and code (they read back as none; not patched: the platform has no ICMP entry),
+//! and it answers an unknown ACL id with `InvalidRouteTableID.NotFound` (still a not-found).
 
 use super::acl_entries::{self, AclEntry, Slot};
 use super::check;
