@@ -34,6 +34,8 @@ conformance! {
     route_table: ec2::RouteTable => fixtures::ec2::route_table,
     security_group: ec2::SecurityGroup => fixtures::ec2::security_group,
     security_group_rule: ec2::SecurityGroupRule => fixtures::ec2::security_group_rule,
+    default_security_group: ec2::DefaultSecurityGroup => fixtures::ec2_defaults::default_security_group,
+    default_network_acl: ec2::DefaultNetworkAcl => fixtures::ec2_defaults::default_network_acl,
     db_subnet_group: rds::DbSubnetGroup => fixtures::rds::db_subnet_group,
     db_parameter_group: rds::DbParameterGroup => fixtures::rds::db_parameter_group,
     db_instance: rds::DbInstance => fixtures::rds::db_instance,

@@ -126,8 +126,14 @@ async fn check_network(emu: &Emulator) {
     let subnets = ec2.describe_subnets().filters(filter("vpc-id", &vpc_id)).send().await.unwrap();
     let subnets = subnets.subnets();
     assert_eq!(subnets.len(), 4);
-    let public: Vec<_> = subnets.iter().filter(|s| s.map_public_ip_on_launch() == Some(true)).collect();
+    let named = |s: &&aws_sdk_ec2::types::Subnet, prefix: &str| {
+        s.tags().iter().any(|t| t.key() == Some("plinth:name") && t.value().is_some_and(|v| v.starts_with(prefix)))
+    };
+    let public: Vec<_> = subnets.iter().filter(|s| named(s, "public-")).collect();
     assert_eq!(public.len(), 2, "two public subnets");
+    let assigning: Vec<_> = subnets.iter().filter(|s| s.map_public_ip_on_launch() != Some(false)).collect();
+    assert!(assigning.is_empty(), "no subnet auto-assigns public IPs: {assigning:?}");
+    check_default_objects(&ec2, &vpc_id).await;
     let zones: std::collections::BTreeSet<_> = subnets.iter().filter_map(|s| s.availability_zone()).collect();
     assert_eq!(zones.len(), 2, "spread over two zones");
 
@@ -198,6 +204,26 @@ async fn check_security_groups(emu: &Emulator) {
     assert_eq!(to, vec![services.group_id().unwrap()], "the load balancer reaches only the services");
 }
 
+/// The VPC's default security group has no rules; its default network ACL is the stack's, with
+/// explicit entries and no allow-all entry from anywhere.
+async fn check_default_objects(ec2: &aws_sdk_ec2::Client, vpc_id: &str) {
+    let groups = ec2.describe_security_groups().filters(filter("vpc-id", vpc_id)).filters(filter("group-name", "default"));
+    let groups = groups.send().await.unwrap();
+    let group = &groups.security_groups()[0];
+    assert!(group.ip_permissions().is_empty() && group.ip_permissions_egress().is_empty(), "default group: {group:?}");
+    let acls = ec2.describe_network_acls().filters(filter("vpc-id", vpc_id)).filters(filter("default", "true"));
+    let acls = acls.send().await.unwrap();
+    let acl = &acls.network_acls()[0];
+    let stack = acl.tags().iter().find(|t| t.key() == Some("plinth:stack")).and_then(|t| t.value());
+    assert_eq!(stack, Some("local"), "the default ACL is managed");
+    let explicit: Vec<_> = acl.entries().iter().filter(|e| e.rule_number() != Some(32767)).collect();
+    assert!(explicit.len() >= 4, "explicit entries: {explicit:?}");
+    let open = explicit.iter().any(|e| {
+        e.egress() == Some(false) && e.protocol() == Some("-1") && e.cidr_block() == Some("0.0.0.0/0")
+    });
+    assert!(!open, "no inbound allow-all from anywhere: {explicit:?}");
+}
+
 fn sorted(mut v: Vec<i32>) -> Vec<i32> {
     v.sort();
     v
@@ -220,6 +246,25 @@ async fn check_buckets(emu: &Emulator) {
             (Some(true), Some(true), Some(true), Some(true)),
             "{bucket} public access blocked"
         );
+    }
+    let assets = s3.get_bucket_versioning().bucket("plinth-local-static-assets").send().await.unwrap();
+    assert_eq!(assets.status().map(|s| s.as_str()), Some("Enabled"), "static assets versioned");
+    let logs = "plinth-local-logs";
+    for bucket in [reports, "plinth-local-static-assets", "plinth-local-alb-logs", logs] {
+        let controls = s3.get_bucket_ownership_controls().bucket(bucket).send().await.unwrap();
+        let rules = controls.ownership_controls().map(|c| c.rules().to_vec()).unwrap_or_default();
+        let owner: Vec<&str> = rules.iter().map(|r| r.object_ownership().as_str()).collect();
+        assert_eq!(owner, ["BucketOwnerEnforced"], "{bucket}: ACLs disabled");
+        let policy = s3.get_bucket_policy().bucket(bucket).send().await.unwrap();
+        let doc: serde_json::Value = serde_json::from_str(policy.policy().unwrap_or("{}")).unwrap();
+        let denies_plain_http = doc["Statement"].as_array().into_iter().flatten().any(|st| {
+            st["Effect"] == "Deny" && st["Principal"] == "*" && st["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+        });
+        assert!(denies_plain_http, "{bucket} denies requests without TLS: {doc}");
+        let logging = s3.get_bucket_logging().bucket(bucket).send().await.unwrap();
+        let target = logging.logging_enabled().map(|l| l.target_bucket().to_string());
+        let want = (bucket != logs).then(|| logs.to_string());
+        assert_eq!(target, want, "{bucket}: server access logs go to the log bucket (which logs nowhere)");
     }
     let lifecycle = s3.get_bucket_lifecycle_configuration().bucket(reports).send().await.unwrap();
     let days = lifecycle.rules()[0].noncurrent_version_expiration().and_then(|e| e.noncurrent_days());

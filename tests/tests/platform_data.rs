@@ -77,7 +77,7 @@ async fn check_database(cx: &AwsContext) {
     let mut private: Vec<String> = private
         .subnets()
         .iter()
-        .filter(|s| s.map_public_ip_on_launch() == Some(false))
+        .filter(|s| s.tags().iter().any(|t| t.key() == Some("plinth:name") && t.value().is_some_and(|v| v.starts_with("private-"))))
         .filter_map(|s| s.subnet_id().map(str::to_string))
         .collect();
     let mut in_group = in_group;

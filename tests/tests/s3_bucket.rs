@@ -8,7 +8,7 @@ use aws_sdk_s3::types::BucketVersioningStatus;
 use e2e::conformance::fixtures;
 use e2e::{engine_tags, meta, Emulator};
 use engine::{ErrorClass, Resource};
-use resources::s3::{Bucket, Encryption, LifecycleRule, SseAlgorithm};
+use resources::s3::{Bucket, Encryption, LifecycleRule, Logging, ObjectOwnership, SseAlgorithm};
 use resources::AwsContext;
 
 const NAME: &str = "plinth-e2e-assets";
@@ -142,4 +142,65 @@ async fn non_empty_bucket_needs_force_destroy() {
         forced.delete(&out, &cx).await.expect("deleting a gone bucket is Ok");
         assert!(s3.head_bucket().bucket(name).send().await.is_err(), "{name} is gone");
     }
+}
+
+#[tokio::test]
+async fn ownership_access_logging_and_the_tls_only_policy_reach_s3() {
+    let emu = Emulator::start();
+    let cx = emu.context().await;
+    let s3 = emu.s3().await;
+    let logs = fixtures::s3::log_bucket(&emu, "plinth-e2e-logs").await;
+    let arn = format!("arn:aws:s3:::{NAME}");
+    let tls_only = resources::s3::with_tls_only(None, &arn).to_string();
+    let b = Bucket {
+        bucket: NAME.into(),
+        policy: Some(tls_only.into()),
+        object_ownership: Some(ObjectOwnership::BucketOwnerEnforced),
+        logging: Some(Logging { target_bucket: logs.clone().into(), target_prefix: format!("s3/{NAME}/") }),
+        tags: engine_tags("assets", &[]),
+        ..Default::default()
+    };
+    assert_eq!(b.validate(), Vec::<String>::new());
+    let out = b.create(&meta("assets"), &cx).await.expect("create");
+
+    let controls = s3.get_bucket_ownership_controls().bucket(NAME).send().await.expect("ownership");
+    let rules = controls.ownership_controls().map(|c| c.rules().to_vec()).unwrap_or_default();
+    assert_eq!(rules.iter().map(|r| r.object_ownership().as_str()).collect::<Vec<_>>(), ["BucketOwnerEnforced"]);
+    let logging = s3.get_bucket_logging().bucket(NAME).send().await.expect("logging");
+    let enabled = logging.logging_enabled().expect("logging on");
+    assert_eq!((enabled.target_bucket(), enabled.target_prefix()), (logs.as_str(), format!("s3/{NAME}/").as_str()));
+    let policy = s3.get_bucket_policy().bucket(NAME).send().await.expect("policy");
+    let doc: serde_json::Value = serde_json::from_str(policy.policy().expect("text")).expect("json");
+    let deny = doc["Statement"].as_array().expect("statements").iter().find(|s| s["Effect"] == "Deny").expect("a deny");
+    assert_eq!(deny["Principal"], "*");
+    assert_eq!(deny["Condition"]["Bool"]["aws:SecureTransport"], "false");
+    assert_eq!(deny["Resource"], serde_json::json!([arn, format!("{arn}/*")]), "the bucket and its objects");
+    assert_eq!(read(&b, &out, &cx).await, Some(b.clone()), "reads back without drift");
+
+    // Logging off and ownership changed: one call each, read back.
+    let off = Bucket { logging: None, object_ownership: Some(ObjectOwnership::ObjectWriter), ..b.clone() };
+    off.update(&b, &out, &cx).await.expect("update");
+    assert!(s3.get_bucket_logging().bucket(NAME).send().await.expect("logging").logging_enabled().is_none());
+    assert_eq!(read(&off, &out, &cx).await, Some(off.clone()));
+    // Ownership controls removed out of band read as drift.
+    s3.delete_bucket_ownership_controls().bucket(NAME).send().await.expect("delete controls");
+    assert_eq!(read(&off, &out, &cx).await.map(|b| b.object_ownership), Some(None));
+}
+
+#[tokio::test]
+async fn a_log_target_without_the_delivery_grant_is_refused() {
+    let emu = Emulator::start();
+    let cx = emu.context().await;
+    let s3 = emu.s3().await;
+    s3.create_bucket().bucket("plinth-e2e-bare").send().await.expect("bare target");
+    let b = Bucket {
+        bucket: NAME.into(),
+        logging: Some(Logging { target_bucket: "plinth-e2e-bare".into(), target_prefix: "s3/".into() }),
+        tags: engine_tags("assets", &[]),
+        ..Default::default()
+    };
+    let err = b.create(&meta("assets"), &cx).await.expect_err("no grant");
+    assert!(err.message.contains("InvalidTargetBucketForLogging"), "{err}");
+    let selfish = Bucket { logging: Some(Logging { target_bucket: NAME.into(), target_prefix: String::new() }), ..b };
+    assert_eq!(selfish.validate(), ["logging.target_bucket: a bucket must not log to itself (each log write would be logged)"]);
 }

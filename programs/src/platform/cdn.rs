@@ -6,6 +6,7 @@
 use crate::env::Env;
 use engine::{Input, Stack};
 use resources::cloudfront::{bucket_read_statement, Distribution, OriginAccessControl, ViewerProtocolPolicy};
+use resources::s3::tls_only_statement;
 use serde_json::json;
 
 /// Declares the CDN; the policy the assets bucket must carry for it.
@@ -34,17 +35,7 @@ pub fn declare(stack: &mut Stack, env: &Env, assets_bucket: &str) -> Input<Strin
     distribution.output(move |o| {
         json!({
             "Version": "2012-10-17",
-            "Statement": [
-                bucket_read_statement(&bucket_arn, &o.arn),
-                {
-                    "Sid": "TlsOnly",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket_arn.clone(), format!("{bucket_arn}/*")],
-                    "Condition": { "Bool": { "aws:SecureTransport": "false" } }
-                }
-            ]
+            "Statement": [bucket_read_statement(&bucket_arn, &o.arn), tls_only_statement(&bucket_arn)]
         })
         .to_string()
     })

@@ -55,8 +55,9 @@ fn security_headers(env: &Env) -> ResponseHeaders {
 }
 
 /// The bucket the load balancer writes its access logs to (SSE-S3: ELB cannot write SSE-KMS),
-/// writable only by ELB's log delivery for this account's prefix.
-fn access_log_bucket(stack: &mut Stack, env: &Env) -> Handle<Bucket> {
+/// writable only by ELB's log delivery for this account's prefix; hardened as every bucket is
+/// (its own S3 access logs go to the stack's log bucket `s3_logs`).
+fn access_log_bucket(stack: &mut Stack, env: &Env, s3_logs: &Handle<Bucket>) -> Handle<Bucket> {
     let name = format!("{}-alb-logs", env.bucket_prefix);
     let policy = json!({
         "Version": "2012-10-17",
@@ -68,8 +69,7 @@ fn access_log_bucket(stack: &mut Stack, env: &Env) -> Handle<Bucket> {
             "Resource": format!("arn:aws:s3:::{name}/alb/AWSLogs/{}/*", env.account)
         }]
     });
-    stack.add(
-        "alb-logs-bucket",
+    let bucket = super::storage::hardened(
         Bucket {
             bucket: name,
             encryption: Some(Encryption { algorithm: SseAlgorithm::Aes256, kms_key_id: None }),
@@ -85,7 +85,9 @@ fn access_log_bucket(stack: &mut Stack, env: &Env) -> Handle<Bucket> {
             force_destroy: env.disposable_data,
             ..Default::default()
         },
-    )
+        s3_logs,
+    );
+    stack.add("alb-logs-bucket", bucket)
 }
 
 fn target_group(stack: &mut Stack, network: &Network, resource: String, name: String) -> Handle<TargetGroup> {
@@ -162,8 +164,9 @@ pub fn declare(
     groups: &Groups,
     registry: &Registry,
     web_acl: &Handle<WebAcl>,
+    s3_logs: &Handle<Bucket>,
 ) -> Edge {
-    let logs = access_log_bucket(stack, env);
+    let logs = access_log_bucket(stack, env, s3_logs);
     let load_balancer = stack.add(
         "alb",
         LoadBalancer {

@@ -45,7 +45,7 @@ pub fn platform(stack: &mut Stack, env: &Env, release: &Release) {
     let alarm_topic = alerts::declare(stack, env);
     let web_acl = guard::declare(stack, env, &alarm_topic);
     let registry = registry::declare(stack, env);
-    let edge = edge::declare(stack, env, &network, &groups, &registry, &web_acl);
+    let edge = edge::declare(stack, env, &network, &groups, &registry, &web_acl, &buckets.logs);
     let grants = iam::grants(env, &buckets);
     let inputs = services::Inputs {
         network: &network,

@@ -1,11 +1,11 @@
 //! Security groups: the internet reaches only the load balancer, the load balancer reaches only
 //! the services (on their port, its only egress), and only the services reach the database and
-//! the cache.
+//! the cache. The VPC's default group, which nothing uses, has no rules at all (FSBP EC2.2).
 
 use super::Network;
 use crate::env::Env;
 use engine::{Handle, Stack};
-use resources::ec2::{Direction, Protocol, Rule, SecurityGroup, SecurityGroupRule};
+use resources::ec2::{DefaultSecurityGroup, Direction, Protocol, Rule, SecurityGroup, SecurityGroupRule};
 
 pub struct Groups {
     pub alb: Handle<SecurityGroup>,
@@ -60,6 +60,7 @@ fn alb_ingress(env: &Env) -> Vec<Rule> {
 }
 
 pub fn declare(stack: &mut Stack, env: &Env, network: &Network) -> Groups {
+    stack.add("sg-default", DefaultSecurityGroup { vpc_id: network.vpc.output(|o| o.vpc_id.clone()), ..Default::default() });
     let group = |stack: &mut Stack, name: &str, description: &str, ingress: Vec<Rule>, egress: Vec<Rule>| {
         stack.add(
             format!("sg-{name}"),

@@ -96,6 +96,15 @@ ec2_object!(
 );
 
 ec2_object!(FlowLog, "DescribeFlowLogs", describe_flow_logs, set_flow_log_ids, set_filter, flow_logs, flow_log_id);
+ec2_object!(
+    NetworkAcl,
+    "DescribeNetworkAcls",
+    describe_network_acls,
+    set_network_acl_ids,
+    set_filters,
+    network_acls,
+    network_acl_id
+);
 
 impl Ec2Object for aws_sdk_ec2::types::NatGateway {
     fn id(&self) -> Option<&str> {

@@ -13,15 +13,16 @@
 
 use super::check;
 use super::find::{by_id, missing, owned};
-use super::sg_rules::{self, Direction, Permissions, Rule};
+use super::sg_rules::{self, Rule};
+use super::sg_sync::{converge, own_rules};
 use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::retry::no_retry;
 use crate::tags;
 use crate::wait::until_visible;
 use crate::AwsContext;
-use aws_sdk_ec2::types::{Filter, ResourceType, SecurityGroup as SdkGroup};
-use engine::{Input, Meta, Observed, ProviderError, Resource, Tags, NAME_TAG};
+use aws_sdk_ec2::types::ResourceType;
+use engine::{Input, Meta, Observed, ProviderError, Resource, Tags};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -158,98 +159,8 @@ impl SecurityGroup {
         } else {
             describe().await?
         };
-        let (live_in, live_out) = own_rules(cx, &group).await?;
-        sync(cx, &group, Direction::Ingress, &live_in, &sg_rules::permissions_of(&self.ingress)).await?;
-        sync(cx, &group, Direction::Egress, &live_out, &sg_rules::permissions_of(&self.egress)).await
+        converge(cx, &group, &self.ingress, &self.egress).await
     }
-}
-
-/// The group's own (ingress, egress) permissions: its live rules minus those another Plinth
-/// resource owns (tagged with a `plinth:name` other than the group's).
-async fn own_rules(cx: &AwsContext, group: &SdkGroup) -> Result<(Permissions, Permissions), ProviderError> {
-    let id = group.group_id().ok_or_else(|| missing("security group id"))?;
-    let filter = Filter::builder().name("group-id").values(id).build();
-    let mut pages = cx.ec2().describe_security_group_rules().filters(filter).into_paginator().items().send();
-    let mut rules = Vec::new();
-    while let Some(rule) = pages.try_next().await.map_err(|e| classify("DescribeSecurityGroupRules", e))? {
-        rules.push(rule);
-    }
-    let own = tags::from_sdk(group.tags()).remove(NAME_TAG);
-    Ok(sg_rules::own_permissions(&rules, own.as_deref()))
-}
-
-/// Authorizes what is missing first (no window without access), then revokes what is extra,
-/// then fixes descriptions.
-async fn sync(
-    cx: &AwsContext,
-    group: &SdkGroup,
-    direction: Direction,
-    live: &Permissions,
-    wanted: &Permissions,
-) -> Result<(), ProviderError> {
-    let id = group.group_id().ok_or_else(|| missing("security group id"))?;
-    let (add, remove, describe) = sg_rules::diff(live, wanted);
-    if !add.is_empty() {
-        authorize(cx, id, direction, &add).await?;
-    }
-    if !remove.is_empty() {
-        revoke(cx, id, direction, &remove).await?;
-    }
-    if !describe.is_empty() {
-        update_descriptions(cx, id, direction, &describe).await?;
-    }
-    Ok(())
-}
-
-async fn authorize(cx: &AwsContext, id: &str, direction: Direction, perms: &Permissions) -> Result<(), ProviderError> {
-    let perms = Some(sg_rules::to_sdk(perms));
-    match direction {
-        Direction::Ingress => {
-            let call = cx.ec2().authorize_security_group_ingress().group_id(id).set_ip_permissions(perms);
-            call.send().await.map_err(|e| classify("AuthorizeSecurityGroupIngress", e))?;
-        }
-        Direction::Egress => {
-            let call = cx.ec2().authorize_security_group_egress().group_id(id).set_ip_permissions(perms);
-            call.send().await.map_err(|e| classify("AuthorizeSecurityGroupEgress", e))?;
-        }
-    }
-    Ok(())
-}
-
-async fn revoke(cx: &AwsContext, id: &str, direction: Direction, perms: &Permissions) -> Result<(), ProviderError> {
-    let perms = Some(sg_rules::to_sdk(perms));
-    match direction {
-        Direction::Ingress => {
-            let call = cx.ec2().revoke_security_group_ingress().group_id(id).set_ip_permissions(perms);
-            call.send().await.map_err(|e| classify("RevokeSecurityGroupIngress", e))?;
-        }
-        Direction::Egress => {
-            let call = cx.ec2().revoke_security_group_egress().group_id(id).set_ip_permissions(perms);
-            call.send().await.map_err(|e| classify("RevokeSecurityGroupEgress", e))?;
-        }
-    }
-    Ok(())
-}
-
-async fn update_descriptions(
-    cx: &AwsContext,
-    id: &str,
-    direction: Direction,
-    perms: &Permissions,
-) -> Result<(), ProviderError> {
-    let perms = Some(sg_rules::to_sdk(perms));
-    match direction {
-        Direction::Ingress => {
-            let call =
-                cx.ec2().update_security_group_rule_descriptions_ingress().group_id(id).set_ip_permissions(perms);
-            call.send().await.map_err(|e| classify("UpdateSecurityGroupRuleDescriptionsIngress", e))?;
-        }
-        Direction::Egress => {
-            let call = cx.ec2().update_security_group_rule_descriptions_egress().group_id(id).set_ip_permissions(perms);
-            call.send().await.map_err(|e| classify("UpdateSecurityGroupRuleDescriptionsEgress", e))?;
-        }
-    }
-    Ok(())
 }
 
 async fn delete_group(cx: &AwsContext, id: &str) -> Result<(), ProviderError> {

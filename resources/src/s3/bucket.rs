@@ -1,9 +1,9 @@
 //! `aws:s3:Bucket`: a general-purpose bucket with its versioning, default encryption, public
-//! access block, lifecycle rules, policy and tags. The name is global, so a replacement deletes
+//! access block, lifecycle rules, policy, Object Ownership, server access logging and tags. The name is global, so a replacement deletes
 //! first; each sub-configuration is updated in place, and only when it changed.
 
 use super::tags::S3;
-use super::{bucket_arn, config, empty, find_bucket};
+use super::{access, bucket_arn, config, empty, find_bucket};
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::adopt;
 use crate::kit::retry::no_retry;
@@ -36,8 +36,34 @@ pub struct Bucket {
     /// fails to delete.
     #[serde(default)]
     pub force_destroy: bool,
+    /// Object Ownership, set with PutBucketOwnershipControls; `None` leaves the bucket's as it
+    /// is (and reads as `None`). `BucketOwnerEnforced` disables ACLs (AWS FSBP S3.12).
+    #[serde(default)]
+    pub object_ownership: Option<ObjectOwnership>,
+    /// Server access logging (AWS FSBP S3.9); `None` turns it off.
+    #[serde(default)]
+    pub logging: Option<Logging>,
     #[serde(default)]
     pub tags: Tags,
+}
+
+crate::kit::enums::aws_enum! {
+    /// Who owns objects written to the bucket, and whether ACLs apply.
+    pub enum ObjectOwnership: aws_sdk_s3::types::ObjectOwnership {
+        BucketOwnerEnforced = "BucketOwnerEnforced",
+        BucketOwnerPreferred = "BucketOwnerPreferred",
+        ObjectWriter = "ObjectWriter",
+    }
+}
+
+/// Where server access logs of the bucket go.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Logging {
+    /// The log bucket (same account and region), usually another resource's output.
+    pub target_bucket: Input<String>,
+    /// Key prefix of the log objects (e.g. `s3/<bucket>/`); may be empty.
+    #[serde(default)]
+    pub target_prefix: String,
 }
 
 crate::kit::enums::aws_enum! {
@@ -109,6 +135,7 @@ impl Resource for Bucket {
         for (i, rule) in self.lifecycle_rules.iter().enumerate() {
             problems.extend(lifecycle_problems(i, rule));
         }
+        problems.extend(self.logging.as_ref().and_then(|l| self.logging_problem(l)));
         problems
     }
 
@@ -147,6 +174,11 @@ impl Resource for Bucket {
             lifecycle_rules: config::read_lifecycle(cx, name).await?,
             policy: live_policy.map(|p| Input::Value(observed_document(program_policy, &p))),
             force_destroy: self.force_destroy, // a Plinth setting, not a cloud one
+            object_ownership: match self.object_ownership {
+                None => None,
+                Some(_) => access::read_ownership(cx, name).await?,
+            },
+            logging: access::read_logging(cx, name).await?,
             tags: live_tags,
         };
         Ok(Some(Observed { inputs, outputs: out.clone() }))
@@ -201,6 +233,10 @@ impl Bucket {
     /// always written then, so `false` removes it.
     async fn configure(&self, old: &Bucket, cx: &AwsContext, creating: bool) -> Result<(), ProviderError> {
         let name = self.bucket.as_str();
+        // Ownership first: the policy and logging written next assume ACLs are off.
+        if self.object_ownership != old.object_ownership {
+            access::write_ownership(cx, name, self.object_ownership).await?;
+        }
         if self.versioning != old.versioning {
             config::write_versioning(cx, name, self.versioning).await?;
         }
@@ -216,7 +252,19 @@ impl Bucket {
         if self.policy != old.policy {
             config::write_policy(cx, name, self.policy.as_ref().map(|p| p.as_str())).await?;
         }
+        if self.logging != old.logging {
+            access::write_logging(cx, name, self.logging.as_ref()).await?;
+        }
         Ok(())
+    }
+
+    fn logging_problem(&self, logging: &Logging) -> Option<String> {
+        let target = logging.target_bucket.known()?;
+        if let Some(p) = bucket_name_problem(target) {
+            return Some(format!("logging.target_bucket: `{target}` {p}"));
+        }
+        (target == &self.bucket)
+            .then(|| "logging.target_bucket: a bucket must not log to itself (each log write would be logged)".into())
     }
 }
 

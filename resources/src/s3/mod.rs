@@ -1,12 +1,15 @@
-//! s3 kinds, and what they share: the bucket finder, "not configured" error handling, and tag
-//! sync (in [`tags`]).
+//! s3 kinds, and what they share: the bucket finder, "not configured" error handling, tag
+//! sync (in [`tags`]), and the policy statements every bucket needs (in [`tls`]).
 
+mod access;
 pub mod bucket;
 mod config;
 mod empty;
 pub mod tags;
+pub mod tls;
 
-pub use bucket::{Bucket, BucketOutputs, Encryption, LifecycleRule, SseAlgorithm};
+pub use bucket::{Bucket, BucketOutputs, Encryption, LifecycleRule, Logging, ObjectOwnership, SseAlgorithm};
+pub use tls::{access_log_delivery_statement, tls_only_statement, with_tls_only};
 
 use crate::error::classify;
 use crate::AwsContext;
@@ -29,6 +32,7 @@ crate::error_codes!(
         "NoSuchTagSet",
         "ServerSideEncryptionConfigurationNotFoundError",
         "NoSuchPublicAccessBlockConfiguration",
+        "OwnershipControlsNotFoundError",
     ],
     AlreadyExists: ["BucketAlreadyOwnedByYou", "BucketAlreadyExists"],
     Throttled: ["SlowDown"],

@@ -116,6 +116,10 @@ pub struct Fixture {
     pub skips: Vec<(Step, &'static str)>,
     /// Inputs a look-alike starts from instead of [`Fixture::inputs`] (before its tags change).
     pub look_alike_bases: Vec<(LookAlike, Value)>,
+    /// The kind adopts an object AWS made and keeps (a VPC's default security group or network
+    /// ACL): its delete removes Plinth's tags and the object stays, and its look-alikes are that
+    /// same object carrying the look-alike's tags (see `run`).
+    pub adopts: bool,
 }
 
 impl Fixture {
@@ -131,7 +135,14 @@ impl Fixture {
             tags,
             skips: Vec::new(),
             look_alike_bases: Vec::new(),
+            adopts: false,
         }
+    }
+
+    /// Marks the kind as one that adopts an object AWS made and never deletes it ([`Fixture::adopts`]).
+    pub fn adopting(mut self) -> Self {
+        self.adopts = true;
+        self
     }
 
     /// Adds an in-place update to `inputs` (declared under the same name).

@@ -62,7 +62,7 @@ fn field<'a>(outputs: &'a Value, name: &str) -> Result<&'a str, String> {
 }
 
 /// The SDK's error with its causes, cut to a line (moto's 500s carry a whole HTML page).
-fn sdk<E: std::error::Error>(what: &str) -> impl FnOnce(E) -> String + '_ {
+fn sdk_error<E: std::error::Error>(what: &str) -> impl FnOnce(E) -> String + '_ {
     move |e| {
         let text = DisplayErrorContext(e).to_string();
         format!("{what}: {}", text.chars().take(200).collect::<String>())
@@ -78,58 +78,58 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
     match source {
         TagSource::Ec2 => {
             let filter = aws_sdk_ec2::types::Filter::builder().name("resource-id").values(cloud_id).build();
-            let out = check.ec2().describe_tags().filters(filter).send().await.map_err(sdk("DescribeTags"))?;
+            let out = check.ec2().describe_tags().filters(filter).send().await.map_err(sdk_error("DescribeTags"))?;
             Ok(collect(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
         TagSource::Rds => {
             let call = check.rds().list_tags_for_resource().resource_name(field(outputs, "arn")?);
-            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            let out = call.send().await.map_err(sdk_error("ListTagsForResource"))?;
             Ok(collect(out.tag_list().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
         TagSource::ElastiCache => {
             let call = check.elasticache().list_tags_for_resource().resource_name(field(outputs, "arn")?);
-            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            let out = call.send().await.map_err(sdk_error("ListTagsForResource"))?;
             Ok(collect(out.tag_list().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
         TagSource::S3 => {
             let call = check.s3().get_bucket_tagging().bucket(field(outputs, "bucket")?);
-            let out = call.send().await.map_err(sdk("GetBucketTagging"))?;
+            let out = call.send().await.map_err(sdk_error("GetBucketTagging"))?;
             Ok(collect(out.tag_set().iter().map(|t| (t.key(), t.value()))))
         }
         TagSource::IamRole => {
             let call = check.iam().list_role_tags().role_name(field(outputs, "name")?);
-            let out = call.send().await.map_err(sdk("ListRoleTags"))?;
+            let out = call.send().await.map_err(sdk_error("ListRoleTags"))?;
             Ok(collect(out.tags().iter().map(|t| (t.key(), t.value()))))
         }
         TagSource::IamPolicy => {
             let call = check.iam().list_policy_tags().policy_arn(field(outputs, "arn")?);
-            let out = call.send().await.map_err(sdk("ListPolicyTags"))?;
+            let out = call.send().await.map_err(sdk_error("ListPolicyTags"))?;
             Ok(collect(out.tags().iter().map(|t| (t.key(), t.value()))))
         }
         TagSource::Secret => {
             let call = check.secrets().describe_secret().secret_id(field(outputs, "arn")?);
-            let out = call.send().await.map_err(sdk("DescribeSecret"))?;
+            let out = call.send().await.map_err(sdk_error("DescribeSecret"))?;
             Ok(collect(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
         TagSource::Ssm => {
             let call = check.ssm().list_tags_for_resource().resource_type("Parameter".into());
-            let out = call.resource_id(field(outputs, "name")?).send().await.map_err(sdk("ListTagsForResource"))?;
+            let out = call.resource_id(field(outputs, "name")?).send().await.map_err(sdk_error("ListTagsForResource"))?;
             Ok(collect(out.tag_list().iter().map(|t| (t.key(), t.value()))))
         }
         TagSource::Wafv2 => {
             let call = check.wafv2().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
-            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            let out = call.send().await.map_err(sdk_error("ListTagsForResource"))?;
             let list = out.tag_info_for_resource().map(|t| t.tag_list()).unwrap_or_default();
             Ok(collect(list.iter().map(|t| (t.key(), t.value()))))
         }
         TagSource::Ecs => {
             let call = check.ecs().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
-            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            let out = call.send().await.map_err(sdk_error("ListTagsForResource"))?;
             Ok(collect(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
         TagSource::Elbv2 => {
             let arn = field(outputs, "arn")?;
-            let out = check.elbv2().describe_tags().resource_arns(arn).send().await.map_err(sdk("DescribeTags"))?;
+            let out = check.elbv2().describe_tags().resource_arns(arn).send().await.map_err(sdk_error("DescribeTags"))?;
             let described = out.tag_descriptions().iter().find(|d| d.resource_arn() == Some(arn));
             let tags = described.map(|d| d.tags()).unwrap_or_default();
             Ok(collect(tags.iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
@@ -138,33 +138,33 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
             let (account, name) = (field(outputs, "account_id")?, field(outputs, "name")?);
             let arn = format!("arn:aws:budgets::{account}:budget/{name}");
             let out = check.budgets().list_tags_for_resource().resource_arn(arn).send().await;
-            let out = out.map_err(sdk("ListTagsForResource"))?;
+            let out = out.map_err(sdk_error("ListTagsForResource"))?;
             Ok(collect(out.resource_tags().iter().map(|t| (t.key(), t.value()))))
         }
         TagSource::Ecr => {
             let call = check.ecr().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
-            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            let out = call.send().await.map_err(sdk_error("ListTagsForResource"))?;
             Ok(collect(out.tags().iter().map(|t| (t.key(), t.value()))))
         }
         TagSource::Logs => {
             let call = check.logs().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
-            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            let out = call.send().await.map_err(sdk_error("ListTagsForResource"))?;
             Ok(collect(out.tags().into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()))))
         }
         TagSource::Acm => {
             let call = check.acm().list_tags_for_certificate().certificate_arn(field(outputs, "arn")?);
-            let out = call.send().await.map_err(sdk("ListTagsForCertificate"))?;
+            let out = call.send().await.map_err(sdk_error("ListTagsForCertificate"))?;
             Ok(collect(out.tags().iter().map(|t| (t.key(), t.value().unwrap_or_default()))))
         }
         TagSource::Untagged => Err(format!("{cloud_id} is of a kind that is not taggable")),
         TagSource::AppAutoScaling => {
             let call = check.appautoscaling().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
-            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            let out = call.send().await.map_err(sdk_error("ListTagsForResource"))?;
             Ok(collect(out.tags().into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()))))
         }
         TagSource::CloudFront => {
             let call = check.cloudfront().list_tags_for_resource().resource(field(outputs, "arn")?);
-            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            let out = call.send().await.map_err(sdk_error("ListTagsForResource"))?;
             let items = out.tags().map(|t| t.items()).unwrap_or_default();
             Ok(collect(items.iter().map(|t| (t.key(), t.value().unwrap_or_default()))))
         }
@@ -196,4 +196,28 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
             Ok(collect(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
     }
+}
+
+/// Gives object `cloud_id` the tags `tags` with `check` (for the look-alikes of kinds that adopt an
+/// object AWS made): EC2 only, the one API such kinds use.
+pub async fn write_tags(check: &AwsContext, source: TagSource, cloud_id: &str, tags: &Tags) -> Result<(), String> {
+    if source != TagSource::Ec2 {
+        return Err(format!("writing {source:?} tags is not supported by the suite"));
+    }
+    let sdk: Vec<aws_sdk_ec2::types::Tag> =
+        tags.iter().map(|(k, v)| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build()).collect();
+    let call = check.ec2().create_tags().resources(cloud_id).set_tags(Some(sdk));
+    call.send().await.map_err(sdk_error("CreateTags"))?;
+    Ok(())
+}
+
+/// Removes the keys of `tags` from object `cloud_id` with `check` (EC2 only, as [`write_tags`]).
+pub async fn remove_tags(check: &AwsContext, source: TagSource, cloud_id: &str, tags: &Tags) -> Result<(), String> {
+    if source != TagSource::Ec2 {
+        return Err(format!("removing {source:?} tags is not supported by the suite"));
+    }
+    let keys: Vec<aws_sdk_ec2::types::Tag> = tags.keys().map(|k| aws_sdk_ec2::types::Tag::builder().key(k).build()).collect();
+    let call = check.ec2().delete_tags().resources(cloud_id).set_tags(Some(keys));
+    call.send().await.map_err(sdk_error("DeleteTags"))?;
+    Ok(())
 }

@@ -17,6 +17,13 @@
 //!    one with only `plinth:name`, one with no `plinth:*` tag — are each refused by `find`:
 //!    `Err(NotOwned)`, or `Ok(None)` for a kind that finds by tag filter ([`Identity::Tags`]).
 //!
+//! Kinds that adopt an object AWS made and keeps ([`Fixture::adopts`]: a VPC's default security
+//! group and network ACL) follow two adjusted rules. Step 5's read after delete must still see
+//! the object, without the resource's `plinth:*` tags (delete released it; `None` fails, since
+//! the object must stay). Step 6's look-alikes cannot be made by the kind's create (it refuses to
+//! adopt for another stack, and AWS makes one default object per VPC): each is the released
+//! object itself, given the look-alike's tags by an independent client, then stripped again.
+//!
 //! # Guarantees
 //! * Every step runs and is reported (printed per kind); the test fails on any step that fails
 //!   unless the fixture lists it as an emulator gap — and a listed step that passes fails the

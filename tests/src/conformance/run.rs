@@ -7,7 +7,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 use super::fixture::{Fixture, Identity, LookAlike, Step};
-use super::live_tags::live_tags;
+use super::live_tags::{live_tags, remove_tags, write_tags};
 use crate::{meta, Emulator};
 
 type Outcome = Result<(), String>;
@@ -18,6 +18,8 @@ struct Run {
     cx: Context,
     check: resources::AwsContext,
     outcomes: Vec<(Step, Outcome)>,
+    /// For a kind that adopts: the outputs of the object its delete released (it stays).
+    released: Option<Value>,
 }
 
 /// Runs the whole suite for `fixture` on `emu`, prints the per-step report and panics (naming
@@ -27,13 +29,25 @@ pub async fn check(emu: &Emulator, fixture: Fixture) {
     let kind = registry.get(fixture.kind).unwrap_or_else(|| panic!("{} is not in resources::registry()", fixture.kind));
     assert_eq!(kind.replace_fields(), fixture.replace_fields, "the registry's {} is the fixture's kind", fixture.kind);
     let cx: Context = Arc::new(emu.context().await);
-    let mut run = Run { kind: kind.clone(), fixture, cx, check: emu.independent().await, outcomes: Vec::new() };
+    let check = emu.independent().await;
+    let mut run = Run { kind: kind.clone(), fixture, cx, check, outcomes: Vec::new(), released: None };
     run.lifecycle().await;
     for look_alike in LookAlike::ALL {
         let outcome = run.refuses(look_alike).await;
         run.outcomes.push((Step::Refuse(look_alike), outcome));
     }
     run.report();
+}
+
+/// An adopted object read after its delete: it must carry neither `plinth:*` tag.
+fn released(seen: &Value) -> Outcome {
+    let tags = seen.get("tags").and_then(Value::as_object);
+    let left: Vec<&String> = tags.map(|t| t.keys().filter(|k| k.starts_with("plinth:")).collect()).unwrap_or_default();
+    if left.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the released object still carries {left:?}"))
+    }
 }
 
 fn describe(e: &ProviderError) -> String {
@@ -92,6 +106,7 @@ impl Run {
         }
         let outcomes = self.deletes(&current, &outputs).await;
         self.outcomes.extend(outcomes);
+        self.released = Some(outputs);
     }
 
     async fn read(&self, inputs: &Value, outputs: &Value) -> Result<Option<(Value, Value)>, String> {
@@ -161,10 +176,12 @@ impl Run {
     async fn deletes(&self, inputs: &Value, outputs: &Value) -> Vec<(Step, Outcome)> {
         let delete = || self.kind.delete(inputs.clone(), outputs.clone(), self.cx.clone());
         let deleted = delete().await.map_err(|e| format!("delete: {}", describe(&e)));
-        let read = match self.read(inputs, outputs).await {
-            Ok(None) => Ok(()),
-            Ok(Some(_)) => Err("read still sees the object".to_string()),
-            Err(e) => Err(e),
+        let read = match (self.read(inputs, outputs).await, self.fixture.adopts) {
+            (Ok(None), false) => Ok(()),
+            (Ok(Some(_)), false) => Err("read still sees the object".to_string()),
+            (Ok(Some((seen, _))), true) => released(&seen),
+            (Ok(None), true) => Err("the adopted object is gone: delete must only release it".to_string()),
+            (Err(e), _) => Err(e),
         };
         let again = delete().await.map_err(|e| format!("delete again: {}", describe(&e)));
         let found = match self.find(inputs).await {
@@ -183,6 +200,9 @@ impl Run {
     /// Creates the look-alike with the kind's own create, asks `find` (as the fixture's
     /// resource) for it, then deletes it.
     async fn refuses(&self, look_alike: LookAlike) -> Outcome {
+        if self.fixture.adopts {
+            return self.refuses_retagged(look_alike).await;
+        }
         let (inputs, stack) = self.fixture.look_alike_inputs(look_alike);
         let their_meta = Meta::new(self.fixture.name.clone(), stack);
         let created = self.kind.create(inputs.clone(), their_meta, self.cx.clone()).await;
@@ -191,6 +211,21 @@ impl Run {
         let cleanup = self.kind.delete(inputs, outputs, self.cx.clone()).await;
         verdict?;
         cleanup.map_err(|e| format!("deleting the look-alike: {}", describe(&e)))
+    }
+
+    /// For a kind that adopts: the released object, given the look-alike's tags by an
+    /// independent client, must be refused by `find`; the tags are removed again after.
+    async fn refuses_retagged(&self, look_alike: LookAlike) -> Outcome {
+        let outputs = self.released.clone().ok_or("the lifecycle left no released object")?;
+        let id = self.cloud_id(&outputs)?;
+        let (inputs, _) = self.fixture.look_alike_inputs(look_alike);
+        let tags: Tags = serde_json::from_value(inputs.get("tags").cloned().unwrap_or_default())
+            .map_err(|e| format!("the look-alike has no tag map: {e}"))?;
+        write_tags(&self.check, self.fixture.tags, &id, &tags).await?;
+        let verdict = self.verdict(&outputs).await;
+        let cleanup = remove_tags(&self.check, self.fixture.tags, &id, &tags).await;
+        verdict?;
+        cleanup
     }
 
     async fn verdict(&self, outputs: &Value) -> Outcome {
