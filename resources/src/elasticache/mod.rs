@@ -1,7 +1,8 @@
 //! ElastiCache kinds, one file per kind, and what they share: finders and the ownership check
 //! ([`find`]), tag sync by ARN ([`tags`]), waiters with named timeouts and the meaning of
-//! `deleting` ([`wait`]).
+//! `deleting` ([`wait`]), and Redis AUTH from a Secrets Manager secret ([`auth_token`]).
 
+pub mod auth_token;
 pub mod find;
 pub mod tags;
 pub mod wait;
@@ -10,6 +11,7 @@ mod replication_group;
 mod replication_group_modify;
 mod subnet_group;
 
+pub use auth_token::AuthToken;
 pub use replication_group::{ReplicationGroup, ReplicationGroupOutputs};
 pub use subnet_group::{CacheSubnetGroup, CacheSubnetGroupOutputs, CacheSubnets};
 
