@@ -15,6 +15,8 @@ pub use auth_token::AuthToken;
 pub use replication_group::{ReplicationGroup, ReplicationGroupOutputs};
 pub use subnet_group::{CacheSubnetGroup, CacheSubnetGroupOutputs, CacheSubnets};
 
+pub use aws_sdk_elasticache as sdk;
+
 crate::service_client!(elasticache, aws_sdk_elasticache);
 
 crate::error_codes!(

@@ -17,6 +17,8 @@ pub use db_instance_settings::{version_major, MONITORING_INTERVALS, POSTGRES_LOG
 pub use db_parameter_group::{DbParameterGroup, DbParameterGroupOutputs};
 pub use db_subnet_group::{DbSubnetGroup, DbSubnetGroupOutputs, RdsSubnets};
 
+pub use aws_sdk_rds as sdk;
+
 crate::service_client!(rds, aws_sdk_rds);
 
 crate::error_codes!(
