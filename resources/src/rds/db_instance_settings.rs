@@ -59,9 +59,6 @@ pub fn problems(db: &DbInstance) -> Vec<String> {
         "final_snapshot_identifier is required unless skip_final_snapshot is true".into(),
     );
     check(db.engine_version.as_deref() == Some(""), "engine_version must not be empty (omit it or pin one)".into());
-    problems.extend(version_family_problem(db));
-    problems.extend(monitoring_problems(db));
-    problems.extend(log_export_problems(db));
     check(
         db.performance_insights_retention_days.is_some() && !db.performance_insights,
         "performance_insights_retention_days is set but performance_insights is false".into(),
@@ -72,6 +69,9 @@ pub fn problems(db: &DbInstance) -> Vec<String> {
             format!("performance_insights_retention_days {days} must be 7, a multiple of 31 up to 713, or 731"),
         );
     }
+    problems.extend(version_family_problem(db));
+    problems.extend(monitoring_problems(db));
+    problems.extend(log_export_problems(db));
     problems
 }
 
