@@ -163,6 +163,9 @@ pub struct DatabaseSizing {
     pub apply_immediately: bool,
     /// Delete without a final snapshot (disposable data only).
     pub skip_final_snapshot: bool,
+    /// Enhanced monitoring granularity in seconds (0 off; 1, 5, 10, 15, 30 or 60): finer costs
+    /// more CloudWatch Logs ingestion.
+    pub monitoring_interval_seconds: i32,
 }
 
 /// Redis sizing per environment.
@@ -219,6 +222,7 @@ pub fn local() -> Env {
             backup_retention_days: 1,
             apply_immediately: true,
             skip_final_snapshot: true,
+            monitoring_interval_seconds: 60,
         },
         // The emulator never finishes deleting a replication group: don't wait for it.
         cache: CacheSizing {
@@ -364,6 +368,7 @@ pub fn prod() -> Env {
             multi_az: true,
             apply_immediately: false,
             backup_retention_days: 30,
+            monitoring_interval_seconds: 15,
             ..staging().database
         },
         cache: CacheSizing {

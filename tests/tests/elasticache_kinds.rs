@@ -14,6 +14,9 @@
 //! - Groups are `available` at once (the waiting is unit-tested in `resources::elasticache::wait`
 //!   against fake status sources). moto would keep a deleted group `deleting` forever;
 //!   scripts/moto_server.py completes deletions, and the tests still use a zero wait window.
+//! - moto ignores AuthToken on ModifyReplicationGroup and accepts one without transit
+//!   encryption: scripts/moto_patches/elasticache.py adds AWS's AUTH semantics (ROTATE, SET,
+//!   DELETE, AuthTokenEnabled and AuthTokenLastModifiedDate), which the AUTH tests rely on.
 
 use e2e::conformance::fixtures::elasticache::job_queue;
 use e2e::{engine_tags, meta, Emulator};
@@ -190,4 +193,99 @@ async fn replica_count_gaps_in_moto() {
     let err = more.update(&group, &out, &cx).await.expect_err("moto cannot add replicas");
     assert!(err.message.contains("IncreaseReplicaCount"), "{}", err.message);
     assert_moto_500(&err);
+}
+
+async fn describe_group(check: &AwsContext, id: &str) -> resources::elasticache::sdk::types::ReplicationGroup {
+    let out = check.elasticache().describe_replication_groups().replication_group_id(id).send().await;
+    out.expect("describe").replication_groups().first().expect("one group").clone()
+}
+
+#[tokio::test]
+async fn redis_auth_token_comes_from_a_secret_and_rotates_with_its_version() {
+    use e2e::conformance::fixtures::elasticache::token_secret;
+    use resources::elasticache::AuthToken;
+    let emu = Emulator::start();
+    let cx = emu.context().await;
+    let check = emu.independent().await;
+    let (subnets, sg) = network(&emu).await;
+    subnet_group(&emu, "auth-cache", &subnets).await;
+    let first_token = "Tok1".repeat(8);
+    let (arn, v1) = token_secret(&emu, "plinth/e2e/redis-auth-token", &first_token).await;
+    let auth = |version: &str| Some(AuthToken { secret_arn: arn.clone().into(), secret_version_id: version.into() });
+
+    // Validation first: AUTH only over TLS, and the secret by ARN.
+    let plain = ReplicationGroup { transit_encryption: false, auth_token: auth(&v1), ..replication_group("auth-queue-e2e", "auth-cache", &sg) };
+    assert_eq!(plain.validate(), ["auth_token needs transit_encryption = true (AWS accepts an AUTH token only over TLS)"]);
+
+    let group = ReplicationGroup { auth_token: auth(&v1), ..replication_group("auth-queue-e2e", "auth-cache", &sg) };
+    assert!(group.validate().is_empty(), "{:?}", group.validate());
+    let out = group.create(&meta("jobs"), &cx).await.expect("create");
+    let live = describe_group(&check, &out.id).await;
+    assert_eq!(live.auth_token_enabled(), Some(true), "Redis AUTH is on");
+    assert_eq!(live.transit_encryption_enabled(), Some(true));
+    let set_at = live.auth_token_last_modified_date().copied().expect("AUTH token date");
+    let seen = group.read(&out, &cx).await.expect("read").expect("exists");
+    assert_eq!(seen.inputs, group, "AUTH on reads as the program's token source");
+    let state = serde_json::to_string(&(&group, &out)).expect("json");
+    assert!(!state.contains(&first_token), "the token is neither an input nor an output: {state}");
+
+    // Rotation: an operator puts a new value; the secret's new version reaches the group.
+    let second_token = "Tok2".repeat(8);
+    let put = check.secrets().put_secret_value().secret_id(&arn).secret_string(&second_token).send().await;
+    let v2 = put.expect("put a new token").version_id().expect("version").to_string();
+    let rotated = ReplicationGroup { auth_token: auth(&v2), ..group.clone() };
+    rotated.update(&group, &out, &cx).await.expect("rotate");
+    let live = describe_group(&check, &out.id).await;
+    assert_eq!(live.auth_token_enabled(), Some(true));
+    let rotated_at = live.auth_token_last_modified_date().copied().expect("AUTH token date");
+    assert!(rotated_at > set_at, "ModifyReplicationGroup set a new token ({set_at} → {rotated_at})");
+    assert!(rotated.update(&rotated, &out, &cx).await.is_ok(), "the same version is no change");
+    assert_eq!(describe_group(&check, &out.id).await.auth_token_last_modified_date(), Some(&rotated_at));
+
+    // AUTH off in place is refused before any call (AWS allows it only while moving to RBAC).
+    let off = ReplicationGroup { auth_token: None, ..rotated.clone() };
+    let err = off.update(&rotated, &out, &cx).await.expect_err("AUTH off is refused");
+    assert_eq!(err.class, engine::ErrorClass::Invalid);
+    assert!(err.message.contains("has Redis AUTH on"), "{}", err.message);
+    assert_eq!(describe_group(&check, &out.id).await.auth_token_enabled(), Some(true));
+    rotated.delete(&out, &cx).await.expect("delete");
+}
+
+#[tokio::test]
+async fn redis_auth_is_added_in_place_and_a_bad_token_is_refused_without_showing_it() {
+    use e2e::conformance::fixtures::elasticache::token_secret;
+    use resources::elasticache::AuthToken;
+    let emu = Emulator::start();
+    let cx = emu.context().await;
+    let check = emu.independent().await;
+    let (subnets, sg) = network(&emu).await;
+    subnet_group(&emu, "late-cache", &subnets).await;
+
+    let group = replication_group("late-auth-e2e", "late-cache", &sg);
+    let out = group.create(&meta("jobs"), &cx).await.expect("create without AUTH");
+    assert_eq!(describe_group(&check, &out.id).await.auth_token_enabled(), Some(false));
+
+    let bad_token = "has/slash-and@at-sign-0123456789";
+    let (bad_arn, bad_version) = token_secret(&emu, "plinth/e2e/bad-token", bad_token).await;
+    let bad = ReplicationGroup {
+        auth_token: Some(AuthToken { secret_arn: bad_arn.clone().into(), secret_version_id: bad_version.into() }),
+        ..group.clone()
+    };
+    let err = bad.update(&group, &out, &cx).await.expect_err("not a valid AUTH token");
+    assert_eq!(err.class, engine::ErrorClass::Invalid);
+    assert!(err.message.contains(&bad_arn) && err.message.contains("not a valid AUTH token"), "{}", err.message);
+    assert!(!err.message.contains(bad_token), "the value is never in a message: {}", err.message);
+    assert_eq!(describe_group(&check, &out.id).await.auth_token_enabled(), Some(false), "nothing was sent");
+
+    let (arn, version) = token_secret(&emu, "plinth/e2e/late-token", &"Late".repeat(8)).await;
+    let with_auth = ReplicationGroup {
+        auth_token: Some(AuthToken { secret_arn: arn.into(), secret_version_id: version.into() }),
+        ..group.clone()
+    };
+    with_auth.update(&group, &out, &cx).await.expect("AUTH on in place (ROTATE)");
+    assert_eq!(describe_group(&check, &out.id).await.auth_token_enabled(), Some(true));
+    // Seen from a program that names no token, AUTH on is a difference, not hidden.
+    let seen = group.read(&out, &cx).await.expect("read").expect("exists");
+    assert!(seen.inputs.auth_token.is_some(), "{:?}", seen.inputs.auth_token);
+    with_auth.delete(&out, &cx).await.expect("delete");
 }

@@ -88,6 +88,36 @@ async fn check_database(cx: &AwsContext) {
     cx.secrets().describe_secret().secret_id(secret_arn).send().await.expect("the master secret exists");
     let groups: Vec<_> = db.vpc_security_groups().iter().filter_map(|g| g.vpc_security_group_id()).collect();
     assert_eq!(groups.len(), 1, "only the database security group");
+    check_database_hardening(cx, db).await;
+}
+
+/// FSBP RDS.*: pinned version of the group's major, TLS forced, logs exported, IAM auth,
+/// enhanced monitoring through its own role, tags copied to snapshots.
+async fn check_database_hardening(cx: &AwsContext, db: &resources::rds::sdk::types::DbInstance) {
+    assert_eq!(db.engine_version(), Some("16.4"), "the pinned engine version");
+    let group = db.db_parameter_groups().first().and_then(|g| g.db_parameter_group_name()).expect("parameter group");
+    assert_eq!(group, "plinth-local-postgres16");
+    let family = cx.rds().describe_db_parameter_groups().db_parameter_group_name(group).send().await.unwrap();
+    assert_eq!(family.db_parameter_groups()[0].db_parameter_group_family(), Some("postgres16"));
+    let params = cx.rds().describe_db_parameters().db_parameter_group_name(group).source("user").send().await.unwrap();
+    let force_ssl = params.parameters().iter().find(|p| p.parameter_name() == Some("rds.force_ssl"));
+    assert_eq!(force_ssl.and_then(|p| p.parameter_value()), Some("1"), "TLS forced");
+    let mut logs: Vec<&str> = db.enabled_cloudwatch_logs_exports().iter().map(String::as_str).collect();
+    logs.sort_unstable();
+    assert_eq!(logs, ["postgresql", "upgrade"], "logs exported to CloudWatch Logs");
+    assert_eq!(db.iam_database_authentication_enabled(), Some(true), "IAM authentication");
+    assert_eq!(db.copy_tags_to_snapshot(), Some(true), "tags copied to snapshots");
+    assert_eq!(db.monitoring_interval(), Some(60), "enhanced monitoring (local: every 60 s)");
+    let role_arn = db.monitoring_role_arn().expect("monitoring role");
+    let role = cx.iam().get_role().role_name("plinth-local-rds-monitoring").send().await.unwrap();
+    let role = role.role().unwrap();
+    assert_eq!(role.arn(), role_arn);
+    let trust = resources::policy::decode_document(role.assume_role_policy_document().unwrap()).unwrap();
+    assert_eq!(trust["Statement"][0]["Principal"]["Service"], "monitoring.rds.amazonaws.com", "{trust}");
+    assert_eq!(trust["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"], ACCOUNT, "{trust}");
+    let attached = cx.iam().list_attached_role_policies().role_name("plinth-local-rds-monitoring").send().await.unwrap();
+    let arns: Vec<&str> = attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect();
+    assert_eq!(arns, ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"]);
 }
 
 async fn check_cache(cx: &AwsContext) {
@@ -96,6 +126,32 @@ async fn check_cache(cx: &AwsContext) {
     let group = &out.replication_groups()[0];
     assert_eq!(group.at_rest_encryption_enabled(), Some(true), "Redis encrypted at rest");
     assert_eq!(group.transit_encryption_enabled(), Some(true), "Redis encrypted in transit");
+    assert_eq!(group.auth_token_enabled(), Some(true), "Redis AUTH on");
+    // The orchestrator gets the token by ARN and its execution role may read it.
+    let secret = cx.secrets().describe_secret().secret_id("plinth/local/redis-auth-token").send().await.unwrap();
+    let arn = secret.arn().unwrap();
+    let task = cx.ecs().list_task_definitions().family_prefix("plinth-local-orchestrator").send().await.unwrap();
+    let latest = task.task_definition_arns().last().expect("orchestrator task definition");
+    let task = cx.ecs().describe_task_definition().task_definition(latest).send().await.unwrap();
+    let injected: Vec<(&str, &str)> = task
+        .task_definition()
+        .unwrap()
+        .container_definitions()
+        .iter()
+        .flat_map(|c| c.secrets())
+        .map(|s| (s.name(), s.value_from()))
+        .collect();
+    assert!(injected.contains(&("REDIS_AUTH_TOKEN", arn)), "{injected:?}");
+    let policy = cx
+        .iam()
+        .get_role_policy()
+        .role_name("plinth-local-orchestrator-execution")
+        .policy_name("inject-secrets")
+        .send()
+        .await
+        .unwrap();
+    let document = resources::policy::decode_document(policy.policy_document()).unwrap().to_string();
+    assert!(document.contains("plinth/local/redis-auth-token"), "{document}");
 }
 
 async fn check_waf(cx: &AwsContext) {
@@ -149,6 +205,8 @@ async fn secret_values(cx: &AwsContext) -> Vec<(String, String)> {
     };
     let jwt = value("plinth/local/jwt-signing-key".into()).await;
     assert_eq!(jwt.len(), 64, "a generated 64-character signing key");
+    let redis = value("plinth/local/redis-auth-token".into()).await;
+    assert_eq!(redis.len(), 64, "a generated 64-character Redis AUTH token");
     for provider in programs::platform::LLM_PROVIDERS {
         let placeholder = value(format!("plinth/local/llm-{provider}-api-key")).await;
         assert!(placeholder.contains("PLACEHOLDER"), "{provider} key waits for an operator: {placeholder}");
@@ -172,6 +230,7 @@ async fn secret_values(cx: &AwsContext) -> Vec<(String, String)> {
     assert_eq!(bucket.parameter().and_then(|p| p.value()), Some("plinth-local-reports"));
     vec![
         ("JWT signing key".into(), jwt),
+        ("Redis AUTH token".into(), redis),
         ("RDS master password".into(), password),
         ("SecureString session secret".into(), session),
     ]

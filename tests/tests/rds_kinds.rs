@@ -8,6 +8,9 @@
 //! - ResetDBParameterGroup is not implemented (HTTP 500): removing a parameter from a group fails.
 //! - DB instances are `available` at once and gone at once: the waiting itself is unit-tested
 //!   in `resources::rds::wait` against a fake status source.
+//! - moto accepts a parameter group of another major, any monitoring interval and unknown log
+//!   types, appends duplicate log exports and drops Performance Insights:
+//!   scripts/moto_patches/rds.py gives it AWS's behaviour, which the tests below rely on.
 
 use e2e::conformance::fixtures::network;
 use e2e::{engine_tags, meta, Emulator};
@@ -249,4 +252,148 @@ async fn db_instance_with_parameter_group_and_no_final_snapshot() {
         .send()
         .await;
     assert!(snaps.expect("describe snapshots").db_snapshots().is_empty(), "skip_final_snapshot takes none");
+}
+
+/// A role only RDS enhanced monitoring may assume, made with the IAM SDK.
+async fn monitoring_role(emu: &Emulator) -> String {
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"monitoring.rds.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let iam = emu.iam().await;
+    let role = iam.create_role().role_name("plinth-e2e-rds-monitoring").assume_role_policy_document(trust);
+    role.send().await.expect("create role").role().map(|r| r.arn().to_string()).expect("arn")
+}
+
+fn hardened(net: &DbNetwork, pg: &str, role_arn: &str) -> DbInstance {
+    DbInstance {
+        engine_version: Some("16.4".into()),
+        parameter_group_family: Some("postgres16".into()),
+        db_parameter_group_name: Some(Input::Value(pg.to_string())),
+        enabled_cloudwatch_logs_exports: vec!["upgrade".into(), "postgresql".into()],
+        iam_database_authentication_enabled: true,
+        monitoring_interval: 60,
+        monitoring_role_arn: Some(Input::Value(role_arn.to_string())),
+        copy_tags_to_snapshot: true,
+        performance_insights: true,
+        deletion_protection: false,
+        skip_final_snapshot: true,
+        final_snapshot_identifier: None,
+        ..instance(net)
+    }
+}
+
+async fn describe(check: &AwsContext, id: &str) -> resources::rds::sdk::types::DbInstance {
+    let out = check.rds().describe_db_instances().db_instance_identifier(id).send().await.expect("describe");
+    out.db_instances()[0].clone()
+}
+
+fn sorted(logs: &[String]) -> Vec<&str> {
+    let mut logs: Vec<&str> = logs.iter().map(String::as_str).collect();
+    logs.sort_unstable();
+    logs
+}
+
+#[tokio::test]
+async fn db_instance_observability_reaches_rds_and_changes_in_place() {
+    let emu = Emulator::start();
+    let cx = emu.context().await;
+    let check = emu.independent().await;
+    let net = db_network(&emu, &cx).await;
+    let role_arn = monitoring_role(&emu).await;
+    let pg = DbParameterGroup {
+        name: "plinth-e2e-pg16".into(),
+        family: "postgres16".into(),
+        description: "Plinth PostgreSQL 16 settings".into(),
+        parameters: params(&[("rds.force_ssl", "1")]),
+        tags: engine_tags("db-params", &[]),
+    };
+    let pg_out = pg.create(&meta("db-params"), &cx).await.expect("create parameter group");
+    assert_eq!(live_parameters(&check, &pg_out.name).await.get("rds.force_ssl").map(String::as_str), Some("1"));
+
+    let db = hardened(&net, &pg_out.name, &role_arn);
+    assert_eq!(db.validate(), Vec::<String>::new());
+    let out = db.create(&meta("db"), &cx).await.expect("create");
+    let live = describe(&check, &out.identifier).await;
+    assert_eq!(live.engine_version(), Some("16.4"), "the pinned version, not the emulator's default");
+    assert_eq!(sorted(live.enabled_cloudwatch_logs_exports()), ["postgresql", "upgrade"]);
+    assert_eq!(live.iam_database_authentication_enabled(), Some(true));
+    assert_eq!(live.monitoring_interval(), Some(60));
+    assert_eq!(live.monitoring_role_arn(), Some(role_arn.as_str()));
+    assert_eq!(live.copy_tags_to_snapshot(), Some(true));
+    assert_eq!(live.performance_insights_enabled(), Some(true));
+    assert_eq!(live.performance_insights_retention_period(), Some(7), "AWS's free 7 days");
+    let groups: Vec<&str> = live.db_parameter_groups().iter().filter_map(|g| g.db_parameter_group_name()).collect();
+    assert_eq!(groups, [pg_out.name.as_str()]);
+    let seen = db.read(&out, &cx).await.expect("read").expect("exists");
+    assert_eq!(seen.inputs, db, "read reports the program's shape: nothing drifted");
+
+    // In place: one log type off, IAM auth off, finer monitoring, no snapshot tags, no PI.
+    let changed = DbInstance {
+        enabled_cloudwatch_logs_exports: vec!["postgresql".into()],
+        iam_database_authentication_enabled: false,
+        monitoring_interval: 15,
+        copy_tags_to_snapshot: false,
+        performance_insights: false,
+        ..db.clone()
+    };
+    changed.update(&db, &out, &cx).await.expect("update");
+    let live = describe(&check, &out.identifier).await;
+    assert_eq!(live.enabled_cloudwatch_logs_exports(), ["postgresql"]);
+    assert_eq!(live.iam_database_authentication_enabled(), Some(false));
+    assert_eq!(live.monitoring_interval(), Some(15));
+    assert_eq!(live.copy_tags_to_snapshot(), Some(false));
+    assert_eq!(live.performance_insights_enabled(), Some(false));
+    assert_eq!(changed.read(&out, &cx).await.expect("read").expect("exists").inputs, changed);
+
+    // Monitoring off: the role RDS may still report is not drift.
+    let off = DbInstance { monitoring_interval: 0, monitoring_role_arn: None, ..changed.clone() };
+    off.update(&changed, &out, &cx).await.expect("monitoring off");
+    assert_eq!(describe(&check, &out.identifier).await.monitoring_interval(), Some(0));
+    assert_eq!(off.read(&out, &cx).await.expect("read").expect("exists").inputs, off);
+    off.delete(&out, &cx).await.expect("delete");
+}
+
+#[tokio::test]
+async fn db_instance_new_fields_are_validated_and_rds_refuses_a_family_mismatch() {
+    let emu = Emulator::start();
+    let cx = emu.context().await;
+    let net = db_network(&emu, &cx).await;
+    let role_arn = monitoring_role(&emu).await;
+    let pg = DbParameterGroup {
+        name: "plinth-e2e-pg16".into(),
+        family: "postgres16".into(),
+        description: "Plinth PostgreSQL 16 settings".into(),
+        tags: engine_tags("db-params", &[]),
+        ..Default::default()
+    };
+    let pg_out = pg.create(&meta("db-params"), &cx).await.expect("create parameter group");
+    let good = hardened(&net, &pg_out.name, &role_arn);
+
+    let mismatch = DbInstance { engine_version: Some("15.7".into()), ..good.clone() };
+    assert_eq!(
+        mismatch.validate(),
+        ["engine_version `15.7` (major 15) does not match parameter_group_family `postgres16` (major 16): RDS refuses \
+          a parameter group of another major"]
+    );
+    let unpinned = DbInstance { engine_version: None, ..good.clone() };
+    assert!(unpinned.validate()[0].starts_with("engine_version must be pinned"), "{:?}", unpinned.validate());
+    let no_role = DbInstance { monitoring_role_arn: None, ..good.clone() };
+    assert!(
+        no_role.validate()[0].starts_with("monitoring_role_arn is required when monitoring_interval is 60"),
+        "{:?}",
+        no_role.validate()
+    );
+    let odd = DbInstance { monitoring_interval: 45, ..good.clone() };
+    assert_eq!(odd.validate(), ["monitoring_interval 45 must be one of 0, 1, 5, 10, 15, 30, 60 seconds"]);
+    let bad_log = DbInstance { enabled_cloudwatch_logs_exports: vec!["audit".into()], ..good.clone() };
+    assert!(bad_log.validate()[0].contains("`audit` is not a PostgreSQL log type"), "{:?}", bad_log.validate());
+
+    // A program that does not state the family gets RDS's own refusal (the emulator has AWS's
+    // check): what the platform met when it left the version to RDS's default.
+    let unstated = DbInstance { parameter_group_family: None, engine_version: None, ..good.clone() };
+    assert!(unstated.validate().is_empty(), "{:?}", unstated.validate());
+    let err = unstated.create(&meta("db"), &cx).await.expect_err("RDS refuses the group for another major");
+    assert_eq!(err.class, ErrorClass::Invalid, "{err:?}");
+    assert!(err.message.contains("DBParameterGroupFamily postgres16"), "{}", err.message);
+    let check = emu.independent().await;
+    let gone = check.rds().describe_db_instances().db_instance_identifier(&good.identifier).send().await;
+    assert!(gone.is_err(), "nothing was created");
 }

@@ -197,7 +197,8 @@ pub fn declare_service_roles(
 /// What each service of the platform may touch.
 pub fn grants(env: &Env, buckets: &Buckets) -> Vec<Grants> {
     let secret = |name: &str| format!("plinth/{}/{name}", env.name);
-    let llm: Vec<String> = super::LLM_PROVIDERS.iter().map(|p| secret(&format!("llm-{p}-api-key"))).collect();
+    let mut orchestrator: Vec<String> = super::LLM_PROVIDERS.iter().map(|p| secret(&format!("llm-{p}-api-key"))).collect();
+    orchestrator.push(secret("redis-auth-token"));
     vec![
         Grants {
             service: "api",
@@ -211,7 +212,7 @@ pub fn grants(env: &Env, buckets: &Buckets) -> Vec<Grants> {
         },
         Grants {
             service: "orchestrator",
-            secrets: llm,
+            secrets: orchestrator,
             parameters: vec!["config/*".into()],
             database_secret: true,
             buckets: vec![(buckets.reports_name.clone(), "jobs", &["s3:GetObject", "s3:PutObject", "s3:DeleteObject"])],

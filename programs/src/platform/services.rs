@@ -62,6 +62,7 @@ fn injected(service: &str, config: &Config, data: &Data) -> Vec<ContainerSecret>
         "orchestrator" => vec![
             secret("OPENAI_API_KEY", "llm-openai-api-key"),
             secret("ANTHROPIC_API_KEY", "llm-anthropic-api-key"),
+            secret("REDIS_AUTH_TOKEN", "redis-auth-token"),
             database(),
         ],
         _ => vec![ContainerSecret {

@@ -3,6 +3,9 @@
 //! replacement (old group deleted first: the id is unique); everything else changes in place
 //! with ApplyImmediately, then waits for `available` (see [`super::replication_group_modify`]).
 //!
+//! Redis AUTH: the token comes from a Secrets Manager secret named by ARN and is read only inside
+//! the create or rotate call ([`super::auth_token`]); `read` reports whether AUTH is on.
+//!
 //! Reading: DescribeReplicationGroups has no subnet group, security groups or engine version;
 //! those come from the primary member cache cluster. A group in `deleting` reads as gone: its
 //! deletion is accepted and irreversible, so for planning it no longer exists.
@@ -11,11 +14,15 @@
 //! one member); member clusters are not modeled (DescribeCacheClusters answers CacheClusterNotFound,
 //! so the member-only fields keep their recorded values, with a warning); ModifyReplicationGroup
 //! ignores security groups, engine version and transit encryption; Increase/DecreaseReplicaCount
-//! are not implemented (HTTP 500); a deleted group stays `deleting` forever.
+//! are not implemented (HTTP 500); a deleted group stays `deleting` forever. moto accepts an AUTH
+//! token without transit encryption and ignores AuthToken on ModifyReplicationGroup:
+//! `scripts/moto_patches/elasticache.py` gives it AWS's checks and the ROTATE / SET / DELETE
+//! strategies.
 
 use super::find::{
     find_cache_cluster, find_live_replication_group, find_replication_group, group_status, missing, DELETING,
 };
+use super::auth_token::{self, AuthToken};
 use super::replication_group_modify as modify;
 use super::tags::ElastiCache;
 use super::wait::{
@@ -66,6 +73,9 @@ pub struct ReplicationGroup {
     /// deleted: AWS has accepted a deletion nothing can undo. 0 = do not wait (the emulator,
     /// where deletion never finishes).
     pub delete_wait_seconds: Option<u64>,
+    /// Redis AUTH with a token from a Secrets Manager secret, never a value (see
+    /// [`super::auth_token`]); needs `transit_encryption`. A new secret version rotates the token.
+    pub auth_token: Option<AuthToken>,
     pub tags: Tags,
 }
 
@@ -87,6 +97,7 @@ impl Default for ReplicationGroup {
             snapshot_retention_limit: 0,
             port: 6379,
             delete_wait_seconds: None,
+            auth_token: None,
             tags: Tags::new(),
         }
     }
@@ -123,6 +134,10 @@ impl Resource for ReplicationGroup {
 
     async fn create(&self, _meta: &Meta, cx: &AwsContext) -> Result<ReplicationGroupOutputs, ProviderError> {
         let security_groups: Vec<String> = self.security_group_ids.iter().map(|s| s.value().clone()).collect();
+        let token = match &self.auth_token {
+            Some(source) => Some(auth_token::value(cx, source).await?),
+            None => None,
+        };
         cx.elasticache()
             .create_replication_group()
             .replication_group_id(&self.id)
@@ -139,6 +154,7 @@ impl Resource for ReplicationGroup {
             .multi_az_enabled(self.multi_az)
             .snapshot_retention_limit(self.snapshot_retention_limit)
             .port(self.port)
+            .set_auth_token(token.as_ref().map(|t| t.expose().to_string()))
             .set_tags(tags::to_sdk(&self.tags)?)
             .customize()
             .config_override(no_retry!(aws_sdk_elasticache))
@@ -172,6 +188,7 @@ impl Resource for ReplicationGroup {
         seen.multi_az = group.multi_az() == Some(&MultiAzStatus::Enabled);
         seen.snapshot_retention_limit = group.snapshot_retention_limit().unwrap_or(0);
         seen.port = outputs.port.unwrap_or(self.port);
+        seen.auth_token = auth_token::observed(self.auth_token.as_ref(), group.auth_token_enabled() == Some(true));
         self.read_primary_member(cx, &group, &mut seen).await?;
         seen.tags = tags::read::<ElastiCache>(cx, &outputs.arn).await?;
         Ok(Some(Observed { inputs: seen, outputs }))

@@ -3,8 +3,10 @@
 //!
 //! Order: replicas are added before failover is turned on and removed after it is turned off
 //! (AWS refuses failover with fewer than two nodes); transit encryption moves through the
-//! `preferred` mode, which AWS requires for an in-place change.
+//! `preferred` mode, which AWS requires for an in-place change; a new AUTH token goes on last
+//! (AWS needs transit encryption for it).
 
+use super::auth_token;
 use super::replication_group::ReplicationGroup;
 use super::wait::CACHE_UPDATE_TIMEOUT;
 use crate::error::classify;
@@ -54,6 +56,7 @@ pub fn validate(group: &ReplicationGroup) -> Vec<String> {
     for id in group.security_group_ids.iter().filter_map(Input::known) {
         check(id.starts_with("sg-"), format!("security_group_ids entry `{id}` is not a security group id (sg-...)"));
     }
+    problems.extend(auth_token::problems(group));
     problems
 }
 
@@ -101,7 +104,9 @@ pub fn changes(new: &ReplicationGroup, old: &ReplicationGroup) -> Changes {
 }
 
 /// Moves the group from `old` to `new` (tags aside), waiting for `available` after each step.
+/// A refused AUTH change fails before any call; a new token goes on after transit encryption.
 pub async fn apply(new: &ReplicationGroup, old: &ReplicationGroup, cx: &AwsContext) -> Result<(), ProviderError> {
+    let rotate = auth_token::needs_rotation(new, old)?;
     if new.num_cache_clusters > old.num_cache_clusters {
         set_replicas(cx, new, true).await?;
     }
@@ -114,6 +119,9 @@ pub async fn apply(new: &ReplicationGroup, old: &ReplicationGroup, cx: &AwsConte
     }
     if new.transit_encryption != old.transit_encryption {
         change_transit_encryption(cx, new).await?;
+    }
+    if rotate {
+        auth_token::rotate(cx, new).await?;
     }
     Ok(())
 }

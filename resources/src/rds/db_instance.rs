@@ -11,6 +11,7 @@
 //! Emulator note (moto 5.2.x): instances are `available` at once and gone at once after
 //! DeleteDBInstance; the waiters are unit-tested in [`super::wait`] against a fake.
 
+use super::db_instance_settings::{self as settings, MIN_STORAGE_GB};
 use super::find::{find_db_instance, missing};
 use super::name_problems;
 use super::tags::Rds;
@@ -21,12 +22,8 @@ use crate::kit::observed_ids;
 use crate::kit::retry::no_retry;
 use crate::tags;
 use crate::AwsContext;
-use aws_sdk_rds::operation::modify_db_instance::builders::ModifyDBInstanceFluentBuilder;
 use engine::{ErrorClass, Input, Meta, Observed, ProviderError, Resource, Tags};
 use serde::{Deserialize, Serialize};
-
-/// The smallest gp2/gp3 volume RDS PostgreSQL accepts, in GB.
-const MIN_STORAGE_GB: i32 = 20;
 
 /// An RDS DB instance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,6 +60,23 @@ pub struct DbInstance {
     pub skip_final_snapshot: bool,
     /// The snapshot taken at deletion unless `skip_final_snapshot`.
     pub final_snapshot_identifier: Option<String>,
+    /// The family of `db_parameter_group_name` (e.g. "postgres16") when the program knows it: a
+    /// Plinth-side fact, never sent, checked against `engine_version`'s major by `validate`.
+    pub parameter_group_family: Option<String>,
+    /// Log types exported to CloudWatch Logs (`postgresql`, `upgrade`); a set.
+    pub enabled_cloudwatch_logs_exports: Vec<String>,
+    /// IAM database authentication (tokens from `rds-db:connect` instead of passwords).
+    pub iam_database_authentication_enabled: bool,
+    /// Enhanced monitoring every this many seconds: 0 (off), 1, 5, 10, 15, 30 or 60.
+    pub monitoring_interval: i32,
+    /// The role RDS publishes enhanced monitoring with; required when `monitoring_interval > 0`.
+    pub monitoring_role_arn: Option<Input<String>>,
+    /// Snapshots (automatic, manual and final) carry the instance's tags.
+    pub copy_tags_to_snapshot: bool,
+    pub performance_insights: bool,
+    /// Days Performance Insights keeps data (7, free; or a multiple of 31 up to 713, or 731);
+    /// `None` is RDS's default (7).
+    pub performance_insights_retention_days: Option<i32>,
     pub tags: Tags,
 }
 
@@ -89,6 +103,14 @@ impl Default for DbInstance {
             apply_immediately: false,
             skip_final_snapshot: false,
             final_snapshot_identifier: None,
+            parameter_group_family: None,
+            enabled_cloudwatch_logs_exports: Vec::new(),
+            iam_database_authentication_enabled: false,
+            monitoring_interval: 0,
+            monitoring_role_arn: None,
+            copy_tags_to_snapshot: false,
+            performance_insights: false,
+            performance_insights_retention_days: None,
             tags: Tags::new(),
         }
     }
@@ -122,7 +144,7 @@ impl Resource for DbInstance {
 
     fn validate(&self) -> Vec<String> {
         let mut problems = name_problems("identifier", &self.identifier, 63);
-        problems.extend(self.setting_problems());
+        problems.extend(settings::problems(self));
         problems
     }
 
@@ -139,13 +161,20 @@ impl Resource for DbInstance {
             .set_kms_key_id(self.kms_key_id.clone())
             .publicly_accessible(self.publicly_accessible)
             .db_subnet_group_name(self.db_subnet_group_name.as_str())
-            .set_vpc_security_group_ids(Some(values(&self.vpc_security_group_ids)))
+            .set_vpc_security_group_ids(Some(self.vpc_security_group_ids.iter().map(|i| i.value().clone()).collect()))
             .set_db_parameter_group_name(self.db_parameter_group_name.as_ref().map(|p| p.value().clone()))
             .master_username(&self.master_username)
             .manage_master_user_password(true)
             .backup_retention_period(self.backup_retention_period)
             .multi_az(self.multi_az)
             .deletion_protection(self.deletion_protection)
+            .set_enable_cloudwatch_logs_exports(Some(self.enabled_cloudwatch_logs_exports.clone()))
+            .enable_iam_database_authentication(self.iam_database_authentication_enabled)
+            .monitoring_interval(self.monitoring_interval)
+            .set_monitoring_role_arn(self.monitoring_role_arn.as_ref().map(|r| r.value().clone()))
+            .copy_tags_to_snapshot(self.copy_tags_to_snapshot)
+            .enable_performance_insights(self.performance_insights)
+            .set_performance_insights_retention_period(self.performance_insights_retention_days)
             .set_tags(tags::to_sdk(&self.tags)?)
             .customize()
             .config_override(no_retry!(aws_sdk_rds))
@@ -176,7 +205,7 @@ impl Resource for DbInstance {
             );
             return Err(ProviderError::new(ErrorClass::Invalid, message));
         }
-        if let Some(call) = self.modification(old, cx)? {
+        if let Some(call) = settings::modification(self, old, cx)? {
             call.send().await.map_err(|e| classify("ModifyDBInstance", e))?;
         }
         tags::sync::<Rds>(cx, &out.arn, &old.tags, &self.tags).await?;
@@ -215,88 +244,9 @@ impl Resource for DbInstance {
 }
 
 impl DbInstance {
-    fn setting_problems(&self) -> Vec<String> {
-        let mut problems = Vec::new();
-        let mut check = |bad: bool, message: String| {
-            if bad {
-                problems.push(message);
-            }
-        };
-        check(self.engine.is_empty(), "engine must not be empty (e.g. \"postgres\")".into());
-        check(
-            !self.instance_class.starts_with("db."),
-            format!("instance_class `{}` is not an RDS class (e.g. \"db.t4g.micro\")", self.instance_class),
-        );
-        check(
-            self.allocated_storage < MIN_STORAGE_GB,
-            format!("allocated_storage {} GB is below the {MIN_STORAGE_GB} GB minimum", self.allocated_storage),
-        );
-        check(
-            !self.manage_master_user_password,
-            "manage_master_user_password must be true: the master password lives only in Secrets Manager, \
-             Plinth never takes one as an input"
-                .into(),
-        );
-        check(self.master_username.is_empty(), "master_username must not be empty".into());
-        check(
-            !(0..=35).contains(&self.backup_retention_period),
-            format!("backup_retention_period {} is outside 0..=35 days", self.backup_retention_period),
-        );
-        check(
-            self.kms_key_id.is_some() && !self.storage_encrypted,
-            "kms_key_id is set but storage_encrypted is false".into(),
-        );
-        check(
-            !self.skip_final_snapshot && self.final_snapshot().is_none(),
-            "final_snapshot_identifier is required unless skip_final_snapshot is true".into(),
-        );
-        problems
-    }
-
-    fn final_snapshot(&self) -> Option<&str> {
+    /// The final snapshot's identifier, unless the delete skips it.
+    pub(super) fn final_snapshot(&self) -> Option<&str> {
         self.final_snapshot_identifier.as_deref().filter(|_| !self.skip_final_snapshot)
-    }
-
-    /// ModifyDBInstance with only the fields that changed; `None` when no cloud setting did.
-    fn modification(
-        &self,
-        old: &Self,
-        cx: &AwsContext,
-    ) -> Result<Option<ModifyDBInstanceFluentBuilder>, ProviderError> {
-        let mut call = cx.rds().modify_db_instance().db_instance_identifier(&self.identifier);
-        let mut changed = false;
-        let mut set = |differs: bool, f: &dyn Fn(ModifyDBInstanceFluentBuilder) -> ModifyDBInstanceFluentBuilder| {
-            if differs {
-                call = f(call.clone());
-                changed = true;
-            }
-        };
-        if let Some(version) = self.engine_version.as_ref().filter(|v| Some(*v) != old.engine_version.as_ref()) {
-            let major = old.engine_version.as_deref().is_some_and(|o| major_of(o) != major_of(version));
-            set(true, &|c| c.engine_version(version).allow_major_version_upgrade(major));
-        }
-        set(self.instance_class != old.instance_class, &|c| c.db_instance_class(&self.instance_class));
-        set(self.allocated_storage != old.allocated_storage, &|c| c.allocated_storage(self.allocated_storage));
-        set(self.storage_type != old.storage_type, &|c| c.storage_type(&self.storage_type));
-        set(self.publicly_accessible != old.publicly_accessible, &|c| c.publicly_accessible(self.publicly_accessible));
-        let groups = values(&self.vpc_security_group_ids);
-        set(self.vpc_security_group_ids != old.vpc_security_group_ids, &|c| {
-            c.set_vpc_security_group_ids(Some(groups.clone()))
-        });
-        set(self.backup_retention_period != old.backup_retention_period, &|c| {
-            c.backup_retention_period(self.backup_retention_period)
-        });
-        set(self.multi_az != old.multi_az, &|c| c.multi_az(self.multi_az));
-        set(self.deletion_protection != old.deletion_protection, &|c| c.deletion_protection(self.deletion_protection));
-        if self.db_parameter_group_name != old.db_parameter_group_name {
-            let Some(group) = &self.db_parameter_group_name else {
-                let message = "db_parameter_group_name: going back to the engine default needs the default \
-                               group named (e.g. \"default.postgres16\"), not removed";
-                return Err(ProviderError::new(ErrorClass::Invalid, message));
-            };
-            set(true, &|c| c.db_parameter_group_name(group.as_str()));
-        }
-        Ok(changed.then(|| call.apply_immediately(self.apply_immediately)))
     }
 
     /// What the cloud has, in input shape. Settings that exist only in Plinth (apply_immediately,
@@ -331,7 +281,33 @@ impl DbInstance {
             pending.and_then(|p| p.backup_retention_period()).or(db.backup_retention_period()).unwrap_or_default();
         seen.multi_az = pending.and_then(|p| p.multi_az()).or(db.multi_az()).unwrap_or(false);
         seen.deletion_protection = db.deletion_protection().unwrap_or(false);
+        self.observe_observability(db, &mut seen);
         seen
+    }
+
+    /// Log exports, IAM authentication, enhanced monitoring, snapshot tags, Performance Insights.
+    /// A role RDS still reports while monitoring is off is not compared (it is unused).
+    fn observe_observability(&self, db: &aws_sdk_rds::types::DbInstance, seen: &mut Self) {
+        let pending_logs = db.pending_modified_values().and_then(|p| p.pending_cloudwatch_logs_exports());
+        let mut logs: Vec<String> = db.enabled_cloudwatch_logs_exports().to_vec();
+        if let Some(p) = pending_logs {
+            logs.retain(|l| !p.log_types_to_disable().contains(l));
+            logs.extend(p.log_types_to_enable().iter().filter(|l| !logs.contains(l)).cloned().collect::<Vec<_>>());
+        }
+        seen.enabled_cloudwatch_logs_exports = observed_set(&self.enabled_cloudwatch_logs_exports, logs);
+        seen.iam_database_authentication_enabled = db.iam_database_authentication_enabled().unwrap_or(false);
+        seen.monitoring_interval = db.monitoring_interval().unwrap_or(0);
+        seen.monitoring_role_arn = match (seen.monitoring_interval, db.monitoring_role_arn()) {
+            (0, _) => self.monitoring_role_arn.clone().filter(|_| self.monitoring_interval == 0),
+            (_, arn) => arn.map(|a| Input::Value(a.to_string())),
+        };
+        seen.copy_tags_to_snapshot = db.copy_tags_to_snapshot().unwrap_or(false);
+        seen.performance_insights = db.performance_insights_enabled().unwrap_or(false);
+        let retention = db.performance_insights_retention_period();
+        seen.performance_insights_retention_days = match (self.performance_insights_retention_days, retention) {
+            (None, Some(7) | None) => None,
+            (_, live) => live,
+        };
     }
 }
 
@@ -346,12 +322,17 @@ fn outputs(db: &aws_sdk_rds::types::DbInstance) -> Result<DbInstanceOutputs, Pro
     })
 }
 
-fn values(ids: &[Input<String>]) -> Vec<String> {
-    ids.iter().map(|i| i.value().clone()).collect()
-}
-
-fn major_of(version: &str) -> &str {
-    version.split('.').next().unwrap_or(version)
+/// A set of strings in input shape: the program's order when the live set is the same.
+fn observed_set(program: &[String], mut live: Vec<String>) -> Vec<String> {
+    let mut wanted = program.to_vec();
+    wanted.sort();
+    live.sort();
+    live.dedup();
+    if wanted == live {
+        program.to_vec()
+    } else {
+        live
+    }
 }
 
 /// The program's version when the live one satisfies it ("16" by "16.4"), else the live one.
@@ -378,7 +359,7 @@ fn observed_parameter_group(program_names_one: bool, live: Option<&str>) -> Opti
     (program_names_one || !live.starts_with("default.")).then(|| Input::Value(live.to_string()))
 }
 
-crate::kit::kind!(DbInstance, unordered: ["vpc_security_group_ids"]);
+crate::kit::kind!(DbInstance, unordered: ["vpc_security_group_ids", "enabled_cloudwatch_logs_exports"]);
 
 #[cfg(test)]
 mod tests {
@@ -434,6 +415,5 @@ mod tests {
         assert_eq!(keep.final_snapshot(), None, "skip_final_snapshot wins");
         let snap = DbInstance { skip_final_snapshot: false, ..keep };
         assert_eq!(snap.final_snapshot(), Some("last"));
-        assert_eq!(major_of("16.4"), "16");
     }
 }

@@ -1,18 +1,23 @@
 //! RDS kinds, one file per kind, and what they share: finders by name or identifier and the
 //! ownership check used by `find` ([`find`]), tag sync by ARN ([`tags`]), and the DB instance
-//! waiters with their named timeouts ([`wait`]).
+//! waiters with their named timeouts ([`wait`]). The DB instance's input checks and its
+//! ModifyDBInstance call are in `db_instance_settings`.
 
 pub mod find;
 pub mod tags;
 pub mod wait;
 
 mod db_instance;
+mod db_instance_settings;
 mod db_parameter_group;
 mod db_subnet_group;
 
 pub use db_instance::{DbInstance, DbInstanceOutputs};
+pub use db_instance_settings::{version_major, MONITORING_INTERVALS, POSTGRES_LOG_TYPES};
 pub use db_parameter_group::{DbParameterGroup, DbParameterGroupOutputs};
 pub use db_subnet_group::{DbSubnetGroup, DbSubnetGroupOutputs, RdsSubnets};
+
+pub use aws_sdk_rds as sdk;
 
 crate::service_client!(rds, aws_sdk_rds);
 
