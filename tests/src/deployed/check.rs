@@ -4,7 +4,6 @@
 //! one applies, and collects one finding per object that is wrong ("`sg-0abc`: 2 ingress rules").
 //! A check that found nothing to examine fails: an empty account never passes as green.
 
-use aws_smithy_types::error::display::DisplayErrorContext;
 use std::fmt::Write as _;
 
 /// One check: what it proves and, after it ran, what was wrong.
@@ -51,8 +50,13 @@ impl Check {
     }
 
     /// A call the check needed failed: a finding naming the call, the object and the error.
-    pub fn call_failed<E: std::error::Error>(&mut self, object: impl std::fmt::Display, call: &str, err: E) -> &mut Self {
-        self.fail(object, format!("{call} failed: {}", DisplayErrorContext(err)))
+    pub fn call_failed<E: std::error::Error + super::ProvideErrorMetadata>(
+        &mut self,
+        object: impl std::fmt::Display,
+        call: &str,
+        err: E,
+    ) -> &mut Self {
+        self.fail(object, format!("{call} failed: {}", super::error_text(err)))
     }
 
     /// Nothing here needs examining (the environment does not require it), with the reason;

@@ -37,7 +37,7 @@ pub async fn load_balancers(t: &Target) -> Found<LoadBalancer> {
         let tags = elb.describe_tags().set_resource_arns(Some(arns)).send().await;
         let tags = tags.map_err(|e| format!("DescribeTags: {}", error_text(e)))?;
         for description in tags.tag_descriptions() {
-            if t.owns(description.tags().iter().map(|t| (t.key(), t.value().unwrap_or_default()))) {
+            if t.owns(description.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))) {
                 owned.extend(chunk.iter().filter(|lb| lb.load_balancer_arn() == description.resource_arn()).cloned());
             }
         }

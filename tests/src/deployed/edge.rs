@@ -116,8 +116,9 @@ async fn attributes(t: &Target, elb: &Client, lb: &LoadBalancer, c: &mut [Check]
     let out = match elb.describe_load_balancer_attributes().load_balancer_arn(lb.load_balancer_arn().unwrap_or_default()).send().await {
         Ok(out) => out,
         Err(e) => {
+            let text = error_text(e);
             for check in [6, 7, 8] {
-                c[check].fail(name, format!("DescribeLoadBalancerAttributes failed: {}", error_text(&e)));
+                c[check].fail(name, format!("DescribeLoadBalancerAttributes failed: {text}"));
             }
             return;
         }

@@ -31,10 +31,16 @@ pub use check::{Check, Report, Status};
 pub use target::Target;
 
 use aws_smithy_types::error::display::DisplayErrorContext;
+pub use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-/// An SDK error as one line with its code and message.
-pub fn error_text<E: std::error::Error>(err: E) -> String {
-    DisplayErrorContext(err).to_string()
+/// An SDK error as one line: its code and message when the service sent them, else the error
+/// with its sources (a connection failure, a timeout).
+pub fn error_text<E: std::error::Error + ProvideErrorMetadata>(err: E) -> String {
+    match (err.code(), err.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_string(),
+        _ => DisplayErrorContext(err).to_string(),
+    }
 }
 
 /// Every area's checks against `target`, areas concurrently, in a fixed order.

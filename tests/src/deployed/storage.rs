@@ -143,6 +143,9 @@ async fn ownership(s3: &Client, name: &str, check: &mut Check) {
                 .unwrap_or_default();
             check.expect(name, rules == ["BucketOwnerEnforced"], format!("object ownership is {rules:?}"));
         }
+        Err(e) if e.as_service_error().and_then(|s| aws_sdk_s3::error::ProvideErrorMetadata::code(s)) == Some("OwnershipControlsNotFoundError") => {
+            check.expect(name, false, "no ownership controls: ACLs are enabled");
+        }
         Err(e) => {
             check.call_failed(name, "GetBucketOwnershipControls", e);
         }

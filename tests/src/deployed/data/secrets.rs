@@ -38,14 +38,14 @@ fn from_entry(entry: &SecretListEntry) -> Secret {
 }
 
 async fn stack_secrets(t: &Target, client: &Client) -> Result<Vec<Secret>, String> {
-    let all: Vec<SecretListEntry> = client
+    let pages: Vec<_> = client
         .list_secrets()
         .into_paginator()
-        .items()
         .send()
         .collect::<Result<_, _>>()
         .await
         .map_err(|e| format!("ListSecrets: {}", error_text(e)))?;
+    let all: Vec<SecretListEntry> = pages.iter().flat_map(|p| p.secret_list().iter().cloned()).collect();
     let tagged = all.iter().filter(|s| t.owns(s.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))));
     Ok(tagged.map(from_entry).collect())
 }

@@ -58,7 +58,7 @@ async fn stack_alarms(t: &Target) -> Result<Vec<MetricAlarm>, String> {
         let arn = alarm.alarm_arn().unwrap_or_default();
         let tags = cloudwatch.list_tags_for_resource().resource_arn(arn).send().await;
         let tags = tags.map_err(|e| format!("ListTagsForResource {arn}: {}", error_text(e)))?;
-        if t.owns(tags.tags().iter().map(|t| (t.key(), t.value()))) {
+        if t.owns(tags.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))) {
             owned.push(alarm);
         }
     }
@@ -176,7 +176,7 @@ async fn target_groups(t: &Target) -> Result<Vec<Wanted>, String> {
 
 async fn services(t: &Target) -> Result<Vec<Wanted>, String> {
     let services = discover::services(t).await?;
-    let each = |metric: &'static [&'static str], label: &str| {
+    let each = |metric: &'static [&'static str], label: &'static str| {
         services.iter().map(move |s| Wanted {
             object: format!("{} {label}", s.service_name().unwrap_or_default()),
             namespace: "AWS/ECS",
