@@ -14,6 +14,8 @@
 //! Rust SDK rejects.
 
 pub mod conformance;
+/// The deployed-environment suite (run by `tests/tests/deployed.rs`).
+pub mod deployed;
 /// A loopback endpoint for outage and account tests (STS answered, everything else dropped or ignored).
 pub mod stub;
 
