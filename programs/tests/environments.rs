@@ -43,6 +43,17 @@ fn extras_from_data(env: &Env) -> BTreeSet<String> {
             extra.extend([format!("{service}-targets-green"), format!("{service}-test-route")]);
         }
     }
+    if env.observability.guardduty {
+        extra.insert("guardduty".into());
+    }
+    for i in 1..env.observability.alarm_emails.len() {
+        extra.insert(format!("alarms-email-{i}"));
+    }
+    for node in 2..=env.cache.nodes {
+        for alarm in ["engine-cpu", "memory", "evictions"] {
+            extra.insert(format!("alarm-cache-{node:03}-{alarm}"));
+        }
+    }
     extra
 }
 

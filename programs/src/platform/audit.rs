@@ -1,7 +1,7 @@
 //! Audit and threat detection: the VPC's flow logs (all traffic, to a log group with
 //! retention, written through a role only the flow-logs service of this account may assume),
 //! a multi-region CloudTrail trail with log file validation into its own bucket (the bucket
-//! policy lets exactly this trail write), and GuardDuty where the environment asks for it.
+//! policy lets exactly this trail write; hardened like every bucket), and GuardDuty where the environment asks for it.
 
 use super::iam::{log_group_arn, REGION};
 use super::Network;
@@ -16,9 +16,9 @@ use resources::s3::{Bucket, Encryption, LifecycleRule, SseAlgorithm};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-pub fn declare(stack: &mut Stack, env: &Env, network: &Network) {
+pub fn declare(stack: &mut Stack, env: &Env, network: &Network, access_logs: &Handle<Bucket>) {
     flow_logs(stack, env, network);
-    trail(stack, env);
+    trail(stack, env, access_logs);
     if env.observability.guardduty {
         stack.add(
             "guardduty",
@@ -85,12 +85,12 @@ pub fn trail_bucket_statements(env: &Env, bucket: &str) -> Vec<Value> {
     bucket_write_statements(&format!("arn:aws:s3:::{bucket}"), None, env.account, &trail)
 }
 
-fn trail(stack: &mut Stack, env: &Env) -> Handle<Trail> {
+fn trail(stack: &mut Stack, env: &Env, access_logs: &Handle<Bucket>) -> Handle<Trail> {
     let bucket_name = format!("{}-audit-trail", env.bucket_prefix);
     let policy = json!({ "Version": "2012-10-17", "Statement": trail_bucket_statements(env, &bucket_name) });
     let bucket = stack.add(
         "audit-trail-bucket",
-        Bucket {
+        super::storage::hardened(Bucket {
             bucket: bucket_name,
             versioning: true,
             encryption: Some(Encryption { algorithm: SseAlgorithm::Aes256, kms_key_id: None }),
@@ -105,7 +105,7 @@ fn trail(stack: &mut Stack, env: &Env) -> Handle<Trail> {
             policy: Some(policy.to_string().into()),
             force_destroy: env.disposable_data,
             ..Default::default()
-        },
+        }, access_logs),
     );
     stack.add(
         "audit-trail",

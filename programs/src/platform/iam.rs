@@ -202,7 +202,7 @@ pub fn grants(env: &Env, buckets: &Buckets) -> Vec<Grants> {
     vec![
         Grants {
             service: "api",
-            secrets: vec![secret("jwt-signing-key")],
+            secrets: vec![secret("jwt-signing-key"), secret("redis-auth-token")],
             parameters: vec!["config/*".into(), "flags/*".into()],
             database_secret: true,
             buckets: vec![

@@ -62,7 +62,7 @@ pub fn platform(stack: &mut Stack, env: &Env, release: &Release) {
     let watched = alarms::Watched { edge: &edge, data: &data, services: &deployed, cluster_name: services::cluster_name(env) };
     let alarms = alarms::declare(stack, env, &alarm_topic, &watched);
     dashboard::declare(stack, env, &watched, &alarms);
-    audit::declare(stack, env, &network);
+    audit::declare(stack, env, &network, &buckets.logs);
 }
 
 /// Field names a program gives as strings (`ignore_changes`) that are not input fields of the

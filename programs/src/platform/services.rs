@@ -58,7 +58,8 @@ fn injected(service: &str, config: &Config, data: &Data) -> Vec<ContainerSecret>
         value_from: data.database.output(|o| o.master_user_secret_arn.clone().unwrap_or_default()),
     };
     match service {
-        "api" => vec![secret("JWT_SIGNING_KEY", "jwt-signing-key"), database()],
+        // The API enqueues jobs on Redis; the orchestrator runs them.
+        "api" => vec![secret("JWT_SIGNING_KEY", "jwt-signing-key"), secret("REDIS_AUTH_TOKEN", "redis-auth-token"), database()],
         "orchestrator" => vec![
             secret("OPENAI_API_KEY", "llm-openai-api-key"),
             secret("ANTHROPIC_API_KEY", "llm-anthropic-api-key"),
