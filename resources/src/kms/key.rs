@@ -201,9 +201,7 @@ impl Resource for Key {
         seen.enabled = observed_enabled(&live)?;
         seen.description = live.description().unwrap_or_default().to_string();
         seen.key_usage = observed_enum(&out.key_id, "key usage", live.key_usage(), KeyUsage::from_sdk)?;
-        let legacy_spec = || live.customer_master_key_spec().map(|s| sdk::types::KeySpec::from(s.as_str()));
-        let spec = live.key_spec().cloned().or_else(legacy_spec);
-        seen.key_spec = observed_enum(&out.key_id, "key spec", spec.as_ref(), KeySpec::from_sdk)?;
+        seen.key_spec = observed_enum(&out.key_id, "key spec", live.key_spec(), KeySpec::from_sdk)?;
         seen.policy = Input::Value(observed_document(self.policy.as_str(), &get_policy(cx, &out.key_id).await?));
         seen.enable_key_rotation = rotation_enabled(cx, &out.key_id).await?;
         seen.tags = tags::read::<Kms>(cx, &out.key_id).await?;
@@ -302,10 +300,7 @@ fn policy_problem(policy: &str) -> Option<String> {
 }
 
 fn outputs(live: &KeyMetadata) -> Result<KeyOutputs, ProviderError> {
-    Ok(KeyOutputs {
-        key_id: live.key_id().to_string(),
-        arn: live.arn().ok_or_else(|| missing("key ARN"))?.to_string(),
-    })
+    Ok(KeyOutputs { key_id: live.key_id().to_string(), arn: live.arn().ok_or_else(|| missing("key ARN"))?.to_string() })
 }
 
 fn observed_enabled(live: &KeyMetadata) -> Result<bool, ProviderError> {
@@ -372,7 +367,10 @@ mod tests {
     use super::*;
 
     fn key() -> Key {
-        Key { policy: super::super::publish_key_policy("123456789012", &["cloudwatch.amazonaws.com"]).into(), ..Default::default() }
+        Key {
+            policy: super::super::publish_key_policy("123456789012", &["cloudwatch.amazonaws.com"]).into(),
+            ..Default::default()
+        }
     }
 
     #[test]

@@ -44,7 +44,10 @@ mod tests {
         assert_eq!(statements.len(), 2);
         let admin = &statements[0];
         assert_eq!(admin["Principal"]["AWS"], "arn:aws:iam::123456789012:root");
-        assert_eq!((&admin["Effect"], &admin["Action"], &admin["Resource"]), (&json!("Allow"), &json!("kms:*"), &json!("*")));
+        assert_eq!(
+            (&admin["Effect"], &admin["Action"], &admin["Resource"]),
+            (&json!("Allow"), &json!("kms:*"), &json!("*"))
+        );
         let publish = &statements[1];
         assert_eq!(publish["Principal"]["Service"], json!(["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]));
         assert_eq!(publish["Action"], json!(["kms:Decrypt", "kms:GenerateDataKey*"]));
