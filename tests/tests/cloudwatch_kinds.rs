@@ -17,7 +17,7 @@ use resources::logs::{LogGroup, MetricFilter, MetricTransformation, MetricUnit};
 use serde_json::Value;
 
 /// The field paths where `seen` differs from `program`, as the engine diffs them.
-fn changed<T: serde::Serialize>(program: &T, seen: &T) -> Vec<String> {
+fn changed<T: Resource>(program: &T, seen: &T) -> Vec<String> {
     let (a, b) = (serde_json::to_value(program).expect("json"), serde_json::to_value(seen).expect("json"));
     diff_fields(&a, &b).into_iter().map(|d| d.path).collect()
 }
