@@ -7,6 +7,7 @@ pub mod tags;
 pub mod wait;
 
 mod db_instance;
+mod health;
 mod db_parameter_group;
 mod db_subnet_group;
 
