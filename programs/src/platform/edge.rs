@@ -23,6 +23,7 @@ use serde_json::json;
 /// What the services need from the edge, per routed service (`api`, `web`).
 pub struct Edge {
     pub routes: Vec<Route>,
+    pub load_balancer: Handle<LoadBalancer>,
 }
 
 /// One service's place behind the load balancer.
@@ -215,7 +216,7 @@ pub fn declare(
         })
         .collect();
     protect_with_waf(stack, &load_balancer, web_acl, registry);
-    Edge { routes }
+    Edge { routes, load_balancer }
 }
 
 /// The web ACL on the load balancer, logging to its log group (credentials redacted).

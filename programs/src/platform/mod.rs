@@ -9,6 +9,7 @@ mod config;
 mod data;
 mod edge;
 mod guard;
+mod health;
 mod iam;
 mod network;
 mod registry;
@@ -22,6 +23,7 @@ use crate::release::Release;
 use engine::Stack;
 
 pub use config::LLM_PROVIDERS;
+pub use health::PUBLIC_ENDPOINT;
 pub use network::Network;
 
 /// Declares the whole platform for `env`.
@@ -49,6 +51,7 @@ pub fn platform(stack: &mut Stack, env: &Env, release: &Release) {
         grants: &grants,
     };
     let deployed = services::declare(stack, env, release, &inputs);
+    health::declare(stack, env, &edge, &data, &deployed);
     scaling::declare(stack, env, &deployed);
 }
 
