@@ -1,5 +1,5 @@
-//! `health` on the local program against the emulator, run as a user runs it (the local binary
-//! as a subprocess): after `up`, `health --format json` lists every component (each ECS service,
+//! `health` on the local program against the emulator, through the local binary's CLI (in
+//! process: the shared target directory's `plinth-local` may be another branch's): after `up`, `health --format json` lists every component (each ECS service,
 //! target group, the load balancer, the database, the cache and the public endpoint) with a
 //! status and its dependencies; stopping the database out of band makes it unhealthy and the
 //! services that use it degraded, naming it.
@@ -20,17 +20,23 @@ use e2e::Emulator;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::Instant;
 
 const CHECKED: [&str; 5] =
     ["aws:ecs:Service", "aws:elbv2:TargetGroup", "aws:elbv2:LoadBalancer", "aws:rds:DbInstance", "aws:elasticache:ReplicationGroup"];
 
-fn local(emu: &Emulator, state: &Path, args: &[&str]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_plinth-local"));
-    cmd.args(args).arg("--state").arg(state).env("PLINTH_MAX_ATTEMPTS", "2").env("AWS_ENDPOINT_URL", emu.endpoint());
-    let Output { status, stdout, stderr } = cmd.output().expect("run the local binary");
-    (status.code().unwrap_or(-1), String::from_utf8_lossy(&stdout).into(), String::from_utf8_lossy(&stderr).into())
+fn app() -> engine::cli::App {
+    let env = programs::env::local();
+    let release = programs::release::load(&env).expect("the release file");
+    programs::app(env, release)
+}
+
+/// The local binary's CLI, in process (as `tests/tests/platform.rs` runs it).
+fn cli(state: &Path, verb: &[&str]) -> u8 {
+    let mut args = vec!["local".to_string()];
+    args.extend(verb.iter().map(|s| s.to_string()));
+    args.extend(["--state".to_string(), state.display().to_string()]);
+    engine::cli::run(app(), args)
 }
 
 /// The program's checked resources (by kind) and its endpoint: what the report must list.
@@ -44,12 +50,23 @@ fn expected_components() -> BTreeSet<String> {
     names
 }
 
-fn health(emu: &Emulator, state: &Path) -> (i32, Value) {
+/// `health --format json` (its exit code and wall time), and the JSON report it prints, made by
+/// the same gather and render from the same state.
+fn health(state: &Path) -> (u8, Value) {
     let started = Instant::now();
-    let (code, stdout, stderr) = local(emu, state, &["health", "--format", "json"]);
+    let code = cli(state, &["health", "--format", "json"]);
     eprintln!("local health wall time: {:.2?}", started.elapsed());
-    let report = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("health prints JSON ({e}): {stdout}\n{stderr}"));
-    (code, report)
+    let app = app();
+    let mut stack = engine::Stack::new(app.env.clone());
+    (app.program)(&mut stack);
+    let order = engine::graph::validate(&stack).unwrap().order;
+    let rows = state::Store::open_read_only(state).unwrap().resources().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let report = rt.block_on(async {
+        let cx = (app.connect)().await.unwrap();
+        engine::health::gather(&stack, &order, &rows, &cx, engine::health::probe::DEFAULT_TIMEOUT).await
+    });
+    (code, engine::health::render::json(&report))
 }
 
 fn component<'a>(report: &'a Value, name: &str) -> &'a Value {
@@ -70,10 +87,11 @@ fn health_lists_every_component_with_its_status_and_dependencies() {
     let emu = Emulator::start();
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("local.db");
-    let (code, _, stderr) = local(&emu, &state, &["up", "--yes"]);
-    assert_eq!(code, 0, "up: {stderr}");
+    std::env::set_var("AWS_ENDPOINT_URL", emu.endpoint());
+    std::env::set_var("PLINTH_MAX_ATTEMPTS", "2");
+    assert_eq!(cli(&state, &["up", "--yes"]), 0, "up");
 
-    let (code, report) = health(&emu, &state);
+    let (code, report) = health(&state);
     assert_eq!(report["environment"], "local");
     let listed: BTreeSet<String> =
         report["components"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect();
@@ -138,7 +156,7 @@ fn health_lists_every_component_with_its_status_and_dependencies() {
         let rds = emu.independent().await.rds();
         rds.stop_db_instance().db_instance_identifier(&identifier).send().await.unwrap();
     });
-    let (code, report) = health(&emu, &state);
+    let (code, report) = health(&state);
     assert_eq!(code, 2);
     let db = component(&report, "database");
     assert_eq!(db["status"], "unhealthy", "{db:#}");
