@@ -55,7 +55,8 @@ pub fn classify_group(live: &Live) -> Check {
     };
     let check = match status {
         "available" if troubled.is_empty() => Check::healthy(text),
-        "available" | "creating" | "modifying" | "snapshotting" => Check::degraded(text),
+        "available" => Check::degraded(format!("{text}, but {}", troubled.join(", "))),
+        "creating" | "modifying" | "snapshotting" => Check::degraded(text),
         "create-failed" | "deleting" => Check::unhealthy(text),
         _ => Check::unknown(text),
     };

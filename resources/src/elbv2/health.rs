@@ -131,3 +131,7 @@ pub fn classify_load_balancer(lb: &LiveLb) -> Check {
     };
     check.with_details(lb.dns_name().map(|d| format!("dns name: {d}")))
 }
+
+#[cfg(test)]
+#[path = "health_tests.rs"]
+mod tests;
