@@ -46,6 +46,8 @@ pub async fn gather(stack: &Stack, order: &[String], rows: &[ResourceRow], cx: &
 }
 
 type Batch = Vec<(String, (Value, Value))>;
+/// Checks known without a call, and the batches to send, one per kind.
+type Batches = (BTreeMap<String, Check>, Vec<(Arc<dyn ErasedKind>, Batch)>);
 
 /// The checked resources grouped by kind with their recorded inputs and outputs, and the
 /// checks already known without a call (no live row, another kind in state).
@@ -53,7 +55,7 @@ fn batches(
     stack: &Stack,
     entries: &[Entry],
     live: &BTreeMap<&str, &ResourceRow>,
-) -> (BTreeMap<String, Check>, Vec<(Arc<dyn ErasedKind>, Batch)>) {
+) -> Batches {
     let nodes: BTreeMap<String, _> = stack.nodes().into_iter().map(|n| (n.name.clone(), n)).collect();
     let mut known = BTreeMap::new();
     let mut groups: BTreeMap<&'static str, (Arc<dyn ErasedKind>, Batch)> = BTreeMap::new();

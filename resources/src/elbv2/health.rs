@@ -60,9 +60,7 @@ pub fn classify_targets(targets: &[TargetHealthDescription]) -> Check {
         Check::healthy(summary)
     } else if healthy == 0 && unhealthy > 0 {
         Check::unhealthy(summary)
-    } else if unhealthy > 0 || initial > 0 {
-        Check::degraded(summary)
-    } else if healthy > 0 {
+    } else if unhealthy > 0 || initial > 0 || healthy > 0 {
         Check::degraded(summary)
     } else {
         Check::unknown(format!("no target reports health: {}", states(targets)))
