@@ -58,6 +58,7 @@ pub fn validate(stack: &Stack) -> Result<Graph, ValidationError> {
             }
         }
     }
+    problems.extend(endpoint_problems(stack, &declared));
     let graph = build(&nodes);
     problems.extend(cycles(&graph));
     if !problems.is_empty() {
@@ -93,6 +94,25 @@ fn declaration_order_topo(nodes: &[Node]) -> Vec<String> {
         }
     }
     order
+}
+
+/// Endpoints (`Stack::endpoint`): names unique among resources and endpoints, dependencies
+/// declared, paths absolute.
+fn endpoint_problems(stack: &Stack, declared: &BTreeSet<&str>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for e in stack.endpoints() {
+        if !valid_name(&e.name) || declared.contains(e.name.as_str()) || !seen.insert(e.name.clone()) {
+            problems.push(format!("endpoint name `{}` is invalid or already used by a resource or endpoint", e.name));
+        }
+        for dep in e.dependencies().iter().filter(|d| !declared.contains(d.as_str())) {
+            problems.push(format!("endpoint `{}` refers to `{dep}`, which is not in the stack", e.name));
+        }
+        for path in e.paths.iter().filter(|p| !p.starts_with('/')) {
+            problems.push(format!("endpoint `{}`: path `{path}` must start with `/`", e.name));
+        }
+    }
+    problems
 }
 
 fn build(nodes: &[Node]) -> DiGraph<String, ()> {

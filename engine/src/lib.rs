@@ -7,6 +7,7 @@ pub mod cli;
 pub mod diff;
 pub mod error;
 pub mod graph;
+pub mod health;
 pub mod input;
 pub mod ops;
 pub mod ownership;

@@ -2,6 +2,7 @@
 //! registry from KIND to implementation, so a resource removed from the program can still be
 //! deleted from its state row alone.
 
+use crate::health::Check;
 use crate::resource::{ErrorClass, Meta, ProviderError, Resource};
 use futures::future::BoxFuture;
 use serde::{de::DeserializeOwned, Serialize};
@@ -41,6 +42,11 @@ pub trait ErasedKind: Send + Sync {
     ) -> BoxFuture<'static, Result<Value, ProviderError>>;
     fn delete(&self, inputs: Value, outputs: Value, cx: Context) -> BoxFuture<'static, Result<(), ProviderError>>;
     fn find(&self, inputs: Value, meta: Meta, cx: Context) -> BoxFuture<'static, Result<Option<Value>, ProviderError>>;
+    /// The kind has a health check (`Resource::HEALTH_CHECKED`).
+    fn health_checked(&self) -> bool;
+    /// One check per `(inputs, outputs)` member, in order; a member that does not decode, or
+    /// that the kind reports nothing for, is `unknown` saying so.
+    fn health(&self, batch: Vec<(Value, Value)>, cx: Context) -> BoxFuture<'static, Vec<Check>>;
 }
 
 struct Adapter<R>(PhantomData<fn() -> R>);
@@ -130,6 +136,35 @@ impl<R: Resource> ErasedKind for Adapter<R> {
                 Some(out) => Ok(Some(encode(&out)?)),
                 None => Ok(None),
             }
+        })
+    }
+    fn health_checked(&self) -> bool {
+        R::HEALTH_CHECKED
+    }
+    fn health(&self, batch: Vec<(Value, Value)>, cx: Context) -> BoxFuture<'static, Vec<Check>> {
+        Box::pin(async move {
+            let mut checks: Vec<Option<Check>> = vec![None; batch.len()];
+            let mut members = Vec::new();
+            let mut positions = Vec::new();
+            for (i, (inputs, outputs)) in batch.into_iter().enumerate() {
+                match (decode::<R>("inputs", inputs), decode::<R::Outputs>("outputs", outputs)) {
+                    (Ok(r), Ok(out)) => {
+                        members.push((r, out));
+                        positions.push(i);
+                    }
+                    (Err(e), _) | (_, Err(e)) => checks[i] = Some(Check::unknown(e.message)),
+                }
+            }
+            if !members.is_empty() {
+                let found = match context::<R>(&cx) {
+                    Ok(cx) => R::health(members, cx).await,
+                    Err(e) => positions.iter().map(|_| Check::unknown(e.message.clone())).collect(),
+                };
+                for (i, check) in positions.into_iter().zip(found) {
+                    checks[i] = Some(check);
+                }
+            }
+            checks.into_iter().map(|c| c.unwrap_or_else(|| Check::unknown("the health check reported nothing"))).collect()
         })
     }
 }

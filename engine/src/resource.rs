@@ -4,6 +4,7 @@
 //! some context (the AWS clients in `resources`, an in-memory fake in engine tests). The engine
 //! never sees the typed value after `Stack::add`: it works on JSON through [`crate::registry`].
 
+use crate::health::Check;
 use serde::{de::DeserializeOwned, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Debug;
@@ -29,6 +30,9 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + PartialEq + Debug + S
     const DELETE_BEFORE_REPLACE: bool = false;
     /// Holds data users fear to lose (databases, buckets, secrets): guard rails apply.
     const STATEFUL: bool = false;
+    /// The kind has a [`Resource::health`] check: `health` reports on its objects and they
+    /// join the dependency map (`crate::health`).
+    const HEALTH_CHECKED: bool = false;
 
     type Outputs: Serialize + DeserializeOwned + Clone + PartialEq + Debug + Send + Sync + 'static;
     type Context: Send + Sync + 'static;
@@ -76,6 +80,15 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + PartialEq + Debug + S
         meta: &Meta,
         cx: &Self::Context,
     ) -> impl Future<Output = Result<Option<Self::Outputs>, ProviderError>> + Send;
+
+    /// The health of every object of this kind in the stack, one [`Check`] per member of
+    /// `batch`, in its order: called once per kind, so the kind can batch its describe calls.
+    /// A failed cloud call is an `unknown` check naming the error, never a panic. Only called
+    /// when [`Resource::HEALTH_CHECKED`]; the default has no check.
+    fn health(batch: Vec<(Self, Self::Outputs)>, cx: &Self::Context) -> impl Future<Output = Vec<Check>> + Send {
+        let _ = cx;
+        std::future::ready(batch.iter().map(|_| Check::unknown(format!("{} has no health check", Self::KIND))).collect())
+    }
 }
 
 /// Who a resource is, for calls that need more than its inputs.

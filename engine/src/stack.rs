@@ -53,10 +53,36 @@ impl Node {
     }
 }
 
+/// A public HTTP endpoint `health` probes (a GET of each path, short timeout) and the
+/// components it depends on. Not a resource: nothing is created, nothing is in state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    /// Unique among the stack's resource and endpoint names.
+    pub name: String,
+    /// The base URL (`https://example.com`) as a serialized `Input<String>`: a reference (the
+    /// load balancer's DNS name) is resolved from state's outputs when probed.
+    pub url: Value,
+    /// Paths to GET (`/health`).
+    pub paths: Vec<String>,
+    pub depends_on: Vec<String>,
+}
+
+impl Endpoint {
+    /// What the endpoint needs: resources its URL references, then `depends_on`.
+    pub fn dependencies(&self) -> Vec<String> {
+        let mut deps: Vec<String> = references(&self.url).into_iter().map(|(r, _)| r).collect();
+        deps.extend(self.depends_on.iter().cloned());
+        let mut seen = std::collections::BTreeSet::new();
+        deps.retain(|d| seen.insert(d.clone()));
+        deps
+    }
+}
+
 #[derive(Default)]
 struct Inner {
     nodes: Vec<Node>,
     projections: Vec<Projection>,
+    endpoints: Vec<Endpoint>,
 }
 
 /// A program's resources for one environment.
@@ -122,6 +148,23 @@ impl Stack {
     /// The declared resources, in declaration order.
     pub fn nodes(&self) -> Vec<Node> {
         self.lock().nodes.clone()
+    }
+
+    /// Declares an HTTP endpoint for `health` to probe: GET `url` + each of `paths`, as a
+    /// component depending on `depends_on` (and on what `url` references).
+    pub fn endpoint(&mut self, name: impl Into<String>, url: Input<String>, paths: &[&str], depends_on: &[&dyn Named]) {
+        let endpoint = Endpoint {
+            name: name.into(),
+            url: serde_json::to_value(&url).unwrap_or(Value::Null),
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+            depends_on: depends_on.iter().map(|d| d.name().to_string()).collect(),
+        };
+        self.lock().endpoints.push(endpoint);
+    }
+
+    /// The declared endpoints, in declaration order.
+    pub fn endpoints(&self) -> Vec<Endpoint> {
+        self.lock().endpoints.clone()
     }
 
     /// The projection behind a reference key.

@@ -112,6 +112,17 @@ pub enum Command {
         #[arg(long, default_value_t = 10)]
         parallel: usize,
     },
+    /// Report each component's health (ECS services, target groups, the load balancer, the
+    /// database, the cache, the public endpoints) with its reason and what it depends on.
+    /// Exit 0 healthy, 2 degraded or unhealthy, 1 on error or when nothing could be checked
+    /// (every component unknown).
+    Health {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// How long each HTTP GET of an endpoint may take (e.g. `3s`).
+        #[arg(long, value_name = "DUR", value_parser = super::locking::parse_duration, default_value = "3s")]
+        timeout: std::time::Duration,
+    },
     /// Print the stack's outputs.
     Outputs {
         #[arg(long, value_enum, default_value_t = Format::Text)]

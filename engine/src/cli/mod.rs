@@ -5,6 +5,7 @@ mod account;
 mod args;
 mod drift;
 mod files;
+mod health;
 mod locking;
 mod logging;
 mod mutate;

@@ -72,6 +72,7 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
             };
             mutate(app, cli, run_id, "drift --fix", &stack, m).await
         }
+        Command::Health { format, timeout } => super::health::run(app, cli, *format, *timeout).await,
         Command::Outputs { format } => views::outputs(&open_view(app, cli)?, *format),
         Command::Graph { format } => views::graph(&app.stack(), *format),
         Command::State { command } if state_cmd::read_only(command) => state_cmd::run(&open_view(app, cli)?, command),

@@ -1,6 +1,7 @@
 //! An in-memory fake cloud with failure injection, and fake kinds, for engine tests.
 #![allow(dead_code)]
 
+use engine::health::Check;
 use engine::{ErrorClass, Input, Meta, Observed, ProviderError, Registry, Resource, Tags};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -31,6 +32,10 @@ pub struct FakeCloud {
     pub hung: tokio::sync::Notify,
     in_flight: AtomicUsize,
     pub max_in_flight: AtomicUsize,
+    /// Name → what its health check reports (default: healthy "fake ok").
+    pub health: Mutex<BTreeMap<String, Check>>,
+    /// Every batched health call: (KIND, how many members).
+    pub health_calls: Mutex<Vec<(String, usize)>>,
 }
 
 pub type Cloud = Arc<FakeCloud>;
@@ -127,6 +132,30 @@ impl FakeCloud {
         Ok(())
     }
 
+    /// Makes `name`'s health check report `check`.
+    pub fn set_health(&self, name: &str, check: Check) {
+        self.health.lock().unwrap().insert(name.to_string(), check);
+    }
+
+    /// The fake health check: one call per batch; a vanished object is unhealthy, an injected
+    /// `health` failure unknown, otherwise what [`FakeCloud::set_health`] said (default healthy).
+    fn health_of(&self, kind: &str, members: Vec<(String, String)>) -> Vec<Check> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        self.health_calls.lock().unwrap().push((kind.to_string(), members.len()));
+        members
+            .into_iter()
+            .map(|(name, id)| {
+                if let Some(class) = self.failures.lock().unwrap().get(&format!("health {name}")) {
+                    return Check::unknown(format!("could not describe: injected {class:?}"));
+                }
+                if !self.exists(&id) {
+                    return Check::unhealthy(format!("{id} not found"));
+                }
+                self.health.lock().unwrap().get(&name).cloned().unwrap_or_else(|| Check::healthy("fake ok"))
+            })
+            .collect()
+    }
+
     /// Puts an object in the cloud as someone else would: `tags` are all it carries.
     pub fn plant(&self, id: &str, kind: &str, mut inputs: Value, tags: &[(&str, &str)]) {
         inputs["tags"] = tags.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
@@ -171,6 +200,9 @@ macro_rules! fake_kind {
         fake_kind!($ty, $kind, replace: [$($f),*], delete_first: $df, stateful: false);
     };
     ($ty:ident, $kind:literal, replace: [$($f:literal),*], delete_first: $df:expr, stateful: $st:expr) => {
+        fake_kind!($ty, $kind, replace: [$($f),*], delete_first: $df, stateful: $st, health: false);
+    };
+    ($ty:ident, $kind:literal, replace: [$($f:literal),*], delete_first: $df:expr, stateful: $st:expr, health: $h:expr) => {
         impl Resource for $ty {
             const KIND: &'static str = $kind;
             // Each fake kind is its own "service", so per-service limits can be tested.
@@ -178,6 +210,7 @@ macro_rules! fake_kind {
             const STATEFUL: bool = $st;
             const REPLACE_FIELDS: &'static [&'static str] = &[$($f),*];
             const DELETE_BEFORE_REPLACE: bool = $df;
+            const HEALTH_CHECKED: bool = $h;
             type Outputs = Id;
             type Context = Cloud;
 
@@ -205,6 +238,10 @@ macro_rules! fake_kind {
             }
             async fn find(&self, meta: &Meta, cx: &Cloud) -> Result<Option<Id>, ProviderError> {
                 Ok(cx.find(meta).await?.map(|id| Id { id }))
+            }
+            async fn health(batch: Vec<(Self, Id)>, cx: &Cloud) -> Vec<Check> {
+                let members = batch.iter().map(|(r, out)| (r.tags["plinth:name"].clone(), out.id.clone())).collect();
+                cx.health_of(Self::KIND, members)
             }
         }
     };
@@ -283,10 +320,26 @@ impl Db {
         vec![]
     }
 }
-fake_kind!(Db, "fake:Db", replace: ["engine"], delete_first: false, stateful: true);
+fake_kind!(Db, "fake:Db", replace: ["engine"], delete_first: false, stateful: true, health: true);
+
+/// A service-like object with a health check, needing whatever it references.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Svc {
+    #[serde(default)]
+    pub needs: Vec<Input<String>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl Svc {
+    fn problems(&self) -> Vec<String> {
+        vec![]
+    }
+}
+fake_kind!(Svc, "fake:Svc", replace: [], delete_first: false, stateful: false, health: true);
 
 pub fn registry() -> Registry {
-    Registry::new().with::<Net>().with::<Sub>().with::<Unique>().with::<Db>()
+    Registry::new().with::<Net>().with::<Sub>().with::<Unique>().with::<Db>().with::<Svc>()
 }
 
 /// A journal row as a dead run `dead` would have left it, started `age` ago.

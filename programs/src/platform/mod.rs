@@ -14,6 +14,7 @@ mod dashboard;
 mod data;
 mod edge;
 mod guard;
+mod health;
 mod iam;
 mod logs;
 mod network;
@@ -29,6 +30,7 @@ use crate::release::Release;
 use engine::Stack;
 
 pub use config::LLM_PROVIDERS;
+pub use health::PUBLIC_ENDPOINT;
 pub use network::Network;
 
 /// Declares the whole platform for `env`.
@@ -57,6 +59,7 @@ pub fn platform(stack: &mut Stack, env: &Env, release: &Release) {
         grants: &grants,
     };
     let deployed = services::declare(stack, env, release, &inputs);
+    health::declare(stack, env, &edge, &data, &deployed);
     scaling::declare(stack, env, &deployed);
     logs::declare(stack, env, &registry);
     let watched = alarms::Watched { edge: &edge, data: &data, services: &deployed, cluster_name: services::cluster_name(env) };

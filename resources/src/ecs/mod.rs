@@ -6,6 +6,7 @@ pub mod tags;
 mod checks;
 mod cluster;
 mod container;
+mod health;
 pub mod deployment;
 mod revisions;
 mod service;

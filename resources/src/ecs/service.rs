@@ -109,6 +109,7 @@ impl Resource for Service {
     const SERVICE: &'static str = "ecs";
     const REPLACE_FIELDS: &'static [&'static str] = &["name", "cluster"];
     const DELETE_BEFORE_REPLACE: bool = true;
+    const HEALTH_CHECKED: bool = true;
     type Outputs = ServiceOutputs;
     type Context = AwsContext;
 
@@ -189,6 +190,10 @@ impl Resource for Service {
         let Some(live) = found.filter(is_active) else { return Ok(None) };
         let what = format!("ECS service {} in {}", self.name, self.cluster.as_str());
         adopt(&what, &tags::from_sdk(live.tags()), meta, outputs(&live)?)
+    }
+
+    async fn health(batch: Vec<(Self, ServiceOutputs)>, cx: &AwsContext) -> Vec<engine::health::Check> {
+        super::health::check(batch, cx).await
     }
 }
 

@@ -7,6 +7,7 @@ pub mod find;
 pub mod tags;
 pub mod wait;
 
+mod health;
 mod replication_group;
 mod replication_group_modify;
 mod subnet_group;

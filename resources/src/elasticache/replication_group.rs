@@ -121,6 +121,7 @@ impl Resource for ReplicationGroup {
         &["id", "engine", "cache_subnet_group_name", "at_rest_encryption", "port"];
     const DELETE_BEFORE_REPLACE: bool = true;
     const STATEFUL: bool = true;
+    const HEALTH_CHECKED: bool = true;
     type Outputs = ReplicationGroupOutputs;
     type Context = AwsContext;
 
@@ -234,6 +235,10 @@ impl Resource for ReplicationGroup {
         let outputs = outputs_of(&group)?;
         let live_tags = tags::read::<ElastiCache>(cx, &outputs.arn).await?;
         adopt(&format!("replication group {}", self.id), &live_tags, meta, outputs)
+    }
+
+    async fn health(batch: Vec<(Self, ReplicationGroupOutputs)>, cx: &AwsContext) -> Vec<engine::health::Check> {
+        super::health::check(batch, cx).await
     }
 }
 

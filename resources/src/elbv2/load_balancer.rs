@@ -112,6 +112,7 @@ impl Resource for LoadBalancer {
     const SERVICE: &'static str = "elbv2";
     const REPLACE_FIELDS: &'static [&'static str] = &["name", "scheme"];
     const DELETE_BEFORE_REPLACE: bool = true;
+    const HEALTH_CHECKED: bool = true;
     type Outputs = LoadBalancerOutputs;
     type Context = AwsContext;
 
@@ -232,6 +233,10 @@ impl Resource for LoadBalancer {
         let found = outputs_of(&lb)?;
         let live_tags = tags::read::<Elb>(cx, &found.arn).await?;
         adopt(&format!("load balancer {} ({})", self.name, found.arn), &live_tags, meta, found)
+    }
+
+    async fn health(batch: Vec<(Self, LoadBalancerOutputs)>, cx: &AwsContext) -> Vec<engine::health::Check> {
+        super::health::load_balancers(batch, cx).await
     }
 }
 

@@ -15,6 +15,7 @@ pub mod headers;
 pub mod tags;
 pub mod wait;
 
+mod health;
 mod listener;
 mod listener_rule;
 mod load_balancer;

@@ -106,6 +106,7 @@ impl Resource for TargetGroup {
     const KIND: &'static str = "aws:elbv2:TargetGroup";
     const SERVICE: &'static str = "elbv2";
     const REPLACE_FIELDS: &'static [&'static str] = &["name", "port", "protocol", "vpc_id", "target_type"];
+    const HEALTH_CHECKED: bool = true;
     type Outputs = TargetGroupOutputs;
     type Context = AwsContext;
 
@@ -213,6 +214,10 @@ impl Resource for TargetGroup {
         let found = outputs_of(&tg)?;
         let live_tags = tags::read::<Elb>(cx, &found.arn).await?;
         adopt(&format!("target group {name} ({})", found.arn), &live_tags, meta, found)
+    }
+
+    async fn health(batch: Vec<(Self, TargetGroupOutputs)>, cx: &AwsContext) -> Vec<engine::health::Check> {
+        super::health::target_groups(batch, cx).await
     }
 }
 

@@ -135,6 +135,7 @@ impl Resource for DbInstance {
         &["identifier", "engine", "storage_encrypted", "kms_key_id", "db_subnet_group_name", "master_username"];
     const DELETE_BEFORE_REPLACE: bool = true;
     const STATEFUL: bool = true;
+    const HEALTH_CHECKED: bool = true;
     type Outputs = DbInstanceOutputs;
     type Context = AwsContext;
 
@@ -240,6 +241,10 @@ impl Resource for DbInstance {
         let found = outputs(&db)?;
         let live_tags = tags::read::<Rds>(cx, &found.arn).await?;
         adopt(&format!("RDS DB instance {}", self.identifier), &live_tags, meta, found)
+    }
+
+    async fn health(batch: Vec<(Self, DbInstanceOutputs)>, cx: &AwsContext) -> Vec<engine::health::Check> {
+        super::health::check(batch, cx).await
     }
 }
 

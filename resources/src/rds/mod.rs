@@ -9,6 +9,7 @@ pub mod wait;
 
 mod db_instance;
 mod db_instance_settings;
+mod health;
 mod db_parameter_group;
 mod db_subnet_group;
 
