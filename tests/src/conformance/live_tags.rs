@@ -170,29 +170,29 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
         }
         TagSource::Sns => {
             let call = check.sns().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
-            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            let out = call.send().await.map_err(sdk_error("ListTagsForResource"))?;
             Ok(collect(out.tags().iter().map(|t| (t.key(), t.value()))))
         }
         TagSource::CloudTrail => {
             let arn = field(outputs, "arn")?;
-            let out = check.cloudtrail().list_tags().resource_id_list(arn).send().await.map_err(sdk("ListTags"))?;
+            let out = check.cloudtrail().list_tags().resource_id_list(arn).send().await.map_err(sdk_error("ListTags"))?;
             let mine = out.resource_tag_list().iter().find(|r| r.resource_id() == Some(arn));
             let tags = mine.map(|r| r.tags_list()).unwrap_or_default();
             Ok(collect(tags.iter().map(|t| (t.key(), t.value().unwrap_or_default()))))
         }
         TagSource::GuardDuty => {
             let call = check.guardduty().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
-            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            let out = call.send().await.map_err(sdk_error("ListTagsForResource"))?;
             Ok(collect(out.tags().into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()))))
         }
         TagSource::Kms => {
             let out = check.kms().list_resource_tags().key_id(cloud_id).send().await;
-            let out = out.map_err(sdk("ListResourceTags"))?;
+            let out = out.map_err(sdk_error("ListResourceTags"))?;
             Ok(collect(out.tags().iter().map(|t| (t.tag_key(), t.tag_value()))))
         }
         TagSource::CloudWatch => {
             let call = check.cloudwatch().list_tags_for_resource().resource_arn(field(outputs, "arn")?);
-            let out = call.send().await.map_err(sdk("ListTagsForResource"))?;
+            let out = call.send().await.map_err(sdk_error("ListTagsForResource"))?;
             Ok(collect(out.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
         }
     }
