@@ -6,18 +6,18 @@
 //! * With `PLINTH_DEPLOYED_ENV=dev|staging|prod` (and `PLINTH_STATE`, the environment's state
 //!   file): the same checks against that environment through the default credential chain, after
 //!   its deploy; nothing is changed.
-//! * The public endpoints only with `PLINTH_PUBLIC_URL` (an ignored test: `--run-ignored all`).
+//! * The public endpoints: `cargo run -p e2e --bin plinth-endpoints` with `PLINTH_PUBLIC_URL` (a
+//!   command, not a test: the emulator has no public endpoint); its checkers are tested here
+//!   against in-process servers (`deployed/endpoint_checkers.rs`).
 
 #[path = "deployed/endpoint_checkers.rs"]
 mod endpoint_checkers;
 
-use e2e::deployed::endpoints::{http::Url, system_roots, Burst, Endpoints};
-use e2e::deployed::target::{environment, ENV_VAR, URL_VAR};
+use e2e::deployed::target::URL_VAR;
 use e2e::deployed::{Report, Target};
 use e2e::Emulator;
 use std::process::Command;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap()
@@ -71,29 +71,6 @@ fn the_environment_passes_the_deployed_suite() {
     };
     let where_ = if target.emulated { "the emulator (after local up)".to_string() } else { format!("account {}", target.account) };
     let report = rt.block_on(e2e::deployed::run(&target));
-    println!("endpoints: not checked by this test; they run only with {URL_VAR} set (the `public_endpoints` test)");
+    println!("endpoints: not checked by this test; `cargo run -p e2e --bin plinth-endpoints` checks them with {URL_VAR} set");
     judge(&report, &format!("deployed suite: {} in {where_}", target.stack));
-}
-
-#[test]
-#[ignore = "needs PLINTH_PUBLIC_URL=https://… of a deployed environment (and PLINTH_DEPLOYED_ENV): run with --run-ignored all"]
-fn public_endpoints() {
-    let url = std::env::var(URL_VAR).unwrap_or_else(|_| {
-        panic!("{URL_VAR} is not set: the endpoints are checked only against a reachable public URL, never assumed to pass")
-    });
-    let name = std::env::var(ENV_VAR).unwrap_or_else(|_| panic!("{ENV_VAR} must name the environment (its WAF rate limit sizes the burst)"));
-    let env = environment(name.trim()).unwrap_or_else(|e| panic!("{e}"));
-    let url = Url::parse(&url).unwrap_or_else(|e| panic!("{URL_VAR}: {e}"));
-    assert!(url.https, "{URL_VAR} must be the https:// URL (plain HTTP is checked on port 80 of the same host)");
-    let endpoints = Endpoints {
-        url,
-        http_port: 80,
-        roots: Arc::new(system_roots().unwrap_or_else(|e| panic!("{e}"))),
-        timeout: Duration::from_secs(10),
-        burst: Burst::past(env.rate_limit_per_ip),
-    };
-    println!("endpoints of {}: {} (rate limit {} per 5 minutes per client)", env.name, endpoints.url, env.rate_limit_per_ip);
-    let mut report = Report::default();
-    report.extend(endpoints.checks());
-    judge(&report, &format!("public endpoints of {}", env.name));
 }

@@ -18,8 +18,9 @@
 //! AWS refuses to unsubscribe a subscription that is still pending confirmation (InvalidParameter);
 //! it deletes it itself 48 hours after it was made, or with its topic (DeleteTopic removes every
 //! subscription of the topic). Until then anyone holding the confirmation link can still confirm
-//! it. So `delete` does not report success for it: it fails with a `Conflict` that says so, and
-//! succeeds once the subscription is gone (expired, or its topic deleted).
+//! it. `delete` does as Terraform's provider does: it forgets the pending subscription and logs a
+//! warning saying that AWS removes it within 48 hours (at once when its topic goes, as on
+//! `destroy`), so a stack whose subscriber never confirmed can still be destroyed.
 //!
 //! Emulator gaps (moto 5.2.5): every subscription is confirmed at once, ListSubscriptionsByTopic
 //! shows pending ones with their real ARN, and Unsubscribe deletes pending ones;
@@ -150,13 +151,13 @@ impl Resource for Subscription {
     async fn delete(&self, out: &SubscriptionOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
         let Some(live) = self.locate(cx, out).await? else { return Ok(()) };
         if live.pending && live.arn.is_none() {
-            return Err(pending_refusal(out, None));
+            return Ok(forget_pending(out, None));
         }
         let arn = live.arn.clone().unwrap_or_else(|| out.arn.clone());
         match cx.sns().unsubscribe().subscription_arn(&arn).send().await.map_err(|e| classify("Unsubscribe", e)) {
             Ok(_) => Ok(()),
             Err(e) if e.is_not_found() => Ok(()),
-            Err(e) if live.pending && e.class == ErrorClass::Invalid => Err(pending_refusal(out, Some(e))),
+            Err(e) if live.pending && e.class == ErrorClass::Invalid => Ok(forget_pending(out, Some(e))),
             Err(e) => Err(e),
         }
     }
@@ -281,19 +282,15 @@ async fn topic_tags(cx: &AwsContext, topic_arn: &str) -> Result<Option<engine::T
 }
 
 /// Why a subscription pending confirmation cannot be deleted yet, in words the user can act on.
-fn pending_refusal(out: &SubscriptionOutputs, cause: Option<ProviderError>) -> ProviderError {
-    let message = format!(
-        "SNS subscription {} is pending confirmation, and AWS does not unsubscribe a pending subscription: \
+/// A pending subscription cannot be unsubscribed: say what happens to it instead.
+fn forget_pending(out: &SubscriptionOutputs, cause: Option<ProviderError>) {
+    tracing::warn!(
+        subscription = %out.arn,
+        cause = cause.map(|e| e.message).unwrap_or_default(),
+        "SNS subscription is pending confirmation and AWS does not unsubscribe a pending subscription: \
          AWS deletes it 48 hours after it was made unless its endpoint confirms it first, and deleting its \
-         topic deletes it at once; run again after that{}",
-        out.arn,
-        cause.as_ref().map(|e| format!(" ({})", e.message)).unwrap_or_default()
+         topic deletes it at once; Plinth forgets it"
     );
-    let refusal = ProviderError::new(ErrorClass::Conflict, message);
-    match cause.and_then(|e| e.source) {
-        Some(source) => ProviderError { source: Some(source), ..refusal },
-        None => refusal,
-    }
 }
 
 /// What is wrong with `endpoint` for `protocol`, if anything.
