@@ -350,14 +350,4 @@ mod tests {
         assert_eq!(serde_json::to_value(SubscriptionProtocol::EmailJson).expect("json"), "email-json");
         assert_eq!(SubscriptionProtocol::from_sdk(&"https".to_string()), Some(SubscriptionProtocol::Https));
     }
-
-    #[test]
-    fn a_pending_refusal_says_what_to_do() {
-        let out = SubscriptionOutputs { arn: format!("{TOPIC}:abc"), pending_confirmation: true };
-        let e = pending_refusal(&out, Some(ProviderError::new(ErrorClass::Invalid, "Unsubscribe: InvalidParameter")));
-        assert_eq!(e.class, ErrorClass::Conflict);
-        assert!(e.message.contains("pending confirmation"), "{}", e.message);
-        assert!(e.message.contains("48 hours") && e.message.contains("deleting its topic"), "{}", e.message);
-        assert!(e.message.ends_with("(Unsubscribe: InvalidParameter)"), "{}", e.message);
-    }
 }

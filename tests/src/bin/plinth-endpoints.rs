@@ -21,7 +21,7 @@ use std::time::Duration;
 fn endpoints() -> Result<(Endpoints, &'static str), String> {
     let url = std::env::var(URL_VAR).map_err(|_| format!("{URL_VAR} must be the environment's public https:// URL"))?;
     let name = std::env::var(ENV_VAR).map_err(|_| format!("{ENV_VAR} must name the environment (its WAF rate limit sizes the burst)"))?;
-    let env = environment(name.trim())?;
+    let env = environment(name.trim()).map_err(|e| e.to_string())?;
     let url = Url::parse(&url).map_err(|e| format!("{URL_VAR}: {e}"))?;
     if !url.https {
         return Err(format!("{URL_VAR} must be the https:// URL (plain HTTP is checked on port 80 of the same host)"));
@@ -29,7 +29,7 @@ fn endpoints() -> Result<(Endpoints, &'static str), String> {
     let endpoints = Endpoints {
         url,
         http_port: 80,
-        roots: Arc::new(system_roots()?),
+        roots: Arc::new(system_roots().map_err(|e| e.to_string())?),
         timeout: Duration::from_secs(10),
         burst: Burst::past(env.rate_limit_per_ip),
     };
