@@ -162,6 +162,14 @@ fn no_acl_opens_admin_ports(acls: &Result<Vec<NetworkAcl>, String>) -> Check {
     check
 }
 
+/// The log group a flow log writes to: its `LogGroupName`, or the name in its destination ARN
+/// (`arn:aws:logs:<region>:<account>:log-group:<name>`; a flow log created with a destination ARN
+/// may answer with only that, as the emulator does).
+fn flow_log_group(flow: &aws_sdk_ec2::types::FlowLog) -> Option<&str> {
+    let from_arn = || flow.log_destination().and_then(|arn| arn.split_once(":log-group:")).map(|(_, name)| name.trim_end_matches(":*"));
+    flow.log_group_name().or_else(from_arn)
+}
+
 async fn flow_logs(t: &Target, vpcs: &[Vpc]) -> Check {
     let mut check = Check::new(AREA, Some("EC2.6"), "a flow log of ALL traffic to a CloudWatch log group with a retention");
     let logs = aws_sdk_cloudwatchlogs::Client::new(t.sdk());
@@ -177,13 +185,13 @@ async fn flow_logs(t: &Target, vpcs: &[Vpc]) -> Check {
         let all = out.flow_logs().iter().find(|f| {
             f.traffic_type().map(|t| t.as_str()) == Some("ALL")
                 && f.log_destination_type().is_none_or(|d| d.as_str() == "cloud-watch-logs")
-                && f.log_group_name().is_some()
+                && flow_log_group(f).is_some()
         });
         let Some(flow) = all else {
             check.fail(id, format!("no flow log of ALL traffic to CloudWatch Logs ({} flow logs)", out.flow_logs().len()));
             continue;
         };
-        let group = flow.log_group_name().unwrap_or_default();
+        let group = flow_log_group(flow).unwrap_or_default();
         let found = logs.describe_log_groups().log_group_name_prefix(group).send().await;
         let retention = found.as_ref().ok().and_then(|o| o.log_groups().iter().find(|g| g.log_group_name() == Some(group))).and_then(|g| g.retention_in_days());
         check.expect(format!("{id} → {group}"), retention.is_some(), "the flow log's log group is missing or keeps events forever (no retention)");
