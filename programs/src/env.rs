@@ -266,7 +266,7 @@ pub fn local() -> Env {
                 cache_engine_cpu_percent: 80.0,
                 cache_memory_percent: 85.0,
                 cache_evictions: 100.0,
-                budget_percent: 90.0,
+                budget_percent: 80.0,
             },
             flow_log_retention_days: 7,
             trail_retention_days: 30,

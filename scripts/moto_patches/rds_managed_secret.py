@@ -27,6 +27,7 @@ def apply() -> None:
 
     def _create_secret(self: Any, kms_key_id: str | None) -> Any:
         secret = original(self, kms_key_id)
+        secret.rotation_requested = True  # moto reports rotation only once it was asked for
         secret.rotation_enabled = True
         secret.auto_rotate_after_days = RDS_ROTATION_DAYS
         return secret
