@@ -241,12 +241,16 @@ fn a_pre_created_look_alike_is_neither_adopted_nor_deleted() {
         &up,
         &[
             &["api-task-role", "EntityAlreadyExists", role, "no plinth:stack tag"],
-            &["failed 1, skipped 5"],
+            &["failed 1, skipped 8"],
             &["skipped api-task-definition"],
             &["skipped api-service"],
             &["skipped api-scaling-target"],
             &["skipped api-scale-on-cpu"],
             &["skipped api-scale-on-memory"],
+            // The alarms on the API service and the dashboard that graphs it.
+            &["skipped alarm-api-cpu"],
+            &["skipped alarm-api-memory"],
+            &["skipped dashboard"],
         ],
     );
     assert_eq!(w.role_now(role), before, "the look-alike is untouched by `up`");
