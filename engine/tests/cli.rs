@@ -3,27 +3,12 @@
 
 mod common;
 
-use common::{context, registry, Cloud, FakeCloud, Net, Sub};
+use common::{app, args, registry, Cloud, FakeCloud, Net, Sub};
 use engine::cli::{run, App};
 use engine::graph::validate;
 use engine::Stack;
 use state::{LockHolder, Store};
 use std::path::Path;
-
-fn app(cloud: &Cloud, program: impl Fn(&mut Stack) + Send + Sync + 'static) -> App {
-    let cloud = cloud.clone();
-    App {
-        env: "test".into(),
-        program: Box::new(program),
-        registry: registry(),
-        connect: Box::new(move || {
-            let cx = context(&cloud);
-            Box::pin(async move { Ok(cx) })
-        }),
-        account: None,
-        create_may_land_within: None,
-    }
-}
 
 fn good(stack: &mut Stack) {
     let net = stack.add("net", Net { cidr: "10.0.0.0/16".into(), ..Default::default() });
@@ -45,13 +30,6 @@ fn broken(stack: &mut Stack) {
         "orphan",
         Sub { net_id: ghost.output(|o| o.id.clone()), cidr: "10.3.0.0/24".into(), ..Default::default() },
     );
-}
-
-fn args(state: &Path, verb: &[&str]) -> Vec<String> {
-    let mut v = vec!["plinth".to_string()];
-    v.extend(verb.iter().map(|s| s.to_string()));
-    v.extend(["--state".to_string(), state.display().to_string()]);
-    v
 }
 
 #[test]

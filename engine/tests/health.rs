@@ -4,35 +4,12 @@
 
 mod common;
 
-use common::{context, registry, Cloud, Db, FakeCloud, Net, Svc, Unique};
-use engine::cli::{run, App};
+use common::{app, args, context, Cloud, Db, FakeCloud, Net, Svc, Unique};
+use engine::cli::run;
 use engine::health::{gather, render, Check, Report, Status};
 use engine::{Input, Stack};
 use std::io::{Read, Write};
-use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn app(cloud: &Cloud, program: impl Fn(&mut Stack) + Send + Sync + 'static) -> App {
-    let cloud = cloud.clone();
-    App {
-        env: "test".into(),
-        program: Box::new(program),
-        registry: registry(),
-        connect: Box::new(move || {
-            let cx = context(&cloud);
-            Box::pin(async move { Ok(cx) })
-        }),
-        account: None,
-        create_may_land_within: None,
-    }
-}
-
-fn args(state: &Path, verb: &[&str]) -> Vec<String> {
-    let mut v = vec!["plinth".to_string()];
-    v.extend(verb.iter().map(|s| s.to_string()));
-    v.extend(["--state".to_string(), state.display().to_string()]);
-    v
-}
 
 /// The platform in miniature: a network (no check), a database, the API's secret (no check)
 /// referencing the database, the API needing the secret and the network, the web front end

@@ -408,3 +408,27 @@ pub async fn up_recovering(
 pub fn context(cloud: &Cloud) -> engine::Context {
     Arc::new(cloud.clone())
 }
+
+/// The CLI's app over the fake cloud: environment `test`, the fake kinds' registry, `program`.
+pub fn app(cloud: &Cloud, program: impl Fn(&mut engine::Stack) + Send + Sync + 'static) -> engine::cli::App {
+    let cloud = cloud.clone();
+    engine::cli::App {
+        env: "test".into(),
+        program: Box::new(program),
+        registry: registry(),
+        connect: Box::new(move || {
+            let cx = context(&cloud);
+            Box::pin(async move { Ok(cx) })
+        }),
+        account: None,
+        create_may_land_within: None,
+    }
+}
+
+/// `plinth <verb…> --state <state>` as the CLI's argument list.
+pub fn args(state: &std::path::Path, verb: &[&str]) -> Vec<String> {
+    let mut v = vec!["plinth".to_string()];
+    v.extend(verb.iter().map(|s| s.to_string()));
+    v.extend(["--state".to_string(), state.display().to_string()]);
+    v
+}

@@ -15,7 +15,7 @@
 //! model but has no handler); `scripts/moto_patches/cloudwatch.py` adds it with AWS's semantics.
 
 use super::tags::CloudWatch;
-use super::{action_problems, alarm_name_problems, delete_alarm, describe_alarm, find_alarm, missing};
+use super::{arn_after_put, delete_alarm, describe_alarm, find_alarm, shared_problems};
 use super::{observed_actions, refuse_existing, sent_actions, LiveAlarm};
 use crate::error::classify;
 use crate::kit::retry::no_retry;
@@ -80,16 +80,13 @@ impl Resource for CompositeAlarm {
     }
 
     fn validate(&self) -> Vec<String> {
-        let mut problems = alarm_name_problems(&self.name);
+        let actions = [
+            ("alarm_actions", &self.alarm_actions[..]),
+            ("ok_actions", &self.ok_actions[..]),
+            ("insufficient_data_actions", &self.insufficient_data_actions[..]),
+        ];
+        let mut problems = shared_problems(&self.name, &self.description, actions);
         problems.extend(rule_problems(&self.rule));
-        problems.extend(action_problems(&[
-            ("alarm_actions", &self.alarm_actions),
-            ("ok_actions", &self.ok_actions),
-            ("insufficient_data_actions", &self.insufficient_data_actions),
-        ]));
-        if self.description.chars().count() > 1024 {
-            problems.push("description must be at most 1024 characters".to_string());
-        }
         problems
     }
 
@@ -98,9 +95,8 @@ impl Resource for CompositeAlarm {
         let call = self.put(cx).set_tags(tags::to_sdk(&self.tags)?);
         let sent = call.customize().config_override(no_retry!(aws_sdk_cloudwatch)).send().await;
         sent.map_err(|e| classify("PutCompositeAlarm", e))?;
-        let live = describe_alarm(cx, &self.name, AlarmType::CompositeAlarm).await?;
-        let live = live.ok_or_else(|| missing("composite alarm after PutCompositeAlarm"))?;
-        Ok(CompositeAlarmOutputs { name: self.name.clone(), arn: live.arn()? })
+        let arn = arn_after_put(cx, &self.name, AlarmType::CompositeAlarm).await?;
+        Ok(CompositeAlarmOutputs { name: self.name.clone(), arn })
     }
 
     async fn read(

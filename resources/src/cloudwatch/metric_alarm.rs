@@ -16,7 +16,7 @@
 //! alarm that has become a math alarm reads with empty metric fields, which shows as drift.
 
 use super::tags::CloudWatch;
-use super::{action_problems, alarm_name_problems, delete_alarm, describe_alarm, find_alarm, missing};
+use super::{arn_after_put, delete_alarm, describe_alarm, find_alarm, missing, shared_problems};
 use super::{observed_actions, refuse_existing, sdk, sent_actions, LiveAlarm};
 use crate::error::classify;
 use crate::kit::enums::aws_enum;
@@ -136,17 +136,14 @@ impl Resource for MetricAlarm {
     }
 
     fn validate(&self) -> Vec<String> {
-        let mut problems = alarm_name_problems(&self.name);
+        let actions = [
+            ("alarm_actions", &self.alarm_actions[..]),
+            ("ok_actions", &self.ok_actions[..]),
+            ("insufficient_data_actions", &self.insufficient_data_actions[..]),
+        ];
+        let mut problems = shared_problems(&self.name, &self.description, actions);
         problems.extend(self.metric_problems());
         problems.extend(self.evaluation_problems());
-        problems.extend(action_problems(&[
-            ("alarm_actions", &self.alarm_actions),
-            ("ok_actions", &self.ok_actions),
-            ("insufficient_data_actions", &self.insufficient_data_actions),
-        ]));
-        if self.description.chars().count() > 1024 {
-            problems.push("description must be at most 1024 characters".to_string());
-        }
         problems
     }
 
@@ -155,9 +152,8 @@ impl Resource for MetricAlarm {
         let call = self.put(cx).set_tags(tags::to_sdk(&self.tags)?);
         let sent = call.customize().config_override(no_retry!(aws_sdk_cloudwatch)).send().await;
         sent.map_err(|e| classify("PutMetricAlarm", e))?;
-        let live = describe_alarm(cx, &self.name, AlarmType::MetricAlarm).await?;
-        let live = live.ok_or_else(|| missing("alarm after PutMetricAlarm"))?;
-        Ok(MetricAlarmOutputs { name: self.name.clone(), arn: live.arn()? })
+        let arn = arn_after_put(cx, &self.name, AlarmType::MetricAlarm).await?;
+        Ok(MetricAlarmOutputs { name: self.name.clone(), arn })
     }
 
     async fn read(&self, out: &MetricAlarmOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {

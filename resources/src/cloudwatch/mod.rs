@@ -108,6 +108,23 @@ pub async fn delete_alarm(cx: &AwsContext, name: &str) -> Result<(), ProviderErr
     ok_if_not_found(call.send().await.map(|_| ()).map_err(|e| classify("DeleteAlarms", e)))
 }
 
+/// The checks both alarm kinds share: the name, the description's length and the three action
+/// lists (`field` → actions).
+pub fn shared_problems(name: &str, description: &str, actions: [(&str, &[Input<String>]); 3]) -> Vec<String> {
+    let mut problems = alarm_name_problems(name);
+    problems.extend(action_problems(&actions));
+    if description.chars().count() > 1024 {
+        problems.push("description must be at most 1024 characters".to_string());
+    }
+    problems
+}
+
+/// The ARN of the alarm a Put just made (read back by name): what `create` records.
+pub async fn arn_after_put(cx: &AwsContext, name: &str, kind: AlarmType) -> Result<String, ProviderError> {
+    let live = describe_alarm(cx, name, kind.clone()).await?;
+    live.ok_or_else(|| missing(&format!("{} {name} after its Put call", kind.as_str())))?.arn()
+}
+
 /// Problems with an alarm name (1 to 255 characters, no control characters).
 pub fn alarm_name_problems(name: &str) -> Vec<String> {
     if name.is_empty() || name.chars().count() > 255 || name.chars().any(char::is_control) {

@@ -145,38 +145,32 @@ async fn converge(cx: &AwsContext, id: &str, live: &[AclEntry], wanted: &[AclEnt
     Ok(())
 }
 
+/// Sets every field of entry `$e` of ACL `$id` on a Create- or ReplaceNetworkAclEntry builder
+/// (the two calls take the same fields on different builder types).
+macro_rules! with_entry {
+    ($builder:expr, $id:expr, $e:expr) => {{
+        let (v4, v6) = $e.cidrs();
+        $builder
+            .network_acl_id($id)
+            .rule_number($e.rule_number)
+            .egress($e.egress)
+            .protocol($e.protocol_number())
+            .rule_action($e.action.to_sdk())
+            .set_cidr_block(v4)
+            .set_ipv6_cidr_block(v6)
+            .set_port_range($e.port_range())
+            .set_icmp_type_code($e.icmp_type_code())
+    }};
+}
+
 async fn create_entry(cx: &AwsContext, id: &str, e: &AclEntry) -> Result<(), ProviderError> {
-    let (v4, v6) = e.cidrs();
-    let call = cx
-        .ec2()
-        .create_network_acl_entry()
-        .network_acl_id(id)
-        .rule_number(e.rule_number)
-        .egress(e.egress)
-        .protocol(e.protocol_number())
-        .rule_action(e.action.to_sdk())
-        .set_cidr_block(v4)
-        .set_ipv6_cidr_block(v6)
-        .set_port_range(e.port_range())
-        .set_icmp_type_code(e.icmp_type_code());
+    let call = with_entry!(cx.ec2().create_network_acl_entry(), id, e);
     call.send().await.map_err(|e| classify("CreateNetworkAclEntry", e))?;
     Ok(())
 }
 
 async fn replace_entry(cx: &AwsContext, id: &str, e: &AclEntry) -> Result<(), ProviderError> {
-    let (v4, v6) = e.cidrs();
-    let call = cx
-        .ec2()
-        .replace_network_acl_entry()
-        .network_acl_id(id)
-        .rule_number(e.rule_number)
-        .egress(e.egress)
-        .protocol(e.protocol_number())
-        .rule_action(e.action.to_sdk())
-        .set_cidr_block(v4)
-        .set_ipv6_cidr_block(v6)
-        .set_port_range(e.port_range())
-        .set_icmp_type_code(e.icmp_type_code());
+    let call = with_entry!(cx.ec2().replace_network_acl_entry(), id, e);
     call.send().await.map_err(|e| classify("ReplaceNetworkAclEntry", e))?;
     Ok(())
 }
