@@ -132,6 +132,26 @@ async fn a_create_that_times_out_after_the_object_exists_is_recorded_and_resumed
 }
 
 #[tokio::test]
+async fn a_rejected_create_whose_lookup_fails_keeps_its_journal_row_and_the_next_run_adopts_the_object() {
+    let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
+    cloud.rejected_after_create.lock().unwrap().insert("net".into());
+    cloud.fail("find", "net", ErrorClass::Transient);
+    let mut stack = Stack::new("test");
+    net(&mut stack, "net", "10.0.0.0/16");
+    let report = up(&stack, &store, &cloud).await;
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert!(report.failed[0].1.contains("whether it left an object is unknown"), "{report:?}");
+    assert_eq!(store.pending_ops().unwrap().len(), 1, "the journal row stays");
+    assert!(store.resource("net").unwrap().is_none());
+    cloud.rejected_after_create.lock().unwrap().clear();
+    cloud.failures.lock().unwrap().clear();
+    let (_, report) = common::up_recovering(&stack, &store, &cloud).await.expect("not refused");
+    assert!(report.ok(), "{report:?}");
+    assert_eq!(cloud.named("net").len(), 1, "adopted, not made twice");
+    assert!(store.pending_ops().unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn a_removed_resource_whose_options_do_not_decode_is_refused_not_assumed_unprotected() {
     let (store, cloud) = (Store::open_in_memory().unwrap(), FakeCloud::new());
     let mut stack = Stack::new("test");

@@ -23,6 +23,7 @@ mod probe;
 mod process;
 mod rows;
 mod schema;
+mod snapshot;
 mod store;
 mod time;
 
@@ -34,5 +35,6 @@ pub use lock::LockHolder;
 pub use process::{start_time as process_start_time, Liveness};
 pub use rows::{References, ResourceRow};
 pub use schema::SCHEMA_VERSION;
+pub use snapshot::snapshot;
 pub use store::Store;
 pub use time::{now_rfc3339, rfc3339_from_unix, unix_from_rfc3339};

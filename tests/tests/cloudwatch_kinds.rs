@@ -39,8 +39,8 @@ async fn an_alarm_notifies_its_sns_topic_changes_in_place_and_shows_drift() {
         out.metric_alarms().first().cloned().expect("the alarm exists")
     };
     let seen = live().await;
-    assert_eq!(seen.alarm_actions(), [alerts.clone()]);
-    assert_eq!(seen.ok_actions(), [alerts.clone()]);
+    assert_eq!(seen.alarm_actions(), std::slice::from_ref(&alerts));
+    assert_eq!(seen.ok_actions(), std::slice::from_ref(&alerts));
     assert_eq!((seen.threshold(), seen.period(), seen.evaluation_periods()), (Some(10.0), Some(300), Some(3)));
     assert_eq!(seen.treat_missing_data(), Some("notBreaching"));
     assert_eq!(seen.alarm_arn(), Some(out.arn.as_str()));

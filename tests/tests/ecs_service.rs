@@ -95,7 +95,7 @@ async fn a_second_create_is_refused_and_find_adopts_the_first_service() {
     let again = service.create(&meta("web"), &cx).await.expect_err("a second create of the same name");
     assert!(again.message.contains("not idempotent"), "{}", again.message);
     let listed = check.ecs().list_services().cluster(&pre.cluster_arn).send().await.expect("list services");
-    assert_eq!(listed.service_arns(), [first.arn.clone()], "no duplicate");
+    assert_eq!(listed.service_arns(), std::slice::from_ref(&first.arn), "no duplicate");
     assert_eq!(service.find(&meta("web"), &cx).await.expect("find"), Some(first.clone()), "adopted");
     let other = service.find(&meta("web-2"), &cx).await.expect_err("another resource's name refuses it");
     assert_eq!(other.class, engine::ErrorClass::NotOwned, "{}", other.message);

@@ -5,6 +5,8 @@
 //! # Guarantees
 //! * A failed create looks the object up with the kind's `find` (which adopts only what
 //!   ownership proves) and, when found, reads what it really is: recorded, not created again.
+//!   When that lookup (or the read) fails, nobody knows whether an object was left, whatever the
+//!   create's own error: its journal row is kept and the next run looks again before creating.
 //! * A delete reads the object first: one already gone is not deleted again, and for taggable
 //!   kinds one whose tags do not prove it is resource `name` of this stack is refused
 //!   ([`ErrorClass::NotOwned`]) naming the object and the tags it has.
@@ -19,15 +21,26 @@ use std::time::Duration;
 
 /// A failed operation; `partial` is the object a failed create left behind (observed inputs and
 /// outputs), found by the kind's `find`: recorded so the next run continues from it.
+/// `unlooked` says why that lookup could not be made or finished (then nobody knows whether the
+/// create left an object, and its journal row must stay).
 pub(super) struct OpFailure {
     pub error: ProviderError,
     pub partial: Option<(Value, Value)>,
+    pub unlooked: Option<String>,
 }
 
 impl From<ProviderError> for OpFailure {
     fn from(error: ProviderError) -> Self {
-        OpFailure { error, partial: None }
+        OpFailure { error, partial: None, unlooked: None }
     }
+}
+
+/// What looking up a failed create's object found.
+enum Lookup {
+    Found(Value, Value),
+    Nothing,
+    /// The lookup or the read of what it found failed: whether an object exists is unknown.
+    Failed(String),
 }
 
 /// One finished operation, as the runner receives it.
@@ -59,11 +72,15 @@ pub(super) fn create_call(kind: Arc<dyn ErasedKind>, inputs: Value, meta: Meta, 
             Err(error) => error,
         };
         match find_partial(kind.as_ref(), inputs, meta, cx).await {
-            Ok(partial) => Err(OpFailure { error, partial }),
+            Ok(Lookup::Found(observed, outputs)) => {
+                Err(OpFailure { error, partial: Some((observed, outputs)), unlooked: None })
+            }
+            Ok(Lookup::Nothing) => Err(OpFailure::from(error)),
+            Ok(Lookup::Failed(why)) => Err(OpFailure { error, partial: None, unlooked: Some(why) }),
             // The name is taken by an object this stack cannot prove it owns: say whose it is.
             Err(refusal) => {
                 let message = format!("{}; {}", error.message, refusal.message);
-                Err(OpFailure { error: ProviderError::new(ErrorClass::NotOwned, message), partial: None })
+                Err(OpFailure::from(ProviderError::new(ErrorClass::NotOwned, message)))
             }
         }
     })
@@ -71,24 +88,24 @@ pub(super) fn create_call(kind: Arc<dyn ErasedKind>, inputs: Value, meta: Meta, 
 
 /// The object a failed create left, if the lookup finds one that is not the object a
 /// create-first replacement replaces (it carries the same tags). `Err` only when the lookup
-/// found an object it refused to adopt ([`ErrorClass::NotOwned`]); other lookup failures are
-/// "nothing found" here (the journal row decides later).
-async fn find_partial(
-    kind: &dyn ErasedKind,
-    inputs: Value,
-    meta: Meta,
-    cx: Context,
-) -> Result<Option<(Value, Value)>, ProviderError> {
+/// found an object it refused to adopt ([`ErrorClass::NotOwned`]); a lookup or read that fails
+/// otherwise is [`Lookup::Failed`] (the journal row is then kept).
+async fn find_partial(kind: &dyn ErasedKind, inputs: Value, meta: Meta, cx: Context) -> Result<Lookup, ProviderError> {
     let replacing = meta.replacing.clone();
     let outputs = match kind.find(inputs.clone(), meta, cx.clone()).await {
         Ok(Some(outputs)) => outputs,
+        Ok(None) => return Ok(Lookup::Nothing),
         Err(e) if e.class == ErrorClass::NotOwned => return Err(e),
-        Ok(None) | Err(_) => return Ok(None),
+        Err(e) => return Ok(Lookup::Failed(format!("looking it up failed: {}", e.message))),
     };
     if replacing.is_some() && kind.cloud_id(&outputs).ok() == replacing {
-        return Ok(None);
+        return Ok(Lookup::Nothing);
     }
-    Ok(kind.read(inputs, outputs, cx).await.ok().flatten())
+    Ok(match kind.read(inputs, outputs, cx).await {
+        Ok(Some((observed, outputs))) => Lookup::Found(observed, outputs),
+        Ok(None) => Lookup::Nothing,
+        Err(e) => Lookup::Failed(format!("reading the object it found failed: {}", e.message)),
+    })
 }
 
 /// Reads the object of `row`: `None` when it is gone, its observed (inputs, outputs) when its

@@ -41,7 +41,7 @@ impl Runner<'_> {
     fn fail(&mut self, op: usize, journal_id: i64, failure: OpFailure) -> Result<String, EngineError> {
         let step = self.step(op).clone();
         let op_kind = self.ops[op].kind;
-        let OpFailure { error, partial } = failure;
+        let OpFailure { error, partial, unlooked } = failure;
         if let Some((inputs, outputs)) = partial {
             let row = ResourceRow { inputs, ..self.row(op, &step, outputs)? };
             let outcome = OpOutcome::Upsert(row.clone());
@@ -53,6 +53,13 @@ impl Runner<'_> {
             ));
         }
         let creates = matches!(op_kind, OpKind::Create | OpKind::CreateReplacement);
+        if let (true, Some(why)) = (creates, &unlooked) {
+            // Nobody knows whether the failed create left an object: keep the row, as after a crash.
+            return Ok(format!(
+                "{error} (whether it left an object is unknown: {why}; its journal row is kept, and the next run \
+                 looks the object up before creating anything)"
+            ));
+        }
         if creates && may_have_landed(&error) {
             // Like a crash mid-call: every row stays, and the next run asks the cloud first.
             return Ok(format!(

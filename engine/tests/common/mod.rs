@@ -26,6 +26,9 @@ pub struct FakeCloud {
     pub slow: Mutex<BTreeMap<String, Duration>>,
     /// Names whose create makes the object, then fails (a waiter timing out).
     pub fail_after_create: Mutex<BTreeSet<String>>,
+    /// Names whose create makes the object, then a later call of that create is rejected
+    /// outright (an attachment refused after the gateway was made).
+    pub rejected_after_create: Mutex<BTreeSet<String>>,
     /// Names whose create makes the object, then the reply is lost (a 503 after forwarding).
     pub lost_replies: Mutex<BTreeSet<String>>,
     /// Notified when a call reaches a hang.
@@ -98,6 +101,9 @@ impl FakeCloud {
         self.log.lock().unwrap().push(format!("create {name} {id}"));
         if self.fail_after_create.lock().unwrap().contains(name) {
             return Err(ProviderError::new(ErrorClass::Timeout, format!("timed out waiting for {id} to be available")));
+        }
+        if self.rejected_after_create.lock().unwrap().contains(name) {
+            return Err(ProviderError::new(ErrorClass::Conflict, format!("{id}: Resource.AlreadyAssociated")));
         }
         if self.lost_replies.lock().unwrap().contains(name) {
             return Err(ProviderError::new(ErrorClass::Transient, "503 Service Unavailable (the reply was lost)"));

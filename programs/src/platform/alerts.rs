@@ -42,7 +42,6 @@ pub fn declare(stack: &mut Stack, env: &Env) -> Handle<Topic> {
                 topic_arn: topic.output(|o| o.arn.clone()),
                 protocol: SubscriptionProtocol::Email,
                 endpoint: email.to_string().into(),
-                ..Default::default()
             },
         );
     }

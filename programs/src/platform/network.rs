@@ -96,6 +96,7 @@ fn entry(rule_number: i32, egress: bool, protocol: Protocol, cidr: &str, ports: 
 ///   so no entry admits SSH or RDP from the internet (FSBP EC2.21);
 /// * out to anywhere: HTTPS (image pulls, AWS APIs and the LLM providers, through NAT) and TCP
 ///   replies on ephemeral ports to the load balancer's clients.
+///
 /// Anything else meets AWS's catch-all deny.
 pub fn acl_entries(vpc_cidr: &str) -> Vec<AclEntry> {
     let tcp = Protocol::Tcp;

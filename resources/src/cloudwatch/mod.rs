@@ -43,7 +43,8 @@ pub fn missing(what: &str) -> ProviderError {
     ProviderError::new(ErrorClass::Other, format!("the CloudWatch response has no {what}"))
 }
 
-/// One live alarm, of the type asked for.
+/// One live alarm, of the type asked for (short-lived: boxing would buy nothing).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum LiveAlarm {
     Metric(sdk::types::MetricAlarm),
@@ -169,7 +170,7 @@ mod tests {
     #[test]
     fn actions_must_be_arns_and_few() {
         let topic: Input<String> = "arn:aws:sns:us-east-1:123456789012:alerts".into();
-        assert!(action_problems(&[("alarm_actions", &[topic.clone()])]).is_empty());
+        assert!(action_problems(&[("alarm_actions", std::slice::from_ref(&topic))]).is_empty());
         let problems = action_problems(&[("ok_actions", &["alerts".into()])]);
         assert!(problems[0].starts_with("ok_actions: `alerts` must be an ARN"), "{problems:?}");
         let many = vec![topic; 6];

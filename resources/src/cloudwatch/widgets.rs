@@ -282,7 +282,7 @@ fn parse_line(line: &Value) -> Result<MetricLine, String> {
         _ => (None, &parts[..]),
     };
     let names: Vec<&str> = names.iter().map(|p| p.as_str().ok_or("a metric holds a non-string")).collect::<Result<_, _>>()?;
-    if names.len() < 2 || names.len() % 2 != 0 || names.iter().any(|n| *n == "." || *n == "...") {
+    if names.len() < 2 || !names.len().is_multiple_of(2) || names.iter().any(|n| *n == "." || *n == "...") {
         return Err(format!("metric {line} is not `[namespace, name, dimension, value, …]` (shorthands are not read)"));
     }
     let option = |key: &str| options.and_then(|o| o.get(key)).and_then(Value::as_str).map(str::to_string);
@@ -355,7 +355,7 @@ fn metric_problems(at: &str, m: &MetricWidget) -> Vec<String> {
         problems.push(format!("{at}.region is required (e.g. us-east-1)"));
     }
     let p = m.period_secs;
-    if !(p == 10 || p == 30 || (p > 0 && p % 60 == 0)) {
+    if !(p == 10 || p == 30 || (p > 0 && p.is_multiple_of(60))) {
         problems.push(format!("{at}.period_secs {p} must be 10, 30 or a positive multiple of 60"));
     }
     if m.stat.is_empty() {

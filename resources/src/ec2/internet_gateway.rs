@@ -134,10 +134,18 @@ fn gone(id: &str) -> ProviderError {
     ProviderError::new(engine::ErrorClass::NotFound, format!("internet gateway {id} no longer exists"))
 }
 
+/// Attaches the gateway. `Resource.AlreadyAssociated` while it is attached to `vpc_id` is
+/// success: an earlier attempt of this call landed and its reply was lost (the SDK retried).
 async fn attach(cx: &AwsContext, id: &str, vpc_id: &str) -> Result<(), ProviderError> {
     let call = cx.ec2().attach_internet_gateway().internet_gateway_id(id).vpc_id(vpc_id);
-    call.send().await.map_err(|e| classify("AttachInternetGateway", e))?;
-    Ok(())
+    let Err(error) = call.send().await.map_err(|e| classify("AttachInternetGateway", e)) else { return Ok(()) };
+    if error.class != engine::ErrorClass::AlreadyExists {
+        return Err(error);
+    }
+    match by_id::<SdkGateway>(cx, id).await? {
+        Some(gateway) if attached_vpcs(&gateway).iter().any(|v| v == vpc_id) => Ok(()),
+        _ => Err(error),
+    }
 }
 
 async fn detach(cx: &AwsContext, id: &str, vpc_id: &str) -> Result<(), ProviderError> {

@@ -35,6 +35,7 @@ macro_rules! aws_enum {
             }
 
             /// The value the SDK reported, if Plinth models it.
+            #[allow(clippy::ptr_arg)] // `$sdk` is `String` for enums the SDK keeps as strings.
             pub fn from_sdk(value: &$sdk) -> Option<Self> {
                 Self::ALL.iter().copied().find(|v| v.as_str() == value.as_str())
             }

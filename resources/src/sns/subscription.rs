@@ -151,13 +151,19 @@ impl Resource for Subscription {
     async fn delete(&self, out: &SubscriptionOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
         let Some(live) = self.locate(cx, out).await? else { return Ok(()) };
         if live.pending && live.arn.is_none() {
-            return Ok(forget_pending(out, None));
+            return {
+                forget_pending(out, None);
+                Ok(())
+            };
         }
         let arn = live.arn.clone().unwrap_or_else(|| out.arn.clone());
         match cx.sns().unsubscribe().subscription_arn(&arn).send().await.map_err(|e| classify("Unsubscribe", e)) {
             Ok(_) => Ok(()),
             Err(e) if e.is_not_found() => Ok(()),
-            Err(e) if live.pending && e.class == ErrorClass::Invalid => Ok(forget_pending(out, Some(e))),
+            Err(e) if live.pending && e.class == ErrorClass::Invalid => {
+                forget_pending(out, Some(e));
+                Ok(())
+            },
             Err(e) => Err(e),
         }
     }

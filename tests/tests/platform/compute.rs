@@ -54,7 +54,7 @@ pub async fn check_cluster_and_services(emu: &Emulator) {
         let mut subnets = vpc.subnets().to_vec();
         subnets.sort();
         assert_eq!(subnets, private, "{name} in the private subnets");
-        assert_eq!(vpc.security_groups(), [services_group.clone()], "{name} in the services group");
+        assert_eq!(vpc.security_groups(), std::slice::from_ref(&services_group), "{name} in the services group");
         assert_eq!(vpc.assign_public_ip().map(|a| a.as_str()), Some("DISABLED"), "{name} without public IPs");
         let routed = !name.ends_with("orchestrator");
         assert_eq!(service.load_balancers().len(), usize::from(routed), "{name}: load balancer attachment");
