@@ -15,6 +15,7 @@ pub mod plan;
 pub mod recover;
 pub mod refresh;
 pub mod registry;
+pub mod remote;
 pub mod render;
 pub mod resource;
 pub mod saved;
