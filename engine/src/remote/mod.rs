@@ -19,6 +19,7 @@
 
 pub mod lease;
 pub mod memory;
+pub mod transfer;
 
 use futures::future::BoxFuture;
 use std::collections::BTreeMap;
