@@ -125,7 +125,7 @@ fn root_cause(err: &(dyn Error + 'static)) -> String {
     cause.to_string().lines().next().unwrap_or_default().to_string()
 }
 
-fn raw_status<E, R: 'static>(err: &SdkError<E, R>) -> Option<u16> {
+pub(crate) fn raw_status<E, R: 'static>(err: &SdkError<E, R>) -> Option<u16> {
     match err {
         SdkError::ServiceError(e) => {
             let raw: &dyn std::any::Any = e.raw();

@@ -64,7 +64,10 @@ pub struct Lease {
 pub enum Taken {
     Fresh(Lease),
     /// The previous holder's lease had expired.
-    TookOver { lease: Lease, previous: LeaseBody },
+    TookOver {
+        lease: Lease,
+        previous: LeaseBody,
+    },
 }
 
 impl Taken {
@@ -153,7 +156,12 @@ async fn lost(store: &dyn ObjectStore, lease: &Lease) -> LeaseError {
     LeaseError::Lost { key: lease.key.clone(), now_held_by }
 }
 
-async fn write(store: &dyn ObjectStore, key: &str, body: &LeaseBody, condition: Condition) -> Result<String, LeaseError> {
+async fn write(
+    store: &dyn ObjectStore,
+    key: &str,
+    body: &LeaseBody,
+    condition: Condition,
+) -> Result<String, LeaseError> {
     let bytes = serde_json::to_vec_pretty(body).expect("a lease serialises");
     let sent = store.put(key, bytes, Default::default(), condition).await;
     sent.map_err(|source| LeaseError::Remote { key: key.to_string(), source })

@@ -96,7 +96,10 @@ mod tests {
         let wrong = BTreeMap::from([(CHECKSUM_KEY.to_string(), sha256(b"other"))]);
         store.put("prod.db", b"v1".to_vec(), wrong, Condition::Absent).await.unwrap();
         let damaged = download(&store, &url()).await.unwrap_err();
-        assert!(matches!(damaged, TransferError::Checksum { .. }) && damaged.to_string().contains("s3://acme-state/prod.db"));
+        assert!(
+            matches!(damaged, TransferError::Checksum { .. })
+                && damaged.to_string().contains("s3://acme-state/prod.db")
+        );
         let store = Memory::default();
         store.put("prod.db", b"v1".to_vec(), BTreeMap::new(), Condition::Absent).await.unwrap();
         assert!(matches!(download(&store, &url()).await, Err(TransferError::NoChecksum { .. })));

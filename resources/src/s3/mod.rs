@@ -3,6 +3,7 @@
 
 mod access;
 pub mod bucket;
+pub mod objects;
 mod config;
 mod empty;
 pub mod tags;
