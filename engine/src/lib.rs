@@ -20,6 +20,7 @@ pub mod render;
 pub mod resource;
 pub mod saved;
 pub mod stack;
+pub mod target;
 
 pub use error::EngineError;
 pub use input::Input;

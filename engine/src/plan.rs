@@ -313,7 +313,7 @@ fn order_dependents_first(rows: &mut Vec<&ResourceRow>) {
     *rows = ordered;
 }
 
-fn refusal(step: &Step) -> Option<String> {
+pub(crate) fn refusal(step: &Step) -> Option<String> {
     let verb = match step.action {
         Action::Delete if step.retain => return None,
         Action::Delete => "delete",
@@ -328,7 +328,7 @@ fn refusal(step: &Step) -> Option<String> {
     })
 }
 
-fn guard(step: &Step) -> Option<Guarded> {
+pub(crate) fn guard(step: &Step) -> Option<Guarded> {
     let reason = match step.action {
         Action::Replace => format!(
             "{} would be replaced ({}): the old object and its data are deleted",

@@ -1,8 +1,10 @@
 //! Saved plans: `preview --out PLAN` writes the plan with the state's lineage and serial;
 //! `up --plan PLAN` applies it only if nothing moved since (same state file and serial, and the
-//! same plan when made again), so what was reviewed on a pull request is exactly what runs.
+//! same plan when made again, with the same `--target`s), so what was reviewed on a pull request
+//! is exactly what runs.
 
 use crate::plan::Plan;
+use crate::target::Targets;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -15,6 +17,10 @@ pub struct SavedPlan {
     pub lineage: String,
     pub serial: i64,
     pub plan: Plan,
+    /// The `--target`s the plan was made with (`None`: the whole stack); `up --plan` must name
+    /// the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Targets>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +35,19 @@ pub enum SavedPlanError {
     StaleSerial { saved: i64, current: i64 },
     #[error("the program or the cloud changed since the plan was made: the plan made now differs; run preview again")]
     Differs,
+    #[error("the saved plan was made with {saved}, but this run has {current}: give `up --plan` the same targets")]
+    OtherTargets { saved: String, current: String },
+}
+
+/// The targets as the flags that give them, for messages.
+fn flags(targets: Option<&Targets>) -> String {
+    match targets {
+        None => "no --target (the whole stack)".to_string(),
+        Some(t) => {
+            let names: Vec<String> = t.names.iter().map(|n| format!("--target {n}")).collect();
+            format!("{}{}", names.join(" "), if t.dependents { " --target-dependents" } else { "" })
+        }
+    }
 }
 
 impl SavedPlan {
@@ -45,6 +64,15 @@ impl SavedPlan {
             return Err(unreadable(format!("format {} is not {FORMAT}", saved.format)));
         }
         Ok(saved)
+    }
+
+    /// Refuses to run this saved plan with other `--target`s than it was made with (checked
+    /// before any cloud call).
+    pub fn check_targets(&self, targets: Option<&Targets>) -> Result<(), SavedPlanError> {
+        if self.targets.as_ref() == targets {
+            return Ok(());
+        }
+        Err(SavedPlanError::OtherTargets { saved: flags(self.targets.as_ref()), current: flags(targets) })
     }
 
     /// Whether this saved plan may run as `current`, made now against state `lineage`/`serial`.

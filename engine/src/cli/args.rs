@@ -1,5 +1,6 @@
 //! The command line, the same for every environment's binary.
 
+use super::targeting::TargetArgs;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -63,6 +64,8 @@ pub enum Command {
         /// Save the plan, for `up --plan` to apply exactly it.
         #[arg(long, value_name = "PLAN")]
         out: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        targets: TargetArgs,
     },
     /// Create, update and delete cloud objects until they match the program.
     Up {
@@ -84,13 +87,17 @@ pub enum Command {
         /// Allow deleting this stateful resource; repeatable.
         #[arg(long, value_name = "NAME")]
         allow_delete: Vec<String>,
+        #[command(flatten)]
+        targets: TargetArgs,
     },
-    /// Delete every object of the stack.
+    /// Delete every object of the stack (with `--target`: those and what depends on them).
     Destroy {
         #[arg(long)]
         yes: bool,
         #[arg(long, default_value_t = 10)]
         parallel: usize,
+        #[command(flatten)]
+        targets: TargetArgs,
     },
     /// Read every resource from the cloud and report what changed or vanished.
     Refresh {

@@ -13,6 +13,7 @@ mod progress;
 mod run;
 mod signals;
 mod state_cmd;
+mod targeting;
 pub mod terminal;
 mod views;
 

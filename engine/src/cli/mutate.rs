@@ -18,6 +18,7 @@ use crate::refresh::{refresh, Observation};
 use crate::render;
 use crate::saved::SavedPlan;
 use crate::stack::Stack;
+use crate::target::Targets;
 use anyhow::bail;
 use state::{LockHolder, RunStart, Store};
 use std::io::{IsTerminal, Write};
@@ -34,6 +35,10 @@ pub struct Mutation {
     pub refresh: bool,
     /// A plan saved by `preview --out`: applied only if the plan made now is the same.
     pub saved: Option<SavedPlan>,
+    /// `--target`: plan only these and what they need ([`crate::target`]).
+    pub targets: Option<Targets>,
+    /// Record the release applied in the run's history (`up`).
+    pub records_release: bool,
 }
 
 impl Mutation {
@@ -53,6 +58,7 @@ pub async fn mutate(
 ) -> anyhow::Result<u8> {
     let graph = validate(stack)?;
     let store = open_store(app, cli)?;
+    super::targeting::check(m.targets.as_ref(), stack, &store, stack.nodes().is_empty())?;
     let holder = LockHolder::here(run_id, command);
     let signals = Signals::install();
     super::locking::acquire(&store, &holder, cli.global.lock_timeout, &mut signals.cancel.clone()).await?;
@@ -150,7 +156,8 @@ async fn mutate_locked(
             store.upsert_resource(&r.row)?;
         }
     }
-    let mut plan = plan(stack, graph, &recovery.rows(store.resources()?), &app.registry);
+    let rows = recovery.rows(store.resources()?);
+    let mut plan = super::targeting::narrowed(plan(stack, graph, &rows, &app.registry), &rows, m.targets.as_ref());
     recovery.attach(&mut plan);
     if let Some(saved) = &m.saved {
         saved.check(&store.lineage()?, store.serial()?, &plan)?;

@@ -5,7 +5,7 @@ use super::files::{open_for_preview, open_store, open_view, write_private};
 use super::locking;
 use super::mutate::{mutate, Mutation};
 use super::terminal::{escape, json_safe, sanitize};
-use super::{account, state_cmd, views, App, EXIT_CHANGES};
+use super::{account, state_cmd, targeting, views, App, EXIT_CHANGES};
 use crate::graph::validate;
 use crate::plan::{plan, Plan};
 use crate::refresh::{refresh, refreshed_rows, Observation, Refreshed};
@@ -13,17 +13,22 @@ use crate::registry::Context;
 use crate::render;
 use crate::saved::SavedPlan;
 use crate::stack::Stack;
+use crate::target::Targets;
 use anyhow::{bail, Context as _};
 use state::{LockHolder, Store};
 use std::io::IsTerminal;
 
 pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> {
     match &cli.command {
-        Command::Preview { refresh, format, detailed_exitcode, out } => {
-            preview(app, cli, *refresh, *format, *detailed_exitcode, out.as_deref()).await
+        Command::Preview { refresh, format, detailed_exitcode, out, targets } => {
+            preview(app, cli, *refresh, *format, *detailed_exitcode, out.as_deref(), targets.targets()).await
         }
-        Command::Up { yes, parallel, refresh, allow_replace, allow_delete, plan } => {
+        Command::Up { yes, parallel, refresh, allow_replace, allow_delete, plan, targets } => {
             let stack = app.stack();
+            let saved = plan.as_deref().map(SavedPlan::read).transpose()?;
+            if let Some(saved) = &saved {
+                saved.check_targets(targets.targets().as_ref())?;
+            }
             let m = Mutation {
                 allow_replace: Some(allow_replace.clone()),
                 allow_delete: Some(allow_delete.clone()),
@@ -31,11 +36,13 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
                 yes: *yes,
                 parallel: *parallel,
                 refresh: *refresh,
-                saved: plan.as_deref().map(SavedPlan::read).transpose()?,
+                saved,
+                targets: targets.targets(),
+                records_release: true,
             };
             mutate(app, cli, run_id, "up", &stack, m).await
         }
-        Command::Destroy { yes, parallel } => {
+        Command::Destroy { yes, parallel, targets } => {
             let empty = Stack::new(app.env.clone());
             mutate(
                 app,
@@ -52,6 +59,8 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
                     parallel: *parallel,
                     refresh: false,
                     saved: None,
+                    targets: targets.targets(),
+                    records_release: false,
                 },
             )
             .await
@@ -69,6 +78,8 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
                 parallel: *parallel,
                 refresh: true,
                 saved: None,
+                targets: None,
+                records_release: false,
             };
             mutate(app, cli, run_id, "drift --fix", &stack, m).await
         }
@@ -103,6 +114,7 @@ async fn preview(
     format: Format,
     detailed: bool,
     out: Option<&std::path::Path>,
+    targets: Option<Targets>,
 ) -> anyhow::Result<u8> {
     if live && out.is_some() {
         anyhow::bail!("a saved plan cannot include a refresh: `up --plan` checks it against state as recorded; drop --refresh or run `refresh --yes` first");
@@ -111,6 +123,7 @@ async fn preview(
     let graph = validate(&stack)?;
     // `--out` pins the plan to the state's lineage, so it needs (and creates) the state file.
     let store = if out.is_some() { open_store(app, cli)? } else { open_for_preview(app, cli)? };
+    targeting::check(targets.as_ref(), &stack, &store, false)?;
     let mut rows = store.resources()?;
     let pending = !store.pending_ops()?.is_empty();
     let cx = if live || pending { Some(connect(app, Some(&store), false).await?) } else { None };
@@ -126,7 +139,8 @@ async fn preview(
         require_all_read(&read)?;
         rows = refreshed_rows(&rows, &read);
     }
-    let mut plan = plan(&stack, &graph, &recovery.rows(rows), &app.registry);
+    let rows = recovery.rows(rows);
+    let mut plan = targeting::narrowed(plan(&stack, &graph, &rows, &app.registry), &rows, targets.as_ref());
     recovery.attach(&mut plan);
     // A plan whose operations could not be ordered fails here, not halfway through `up`.
     crate::ops::build_ops(&plan)?;
@@ -137,8 +151,8 @@ async fn preview(
     }
     let changes = plan.has_changes();
     if let Some(path) = out {
-        let saved =
-            SavedPlan { format: crate::saved::FORMAT, lineage: store.lineage()?, serial: store.serial()?, plan };
+        let (lineage, serial) = (store.lineage()?, store.serial()?);
+        let saved = SavedPlan { format: crate::saved::FORMAT, lineage, serial, plan, targets };
         let text = serde_json::to_string_pretty(&saved)?;
         write_private(path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
         eprintln!("saved the plan to {}; apply exactly it with `up --plan {}`", path.display(), path.display());
