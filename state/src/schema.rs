@@ -78,6 +78,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE resources ADD COLUMN reference_values TEXT;
     "#,
+    // 3 -> 4: the release an `up` applied (NULL for other runs and older rows): the program's
+    // commit, the release data it ran with (JSON), the plan's hash and its `--target`s (JSON).
+    r#"
+    ALTER TABLE runs ADD COLUMN program_commit TEXT;
+    ALTER TABLE runs ADD COLUMN release_data TEXT;
+    ALTER TABLE runs ADD COLUMN plan_hash TEXT;
+    ALTER TABLE runs ADD COLUMN release_targets TEXT;
+    "#,
 ];
 
 /// The schema version this build reads and writes.
