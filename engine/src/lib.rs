@@ -14,6 +14,7 @@ pub mod ownership;
 pub mod plan;
 pub mod recover;
 pub mod refresh;
+pub mod release;
 pub mod registry;
 pub mod remote;
 pub mod render;

@@ -15,6 +15,7 @@ use std::process::ExitCode;
 
 /// The CLI application for one environment, running `release`'s images.
 pub fn app(env: Env, release: Release) -> App {
+    let release_json = release.to_json();
     let program_env = env.clone();
     let connect_env = env.clone();
     App {
@@ -30,6 +31,8 @@ pub fn app(env: Env, release: Release) -> App {
             caller: Box::new(|cx| Box::pin(connect::caller_account(cx))),
         }),
         create_may_land_within: connect::create_may_land_within(),
+        release: Some(release_json),
+        program_dir: Some(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))),
     }
 }
 

@@ -11,7 +11,7 @@
 //!   elsewhere (a CI job that writes its own).
 
 use crate::env::Env;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 pub const SERVICES: [&str; 3] = ["api", "orchestrator", "web"];
 
 /// One service's image within its repository: a tag or (preferred for promotion) a digest.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "lowercase")]
 pub enum ImageRef {
     Tag(String),
@@ -63,6 +63,12 @@ impl Release {
     /// The image of `service` (one of [`SERVICES`]; a release always names all of them).
     pub fn image(&self, service: &str) -> &ImageRef {
         &self.images[service]
+    }
+
+    /// The release as its file's JSON (`{"api": {"tag": "…"}, …}`): what `up` records in the
+    /// state's history and `releases show ID --release-file` prints back.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(&self.images).unwrap_or(serde_json::Value::Null)
     }
 
     /// The same image tag for every service (tests, and the shape of `local.json`).
@@ -141,6 +147,16 @@ mod tests {
         assert!(problem.contains("`api`: tag `bad tag`"), "{problem}");
         assert!(problem.contains("`web`: digest `sha256:xyz`"), "{problem}");
         assert!(parse(r#"{"api": {"tag": "1", "digest": "x"}}"#).is_err(), "both a tag and a digest");
+    }
+
+    #[test]
+    fn a_release_written_back_as_json_parses_as_the_same_release() {
+        let digest = format!("sha256:{}", "b".repeat(64));
+        let text =
+            format!(r#"{{"api": {{"digest": "{digest}"}}, "orchestrator": {{"tag": "7"}}, "web": {{"tag": "7"}}}}"#);
+        let release = parse(&text).unwrap();
+        assert_eq!(release.to_json()["api"], serde_json::json!({ "digest": digest }));
+        assert_eq!(parse(&serde_json::to_string_pretty(&release.to_json()).unwrap()), Ok(release));
     }
 
     #[test]

@@ -135,6 +135,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// The releases `up` applied, newest first (run id, time, verdict, commit, plan hash,
+    /// release data); `releases show ID --release-file` prints one back as a release file.
+    Releases(super::releases::ReleasesArgs),
     /// Inspect and repair the state file.
     State {
         #[command(subcommand)]

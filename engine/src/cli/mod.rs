@@ -10,6 +10,7 @@ mod locking;
 mod logging;
 mod mutate;
 mod progress;
+mod releases;
 mod run;
 mod signals;
 mod state_cmd;
@@ -46,6 +47,12 @@ pub struct App {
     /// connection's whole-call timeout with margin (recovery waits that long before concluding
     /// "never created"). `None`: [`crate::recover::CREATE_MAY_LAND_WITHIN`].
     pub create_may_land_within: Option<std::time::Duration>,
+    /// The release data the program runs with (opaque JSON, e.g. the image per service), which
+    /// `up` records in history and `releases show ID --release-file` prints back for a rollback.
+    pub release: Option<serde_json::Value>,
+    /// Where the program's source is, for `git rev-parse HEAD` when neither
+    /// `PLINTH_PROGRAM_COMMIT` nor `GITHUB_SHA` names its commit (`None`: the current directory).
+    pub program_dir: Option<PathBuf>,
 }
 
 impl App {

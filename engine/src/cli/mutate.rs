@@ -165,12 +165,14 @@ async fn mutate_locked(
     print!("{}", super::terminal::sanitize(&render::text(&plan, color()), color()));
     refuse(&plan, m)?;
     if !plan.has_changes() {
+        record_release(app, store, run_id, &plan, m)?;
         recovery.commit(store)?;
         crate::apply::record_bookkeeping(&plan, stack, store)?;
         return Ok((0, ApplyReport::default()));
     }
     confirm(m.yes, cancel.clone()).await?;
     check_interrupted(&cancel)?;
+    record_release(app, store, run_id, &plan, m)?;
     recovery.commit(store)?;
     let opts = ApplyOptions::new(run_id, m.parallel, cancel);
     let progress = Lines { color: std::io::stderr().is_terminal(), human: m.human };
@@ -184,6 +186,14 @@ async fn mutate_locked(
         1
     };
     Ok((code, report))
+}
+
+/// `up` records the release it applies once the plan is agreed (its verdict comes with the run's).
+fn record_release(app: &App, store: &Store, run_id: &str, plan: &Plan, m: &Mutation) -> anyhow::Result<()> {
+    if m.records_release {
+        super::releases::record(app, store, run_id, plan, m.targets.as_ref())?;
+    }
+    Ok(())
 }
 
 /// Protected resources, and stateful ones the operator did not name, stop the run here.

@@ -86,6 +86,7 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
         Command::Health { format, timeout } => super::health::run(app, cli, *format, *timeout).await,
         Command::Outputs { format } => views::outputs(&open_view(app, cli)?, *format),
         Command::Graph { format } => views::graph(&app.stack(), *format),
+        Command::Releases(args) => super::releases::run(&open_view(app, cli)?, args),
         Command::State { command } if state_cmd::read_only(command) => state_cmd::run(&open_view(app, cli)?, command),
         Command::State { command } => state_cmd::run(&open_store(app, cli)?, command),
     }
