@@ -103,16 +103,21 @@ impl Targets {
         }
     }
 
-    /// One line for the operator: what is planned and what is not.
-    pub fn warning(&self, narrowed: &Narrowed) -> String {
+    /// One line for the operator: what is planned and what is not (`destroy`: what is deleted).
+    pub fn warning(&self, narrowed: &Narrowed, destroy: bool) -> String {
+        let flags = self.names.join(" --target ");
+        let (planned, left) = (narrowed.plan.steps.len(), narrowed.left_out);
+        if destroy {
+            return format!(
+                "targeted destroy (--target {flags}): {planned} resource(s): the targets and what depends on them; \
+                 the other {left} resource(s) stay; run without --target to destroy the whole stack"
+            );
+        }
         let with = if self.dependents { ", what depends on them" } else { "" };
         format!(
-            "targeted run (--target {}): planned {} resource(s): the targets{with} and what they need; \
-             the other {} resource(s) are not planned ({} of them with changes a full plan would make); \
+            "targeted run (--target {flags}): planned {planned} resource(s): the targets{with} and what they need; \
+             the other {left} resource(s) are not planned ({} of them with changes a full plan would make); \
              run without --target to converge the whole stack",
-            self.names.join(" --target "),
-            narrowed.plan.steps.len(),
-            narrowed.left_out,
             narrowed.left_out_changes
         )
     }

@@ -157,7 +157,13 @@ async fn mutate_locked(
         }
     }
     let rows = recovery.rows(store.resources()?);
-    let mut plan = super::targeting::narrowed(plan(stack, graph, &rows, &app.registry), &rows, m.targets.as_ref());
+    let mut plan = super::targeting::narrowed(
+        plan(stack, graph, &rows, &app.registry),
+        &rows,
+        m.targets.as_ref(),
+        m.human,
+        stack.nodes().is_empty(),
+    );
     recovery.attach(&mut plan);
     if let Some(saved) = &m.saved {
         saved.check(&store.lineage()?, store.serial()?, &plan)?;

@@ -141,7 +141,8 @@ async fn preview(
         rows = refreshed_rows(&rows, &read);
     }
     let rows = recovery.rows(rows);
-    let mut plan = targeting::narrowed(plan(&stack, &graph, &rows, &app.registry), &rows, targets.as_ref());
+    let mut plan =
+        targeting::narrowed(plan(&stack, &graph, &rows, &app.registry), &rows, targets.as_ref(), text_logs(cli), false);
     recovery.attach(&mut plan);
     // A plan whose operations could not be ordered fails here, not halfway through `up`.
     crate::ops::build_ops(&plan)?;

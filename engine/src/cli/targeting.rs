@@ -40,17 +40,18 @@ pub fn check(targets: Option<&Targets>, stack: &Stack, store: &Store, destroy: b
     Ok(())
 }
 
-/// The plan narrowed to `targets` (unchanged without), saying on stderr what is left out and
-/// why each step that was not named is planned.
-pub fn narrowed(plan: Plan, rows: &[ResourceRow], targets: Option<&Targets>) -> Plan {
+/// The plan narrowed to `targets` (unchanged without), saying what is left out and why each
+/// step that was not named is planned: on stderr for people (`human`), as log events otherwise.
+pub fn narrowed(plan: Plan, rows: &[ResourceRow], targets: Option<&Targets>, human: bool, destroy: bool) -> Plan {
     let Some(targets) = targets else { return plan };
     let narrowed = narrow(&plan, rows, targets);
-    for note in &narrowed.notes {
-        tracing::info!("{note}");
-        eprintln!("note: {note}");
+    let warning = targets.warning(&narrowed, destroy);
+    if human {
+        narrowed.notes.iter().for_each(|note| eprintln!("note: {note}"));
+        eprintln!("warning: {warning}");
+    } else {
+        narrowed.notes.iter().for_each(|note| tracing::info!("{note}"));
+        tracing::warn!("{warning}");
     }
-    let warning = targets.warning(&narrowed);
-    tracing::warn!("{warning}");
-    eprintln!("warning: {warning}");
     narrowed.plan
 }
