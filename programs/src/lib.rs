@@ -30,6 +30,8 @@ pub fn app(env: Env, release: Release) -> App {
             caller: Box::new(|cx| Box::pin(connect::caller_account(cx))),
         }),
         create_may_land_within: connect::create_may_land_within(),
+        state: env.state.map(str::to_string),
+        objects: Some(Box::new(|cx, bucket| Box::pin(connect::state_bucket(cx, bucket)))),
     }
 }
 

@@ -60,6 +60,8 @@ fn app(cx: &Arc<AwsContext>, program: impl Fn(&mut Stack) + Send + Sync + 'stati
         }),
         account: None,
         create_may_land_within: None,
+        state: None,
+        objects: None,
     }
 }
 

@@ -6,7 +6,10 @@
 //! # Guarantees
 //! * A committed write to the copy reaches the bucket within about [`Timing::poll`] (plus the
 //!   upload's own time), unless the upload fails: a transient failure is retried on the next
-//!   tick; a refused (stale) upload stops the keeper.
+//!   tick; a refused (stale) upload stops the keeper. [`Flusher::flush`] uploads at once and
+//!   returns when the bucket holds every commit made before it: apply calls it between a
+//!   journal row's commit and the cloud call, so a run killed at any moment leaves, in the
+//!   bucket, the journal row of every call it may have sent.
 //! * The keeper never overwrites a state it did not read: every upload is `If-Match` on the
 //!   ETag of the previous one (or `If-None-Match: *` when there was no state).
 //! * When the lease is lost (taken over) or an upload is refused as stale, the keeper stops,
@@ -25,7 +28,8 @@ use state::{Changes, StateError};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -79,7 +83,36 @@ pub struct Held {
 pub struct Keeper {
     stop: watch::Sender<bool>,
     failed: watch::Receiver<bool>,
+    flush: Flusher,
     task: JoinHandle<(Watched, Result<(), KeeperError>)>,
+}
+
+/// Asks the keeper to upload now and waits until the bucket holds every commit made before the
+/// request (concurrent requests share one upload).
+#[derive(Clone)]
+pub struct Flusher(Arc<FlushShared>);
+
+struct FlushShared {
+    requested: AtomicU64,
+    wake: Notify,
+    /// The highest request covered by an upload, or why the keeper stopped.
+    done: watch::Sender<(u64, Option<String>)>,
+}
+
+impl Flusher {
+    /// Returns once every commit made before the call is in the bucket; an error when the keeper
+    /// stopped (lease lost, stale upload) or was stopped.
+    pub async fn flush(&self) -> Result<(), String> {
+        let id = self.0.requested.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut done = self.0.done.subscribe();
+        self.0.wake.notify_one();
+        let seen = done.wait_for(|(upto, failed)| *upto >= id || failed.is_some()).await;
+        match seen.as_deref() {
+            Ok((_, Some(why))) => Err(why.clone()),
+            Ok(_) => Ok(()),
+            Err(_) => Err("the remote state keeper stopped".to_string()),
+        }
+    }
 }
 
 struct Watched {
@@ -100,8 +133,15 @@ impl Keeper {
         let watched = Watched { held, changes, timing, dirty, renewed: Instant::now() };
         let (stop, stop_rx) = watch::channel(false);
         let (failed_tx, failed) = watch::channel(false);
-        let task = tokio::spawn(keep(watched, stop_rx, failed_tx));
-        Ok(Keeper { stop, failed, task })
+        let shared = FlushShared { requested: AtomicU64::new(0), wake: Notify::new(), done: watch::channel((0, None)).0 };
+        let flush = Flusher(Arc::new(shared));
+        let task = tokio::spawn(keep(watched, stop_rx, failed_tx, flush.clone()));
+        Ok(Keeper { stop, failed, flush, task })
+    }
+
+    /// A handle that makes the commits so far durable in the bucket (see [`Flusher`]).
+    pub fn flusher(&self) -> Flusher {
+        self.flush.clone()
     }
 
     /// Flips to `true` when the keeper stopped because the lease was lost or an upload was
@@ -129,16 +169,29 @@ async fn keep(
     mut watched: Watched,
     mut stop: watch::Receiver<bool>,
     failed: watch::Sender<bool>,
+    flush: Flusher,
 ) -> (Watched, Result<(), KeeperError>) {
+    let stopped = |why: String| flush.0.done.send_modify(|(_, failed)| *failed = Some(why));
     loop {
         tokio::select! {
             _ = tokio::time::sleep(watched.timing.poll) => {}
-            _ = stop.changed() => return (watched, Ok(())),
+            _ = flush.0.wake.notified() => {}
+            _ = stop.changed() => {
+                stopped("the run is ending".to_string());
+                return (watched, Ok(()));
+            }
         }
-        if let Err(e) = watched.tick().await {
-            tracing::error!(error = %e, "remote state: stopping the run");
-            let _ = failed.send(true);
-            return (watched, Err(e));
+        // Read before the copy is taken: every request up to here follows its commit.
+        let target = flush.0.requested.load(Ordering::SeqCst);
+        match watched.tick().await {
+            Ok(()) if !watched.dirty => flush.0.done.send_modify(|(upto, _)| *upto = (*upto).max(target)),
+            Ok(()) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "remote state: stopping the run");
+                stopped(e.to_string());
+                let _ = failed.send(true);
+                return (watched, Err(e));
+            }
         }
     }
 }

@@ -138,3 +138,21 @@ async fn a_stale_upload_is_refused_the_object_stays_intact_and_the_run_stops() {
     assert_eq!((object.body.as_slice(), object.etag.as_str()), (b"their state".as_slice(), theirs.as_str()));
     assert!(lease::current(&*s.memory, &s.url.lease_key()).await.unwrap().is_none(), "still ours, so released");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_flush_returns_once_the_bucket_holds_every_earlier_commit() {
+    let mut s = setup().await;
+    // A long poll: only the flush can explain an upload right after the commit.
+    let timing = Timing { poll: Duration::from_secs(3_600), ..Timing::for_ttl(lease::TTL) };
+    let keeper = Keeper::start(s.held.take().unwrap(), timing).unwrap();
+    let flusher = keeper.flusher();
+    s.store.upsert_resource(&row("vpc")).unwrap();
+    let started = Instant::now();
+    let (first, second) = tokio::join!(flusher.flush(), flusher.flush());
+    first.unwrap();
+    second.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(1), "flushed at once, not at the next poll");
+    assert_eq!(remote_names(&s.memory, &s.url).await, Some(vec!["vpc".to_string()]));
+    keeper.finish().await.unwrap();
+    assert!(flusher.flush().await.is_err(), "no flush after the end");
+}

@@ -428,6 +428,8 @@ pub fn app(cloud: &Cloud, program: impl Fn(&mut engine::Stack) + Send + Sync + '
         }),
         account: None,
         create_may_land_within: None,
+        state: None,
+        objects: None,
     }
 }
 
