@@ -99,3 +99,10 @@ pub async fn caller_account(cx: engine::Context) -> anyhow::Result<String> {
         cx.sts().get_caller_identity().send().await.map_err(|e| resources::error::classify("GetCallerIdentity", e))?;
     identity.account.ok_or_else(|| anyhow::anyhow!("GetCallerIdentity answered without an account"))
 }
+
+/// The bucket holding remote state, on the context's S3 client (the same connection settings
+/// as every other call; path-style addressing when an endpoint is set).
+pub async fn state_bucket(cx: engine::Context, bucket: String) -> anyhow::Result<Arc<dyn engine::remote::ObjectStore>> {
+    let cx = cx.downcast::<AwsContext>().map_err(|_| anyhow::anyhow!("the context is not an AWS context"))?;
+    Ok(Arc::new(resources::s3::objects::S3Objects { client: cx.s3(), bucket }))
+}

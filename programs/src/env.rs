@@ -29,6 +29,10 @@ pub struct Env {
     pub nat_gateways: usize,
     /// Globally unique prefix for bucket names.
     pub bucket_prefix: &'static str,
+    /// Where the environment's state lives unless `--state` or `PLINTH_STATE` says otherwise:
+    /// `s3://BUCKET/KEY` for team state (e.g. the bucket `bootstrap` creates), or a path;
+    /// `None`: `.plinth/<env>.db`.
+    pub state: Option<&'static str>,
     pub cost_center: &'static str,
     /// Deletes buckets with their contents: only where the data is disposable.
     pub disposable_data: bool,
@@ -211,6 +215,8 @@ pub fn local() -> Env {
         zones: ZONES,
         nat_gateways: 1,
         bucket_prefix: "plinth-local",
+        // The emulator forgets everything on restart: local state stays a local file.
+        state: None,
         cost_center: "engineering",
         disposable_data: true,
         report_version_days: 7,

@@ -33,6 +33,8 @@ pub fn app(env: Env, release: Release) -> App {
         create_may_land_within: connect::create_may_land_within(),
         release: Some(release_json),
         program_dir: Some(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))),
+        state: env.state.map(str::to_string),
+        objects: Some(Box::new(|cx, bucket| Box::pin(connect::state_bucket(cx, bucket)))),
     }
 }
 

@@ -14,6 +14,7 @@
 // shapes the engine matches on. Errors and outcomes are rare and cold, so the size is no cost.
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
+mod changes;
 mod entry;
 mod error;
 mod history;
@@ -28,6 +29,7 @@ mod snapshot;
 mod store;
 mod time;
 
+pub use changes::Changes;
 pub use entry::{JournalAction, JournalEntry, JournalError};
 pub use error::StateError;
 pub use history::{RunRecord, RunStart};

@@ -62,6 +62,8 @@ fn app(cx: &Arc<AwsContext>, program: impl Fn(&mut Stack) + Send + Sync + 'stati
         create_may_land_within: None,
         release: None,
         program_dir: None,
+        state: None,
+        objects: None,
     }
 }
 

@@ -34,6 +34,10 @@ async fn the_lease_refuses_a_live_holder_takes_over_an_expired_one_and_fences_th
     assert!(matches!(lease::release(&store, &first).await, Err(LeaseError::Lost { .. })));
     lease::release(&store, &second).await.expect("the holder releases its lease");
     assert!(store.get(&key).await.unwrap().is_none(), "released");
+    // A lease someone deleted (`state unlock --force`) is lost too: S3 answers 404, not 412.
+    let mut second = second;
+    assert!(matches!(lease::renew(&store, &mut second, TTL, 5_002).await, Err(LeaseError::Lost { .. })));
+    assert!(store.get(&key).await.unwrap().is_none(), "a lost renewal recreates nothing");
 }
 
 #[tokio::test]

@@ -56,6 +56,12 @@ pub(super) struct Done {
 
 pub(super) type Call = futures::future::BoxFuture<'static, Result<Option<Value>, OpFailure>>;
 
+/// A call that was not sent because its journal row could not be made durable: a clear
+/// rejection (nothing can have landed), so its row resolves to nothing.
+pub(super) fn not_sent(why: String) -> OpFailure {
+    ProviderError::new(ErrorClass::Invalid, format!("not sent: the journal could not be saved remotely ({why})")).into()
+}
+
 /// Whether a failed call may still have taken effect: anything but a clear rejection. The
 /// request may have landed before the reply was lost (a 5xx, a timeout, a dropped connection,
 /// throttling after an earlier attempt went through).

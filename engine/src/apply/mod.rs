@@ -71,7 +71,15 @@ pub struct ApplyOptions {
     pub heartbeat: Duration,
     /// Most operations in flight against one service (AWS throttles per service and account).
     pub per_service: usize,
+    /// Makes the journal durable beyond this machine before each call is sent (remote state:
+    /// the journal row reaches the bucket first, so a run killed right after the call leaves a
+    /// row the next run resolves). An error means the call is not sent. `None`: the local
+    /// commit is durable enough.
+    pub durable: Option<Durable>,
 }
+
+/// See [`ApplyOptions::durable`].
+pub type Durable = Arc<dyn Fn() -> futures::future::BoxFuture<'static, Result<(), String>> + Send + Sync>;
 
 /// Default per-service limit.
 pub const PER_SERVICE: usize = 8;
@@ -81,7 +89,7 @@ pub const HEARTBEAT: Duration = Duration::from_secs(15);
 
 impl ApplyOptions {
     pub fn new(run_id: impl Into<String>, parallel: usize, cancel: watch::Receiver<bool>) -> Self {
-        Self { run_id: run_id.into(), parallel, cancel, heartbeat: HEARTBEAT, per_service: PER_SERVICE }
+        Self { run_id: run_id.into(), parallel, cancel, heartbeat: HEARTBEAT, per_service: PER_SERVICE, durable: None }
     }
 }
 
@@ -259,8 +267,15 @@ impl Runner<'_> {
         };
         self.progress.started(&self.step(op).name, self.what(op));
         let started = Instant::now();
+        let durable = self.opts.durable.clone();
         running.spawn(async move {
-            let result = call.await;
+            let result = match durable.map(|durable| durable()) {
+                Some(made_durable) => match made_durable.await {
+                    Ok(()) => call.await,
+                    Err(why) => Err(calls::not_sent(why)),
+                },
+                None => call.await,
+            };
             Done { op, journal_id, result, elapsed: started.elapsed() }
         });
         Ok(())

@@ -15,9 +15,10 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct Global {
-    /// State file (default `.plinth/<env>.db`).
-    #[arg(long, global = true, env = "PLINTH_STATE")]
-    pub state: Option<PathBuf>,
+    /// State file, or remote state as `s3://BUCKET/KEY` (default: the environment's setting,
+    /// else `.plinth/<env>.db`).
+    #[arg(long, global = true, env = "PLINTH_STATE", value_name = "PATH|s3://BUCKET/KEY")]
+    pub state: Option<String>,
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -170,5 +171,25 @@ pub enum StateCommand {
     Journal {
         #[arg(long, value_name = "ID")]
         drop: Option<i64>,
+    },
+    /// Download the remote state (sha256 checked) to FILE (default: stdout, not a terminal).
+    Pull {
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Upload FILE as the remote state, under the lease; refuses another lineage, or a serial not
+    /// newer than the remote one, unless `--force`.
+    Push {
+        file: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Copy the state to another location (a file, or `s3://BUCKET/KEY`); refuses to overwrite
+    /// a destination that holds a state with resources or history unless `--force`.
+    Migrate {
+        #[arg(long, value_name = "PATH|s3://BUCKET/KEY")]
+        to: String,
+        #[arg(long)]
+        force: bool,
     },
 }

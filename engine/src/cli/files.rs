@@ -1,45 +1,126 @@
 //! The files the CLI touches: the state (opened for writing only by verbs that write, read-only
 //! otherwise, so a read-only state serves previews and listings and a missing one is never
-//! created by a look) and saved plans (0600: they hold the stack's inputs).
+//! created by a look; remote state is read from a private downloaded copy) and saved plans
+//! (0600: they hold the stack's inputs).
 
 use super::args::Cli;
+use super::remote_session::{self, StateCopy};
 use super::App;
-use anyhow::Context as _;
+use crate::remote::StateUrl;
+use anyhow::{bail, Context as _};
 use state::{StateError, Store};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub fn state_path(app: &App, cli: &Cli) -> PathBuf {
-    cli.global.state.clone().unwrap_or_else(|| app.default_state_path())
+/// Where the state lives: `--state`, else `PLINTH_STATE`, else the environment's own setting
+/// ([`App::state`]), else `.plinth/<env>.db`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Local(PathBuf),
+    Remote(StateUrl),
 }
 
-/// The state, for a verb that writes (created, 0600 in a 0700 directory, when missing).
-pub fn open_store(app: &App, cli: &Cli) -> anyhow::Result<Store> {
-    let path = state_path(app, cli);
-    Store::open(&path).with_context(|| format!("opening state file {}", path.display()))
+/// The state's location; a URL that is not `s3://BUCKET/KEY` is refused here, before any call.
+pub fn location(app: &App, cli: &Cli) -> anyhow::Result<Location> {
+    match (&cli.global.state, &app.state) {
+        (Some(text), _) => parse_location(text, "--state (or PLINTH_STATE)"),
+        (None, Some(text)) => parse_location(text, "the environment's state setting"),
+        (None, None) => Ok(Location::Local(app.default_state_path())),
+    }
 }
 
-/// The state, for a verb that only reads: nothing is created; a missing file is an error that
-/// says so.
-pub fn open_view(app: &App, cli: &Cli) -> anyhow::Result<Store> {
-    let path = state_path(app, cli);
-    Store::open_read_only(&path).with_context(|| format!("opening state file {}", path.display()))
+/// A path, or an `s3://BUCKET/KEY` URL (`from` names where the text came from, for the error).
+pub fn parse_location(text: &str, from: &str) -> anyhow::Result<Location> {
+    if StateUrl::is_url(text) {
+        let url = StateUrl::parse(text).with_context(|| format!("{from} is not a state location"))?;
+        return Ok(Location::Remote(url));
+    }
+    Ok(Location::Local(PathBuf::from(text)))
 }
 
-/// The state for `preview`: a missing file plans as a new stack would (an empty state in
-/// memory), and says so; nothing is created.
-pub fn open_for_preview(app: &App, cli: &Cli) -> anyhow::Result<Store> {
-    let path = state_path(app, cli);
-    match Store::open_read_only(&path) {
-        Ok(store) => Ok(store),
-        Err(StateError::Missing { .. }) => {
-            eprintln!(
-                "note: no state file at {} yet: previewing as for a new stack (nothing was created)",
-                path.display()
-            );
-            Ok(Store::open_in_memory()?)
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Local(path) => write!(f, "{}", path.display()),
+            Location::Remote(url) => write!(f, "{url}"),
         }
-        Err(e) => Err(e).with_context(|| format!("opening state file {}", path.display())),
+    }
+}
+
+/// An open state: a local file, or a private downloaded copy of a remote one (removed on drop,
+/// never uploaded: only a [`remote_session::Session`] uploads).
+pub struct Opened {
+    store: Store,
+    _copy: Option<StateCopy>,
+}
+
+impl Opened {
+    pub fn local(store: Store) -> Opened {
+        Opened { store, _copy: None }
+    }
+
+    pub fn copy(store: Store, copy: StateCopy) -> Opened {
+        Opened { store, _copy: Some(copy) }
+    }
+}
+
+impl std::ops::Deref for Opened {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        &self.store
+    }
+}
+
+/// The state, for a local verb that writes (created, 0600 in a 0700 directory, when missing).
+/// Remote state is written only through a [`remote_session::Session`].
+pub fn open_store(path: &Path) -> anyhow::Result<Store> {
+    Store::open(path).with_context(|| format!("opening state file {}", path.display()))
+}
+
+/// The state, for a verb that only reads: nothing is created; a missing state is an error that
+/// says so. Remote state is downloaded (checked) into a private copy; no lease is taken.
+pub async fn open_view(app: &App, cli: &Cli) -> anyhow::Result<Opened> {
+    match location(app, cli)? {
+        Location::Local(path) => {
+            let store = Store::open_read_only(&path).with_context(|| format!("opening state file {}", path.display()))?;
+            Ok(Opened::local(store))
+        }
+        Location::Remote(url) => match remote_session::download_for_reading(app, &url).await? {
+            Some(copy) => copy.open_read_only(),
+            None => bail!("there is no state at {url} yet (nothing was created)"),
+        },
+    }
+}
+
+/// The state for `preview`: a missing state plans as a new stack would (an empty state in
+/// memory), and says so; nothing is created.
+pub async fn open_for_preview(app: &App, cli: &Cli) -> anyhow::Result<Opened> {
+    let missing = |at: &dyn std::fmt::Display| {
+        eprintln!("note: no state at {at} yet: previewing as for a new stack (nothing was created)");
+        Ok(Opened::local(Store::open_in_memory()?))
+    };
+    match location(app, cli)? {
+        Location::Local(path) => match Store::open_read_only(&path) {
+            Ok(store) => Ok(Opened::local(store)),
+            Err(StateError::Missing { .. }) => missing(&path.display()),
+            Err(e) => Err(e).with_context(|| format!("opening state file {}", path.display())),
+        },
+        Location::Remote(url) => match remote_session::download_for_reading(app, &url).await? {
+            Some(copy) => copy.open_read_only(),
+            None => missing(&url),
+        },
+    }
+}
+
+/// The state a saved plan is pinned to (`preview --out`): a local file is created when missing;
+/// a remote state must exist (a lineage made up here would never match the one `up` creates).
+pub async fn open_for_saved_plan(app: &App, cli: &Cli) -> anyhow::Result<Opened> {
+    match location(app, cli)? {
+        Location::Local(path) => Ok(Opened::local(open_store(&path)?)),
+        Location::Remote(url) => match remote_session::download_for_reading(app, &url).await? {
+            Some(copy) => copy.open_read_only(),
+            None => bail!("there is no state at {url} yet: a saved plan is pinned to a state; run `up` first"),
+        },
     }
 }
 

@@ -14,7 +14,7 @@ use std::time::Duration;
 pub async fn run(app: &App, cli: &Cli, format: Format, timeout: Duration) -> anyhow::Result<u8> {
     let stack = app.stack();
     let graph = validate(&stack)?;
-    let store = open_view(app, cli)?;
+    let store = open_view(app, cli).await?;
     let rows = store.resources()?;
     let cx = connect(app, Some(&store), false).await?;
     let report = gather(&stack, &graph.order, &rows, &cx, timeout).await;

@@ -11,9 +11,11 @@ mod logging;
 mod mutate;
 mod progress;
 mod releases;
+mod remote_session;
 mod run;
 mod signals;
 mod state_cmd;
+mod state_transfer;
 mod targeting;
 pub mod terminal;
 mod views;
@@ -28,10 +30,17 @@ use clap::Parser;
 use futures::future::BoxFuture;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Builds the connection to the cloud; called only after validation, and only by verbs that
 /// talk to the cloud.
 pub type Connect = Box<dyn Fn() -> BoxFuture<'static, anyhow::Result<Context>> + Send + Sync>;
+
+/// Builds the bucket that holds remote state, from a connection [`Connect`] made (after the
+/// account check) and the bucket's name.
+pub type ConnectObjects = Box<
+    dyn Fn(Context, String) -> BoxFuture<'static, anyhow::Result<Arc<dyn crate::remote::ObjectStore>>> + Send + Sync,
+>;
 
 /// One environment: its program, its kinds and how it reaches the cloud.
 pub struct App {
@@ -53,6 +62,11 @@ pub struct App {
     /// Where the program's source is, for `git rev-parse HEAD` when neither
     /// `PLINTH_PROGRAM_COMMIT` nor `GITHUB_SHA` names its commit (`None`: the current directory).
     pub program_dir: Option<PathBuf>,
+    /// Where this environment's state lives when neither `--state` nor `PLINTH_STATE` says: a
+    /// path or `s3://BUCKET/KEY` (`None`: `.plinth/<env>.db`).
+    pub state: Option<String>,
+    /// How to reach a bucket for remote state (`None`: remote state is refused).
+    pub objects: Option<ConnectObjects>,
 }
 
 impl App {

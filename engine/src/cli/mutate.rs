@@ -5,8 +5,9 @@
 //! state is saved, the lock released, and the exit code is 130.
 
 use super::args::Cli;
-use super::files::open_store;
+use super::files::location;
 use super::progress::Lines;
+use super::remote_session::Session;
 use super::run::{color, connect, require_all_read};
 use super::signals::{Interrupted, Signals, EXIT_INTERRUPTED, GRACE};
 use super::App;
@@ -57,39 +58,47 @@ pub async fn mutate(
     m: Mutation,
 ) -> anyhow::Result<u8> {
     let graph = validate(stack)?;
-    let store = open_store(app, cli)?;
-    super::targeting::check(m.targets.as_ref(), stack, &store, stack.nodes().is_empty())?;
     let holder = LockHolder::here(run_id, command);
     let signals = Signals::install();
-    super::locking::acquire(&store, &holder, cli.global.lock_timeout, &mut signals.cancel.clone()).await?;
-    let run = RunStart {
-        run_id: run_id.to_string(),
-        command: command.to_string(),
-        user: holder.user.clone(),
-        host: holder.host.clone(),
-        started_at: state::now_rfc3339(),
-    };
-    let result = match store.start_run(&run) {
-        Ok(()) => tokio::select! {
-            done = mutate_locked(app, &store, run_id, stack, &graph, &m, signals.cancel.clone()) => done,
-            // Calls still in flight after the grace period are abandoned (dropped): their journal
-            // rows stay, and the next run resolves them by asking the cloud.
-            () = signals.grace_over() => abandoned(&store, run_id),
-        },
-        Err(e) => Err(e.into()),
-    };
-    drop(signals);
-    let (verdict, counts) = match &result {
-        Ok((0, report)) => ("ok", counts(report)),
-        Ok((EXIT_INTERRUPTED, report)) => ("interrupted", counts(report)),
-        Ok((_, report)) => ("failed", counts(report)),
-        Err(e) if e.is::<Interrupted>() => ("interrupted", serde_json::json!({ "error": e.to_string() })),
-        Err(e) => ("error", serde_json::json!({ "error": format!("{e:#}") })),
-    };
-    let finished = store.finish_run(run_id, verdict, &counts);
-    store.release_lock(run_id)?;
-    finished?;
-    result.map(|(code, _)| code)
+    let timeout = cli.global.lock_timeout;
+    let session = Session::begin(app, location(app, cli)?, &holder, timeout, &mut signals.cancel.clone()).await?;
+    // Remote state: a lost lease or a refused upload stops the run like a signal, then fails it.
+    let cancel = session.stop_on_failure(signals.cancel.clone());
+    let outcome = async {
+        super::targeting::check(m.targets.as_ref(), stack, &session, stack.nodes().is_empty())?;
+        super::locking::acquire(&session, &holder, timeout, &mut signals.cancel.clone()).await?;
+        let run = RunStart {
+            run_id: run_id.to_string(),
+            command: command.to_string(),
+            user: holder.user.clone(),
+            host: holder.host.clone(),
+            started_at: state::now_rfc3339(),
+        };
+        let opts = ApplyOptions { durable: session.durable(), ..ApplyOptions::new(run_id, m.parallel, cancel) };
+        let result = match session.start_run(&run) {
+            Ok(()) => tokio::select! {
+                done = mutate_locked(app, &session, stack, &graph, &m, opts) => done,
+                // Calls still in flight after the grace period are abandoned (dropped): their journal
+                // rows stay, and the next run resolves them by asking the cloud.
+                () = signals.grace_over() => abandoned(&session, run_id),
+            },
+            Err(e) => Err(e.into()),
+        };
+        drop(signals);
+        let (verdict, counts) = match &result {
+            Ok((0, report)) => ("ok", counts(report)),
+            Ok((EXIT_INTERRUPTED, report)) => ("interrupted", counts(report)),
+            Ok((_, report)) => ("failed", counts(report)),
+            Err(e) if e.is::<Interrupted>() => ("interrupted", serde_json::json!({ "error": e.to_string() })),
+            Err(e) => ("error", serde_json::json!({ "error": format!("{e:#}") })),
+        };
+        let finished = session.finish_run(run_id, verdict, &counts);
+        session.release_lock(run_id)?;
+        finished?;
+        result.map(|(code, _)| code)
+    }
+    .await;
+    session.finish(outcome).await
 }
 
 fn counts(report: &ApplyReport) -> serde_json::Value {
@@ -120,12 +129,12 @@ fn abandoned(store: &Store, run_id: &str) -> anyhow::Result<(u8, ApplyReport)> {
 async fn mutate_locked(
     app: &App,
     store: &Store,
-    run_id: &str,
     stack: &Stack,
     graph: &Graph,
     m: &Mutation,
-    cancel: watch::Receiver<bool>,
+    opts: ApplyOptions,
 ) -> anyhow::Result<(u8, ApplyReport)> {
+    let cancel = opts.cancel.clone();
     let cx = connect(app, Some(store), true).await?;
     // Recovery only reads here; what it needs to change is part of the plan below.
     let human = m.human;
@@ -171,16 +180,15 @@ async fn mutate_locked(
     print!("{}", super::terminal::sanitize(&render::text(&plan, color()), color()));
     refuse(&plan, m)?;
     if !plan.has_changes() {
-        record_release(app, store, run_id, &plan, m)?;
+        record_release(app, store, &opts.run_id, &plan, m)?;
         recovery.commit(store)?;
         crate::apply::record_bookkeeping(&plan, stack, store)?;
         return Ok((0, ApplyReport::default()));
     }
     confirm(m.yes, cancel.clone()).await?;
     check_interrupted(&cancel)?;
-    record_release(app, store, run_id, &plan, m)?;
+    record_release(app, store, &opts.run_id, &plan, m)?;
     recovery.commit(store)?;
-    let opts = ApplyOptions::new(run_id, m.parallel, cancel);
     let progress = Lines { color: std::io::stderr().is_terminal(), human: m.human };
     let report = apply(&plan, stack, &app.registry, store, cx, &opts, &progress).await?;
     print_report(&report);

@@ -1,11 +1,13 @@
 //! Dispatch, and the read-only verbs that plan or read: preview, refresh, drift.
 
-use super::args::{Cli, Command, Format};
-use super::files::{open_for_preview, open_store, open_view, write_private};
+use super::args::{Cli, Command, Format, StateCommand};
+use super::files::{location, open_for_preview, open_for_saved_plan, open_store, open_view, write_private, Location};
 use super::locking;
+use super::remote_session::Session;
+use super::signals::Signals;
 use super::mutate::{mutate, Mutation};
 use super::terminal::{escape, json_safe, sanitize};
-use super::{account, state_cmd, targeting, views, App, EXIT_CHANGES};
+use super::{account, state_cmd, state_transfer, targeting, views, App, EXIT_CHANGES};
 use crate::graph::validate;
 use crate::plan::{plan, Plan};
 use crate::refresh::{refresh, refreshed_rows, Observation, Refreshed};
@@ -19,6 +21,8 @@ use state::{LockHolder, Store};
 use std::io::IsTerminal;
 
 pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> {
+    // A state location that cannot be used is refused before any cloud call.
+    location(app, cli)?;
     match &cli.command {
         Command::Preview { refresh, format, detailed_exitcode, out, targets } => {
             preview(app, cli, *refresh, *format, *detailed_exitcode, out.as_deref(), targets.targets()).await
@@ -84,11 +88,33 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
             mutate(app, cli, run_id, "drift --fix", &stack, m).await
         }
         Command::Health { format, timeout } => super::health::run(app, cli, *format, *timeout).await,
-        Command::Outputs { format } => views::outputs(&open_view(app, cli)?, *format),
+        Command::Outputs { format } => views::outputs(&*open_view(app, cli).await?, *format),
         Command::Graph { format } => views::graph(&app.stack(), *format),
-        Command::Releases(args) => super::releases::run(&open_view(app, cli)?, args),
-        Command::State { command } if state_cmd::read_only(command) => state_cmd::run(&open_view(app, cli)?, command),
-        Command::State { command } => state_cmd::run(&open_store(app, cli)?, command),
+        Command::Releases(args) => super::releases::run(&*open_view(app, cli).await?, args),
+        Command::State { command } => state_verb(app, cli, run_id, command).await,
+    }
+}
+
+async fn state_verb(app: &App, cli: &Cli, run_id: &str, command: &StateCommand) -> anyhow::Result<u8> {
+    match command {
+        c if state_cmd::read_only(c) => state_cmd::run(&*open_view(app, cli).await?, c),
+        StateCommand::Pull { out } => state_transfer::pull(app, cli, out.as_deref()).await,
+        StateCommand::Push { file, force } => state_transfer::push(app, cli, run_id, file, *force).await,
+        StateCommand::Migrate { to, force } => state_transfer::migrate(app, cli, run_id, to, *force).await,
+        StateCommand::Unlock { force } => match location(app, cli)? {
+            Location::Remote(url) => state_transfer::unlock(app, &url, *force).await,
+            Location::Local(path) => state_cmd::run(&open_store(&path)?, command),
+        },
+        // forget, journal --drop: remote state changes only under its lease.
+        _ => {
+            let holder = LockHolder::here(run_id, "state");
+            let signals = Signals::install();
+            let mut cancel = signals.cancel.clone();
+            let session =
+                Session::begin(app, location(app, cli)?, &holder, cli.global.lock_timeout, &mut cancel).await?;
+            let outcome = state_cmd::run(&session, command);
+            session.finish(outcome).await
+        }
     }
 }
 
@@ -123,7 +149,7 @@ async fn preview(
     let stack = app.stack();
     let graph = validate(&stack)?;
     // `--out` pins the plan to the state's lineage, so it needs (and creates) the state file.
-    let store = if out.is_some() { open_store(app, cli)? } else { open_for_preview(app, cli)? };
+    let store = if out.is_some() { open_for_saved_plan(app, cli).await? } else { open_for_preview(app, cli).await? };
     targeting::check(targets.as_ref(), &stack, &store, false)?;
     let mut rows = store.resources()?;
     let pending = !store.pending_ops()?.is_empty();
@@ -174,34 +200,41 @@ fn print_plan(plan: &Plan, format: Format) {
 }
 
 async fn refresh_cmd(app: &App, cli: &Cli, run_id: &str, yes: bool) -> anyhow::Result<u8> {
-    let store = if yes { open_store(app, cli)? } else { open_view(app, cli)? };
-    if yes {
-        let mut never = tokio::sync::watch::channel(false).1;
-        locking::acquire(&store, &LockHolder::here(run_id, "refresh"), cli.global.lock_timeout, &mut never).await?;
+    if !yes {
+        return refresh_report(app, &*open_view(app, cli).await?, false).await;
     }
-    let result = async {
-        let rows = store.resources()?;
-        let cx = connect(app, Some(&store), yes).await?;
-        let read = refresh(&rows, &app.registry, &cx, 10).await?;
-        print_refresh(&read);
-        if yes {
-            for r in read.iter().filter(|r| !matches!(r.observation, Observation::Unreadable(_))) {
-                store.upsert_resource(&r.row)?;
-            }
-        }
-        anyhow::Ok(crate::refresh::unreadable(&read).is_empty())
+    let holder = LockHolder::here(run_id, "refresh");
+    let mut never = tokio::sync::watch::channel(false).1;
+    let timeout = cli.global.lock_timeout;
+    let session = Session::begin(app, location(app, cli)?, &holder, timeout, &mut never).await?;
+    let outcome = async {
+        locking::acquire(&session, &holder, timeout, &mut never).await?;
+        let result = refresh_report(app, &session, true).await;
+        session.release_lock(run_id)?;
+        result
     }
     .await;
-    if yes {
-        store.release_lock(run_id)?;
+    session.finish(outcome).await
+}
+
+/// Reads every resource and prints what changed; `write`: records what was read.
+async fn refresh_report(app: &App, store: &Store, write: bool) -> anyhow::Result<u8> {
+    let rows = store.resources()?;
+    let cx = connect(app, Some(store), write).await?;
+    let read = refresh(&rows, &app.registry, &cx, 10).await?;
+    print_refresh(&read);
+    if write {
+        for r in read.iter().filter(|r| !matches!(r.observation, Observation::Unreadable(_))) {
+            store.upsert_resource(&r.row)?;
+        }
     }
-    result.map(|all_read| if all_read { 0 } else { 1 })
+    Ok(if crate::refresh::unreadable(&read).is_empty() { 0 } else { 1 })
 }
 
 /// Reads the cloud and reports drift without changing anything: exit 2 when anything drifted,
 /// 1 when something could not be read (the report is then incomplete).
 async fn drift_report(app: &App, cli: &Cli, format: Format) -> anyhow::Result<u8> {
-    let store = open_view(app, cli)?;
+    let store = open_view(app, cli).await?;
     let cx = connect(app, Some(&store), false).await?;
     let read = refresh(&store.resources()?, &app.registry, &cx, 10).await?;
     let report = super::drift::render(&app.env, &read, format);

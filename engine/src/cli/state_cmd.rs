@@ -89,6 +89,9 @@ pub fn run(store: &Store, command: &StateCommand) -> anyhow::Result<u8> {
             store.remove_resource(name)?;
             println!("forgot `{}`; the cloud object was left alone", escape(name));
         }
+        StateCommand::Pull { .. } | StateCommand::Push { .. } | StateCommand::Migrate { .. } => {
+            bail!("`state pull|push|migrate` move whole states: they are run by the state transfer, not here")
+        }
     }
     Ok(0)
 }

@@ -17,6 +17,7 @@
 //! * The store answers a failed condition with [`RemoteError::PreconditionFailed`] (S3: 412, or
 //!   409 ConditionalRequestConflict for a racing write), and is strongly consistent for one key.
 
+pub mod keeper;
 pub mod lease;
 pub mod memory;
 pub mod transfer;

@@ -430,6 +430,8 @@ pub fn app(cloud: &Cloud, program: impl Fn(&mut engine::Stack) + Send + Sync + '
         create_may_land_within: None,
         release: None,
         program_dir: None,
+        state: None,
+        objects: None,
     }
 }
 

@@ -3,7 +3,8 @@
 //!
 //! # Guarantees
 //! * A write whose condition does not hold is [`RemoteError::PreconditionFailed`], whether S3
-//!   answers 412 `PreconditionFailed` or 409 `ConditionalRequestConflict` (a racing write).
+//!   answers 412 `PreconditionFailed`, 409 `ConditionalRequestConflict` (a racing write) or 404
+//!   `NoSuchKey` (`If-Match` on an object someone deleted).
 //! * Objects are written with SSE-S3 at least (the bucket's default encryption may be KMS).
 //!
 //! # Assumptions
@@ -29,7 +30,9 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let precondition = matches!(err.code(), Some("PreconditionFailed" | "ConditionalRequestConflict"))
+    // Every write here is conditional: `If-Match` on an object that is gone answers 404
+    // NoSuchKey, which means the same as 412: someone else changed (deleted) it.
+    let precondition = matches!(err.code(), Some("PreconditionFailed" | "ConditionalRequestConflict" | "NoSuchKey"))
         || matches!(raw_status(&err), Some(412));
     if precondition {
         return RemoteError::PreconditionFailed(key.to_string());
