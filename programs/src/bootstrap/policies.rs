@@ -62,30 +62,9 @@ const UNSCOPED_CALLS: &[&str] = &[
     "iam:ListPolicies",
 ];
 
-/// Services whose describe calls a plan with `--refresh` makes.
-const READ_SERVICES: &[&str] = &[
-    "ec2",
-    "elasticloadbalancing",
-    "rds",
-    "elasticache",
-    "ecs",
-    "ecr",
-    "logs",
-    "wafv2",
-    "acm",
-    "cloudfront",
-    "cloudwatch",
-    "sns",
-    "kms",
-    "cloudtrail",
-    "guardduty",
-    "budgets",
-    "application-autoscaling",
-    "iam",
-    "s3",
-    "secretsmanager",
-    "ssm",
-];
+/// Services the deploy role is granted by name (the rest of what a refresh reads is
+/// [`SERVICE_WIDE`]).
+const NAME_SCOPED: &[&str] = &["ecr", "logs", "iam", "s3", "secretsmanager", "ssm"];
 
 fn document(statements: Vec<Value>) -> String {
     json!({ "Version": "2012-10-17", "Statement": statements }).to_string()
@@ -188,8 +167,11 @@ fn not_another_stack(stack: &str) -> Value {
 
 /// Describe, list and get on the services a refresh reads, but no object or secret value.
 pub fn preview_describe(b: &Bootstrap) -> String {
-    let reads: Vec<String> =
-        READ_SERVICES.iter().flat_map(|s| ["Describe*", "List*", "Get*"].map(|verb| format!("{s}:{verb}"))).collect();
+    let reads: Vec<String> = SERVICE_WIDE
+        .iter()
+        .chain(NAME_SCOPED)
+        .flat_map(|s| ["Describe*", "List*", "Get*"].map(|verb| format!("{s}:{verb}")))
+        .collect();
     let state: Vec<String> = b.environments.iter().map(|e| object_arn(&b.bucket, &state_key(e.name))).collect();
     document(vec![
         json!({ "Sid": "Describe", "Effect": "Allow", "Action": reads, "Resource": "*" }),

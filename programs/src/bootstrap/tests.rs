@@ -150,3 +150,23 @@ fn an_aws_bootstrap_takes_the_environments_of_its_account() {
     let err = Bootstrap::aws("999999999999").expect_err("no environment there");
     assert!(err.to_string().contains("999999999999") && err.to_string().contains("(prod)"), "{err}");
 }
+
+#[test]
+fn on_aws_the_bucket_is_protected_and_kept_and_roles_follow_the_provider() {
+    let b = Bootstrap::aws(env::prod().account).expect("prod's account");
+    let mut stack = Stack::new(b.stack.clone());
+    bootstrap(&mut stack, &b);
+    let nodes = stack.nodes();
+    let bucket = nodes.iter().find(|n| n.name == "state-bucket").expect("the bucket");
+    assert!(bucket.options.protect, "the states of every environment are protected on AWS");
+    assert_eq!(bucket.inputs["force_destroy"], false);
+    let roles: Vec<_> = nodes.iter().filter(|n| n.kind.kind() == "aws:iam:Role").collect();
+    assert_eq!(roles.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(), ["deploy-prod-role", "preview-role"]);
+    for role in roles {
+        assert_eq!(role.options.depends_on, ["github-oidc"], "{} is created after the provider it trusts", role.name);
+    }
+    let emulator = Bootstrap::emulator();
+    let mut stack = Stack::new(emulator.stack.clone());
+    bootstrap(&mut stack, &emulator);
+    assert!(!stack.nodes()[0].options.protect, "the emulator's bucket is disposable");
+}
