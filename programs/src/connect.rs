@@ -74,6 +74,11 @@ pub fn create_may_land_within() -> Option<Duration> {
 
 /// Builds the AWS context for `env`.
 pub async fn connect(env: &Env) -> anyhow::Result<engine::Context> {
+    connect_to(&env.target).await
+}
+
+/// Builds the AWS context for `target` (the emulator, or AWS through the default chain).
+pub async fn connect_to(target: &Target) -> anyhow::Result<engine::Context> {
     let base = Connection {
         max_attempts: env_number("PLINTH_MAX_ATTEMPTS")?,
         connect_timeout: env_seconds("PLINTH_CONNECT_TIMEOUT")?,
@@ -81,7 +86,7 @@ pub async fn connect(env: &Env) -> anyhow::Result<engine::Context> {
         operation_timeout: env_seconds("PLINTH_OPERATION_TIMEOUT")?,
         ..Connection::default()
     };
-    let connection = match env.target {
+    let connection = match target {
         Target::Emulator => {
             let endpoint = tokio::task::spawn_blocking(emulator_endpoint).await??;
             Connection { endpoint: Some(endpoint), static_credentials: true, ..base }

@@ -1,6 +1,8 @@
 //! The platform program and its environments. `src/bin/{local,dev,staging,prod}.rs` are a few
-//! lines each: they pick an `Env` and hand it to `main`.
+//! lines each: they pick an `Env` and hand it to `main`. `src/bin/bootstrap.rs` runs the
+//! [`bootstrap`] stack: the state bucket, GitHub OIDC and the CI roles of one account.
 
+pub mod bootstrap;
 pub mod connect;
 pub mod env;
 pub mod platform;

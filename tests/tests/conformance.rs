@@ -48,6 +48,7 @@ conformance! {
     bucket: s3::Bucket => fixtures::s3::bucket,
     role: iam::Role => fixtures::iam::role,
     policy: iam::Policy => fixtures::iam::policy,
+    oidc_provider: iam::OpenIdConnectProvider => fixtures::iam::oidc_provider,
     secret: secretsmanager::Secret => fixtures::secrets::secret,
     parameter: ssm::Parameter => fixtures::secrets::parameter,
     secure_parameter: ssm::SecureParameter => fixtures::secrets::secure_parameter,

@@ -31,6 +31,7 @@ use engine::Stack;
 
 pub use config::LLM_PROVIDERS;
 pub use health::PUBLIC_ENDPOINT;
+pub use iam::REGION;
 pub use network::Network;
 
 /// Declares the whole platform for `env`.

@@ -15,6 +15,7 @@ pub mod strategy;
 mod task_definition;
 
 pub use cluster::{Cluster, ClusterOutputs, ContainerInsights};
+pub(crate) use container::in_program_order;
 pub use container::{
     AppProtocol, AwsLogs, Condition, Container, ContainerSecret, Dependency, HealthCheck, PortMapping, Protocol,
 };

@@ -1,12 +1,14 @@
-//! iam kinds, and what they share: the finders, name/path/document validation, and tag sync (in
+//! iam kinds (roles, policies, OpenID Connect providers), and what they share: the finders, name/path/document validation, and tag sync (in
 //! [`tags`]). IAM is global: names are unique in the account, so both kinds delete before they
 //! replace.
 
+pub mod oidc_provider;
 pub mod policy;
 pub mod role;
 mod role_policies;
 pub mod tags;
 
+pub use oidc_provider::{OpenIdConnectProvider, OpenIdConnectProviderOutputs};
 pub use policy::{Policy, PolicyOutputs};
 pub use role::{Role, RoleOutputs};
 

@@ -21,6 +21,8 @@ pub enum TagSource {
     IamRole,
     /// ListPolicyTags on `outputs.arn`.
     IamPolicy,
+    /// ListOpenIDConnectProviderTags on `outputs.arn`.
+    IamOidcProvider,
     /// DescribeSecret on `outputs.arn`.
     Secret,
     /// ListTagsForResource (Parameter) on `outputs.name`.
@@ -104,6 +106,12 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
         TagSource::IamPolicy => {
             let call = check.iam().list_policy_tags().policy_arn(field(outputs, "arn")?);
             let out = call.send().await.map_err(sdk_error("ListPolicyTags"))?;
+            Ok(collect(out.tags().iter().map(|t| (t.key(), t.value()))))
+        }
+        TagSource::IamOidcProvider => {
+            let call =
+                check.iam().list_open_id_connect_provider_tags().open_id_connect_provider_arn(field(outputs, "arn")?);
+            let out = call.send().await.map_err(sdk_error("ListOpenIDConnectProviderTags"))?;
             Ok(collect(out.tags().iter().map(|t| (t.key(), t.value()))))
         }
         TagSource::Secret => {
