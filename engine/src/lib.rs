@@ -19,6 +19,7 @@ pub mod remote;
 pub mod render;
 pub mod resource;
 pub mod saved;
+pub mod shape;
 pub mod stack;
 
 pub use error::EngineError;
@@ -26,4 +27,5 @@ pub use input::Input;
 pub use ownership::{owned_by, prove_owned, NAME_TAG, STACK_TAG};
 pub use registry::{Context, ErasedKind, Registry};
 pub use resource::{ErrorClass, Meta, Observed, ProviderError, Resource, Tags};
+pub use shape::{SetField, Shape};
 pub use stack::{Handle, Named, Options, Stack};
