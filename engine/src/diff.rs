@@ -5,7 +5,7 @@
 
 mod change;
 
-pub use change::{compare, At, Change, Element, FieldChange, Matched};
+pub use change::{canonical, compare, sorted_keys, At, Change, Element, FieldChange, Matched};
 
 use crate::input::is_unknown;
 use crate::shape::Shape;

@@ -240,20 +240,22 @@ fn positions(rules: Rules, path: &mut Vec<String>, a: &[Value], b: &[Value]) -> 
     (Matched::Position, elements, unchanged)
 }
 
-/// JSON text with every object's keys sorted: equal values give equal text.
-fn canonical(v: &Value) -> String {
-    fn sorted(v: &Value) -> Value {
-        match v {
-            Value::Object(map) => {
-                let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort();
-                Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&map[k]))).collect())
-            }
-            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-            other => other.clone(),
+/// `v` with every object's keys sorted (whatever serde_json's map order).
+pub fn sorted_keys(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(keys.into_iter().map(|k| (k.clone(), sorted_keys(&map[k]))).collect())
         }
+        Value::Array(items) => Value::Array(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
     }
-    sorted(v).to_string()
+}
+
+/// JSON text with the keys of every object sorted: equal values give equal text.
+pub fn canonical(v: &Value) -> String {
+    sorted_keys(v).to_string()
 }
 
 #[cfg(test)]

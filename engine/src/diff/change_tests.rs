@@ -130,3 +130,19 @@ fn a_set_nested_in_an_element_follows_its_shape() {
     let new = json!([{ "name": "side", "ports": [] }, { "name": "app", "ports": [443, 80] }]);
     assert_eq!(compare(&NESTED, &["containers".into()], &old, &new), None);
 }
+
+#[test]
+fn a_change_survives_a_saved_plan_round_trip() {
+    let old = json!([rule(80, "web"), rule(443, "tls"), rule(8080, "alt")]);
+    let new = json!([rule(443, "TLS"), rule(80, "web"), rule(22, "ssh")]);
+    let diffs = crate::diff::diff_inputs(
+        &json!({ "ingress": old, "l": [1.5, 2] }),
+        &json!({ "ingress": new, "l": [2] }),
+        &SHAPE,
+    );
+    assert_eq!(diffs.len(), 2);
+    assert!(diffs.iter().all(|d| d.change.is_some()), "{diffs:?}");
+    let text = serde_json::to_string(&diffs).expect("serializes");
+    let back: Vec<crate::diff::FieldDiff> = serde_json::from_str(&text).expect("reads back");
+    assert_eq!(back, diffs, "`up --plan` compares the saved plan with one made again");
+}
