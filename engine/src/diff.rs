@@ -1,6 +1,14 @@
-//! Field-by-field differences between two input documents, for plans and refresh reports.
+//! Field-by-field differences between two input documents, for plans and refresh reports:
+//! [`diff_fields`] compares exactly (lists whole, in order); [`diff_inputs`] follows the kind's
+//! [`Shape`] (a set only reordered is no change) and says structurally how each list and JSON
+//! document changed ([`change`]).
+
+mod change;
+
+pub use change::{canonical, compare, sorted_keys, At, Change, Element, FieldChange, Matched};
 
 use crate::input::is_unknown;
+use crate::shape::Shape;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -10,8 +18,12 @@ use serde_json::Value;
 pub struct FieldDiff {
     /// Dotted path, e.g. `tags.Environment` or `routes`.
     pub path: String,
+    /// The whole value before and after (what machines read).
     pub old: Option<Value>,
     pub new: Option<Value>,
+    /// For a list or a JSON document: what changed in it, member by member or path by path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
 }
 
 impl FieldDiff {
@@ -21,15 +33,24 @@ impl FieldDiff {
     }
 }
 
-/// Differences from `old` to `new`, recursing into objects (arrays compare whole).
+/// Differences from `old` to `new`, recursing into objects (arrays compare whole, in order).
 /// `Value::Null` on either side stands for "no document".
 pub fn diff_fields(old: &Value, new: &Value) -> Vec<FieldDiff> {
     let mut out = Vec::new();
-    walk("", old, new, &mut out);
+    walk(&mut Vec::new(), old, new, None, &mut out);
     out
 }
 
-fn walk(path: &str, old: &Value, new: &Value, out: &mut Vec<FieldDiff>) {
+/// Differences from `old` to `new` as the kind's `shape` reads them: like [`diff_fields`], but a
+/// declared set whose members are only reordered is no change, and each changed list or
+/// declared JSON document carries its structural [`Change`]. What plans and refresh use.
+pub fn diff_inputs(old: &Value, new: &Value, shape: &Shape) -> Vec<FieldDiff> {
+    let mut out = Vec::new();
+    walk(&mut Vec::new(), old, new, Some(shape), &mut out);
+    out
+}
+
+fn walk(path: &mut Vec<String>, old: &Value, new: &Value, shape: Option<&Shape>, out: &mut Vec<FieldDiff>) {
     if old == new {
         return;
     }
@@ -39,17 +60,28 @@ fn walk(path: &str, old: &Value, new: &Value, out: &mut Vec<FieldDiff>) {
         keys.sort();
         keys.dedup();
         for key in keys {
-            let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
-            walk(&child, a.get(key).unwrap_or(&Value::Null), b.get(key).unwrap_or(&Value::Null), out);
+            path.push(key.clone());
+            walk(path, a.get(key).unwrap_or(&Value::Null), b.get(key).unwrap_or(&Value::Null), shape, out);
+            path.pop();
         }
     }
-    if out.len() == before {
-        out.push(FieldDiff {
-            path: path.to_string(),
-            old: (!old.is_null()).then(|| old.clone()),
-            new: (!new.is_null()).then(|| new.clone()),
-        });
+    if out.len() > before {
+        return;
     }
+    let change = match shape {
+        None => None,
+        Some(shape) => match compare(shape, path, old, new) {
+            None => return,
+            Some(Change::Value { .. }) => None,
+            Some(structural) => Some(structural),
+        },
+    };
+    out.push(FieldDiff {
+        path: path.join("."),
+        old: (!old.is_null()).then(|| old.clone()),
+        new: (!new.is_null()).then(|| new.clone()),
+        change,
+    });
 }
 
 /// An object (or nothing) to recurse into; unknown markers and other values are leaves.

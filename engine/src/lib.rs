@@ -20,6 +20,7 @@ pub mod remote;
 pub mod render;
 pub mod resource;
 pub mod saved;
+pub mod shape;
 pub mod stack;
 pub mod target;
 
@@ -28,4 +29,5 @@ pub use input::Input;
 pub use ownership::{owned_by, prove_owned, NAME_TAG, STACK_TAG};
 pub use registry::{Context, ErasedKind, Registry};
 pub use resource::{ErrorClass, Meta, Observed, ProviderError, Resource, Tags};
+pub use shape::{SetField, Shape};
 pub use stack::{Handle, Named, Options, Stack};

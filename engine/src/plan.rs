@@ -1,9 +1,10 @@
 //! The planner: desired graph + state → one step per resource. Pure: no I/O, no clock.
 
-use crate::diff::{diff_fields, FieldDiff};
+use crate::diff::{diff_fields, diff_inputs, FieldDiff};
 use crate::graph::Graph;
 use crate::input::{contains_unknown, substitute, unknown};
 use crate::registry::Registry;
+use crate::shape::Shape;
 use crate::stack::{Node, Options, Stack};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -144,7 +145,8 @@ pub fn plan(stack: &Stack, graph: &Graph, rows: &[ResourceRow], registry: &Regis
     let mut deleted_first: BTreeSet<String> = BTreeSet::new();
     for name in &graph.order {
         let node = &nodes[name];
-        let mut step = plan_node(stack, node, prior.get(name.as_str()).copied(), &actions, &prior);
+        let shape = registry.shape(node.kind.kind());
+        let mut step = plan_node(stack, node, prior.get(name.as_str()).copied(), &actions, &prior, &shape);
         // A tombstone's recorded dependencies still order deletes around it.
         step.prior_depends_on = recorded.get(name.as_str()).map(|r| r.dependencies.clone()).unwrap_or_default();
         // Replacing something that references an object deleted first must delete first too:
@@ -171,6 +173,7 @@ fn plan_node(
     prior: Option<&ResourceRow>,
     actions: &BTreeMap<String, Action>,
     rows: &BTreeMap<&str, &ResourceRow>,
+    shape: &Shape,
 ) -> Step {
     let mut inputs = resolve_for_plan(stack, node, actions, rows);
     let mut step = Step {
@@ -194,7 +197,7 @@ fn plan_node(
         return step;
     };
     keep_ignored(&mut inputs, &prior.inputs, &node.options.ignore_changes);
-    step.diffs = diff_fields(&prior.inputs, &inputs);
+    step.diffs = diff_inputs(&prior.inputs, &inputs, shape);
     step.replace_reasons = replace_reasons(node, prior, &step.diffs);
     step.action = match (step.diffs.is_empty(), step.replace_reasons.is_empty()) {
         (true, _) => Action::Same,

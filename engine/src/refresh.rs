@@ -1,10 +1,11 @@
 //! Refresh: reads every resource in state from the cloud and reports what changed or vanished.
 //! Reading is concurrent (bounded); persisting the result is the caller's choice.
 
-use crate::diff::{diff_fields, FieldDiff};
+use crate::diff::{diff_inputs, FieldDiff};
 use crate::error::EngineError;
 use crate::plan::is_live;
 use crate::registry::{Context, Registry};
+use crate::shape::Shape;
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 use state::ResourceRow;
@@ -45,7 +46,7 @@ pub async fn refresh(
         async move {
             let kind = kind.ok_or_else(|| EngineError::UnknownKind(row.kind.clone(), row.name.clone()))?;
             match kind.read(row.inputs.clone(), row.outputs.clone(), cx).await {
-                Ok(read) => Ok(observe(row, read)),
+                Ok(read) => Ok(observe(row, read, kind.shape())),
                 Err(e) => Ok(Refreshed::new(row, Observation::Unreadable(e.to_string()))),
             }
         }
@@ -61,13 +62,13 @@ impl Refreshed {
     }
 }
 
-fn observe(row: ResourceRow, read: Option<(Value, Value)>) -> Refreshed {
+fn observe(row: ResourceRow, read: Option<(Value, Value)>, shape: &Shape) -> Refreshed {
     let Some((inputs, outputs)) = read else {
         return Refreshed::new(ResourceRow { outputs: Value::Null, ..row }, Observation::Vanished);
     };
     let ignored = ignored_fields(&row.options);
     let (managed_elsewhere, diffs): (Vec<FieldDiff>, Vec<FieldDiff>) =
-        diff_fields(&row.inputs, &inputs).into_iter().partition(|d| ignored.iter().any(|f| f == d.top_field()));
+        diff_inputs(&row.inputs, &inputs, shape).into_iter().partition(|d| ignored.iter().any(|f| f == d.top_field()));
     let observation = if diffs.is_empty() { Observation::Unchanged } else { Observation::Changed(diffs) };
     Refreshed { row: ResourceRow { inputs, outputs, ..row }, observation, managed_elsewhere }
 }

@@ -4,6 +4,7 @@
 
 use crate::health::Check;
 use crate::resource::{ErrorClass, Meta, ProviderError, Resource};
+use crate::shape::Shape;
 use futures::future::BoxFuture;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
@@ -24,6 +25,9 @@ pub trait ErasedKind: Send + Sync {
     fn replace_fields(&self) -> &'static [&'static str];
     fn delete_before_replace(&self) -> bool;
     fn stateful(&self) -> bool;
+    /// Which input lists are sets and which strings hold JSON documents ([`Shape`]): how plans
+    /// and refresh compare and describe changes.
+    fn shape(&self) -> &Shape;
     fn cloud_id(&self, outputs: &Value) -> Result<String, ProviderError>;
     fn create(&self, inputs: Value, meta: Meta, cx: Context) -> BoxFuture<'static, Result<Value, ProviderError>>;
     /// `Some((observed inputs, outputs))`, or `None` when the object is gone.
@@ -49,7 +53,10 @@ pub trait ErasedKind: Send + Sync {
     fn health(&self, batch: Vec<(Value, Value)>, cx: Context) -> BoxFuture<'static, Vec<Check>>;
 }
 
-struct Adapter<R>(PhantomData<fn() -> R>);
+struct Adapter<R> {
+    shape: Shape,
+    _kind: PhantomData<fn() -> R>,
+}
 
 fn decode<T: DeserializeOwned>(what: &str, v: Value) -> Result<T, ProviderError> {
     serde_json::from_value(v).map_err(|e| ProviderError::new(ErrorClass::Invalid, format!("cannot decode {what}: {e}")))
@@ -82,6 +89,9 @@ impl<R: Resource> ErasedKind for Adapter<R> {
     }
     fn stateful(&self) -> bool {
         R::STATEFUL
+    }
+    fn shape(&self) -> &Shape {
+        &self.shape
     }
     fn cloud_id(&self, outputs: &Value) -> Result<String, ProviderError> {
         let out: R::Outputs = decode("outputs", outputs.clone())?;
@@ -172,9 +182,14 @@ impl<R: Resource> ErasedKind for Adapter<R> {
     }
 }
 
-/// The erased implementation of `R`.
+/// The erased implementation of `R`, with no declared shape.
 pub fn erase<R: Resource>() -> Arc<dyn ErasedKind> {
-    Arc::new(Adapter::<R>(PhantomData))
+    erase_shaped::<R>(Shape::NONE)
+}
+
+/// The erased implementation of `R` with its declared input `shape`.
+pub fn erase_shaped<R: Resource>(shape: Shape) -> Arc<dyn ErasedKind> {
+    Arc::new(Adapter::<R> { shape, _kind: PhantomData })
 }
 
 /// KIND → implementation.
@@ -196,6 +211,17 @@ impl Registry {
     pub fn with<R: Resource>(mut self) -> Self {
         self.register::<R>();
         self
+    }
+
+    /// Registers `R` with its declared input `shape` (its sets and JSON documents).
+    pub fn register_shaped<R: Resource>(&mut self, shape: Shape) -> &mut Self {
+        self.kinds.insert(R::KIND, erase_shaped::<R>(shape));
+        self
+    }
+
+    /// The shape registered for `kind`; none for a kind the registry does not know.
+    pub fn shape(&self, kind: &str) -> Shape {
+        self.kinds.get(kind).map(|k| *k.shape()).unwrap_or_default()
     }
 
     pub fn get(&self, kind: &str) -> Option<&Arc<dyn ErasedKind>> {

@@ -1,5 +1,8 @@
 //! Renders a plan for people (colored text, Markdown for pull requests) and machines (JSON).
-//! Pure: strings in, strings out.
+//! Pure: strings in, strings out. A changed list or JSON document shows structurally, member by
+//! member and path by path ([`changes`]); the JSON keeps whole old and new values beside that.
+
+pub mod changes;
 
 use crate::diff::FieldDiff;
 use crate::input::is_unknown;
@@ -47,13 +50,14 @@ pub fn show_value(v: Option<&Value>) -> String {
     }
 }
 
-fn diff_line(step: &Step, d: &FieldDiff) -> String {
+/// The lines of one field's change under a step, indented and (when `color`) painted.
+fn diff_lines(step: &Step, d: &FieldDiff, color: bool) -> Vec<String> {
     let forces = step.replace_reasons.iter().any(|r| r == d.top_field());
     let suffix = if forces && step.action == Action::Replace { "  # forces replacement" } else { "" };
     match (step.action, &d.old, &d.new) {
-        (Action::Create, _, new) => format!("{}: {}", d.path, show_value(new.as_ref())),
-        (Action::Delete, old, _) => format!("{}: {}", d.path, show_value(old.as_ref())),
-        (_, old, new) => format!("{}: {} → {}{suffix}", d.path, show_value(old.as_ref()), show_value(new.as_ref())),
+        (Action::Create, _, new) => vec![format!("      {}: {}", d.path, show_value(new.as_ref()))],
+        (Action::Delete, old, _) => vec![format!("      {}: {}", d.path, show_value(old.as_ref()))],
+        _ => changes::field_lines(d, suffix).iter().map(|l| l.format(6, color)).collect(),
     }
 }
 
@@ -91,8 +95,8 @@ pub fn text(plan: &Plan, color: bool) -> String {
     let _ = writeln!(out, "Stack `{}`:", plan.stack);
     for step in plan.steps.iter().filter(|s| s.action != Action::Same) {
         let _ = writeln!(out, "{}", paint(&header(step), style(step.action), color));
-        for d in &step.diffs {
-            let _ = writeln!(out, "      {}", diff_line(step, d));
+        for line in step.diffs.iter().flat_map(|d| diff_lines(step, d, color)) {
+            let _ = writeln!(out, "{line}");
         }
         if step.action == Action::Replace {
             let order = if step.delete_first { "delete first, then create" } else { "create first, then delete" };
@@ -157,17 +161,23 @@ fn value_json(v: &Option<Value>) -> Value {
     }
 }
 
+/// One field's change for machines: the whole old and new values, and for a list or a JSON
+/// document its structural `change` (unknown values marked `{"unknown": true}`).
+pub fn diff_json(d: &FieldDiff) -> Value {
+    let mut out = json!({ "path": d.path, "old": value_json(&d.old), "new": value_json(&d.new) });
+    if let Some(change) = &d.change {
+        out["change"] = changes::machine_markers(&serde_json::to_value(change).unwrap_or(Value::Null));
+    }
+    out
+}
+
 /// JSON: per-resource steps and counts per action.
 pub fn json(plan: &Plan) -> Value {
     let steps: Vec<Value> = plan
         .steps
         .iter()
         .map(|s| {
-            let diffs: Vec<Value> = s
-                .diffs
-                .iter()
-                .map(|d| json!({ "path": d.path, "old": value_json(&d.old), "new": value_json(&d.new) }))
-                .collect();
+            let diffs: Vec<Value> = s.diffs.iter().map(diff_json).collect();
             json!({
                 "name": s.name, "kind": s.kind, "action": s.action.verb(), "cloud_id": s.cloud_id,
                 "diffs": diffs, "replace_reasons": s.replace_reasons, "delete_first": s.delete_first,

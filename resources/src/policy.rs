@@ -7,7 +7,7 @@
 
 use engine::{ErrorClass, ProviderError};
 use percent_encoding::percent_decode_str;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Parses a policy document, URL-decoding it first when it is not JSON as it stands (IAM's wire
 /// format). Raw JSON is never decoded, so a literal `%` inside a raw document is kept.
@@ -56,7 +56,7 @@ pub fn observed_document(program: &str, live: &str) -> String {
 /// each `Principal` / `NotPrincipal` entry and each condition value always a sorted list of
 /// distinct strings; object keys sorted.
 pub fn normalize(doc: &Value) -> Value {
-    let mut doc = sort_keys(doc);
+    let mut doc = engine::diff::sorted_keys(doc);
     if let Some(obj) = doc.as_object_mut() {
         if let Some(statements) = obj.get_mut("Statement") {
             let list = match statements.take() {
@@ -120,18 +120,6 @@ fn string_set(v: Value) -> Value {
     Value::Array(texts.into_iter().map(Value::String).collect())
 }
 
-fn sort_keys(v: &Value) -> Value {
-    match v {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            let sorted: Map<String, Value> = keys.into_iter().map(|k| (k.clone(), sort_keys(&map[k]))).collect();
-            Value::Object(sorted)
-        }
-        Value::Array(items) => Value::Array(items.iter().map(sort_keys).collect()),
-        other => other.clone(),
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -292,9 +292,8 @@ fn print_refresh(read: &[Refreshed]) {
             Observation::Changed(diffs) => {
                 changed += 1;
                 out += &format!("~ {} ({}) changed outside Plinth\n", r.row.name, r.row.kind);
-                for d in diffs {
-                    let (old, new) = (render::show_value(d.old.as_ref()), render::show_value(d.new.as_ref()));
-                    out += &format!("      {}: {old} → {new}\n", d.path);
+                for line in diffs.iter().flat_map(|d| render::changes::plain(d, 6)) {
+                    out += &format!("{line}\n");
                 }
             }
         }

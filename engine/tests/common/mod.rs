@@ -91,7 +91,7 @@ impl FakeCloud {
         Ok(())
     }
 
-    async fn create(&self, kind: &str, name: &str, inputs: Value) -> Result<String, ProviderError> {
+    pub(crate) async fn create(&self, kind: &str, name: &str, inputs: Value) -> Result<String, ProviderError> {
         self.call("create", name).await?;
         // Ids are deterministic per name (name and generation) so rendered plans are stable.
         let generation = self.log.lock().unwrap().iter().filter(|l| l.starts_with(&format!("create {name} "))).count();
@@ -115,12 +115,12 @@ impl FakeCloud {
         Ok(id)
     }
 
-    async fn read(&self, id: &str) -> Result<Option<Value>, ProviderError> {
+    pub(crate) async fn read(&self, id: &str) -> Result<Option<Value>, ProviderError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         Ok(self.objects.lock().unwrap().get(id).map(|(_, v)| v.clone()))
     }
 
-    async fn update(&self, name: &str, id: &str, inputs: Value) -> Result<(), ProviderError> {
+    pub(crate) async fn update(&self, name: &str, id: &str, inputs: Value) -> Result<(), ProviderError> {
         self.call("update", name).await?;
         let mut objects = self.objects.lock().unwrap();
         let Some(obj) = objects.get_mut(id) else {
@@ -131,7 +131,7 @@ impl FakeCloud {
         Ok(())
     }
 
-    async fn delete(&self, name: &str, id: &str) -> Result<(), ProviderError> {
+    pub(crate) async fn delete(&self, name: &str, id: &str) -> Result<(), ProviderError> {
         self.call("delete", name).await?;
         self.objects.lock().unwrap().remove(id);
         self.log.lock().unwrap().push(format!("delete {name} {id}"));
@@ -145,7 +145,7 @@ impl FakeCloud {
 
     /// The fake health check: one call per batch; a vanished object is unhealthy, an injected
     /// `health` failure unknown, otherwise what [`FakeCloud::set_health`] said (default healthy).
-    fn health_of(&self, kind: &str, members: Vec<(String, String)>) -> Vec<Check> {
+    pub(crate) fn health_of(&self, kind: &str, members: Vec<(String, String)>) -> Vec<Check> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         self.health_calls.lock().unwrap().push((kind.to_string(), members.len()));
         members
@@ -177,7 +177,7 @@ impl FakeCloud {
         self.log().into_iter().filter(|l| l.starts_with("delete ")).collect()
     }
 
-    async fn find(&self, meta: &Meta) -> Result<Option<String>, ProviderError> {
+    pub(crate) async fn find(&self, meta: &Meta) -> Result<Option<String>, ProviderError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         if let Some(class) = self.failures.lock().unwrap().get(&format!("find {}", meta.name)) {
             return Err(ProviderError::new(*class, format!("injected failure: find {}", meta.name)));

@@ -241,7 +241,7 @@ fn normalize_decimal(s: &str) -> String {
     }
 }
 
-crate::kit::kind!(Budget, unordered: ["notifications"]);
+crate::kit::kind!(Budget, unordered: ["notifications" by ["notification_type", "comparison", "threshold_percent"]]);
 
 #[cfg(test)]
 mod tests {

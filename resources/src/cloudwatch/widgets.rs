@@ -195,20 +195,7 @@ fn line_json(line: &MetricLine) -> Value {
 }
 
 /// JSON text with the keys of every object sorted, whatever serde_json's map order.
-pub fn canonical(v: &Value) -> String {
-    fn sorted(v: &Value) -> Value {
-        match v {
-            Value::Object(map) => {
-                let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort();
-                Value::Object(keys.into_iter().map(|k| (k.clone(), sorted(&map[k]))).collect())
-            }
-            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-            other => other.clone(),
-        }
-    }
-    sorted(v).to_string()
-}
+pub use engine::diff::canonical;
 
 /// A live body in the typed form: the widgets by id and the marker, if the body has one.
 pub fn parse_body(text: &str) -> Result<(BTreeMap<String, Widget>, Option<Marker>), String> {

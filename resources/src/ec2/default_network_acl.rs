@@ -185,4 +185,4 @@ fn gone(id: &str) -> ProviderError {
     ProviderError::new(engine::ErrorClass::NotFound, format!("network ACL {id} no longer exists"))
 }
 
-crate::kit::kind!(DefaultNetworkAcl, unordered: ["entries"]);
+crate::kit::kind!(DefaultNetworkAcl, unordered: ["entries" by ["rule_number", "egress"]]);

@@ -137,7 +137,7 @@ fn gone(id: &str) -> ProviderError {
     ProviderError::new(engine::ErrorClass::NotFound, format!("security group {id} no longer exists"))
 }
 
-crate::kit::kind!(DefaultSecurityGroup, unordered: ["ingress", "egress"]);
+crate::kit::kind!(DefaultSecurityGroup, unordered: ["ingress" by ["protocol", "from_port", "to_port", "cidr_blocks", "source_security_group_id"], "egress" by ["protocol", "from_port", "to_port", "cidr_blocks", "source_security_group_id"]]);
 
 #[cfg(test)]
 mod tests {

@@ -326,7 +326,7 @@ fn bad_route(destination: &str) -> ProviderError {
     ProviderError::new(engine::ErrorClass::Invalid, message)
 }
 
-crate::kit::kind!(RouteTable, unordered: ["subnet_ids"]);
+crate::kit::kind!(RouteTable, unordered: ["routes" by ["destination_cidr_block"], "subnet_ids"]);
 
 #[cfg(test)]
 mod tests {

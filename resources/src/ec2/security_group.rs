@@ -172,4 +172,4 @@ fn gone(id: &str) -> ProviderError {
     ProviderError::new(engine::ErrorClass::NotFound, format!("security group {id} no longer exists"))
 }
 
-crate::kit::kind!(SecurityGroup, unordered: ["ingress", "egress"]);
+crate::kit::kind!(SecurityGroup, unordered: ["ingress" by ["protocol", "from_port", "to_port", "cidr_blocks", "source_security_group_id"], "egress" by ["protocol", "from_port", "to_port", "cidr_blocks", "source_security_group_id"]]);

@@ -318,7 +318,7 @@ fn name_problem(name: &str) -> Option<&'static str> {
     }
 }
 
-crate::kit::kind!(Repository, unordered: [], write_only: ["force_delete"]);
+crate::kit::kind!(Repository, write_only: ["force_delete"], documents: ["unmanaged_lifecycle_policy"]);
 
 #[cfg(test)]
 mod tests {

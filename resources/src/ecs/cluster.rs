@@ -220,7 +220,7 @@ fn strategy_problems(strategy: &[StrategyItem], listed: &BTreeSet<CapacityProvid
     problems
 }
 
-crate::kit::kind!(Cluster, unordered: ["capacity_providers", "default_capacity_provider_strategy"]);
+crate::kit::kind!(Cluster, unordered: ["capacity_providers", "default_capacity_provider_strategy" by ["provider"]]);
 
 #[cfg(test)]
 mod tests {

@@ -297,7 +297,16 @@ impl TaskDefinition {
     }
 }
 
-crate::kit::kind!(TaskDefinition, unordered: ["containers"], write_only: ["keep_revisions"]);
+crate::kit::kind!(
+    TaskDefinition,
+    unordered: [
+        "containers" by ["name"],
+        "containers.port_mappings" by ["container_port", "protocol"],
+        "containers.secrets" by ["name"],
+        "containers.depends_on" by ["container_name"]
+    ],
+    write_only: ["keep_revisions"]
+);
 
 #[cfg(test)]
 #[path = "task_definition_tests.rs"]

@@ -223,7 +223,7 @@ async fn refusal(cx: &AwsContext, meta: &Meta, e: ProviderError) -> ProviderErro
     }
 }
 
-crate::kit::kind!(Detector, unordered: ["features"]);
+crate::kit::kind!(Detector, unordered: ["features" by ["name"]]);
 
 #[cfg(test)]
 mod tests {

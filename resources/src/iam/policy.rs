@@ -215,7 +215,7 @@ fn missing(op: &str, what: &str) -> ProviderError {
     ProviderError::new(ErrorClass::Other, format!("{op}: the response has no {what}"))
 }
 
-crate::kit::kind!(Policy);
+crate::kit::kind!(Policy, documents: ["document"]);
 
 #[cfg(test)]
 mod tests {

@@ -196,7 +196,7 @@ fn missing(op: &str, what: &str) -> ProviderError {
     ProviderError::new(ErrorClass::Other, format!("{op}: the response has no {what}"))
 }
 
-crate::kit::kind!(Role, unordered: ["managed_policy_arns"]);
+crate::kit::kind!(Role, unordered: ["managed_policy_arns"], documents: ["assume_role_policy", "inline_policies.*"]);
 
 #[cfg(test)]
 mod tests {

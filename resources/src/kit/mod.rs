@@ -1,11 +1,15 @@
 //! The kind kit: what every kind uses instead of copying it.
 //!
 //! * **Registration without a central list.** A kind file ends with `crate::kit::kind!(Vpc);`
-//!   (plus its set-like and write-only fields, if any); [`crate::registry`] collects every such
-//!   entry at link time (`inventory`). No list to edit, none to forget: the registry test walks
-//!   every entry and checks its KIND, its service and its field declarations against the kind's
-//!   serialized inputs, so a typo in a field name fails a test instead of turning a replacement
-//!   into an update.
+//!   (plus its set-like, write-only and JSON-document fields, if any); [`crate::registry`]
+//!   collects every such entry at link time (`inventory`). No list to edit, none to forget: the
+//!   registry test walks every entry and checks its KIND, its service and its field declarations
+//!   against the kind's serialized inputs, so a typo in a field name fails a test instead of
+//!   turning a replacement into an update.
+//! * **Input shape.** The set-like fields (with the fields that identify a member, where members
+//!   are objects) and the strings holding JSON documents become the kind's [`engine::Shape`] in
+//!   the registry: plans and refresh compare sets order-free and show a changed list member by
+//!   member and a changed policy statement by statement.
 //! * **Ownership.** [`adopt`]: a `find` that located an object by a unique name adopts it only when
 //!   its live tags prove ownership (`engine::prove_owned`), and otherwise refuses, naming it.
 //! * **Ownership through a parent.** [`prove_parent_stack`]: an untaggable object (a scaling
@@ -33,7 +37,7 @@ pub mod retry;
 pub mod subnet_group;
 pub mod token;
 
-use engine::{Input, Meta, ProviderError, Registry, Resource, Tags};
+use engine::{Input, Meta, ProviderError, Registry, Resource, SetField, Shape, Tags};
 use serde_json::Value;
 
 /// One kind, as registered: what the engine needs (through [`Registry`]) and the field
@@ -43,31 +47,35 @@ pub struct KindEntry {
     pub service: &'static str,
     /// Fields whose change forces a replacement (`Resource::REPLACE_FIELDS`).
     pub replace_fields: &'static [&'static str],
-    /// List fields whose order means nothing (AWS keeps a set); read keeps the program's order
-    /// when the sets are equal ([`observed_ids`]).
-    pub unordered: &'static [&'static str],
+    /// List fields whose order means nothing (AWS keeps a set), with the fields that identify
+    /// a member, and strings holding JSON documents (`shape.documents`). Read keeps the
+    /// program's order when the sets are equal ([`observed_ids`]); the engine compares them
+    /// order-free either way.
+    pub shape: Shape,
     /// Fields the cloud never returns (a secret's source, a rotation trigger): `read` reports
     /// the program's value for them, so they never show as drift.
     pub write_only: &'static [&'static str],
-    register: fn(&mut Registry),
+    register: fn(&mut Registry, Shape),
     fixture: fn() -> Value,
 }
 
 impl KindEntry {
     /// The entry of `R`, for [`kind!`](crate::kit::kind).
-    pub const fn of<R: Resource + Default>(
-        unordered: &'static [&'static str],
-        write_only: &'static [&'static str],
-    ) -> Self {
+    pub const fn of<R: Resource + Default>(shape: Shape, write_only: &'static [&'static str]) -> Self {
         Self {
             kind: R::KIND,
             service: R::SERVICE,
             replace_fields: R::REPLACE_FIELDS,
-            unordered,
+            shape,
             write_only,
             register: register::<R>,
             fixture: fixture::<R>,
         }
+    }
+
+    /// The set-like fields' paths.
+    pub fn unordered(&self) -> impl Iterator<Item = &'static str> {
+        self.shape.sets.iter().map(|s: &'static SetField| s.path)
     }
 
     /// The kind's default inputs as JSON: the names and shapes of its input fields.
@@ -76,8 +84,8 @@ impl KindEntry {
     }
 }
 
-fn register<R: Resource>(registry: &mut Registry) {
-    registry.register::<R>();
+fn register<R: Resource>(registry: &mut Registry, shape: Shape) {
+    registry.register_shaped::<R>(shape);
 }
 
 fn fixture<R: Resource + Default>() -> Value {
@@ -86,17 +94,28 @@ fn fixture<R: Resource + Default>() -> Value {
 
 inventory::collect!(KindEntry);
 
-/// Registers a kind: `kind!(Vpc);` or `kind!(DbSubnetGroup, unordered: ["subnet_ids"]);` or
-/// with `write_only: [..]` as well. Put it in the kind's own file.
+/// Registers a kind, in the kind's own file: `kind!(Vpc);`, or with its declarations, each
+/// optional, in this order:
+///
+/// ```text
+/// kind!(SecurityGroup,
+///     unordered: ["ingress" by ["protocol", "from_port"], "subnet_ids"],  // sets; `by`: member keys
+///     write_only: ["value"],                                             // never read back
+///     documents: ["policy", "inline_policies.*"]);                       // strings holding JSON
+/// ```
+///
+/// `unordered` lists without `by` are sets of values (ids, ARNs) or of objects compared whole.
 macro_rules! kind {
-    ($ty:ty) => {
-        $crate::kit::kind!($ty, unordered: [], write_only: []);
-    };
-    ($ty:ty, unordered: [$($u:literal),*]) => {
-        $crate::kit::kind!($ty, unordered: [$($u),*], write_only: []);
-    };
-    ($ty:ty, unordered: [$($u:literal),*], write_only: [$($w:literal),*]) => {
-        ::inventory::submit! { $crate::kit::KindEntry::of::<$ty>(&[$($u),*], &[$($w),*]) }
+    ($ty:ty $(, unordered: [$($u:literal $(by [$($k:literal),*])?),*])? $(, write_only: [$($w:literal),*])? $(, documents: [$($d:literal),*])? $(,)?) => {
+        ::inventory::submit! {
+            $crate::kit::KindEntry::of::<$ty>(
+                ::engine::Shape {
+                    sets: &[$($(::engine::SetField::keyed($u, &[$($($k),*)?])),*)?],
+                    documents: &[$($($d),*)?],
+                },
+                &[$($($w),*)?],
+            )
+        }
     };
 }
 pub(crate) use kind;
@@ -112,7 +131,7 @@ pub fn entries() -> Vec<&'static KindEntry> {
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     for entry in entries() {
-        (entry.register)(&mut registry);
+        (entry.register)(&mut registry, entry.shape);
     }
     registry
 }

@@ -58,9 +58,10 @@ fn declared_fields_are_input_fields() {
     for entry in entries() {
         let fixture = entry.fixture();
         let fields = fixture.as_object().unwrap_or_else(|| panic!("{}: inputs are not a JSON object", entry.kind));
+        let shaped: Vec<&str> = entry.shape.top_fields().collect();
         let lists = [
             ("REPLACE_FIELDS", entry.replace_fields),
-            ("unordered", entry.unordered),
+            ("unordered or documents", &shaped[..]),
             ("write_only", entry.write_only),
         ];
         for (what, names) in lists {
@@ -72,8 +73,12 @@ fn declared_fields_are_input_fields() {
                 );
             }
         }
-        for name in entry.unordered {
-            assert!(fields[*name].is_array(), "{}: unordered field `{name}` is not a list", entry.kind);
+        for name in entry.unordered().filter(|n| !n.contains('.')) {
+            assert!(fields[name].is_array(), "{}: unordered field `{name}` is not a list", entry.kind);
+        }
+        for name in entry.shape.documents.iter().filter(|n| !n.contains('.')) {
+            let field = &fields[*name];
+            assert!(field.is_string() || field.is_null(), "{}: document `{name}` is not a string", entry.kind);
         }
         if fields.contains_key("tags") {
             assert!(fields["tags"].is_object(), "{}: tags must be a map", entry.kind);

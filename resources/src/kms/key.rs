@@ -360,7 +360,7 @@ async fn set_enabled(cx: &AwsContext, key_id: &str, on: bool) -> Result<(), Prov
     Ok(())
 }
 
-crate::kit::kind!(Key, unordered: [], write_only: ["deletion_window_days"]);
+crate::kit::kind!(Key, write_only: ["deletion_window_days"], documents: ["policy"]);
 
 #[cfg(test)]
 mod tests {

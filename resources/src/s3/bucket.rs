@@ -336,7 +336,7 @@ fn is_ip_shaped(name: &str) -> bool {
     parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.chars().all(|c| c.is_ascii_digit()))
 }
 
-crate::kit::kind!(Bucket);
+crate::kit::kind!(Bucket, unordered: ["lifecycle_rules" by ["id"]], documents: ["policy"]);
 
 #[cfg(test)]
 mod tests {

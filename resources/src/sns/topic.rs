@@ -220,7 +220,7 @@ fn observed_policy(program: Option<&str>, live: Option<&str>, arn: &str) -> Opti
     }
 }
 
-crate::kit::kind!(Topic);
+crate::kit::kind!(Topic, documents: ["policy"]);
 
 #[cfg(test)]
 mod tests {

@@ -240,7 +240,7 @@ fn description_problem(description: &str) -> Option<&'static str> {
     }
 }
 
-crate::kit::kind!(WebAcl);
+crate::kit::kind!(WebAcl, unordered: ["managed_rule_groups" by ["name"], "unmanaged_rules"]);
 
 #[cfg(test)]
 mod tests {
