@@ -39,7 +39,7 @@ pub(crate) mod queue;
 pub(crate) mod resolve;
 
 pub use bookkeeping::record_bookkeeping;
-pub(crate) use calls::read_owned;
+pub(crate) use calls::{may_have_landed, read_owned};
 use calls::{create_call, owned_delete, Call, Done};
 use journal::Journal;
 use queue::ReadyQueue;
