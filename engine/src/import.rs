@@ -127,6 +127,8 @@ pub struct Target {
     inputs: Value,
     references: References,
     dependencies: Vec<String>,
+    /// (kind, cloud id, name) of every live row: an object already recorded is not imported twice.
+    held: Vec<(String, String, String)>,
 }
 
 /// What `import NAME ID` needs before any cloud call, checked against the program and state.
@@ -137,10 +139,21 @@ pub fn check(stack: &Stack, rows: &[ResourceRow], name: &str, id: &str) -> Resul
     if let Some(row) = live.get(name) {
         return Err(ImportError::AlreadyInState { name: name.into(), cloud_id: row.cloud_id.clone() });
     }
-    if let Some(holder) = live.values().find(|r| r.cloud_id == id && r.kind == node.kind.kind()) {
-        return Err(ImportError::IdTaken { id: id.into(), holder: holder.name.clone() });
+    let mut target = target(stack, node, &live)?;
+    target.held = live.values().map(|r| (r.kind.clone(), r.cloud_id.clone(), r.name.clone())).collect();
+    target.refuse_held(id)?;
+    Ok(target)
+}
+
+impl Target {
+    /// Refuses `id` when state records it (for this kind) under another resource.
+    fn refuse_held(&self, id: &str) -> Result<(), ImportError> {
+        let kind = self.node.kind.kind();
+        match self.held.iter().find(|(k, held, _)| k == kind && held == id) {
+            Some((_, _, holder)) => Err(ImportError::IdTaken { id: id.into(), holder: holder.clone() }),
+            None => Ok(()),
+        }
     }
-    target(stack, node, &live)
 }
 
 /// Reads object `id` for `target` and proves it may be adopted for resource `target` of `stack`.
@@ -160,6 +173,8 @@ pub async fn propose(target: &Target, stack: &str, id: &str, cx: &Context) -> Re
     let read = kind.read(target.inputs.clone(), outputs, cx.clone()).await.map_err(cloud)?;
     let (observed, outputs) = read.ok_or_else(gone)?;
     let proposal = proposal(target, stack, observed, outputs)?;
+    // The id given may be another form of the one state records (an ARN for a key id).
+    target.refuse_held(&proposal.cloud_id)?;
     if !kind.taggable() {
         prove_untaggable(target, stack, &proposal, cx).await?;
     }
@@ -194,7 +209,9 @@ pub async fn survey(
         let target = match target(stack, node.clone(), &known) {
             Ok(t) => t,
             Err(ImportError::DependencyMissing { dependency, .. }) => {
-                found.notes.push(format!("`{name}` not looked up: it references `{dependency}`, which is neither in state nor found"));
+                found.notes.push(format!(
+                    "`{name}` not looked up: it references `{dependency}`, which is neither in state nor found"
+                ));
                 continue;
             }
             Err(e) => return Err(e),
@@ -290,12 +307,13 @@ async fn prove_untaggable(target: &Target, stack: &str, p: &Proposal, cx: &Conte
     let found = p.kind.find(target.inputs.clone(), meta, cx.clone()).await;
     let why = match found {
         Ok(Some(outputs)) if p.kind.cloud_id(&outputs).ok().as_deref() == Some(p.cloud_id.as_str()) => return Ok(()),
-        Ok(Some(outputs)) => format!("its ownership proof found {} instead", p.kind.cloud_id(&outputs).unwrap_or_default()),
+        Ok(Some(outputs)) => {
+            format!("its ownership proof found {} instead", p.kind.cloud_id(&outputs).unwrap_or_default())
+        }
         Ok(None) => "its ownership proof found nothing".to_string(),
         Err(e) => format!("its ownership proof does not hold: {e}"),
     };
-    let reason =
-        format!("{} cannot carry tags and {} is not proved this stack's ({why})", p.kind.kind(), p.cloud_id);
+    let reason = format!("{} cannot carry tags and {} is not proved this stack's ({why})", p.kind.kind(), p.cloud_id);
     Err(ImportError::Refused { name: p.name.clone(), reason })
 }
 
@@ -319,5 +337,5 @@ fn target(stack: &Stack, node: Node, rows: &BTreeMap<String, ResourceRow>) -> Re
     };
     let inputs = substitute(&node.inputs, &mut resolve)?;
     let dependencies = node.dependencies().into_iter().filter(|d| rows.contains_key(d)).collect();
-    Ok(Target { node, inputs, references, dependencies })
+    Ok(Target { node, inputs, references, dependencies, held: Vec::new() })
 }

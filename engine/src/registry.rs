@@ -44,9 +44,20 @@ pub trait ErasedKind: Send + Sync {
     fn find(&self, inputs: Value, meta: Meta, cx: Context) -> BoxFuture<'static, Result<Option<Value>, ProviderError>>;
     /// The outputs of the existing object `id` (`Resource::import_outputs`), `inputs` being the
     /// program's, references resolved.
-    fn import_outputs(&self, inputs: Value, id: String, cx: Context) -> BoxFuture<'static, Result<Value, ProviderError>>;
+    fn import_outputs(
+        &self,
+        inputs: Value,
+        id: String,
+        cx: Context,
+    ) -> BoxFuture<'static, Result<Value, ProviderError>>;
     /// Moves the object's live tags from `old` to `new` (`Resource::write_tags`).
-    fn write_tags(&self, outputs: Value, old: Tags, new: Tags, cx: Context) -> BoxFuture<'static, Result<(), ProviderError>>;
+    fn write_tags(
+        &self,
+        outputs: Value,
+        old: Tags,
+        new: Tags,
+        cx: Context,
+    ) -> BoxFuture<'static, Result<(), ProviderError>>;
     /// The kind has a health check (`Resource::HEALTH_CHECKED`).
     fn health_checked(&self) -> bool;
     /// One check per `(inputs, outputs)` member, in order; a member that does not decode, or
@@ -143,13 +154,24 @@ impl<R: Resource> ErasedKind for Adapter<R> {
             }
         })
     }
-    fn import_outputs(&self, inputs: Value, id: String, cx: Context) -> BoxFuture<'static, Result<Value, ProviderError>> {
+    fn import_outputs(
+        &self,
+        inputs: Value,
+        id: String,
+        cx: Context,
+    ) -> BoxFuture<'static, Result<Value, ProviderError>> {
         Box::pin(async move {
             let r: R = decode("inputs", inputs)?;
             encode(&r.import_outputs(&id, context::<R>(&cx)?).await?)
         })
     }
-    fn write_tags(&self, outputs: Value, old: Tags, new: Tags, cx: Context) -> BoxFuture<'static, Result<(), ProviderError>> {
+    fn write_tags(
+        &self,
+        outputs: Value,
+        old: Tags,
+        new: Tags,
+        cx: Context,
+    ) -> BoxFuture<'static, Result<(), ProviderError>> {
         Box::pin(async move {
             let out: R::Outputs = decode("outputs", outputs)?;
             R::write_tags(&out, &old, &new, context::<R>(&cx)?).await
@@ -181,7 +203,10 @@ impl<R: Resource> ErasedKind for Adapter<R> {
                     checks[i] = Some(check);
                 }
             }
-            checks.into_iter().map(|c| c.unwrap_or_else(|| Check::unknown("the health check reported nothing"))).collect()
+            checks
+                .into_iter()
+                .map(|c| c.unwrap_or_else(|| Check::unknown("the health check reported nothing")))
+                .collect()
         })
     }
 }

@@ -91,7 +91,10 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + PartialEq + Debug + S
         cx: &Self::Context,
     ) -> impl Future<Output = Result<Self::Outputs, ProviderError>> + Send {
         let _ = (id, cx);
-        std::future::ready(Err(ProviderError::new(ErrorClass::Invalid, format!("`{}` cannot be imported by id", Self::KIND))))
+        std::future::ready(Err(ProviderError::new(
+            ErrorClass::Invalid,
+            format!("`{}` cannot be imported by id", Self::KIND),
+        )))
     }
 
     /// Moves the object's live tags from `old` to `new` through the kind's tag writer (only
@@ -104,7 +107,10 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + PartialEq + Debug + S
         cx: &Self::Context,
     ) -> impl Future<Output = Result<(), ProviderError>> + Send {
         let _ = (outputs, old, new, cx);
-        std::future::ready(Err(ProviderError::new(ErrorClass::Invalid, format!("`{}` has no tag writer for import", Self::KIND))))
+        std::future::ready(Err(ProviderError::new(
+            ErrorClass::Invalid,
+            format!("`{}` has no tag writer for import", Self::KIND),
+        )))
     }
 
     /// The health of every object of this kind in the stack, one [`Check`] per member of
@@ -113,7 +119,9 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + PartialEq + Debug + S
     /// when [`Resource::HEALTH_CHECKED`]; the default has no check.
     fn health(batch: Vec<(Self, Self::Outputs)>, cx: &Self::Context) -> impl Future<Output = Vec<Check>> + Send {
         let _ = cx;
-        std::future::ready(batch.iter().map(|_| Check::unknown(format!("{} has no health check", Self::KIND))).collect())
+        std::future::ready(
+            batch.iter().map(|_| Check::unknown(format!("{} has no health check", Self::KIND))).collect(),
+        )
     }
 }
 

@@ -111,7 +111,10 @@ fn check_names_what_is_wrong() {
     let err = check(&stack, &[], "nope", "x").err().unwrap().to_string();
     assert!(err.contains("`nope` is not declared in the program"), "{err}");
     let err = check(&stack, &[], "sub", "x").err().unwrap().to_string();
-    assert!(err.contains("`sub` references `net`, which is not in state") && err.contains("import or create `net` first"), "{err}");
+    assert!(
+        err.contains("`sub` references `net`, which is not in state") && err.contains("import or create `net` first"),
+        "{err}"
+    );
     let row = state::ResourceRow {
         name: "net".into(),
         kind: "fake:Net".into(),
@@ -295,7 +298,9 @@ async fn recovery_settles_an_interrupted_import_by_reading_the_object() {
             updated_at: String::new(),
         };
         let inputs = prior.inputs.clone();
-        store.begin_op(&pending("net", "fake:Net", JournalAction::Import, inputs, Some(prior), Duration::ZERO)).unwrap();
+        store
+            .begin_op(&pending("net", "fake:Net", JournalAction::Import, inputs, Some(prior), Duration::ZERO))
+            .unwrap();
         let mut one = Stack::new("test");
         one.add("net", Net { cidr: "10.0.0.0/16".into(), label: "by-hand".into(), ..Default::default() });
         match recorded {
@@ -323,4 +328,18 @@ async fn recovery_settles_an_interrupted_import_by_reading_the_object() {
         }
         assert!(store.pending_ops().unwrap().is_empty() || recorded.is_none());
     }
+}
+
+#[test]
+fn malformed_requests_are_refused_by_the_command_line_before_any_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("test.db");
+    let cloud = FakeCloud::new();
+    for verb in
+        [&["--by-tag", "no-equals-sign"][..], &["--by-tag", "=v"], &["net"], &["net", "id", "--by-tag", "k=v"], &[]]
+    {
+        assert_eq!(import(&cloud, &state, verb), 1, "{verb:?}");
+    }
+    assert_eq!(cloud.count(), 0);
+    assert!(!state.exists(), "no state file was created");
 }

@@ -7,7 +7,7 @@
 //!   or kept, naming the object and its tags.
 
 use super::Decision;
-use crate::ownership::{owned_by, not_owned_message, NAME_TAG, STACK_TAG};
+use crate::ownership::{not_owned_message, owned_by, NAME_TAG, STACK_TAG};
 use crate::registry::{Context, ErasedKind};
 use crate::resource::{Meta, Tags};
 use state::{OpOutcome, PendingOp, ResourceRow};

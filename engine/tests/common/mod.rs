@@ -143,7 +143,9 @@ impl FakeCloud {
         self.calls.fetch_add(1, Ordering::SeqCst);
         match self.objects.lock().unwrap().get(id) {
             None => Err(ProviderError::new(ErrorClass::NotFound, format!("{id} not found"))),
-            Some((k, _)) if k != kind => Err(ProviderError::new(ErrorClass::Invalid, format!("{id} is a {k}, not a {kind}"))),
+            Some((k, _)) if k != kind => {
+                Err(ProviderError::new(ErrorClass::Invalid, format!("{id} is a {k}, not a {kind}")))
+            }
             Some(_) => Ok(id.to_string()),
         }
     }
