@@ -8,6 +8,7 @@ pub mod diff;
 pub mod error;
 pub mod graph;
 pub mod health;
+pub mod import;
 pub mod input;
 pub mod ops;
 pub mod ownership;

@@ -9,6 +9,8 @@
 //!   it is undecided. A lookup that fails stops the run: planning the create again could
 //!   duplicate it.
 //! * an **update or delete**: the object is re-read (and proved ours) and state follows it.
+//! * an **import** (tagging an existing object): re-read; recorded when it carries the
+//!   resource's tags, forgotten when it carries none ([`imported`]).
 //! * the **old object of a replacement**: kept while a row's recorded reference values still
 //!   point at it; otherwise read, proved ours, and listed as a [`Leftover`] to delete, which the
 //!   plan shows with its reason and `up` deletes only once the plan is agreed.
@@ -41,6 +43,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod imported;
 mod references;
 
 use references::still_referenced;
@@ -204,6 +207,10 @@ impl Inspector<'_> {
                 JournalAction::Create => self.create(id, op, kind).await?,
                 JournalAction::Update | JournalAction::Delete => self.reread(op, kind).await,
                 JournalAction::DeleteReplaced => self.replaced(id, op, kind).await,
+                JournalAction::Import => {
+                    let meta = self.meta(&op.name);
+                    imported::imported(op, kind.as_ref(), &meta, self.cx.clone(), &self.rows).await
+                }
             },
         };
         let (name, action) = (op.name.clone(), op.action);

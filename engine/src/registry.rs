@@ -3,7 +3,7 @@
 //! deleted from its state row alone.
 
 use crate::health::Check;
-use crate::resource::{ErrorClass, Meta, ProviderError, Resource};
+use crate::resource::{ErrorClass, Meta, ProviderError, Resource, Tags};
 use crate::shape::Shape;
 use futures::future::BoxFuture;
 use serde::{de::DeserializeOwned, Serialize};
@@ -46,6 +46,22 @@ pub trait ErasedKind: Send + Sync {
     ) -> BoxFuture<'static, Result<Value, ProviderError>>;
     fn delete(&self, inputs: Value, outputs: Value, cx: Context) -> BoxFuture<'static, Result<(), ProviderError>>;
     fn find(&self, inputs: Value, meta: Meta, cx: Context) -> BoxFuture<'static, Result<Option<Value>, ProviderError>>;
+    /// The outputs of the existing object `id` (`Resource::import_outputs`), `inputs` being the
+    /// program's, references resolved.
+    fn import_outputs(
+        &self,
+        inputs: Value,
+        id: String,
+        cx: Context,
+    ) -> BoxFuture<'static, Result<Value, ProviderError>>;
+    /// Moves the object's live tags from `old` to `new` (`Resource::write_tags`).
+    fn write_tags(
+        &self,
+        outputs: Value,
+        old: Tags,
+        new: Tags,
+        cx: Context,
+    ) -> BoxFuture<'static, Result<(), ProviderError>>;
     /// The kind has a health check (`Resource::HEALTH_CHECKED`).
     fn health_checked(&self) -> bool;
     /// One check per `(inputs, outputs)` member, in order; a member that does not decode, or
@@ -146,6 +162,29 @@ impl<R: Resource> ErasedKind for Adapter<R> {
                 Some(out) => Ok(Some(encode(&out)?)),
                 None => Ok(None),
             }
+        })
+    }
+    fn import_outputs(
+        &self,
+        inputs: Value,
+        id: String,
+        cx: Context,
+    ) -> BoxFuture<'static, Result<Value, ProviderError>> {
+        Box::pin(async move {
+            let r: R = decode("inputs", inputs)?;
+            encode(&r.import_outputs(&id, context::<R>(&cx)?).await?)
+        })
+    }
+    fn write_tags(
+        &self,
+        outputs: Value,
+        old: Tags,
+        new: Tags,
+        cx: Context,
+    ) -> BoxFuture<'static, Result<(), ProviderError>> {
+        Box::pin(async move {
+            let out: R::Outputs = decode("outputs", outputs)?;
+            R::write_tags(&out, &old, &new, context::<R>(&cx)?).await
         })
     }
     fn health_checked(&self) -> bool {

@@ -81,6 +81,38 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + PartialEq + Debug + S
         cx: &Self::Context,
     ) -> impl Future<Output = Result<Option<Self::Outputs>, ProviderError>> + Send;
 
+    /// How the outputs of an existing object follow from its cloud `id` (a bucket name, a VPC
+    /// id, a role name, an ARN: whatever the kind's `cloud_id` shows): what `import NAME ID`
+    /// adopts. Reads only; `self` is the program's inputs (references resolved). An object that
+    /// does not exist is `Err(NotFound)` naming `id`. The default: the kind cannot be imported.
+    fn import_outputs(
+        &self,
+        id: &str,
+        cx: &Self::Context,
+    ) -> impl Future<Output = Result<Self::Outputs, ProviderError>> + Send {
+        let _ = (id, cx);
+        std::future::ready(Err(ProviderError::new(
+            ErrorClass::Invalid,
+            format!("`{}` cannot be imported by id", Self::KIND),
+        )))
+    }
+
+    /// Moves the object's live tags from `old` to `new` through the kind's tag writer (only
+    /// the tags; nothing else about the object changes): how `import` tags an adopted object.
+    /// The default: the kind has no tag writer import can use.
+    fn write_tags(
+        outputs: &Self::Outputs,
+        old: &Tags,
+        new: &Tags,
+        cx: &Self::Context,
+    ) -> impl Future<Output = Result<(), ProviderError>> + Send {
+        let _ = (outputs, old, new, cx);
+        std::future::ready(Err(ProviderError::new(
+            ErrorClass::Invalid,
+            format!("`{}` has no tag writer for import", Self::KIND),
+        )))
+    }
+
     /// The health of every object of this kind in the stack, one [`Check`] per member of
     /// `batch`, in its order: called once per kind, so the kind can batch its describe calls.
     /// A failed cloud call is an `unknown` check naming the error, never a panic. Only called

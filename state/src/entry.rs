@@ -29,11 +29,18 @@ pub enum JournalAction {
     Delete,
     /// Deleting the old object of a create-first replacement, journaled before the new one is created.
     DeleteReplaced,
+    /// Tagging an existing object that `import` adopts (its `prior` is the object as read).
+    Import,
 }
 
 impl JournalAction {
-    pub const ALL: [JournalAction; 4] =
-        [JournalAction::Create, JournalAction::Update, JournalAction::Delete, JournalAction::DeleteReplaced];
+    pub const ALL: [JournalAction; 5] = [
+        JournalAction::Create,
+        JournalAction::Update,
+        JournalAction::Delete,
+        JournalAction::DeleteReplaced,
+        JournalAction::Import,
+    ];
 
     /// The string stored in the `action` column (never renamed: old rows must still read).
     pub fn as_str(self) -> &'static str {
@@ -42,6 +49,7 @@ impl JournalAction {
             JournalAction::Update => "update",
             JournalAction::Delete => "delete",
             JournalAction::DeleteReplaced => "delete-replaced",
+            JournalAction::Import => "import",
         }
     }
 

@@ -65,7 +65,7 @@ pub(super) fn not_sent(why: String) -> OpFailure {
 /// Whether a failed call may still have taken effect: anything but a clear rejection. The
 /// request may have landed before the reply was lost (a 5xx, a timeout, a dropped connection,
 /// throttling after an earlier attempt went through).
-pub(super) fn may_have_landed(error: &ProviderError) -> bool {
+pub(crate) fn may_have_landed(error: &ProviderError) -> bool {
     matches!(error.class, ErrorClass::Transient | ErrorClass::Timeout | ErrorClass::Throttled | ErrorClass::Other)
 }
 

@@ -39,8 +39,8 @@ pub(crate) mod queue;
 pub(crate) mod resolve;
 
 pub use bookkeeping::record_bookkeeping;
-pub(crate) use calls::read_owned;
 use calls::{create_call, owned_delete, Call, Done};
+pub(crate) use calls::{may_have_landed, read_owned};
 use journal::Journal;
 use queue::ReadyQueue;
 use resolve::Resolver;

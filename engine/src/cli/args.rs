@@ -131,6 +131,22 @@ pub enum Command {
         #[arg(long, value_name = "DUR", value_parser = super::locking::parse_duration, default_value = "3s")]
         timeout: std::time::Duration,
     },
+    /// Adopt an existing cloud object into state for a resource the program declares (`NAME ID`),
+    /// or every untracked object carrying the stack's tags and KEY=VALUE (`--by-tag KEY=VALUE`).
+    Import {
+        /// The resource's name in the program.
+        #[arg(required_unless_present = "by_tag", conflicts_with = "by_tag", requires = "id")]
+        name: Option<String>,
+        /// The object's cloud id (a bucket name, a VPC id, a role name, an ARN: what `state list` shows).
+        id: Option<String>,
+        /// Propose every declared resource without a state row whose object the kind's lookup
+        /// finds by the stack's tags and that carries this tag too.
+        #[arg(long, value_name = "KEY=VALUE", value_parser = parse_tag)]
+        by_tag: Option<(String, String)>,
+        /// Import without asking (required without a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
     /// Print the stack's outputs.
     Outputs {
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -192,4 +208,12 @@ pub enum StateCommand {
         #[arg(long)]
         force: bool,
     },
+}
+
+/// Parses `KEY=VALUE` (the key non-empty; the value may be empty or contain `=`).
+fn parse_tag(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
 }

@@ -6,6 +6,7 @@ mod args;
 mod drift;
 mod files;
 mod health;
+mod import;
 mod locking;
 mod logging;
 mod mutate;

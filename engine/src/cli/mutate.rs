@@ -227,7 +227,7 @@ fn refuse(plan: &Plan, m: &Mutation) -> anyhow::Result<()> {
 }
 
 /// Asks on a terminal (an interrupt while asking cancels); without one, `--yes` is required.
-async fn confirm(yes: bool, mut cancel: watch::Receiver<bool>) -> anyhow::Result<()> {
+pub(super) async fn confirm(yes: bool, mut cancel: watch::Receiver<bool>) -> anyhow::Result<()> {
     if yes {
         return Ok(());
     }

@@ -87,6 +87,9 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
             };
             mutate(app, cli, run_id, "drift --fix", &stack, m).await
         }
+        Command::Import { name, id, by_tag, yes } => {
+            super::import::run(app, cli, run_id, name.as_deref().zip(id.as_deref()), by_tag.as_ref(), *yes).await
+        }
         Command::Health { format, timeout } => super::health::run(app, cli, *format, *timeout).await,
         Command::Outputs { format } => views::outputs(&*open_view(app, cli).await?, *format),
         Command::Graph { format } => views::graph(&app.stack(), *format),

@@ -138,6 +138,31 @@ impl FakeCloud {
         Ok(())
     }
 
+    /// What `import` reads by id: the object's id if it exists and is of `kind`.
+    async fn import(&self, kind: &str, id: &str) -> Result<String, ProviderError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        match self.objects.lock().unwrap().get(id) {
+            None => Err(ProviderError::new(ErrorClass::NotFound, format!("{id} not found"))),
+            Some((k, _)) if k != kind => {
+                Err(ProviderError::new(ErrorClass::Invalid, format!("{id} is a {k}, not a {kind}")))
+            }
+            Some(_) => Ok(id.to_string()),
+        }
+    }
+
+    /// Sets the object's tags to `tags` (a tag write: logged as "tag <plinth:name> <id>").
+    async fn tag(&self, id: &str, tags: &Tags) -> Result<(), ProviderError> {
+        let name = tags.get("plinth:name").cloned().unwrap_or_default();
+        self.call("tag", &name).await?;
+        let mut objects = self.objects.lock().unwrap();
+        let Some(obj) = objects.get_mut(id) else {
+            return Err(ProviderError::new(ErrorClass::NotFound, id.to_string()));
+        };
+        obj.1["tags"] = serde_json::to_value(tags).unwrap();
+        self.log.lock().unwrap().push(format!("tag {name} {id}"));
+        Ok(())
+    }
+
     /// Makes `name`'s health check report `check`.
     pub fn set_health(&self, name: &str, check: Check) {
         self.health.lock().unwrap().insert(name.to_string(), check);
@@ -244,6 +269,12 @@ macro_rules! fake_kind {
             }
             async fn find(&self, meta: &Meta, cx: &Cloud) -> Result<Option<Id>, ProviderError> {
                 Ok(cx.find(meta).await?.map(|id| Id { id }))
+            }
+            async fn import_outputs(&self, id: &str, cx: &Cloud) -> Result<Id, ProviderError> {
+                Ok(Id { id: cx.import(Self::KIND, id).await? })
+            }
+            async fn write_tags(out: &Id, _old: &Tags, new: &Tags, cx: &Cloud) -> Result<(), ProviderError> {
+                cx.tag(&out.id, new).await
             }
             async fn health(batch: Vec<(Self, Id)>, cx: &Cloud) -> Vec<Check> {
                 let members = batch.iter().map(|(r, out)| (r.tags["plinth:name"].clone(), out.id.clone())).collect();

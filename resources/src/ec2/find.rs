@@ -131,6 +131,12 @@ pub async fn by_id<T: Ec2Object>(cx: &AwsContext, id: &str) -> Result<Option<T>,
     Ok(found.and_then(|all| all.into_iter().find(|o| o.id() == Some(id))))
 }
 
+/// The object with this id, or `NotFound` naming `kind` and `id`: what EC2 kinds' `import_outputs`
+/// read (a describe of one type by id also proves the id is of that type).
+pub async fn for_import<T: Ec2Object>(kind: &str, cx: &AwsContext, id: &str) -> Result<T, ProviderError> {
+    crate::kit::import::found(kind, id, by_id::<T>(cx, id).await?)
+}
+
 /// The one live object of this type that carries both `plinth:stack` and `plinth:name` of
 /// `meta`: how every EC2 kind's `find` adopts. The tags are checked on every result too, since
 /// some describe calls ignore tag filters in the emulator (moto's DescribeNatGateways). The

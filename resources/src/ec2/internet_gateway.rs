@@ -1,7 +1,7 @@
 //! `aws:ec2:InternetGateway`: an internet gateway and its attachment to one VPC, both managed
 //! here: create then attach; a new `vpc_id` moves the attachment in place; delete detaches first.
 
-use super::find::{by_id, missing, owned};
+use super::find::{by_id, for_import, missing, owned};
 use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::retry::no_retry;
@@ -103,6 +103,21 @@ impl Resource for InternetGateway {
             ok_if_not_found(detach(cx, id, &vpc).await)?;
         }
         delete_gateway(cx, id).await
+    }
+
+    async fn import_outputs(&self, id: &str, cx: &AwsContext) -> Result<InternetGatewayOutputs, ProviderError> {
+        let found = for_import::<aws_sdk_ec2::types::InternetGateway>(Self::KIND, cx, id).await?;
+        let id = found.internet_gateway_id().ok_or_else(|| missing("internet gateway id"))?;
+        Ok(InternetGatewayOutputs { internet_gateway_id: id.to_string() })
+    }
+
+    async fn write_tags(
+        out: &InternetGatewayOutputs,
+        old: &Tags,
+        new: &Tags,
+        cx: &AwsContext,
+    ) -> Result<(), ProviderError> {
+        tags::sync::<Ec2>(cx, &out.internet_gateway_id, old, new).await
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<InternetGatewayOutputs>, ProviderError> {

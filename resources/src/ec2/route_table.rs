@@ -4,7 +4,7 @@
 //! The `local` route AWS adds, and routes it propagates, are not the program's and never read.
 
 use super::check;
-use super::find::{by_id, missing, owned};
+use super::find::{by_id, for_import, missing, owned};
 use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
 use crate::tags;
@@ -146,6 +146,15 @@ impl Resource for RouteTable {
 
     async fn delete(&self, out: &RouteTableOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
         delete_table(cx, &out.route_table_id).await
+    }
+
+    async fn import_outputs(&self, id: &str, cx: &AwsContext) -> Result<RouteTableOutputs, ProviderError> {
+        let found = for_import::<aws_sdk_ec2::types::RouteTable>(Self::KIND, cx, id).await?;
+        outputs_of(&found)
+    }
+
+    async fn write_tags(out: &RouteTableOutputs, old: &Tags, new: &Tags, cx: &AwsContext) -> Result<(), ProviderError> {
+        tags::sync::<Ec2>(cx, &out.route_table_id, old, new).await
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<RouteTableOutputs>, ProviderError> {

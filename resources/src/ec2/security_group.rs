@@ -12,7 +12,7 @@
 //! rule; authorizing it twice is InvalidPermission.Duplicate).
 
 use super::check;
-use super::find::{by_id, missing, owned};
+use super::find::{by_id, for_import, missing, owned};
 use super::sg_rules::{self, Rule};
 use super::sg_sync::{converge, own_rules};
 use super::tags::{specification, Ec2};
@@ -134,6 +134,20 @@ impl Resource for SecurityGroup {
 
     async fn delete(&self, out: &SecurityGroupOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
         delete_group(cx, &out.group_id).await
+    }
+
+    async fn import_outputs(&self, id: &str, cx: &AwsContext) -> Result<SecurityGroupOutputs, ProviderError> {
+        let found = for_import::<aws_sdk_ec2::types::SecurityGroup>(Self::KIND, cx, id).await?;
+        Ok(SecurityGroupOutputs { group_id: found.group_id().ok_or_else(|| missing("security group id"))?.to_string() })
+    }
+
+    async fn write_tags(
+        out: &SecurityGroupOutputs,
+        old: &Tags,
+        new: &Tags,
+        cx: &AwsContext,
+    ) -> Result<(), ProviderError> {
+        tags::sync::<Ec2>(cx, &out.group_id, old, new).await
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<SecurityGroupOutputs>, ProviderError> {

@@ -2,7 +2,7 @@
 //! replacement; public-IP-on-launch and tags change in place.
 
 use super::check;
-use super::find::{by_id, missing, owned};
+use super::find::{by_id, for_import, missing, owned};
 use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::retry::no_retry;
@@ -97,6 +97,15 @@ impl Resource for Subnet {
     async fn delete(&self, out: &SubnetOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
         let result = cx.ec2().delete_subnet().subnet_id(&out.subnet_id).send().await;
         ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteSubnet", e)))
+    }
+
+    async fn import_outputs(&self, id: &str, cx: &AwsContext) -> Result<SubnetOutputs, ProviderError> {
+        let found = for_import::<aws_sdk_ec2::types::Subnet>(Self::KIND, cx, id).await?;
+        outputs_of(&found)
+    }
+
+    async fn write_tags(out: &SubnetOutputs, old: &Tags, new: &Tags, cx: &AwsContext) -> Result<(), ProviderError> {
+        tags::sync::<Ec2>(cx, &out.subnet_id, old, new).await
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<SubnetOutputs>, ProviderError> {

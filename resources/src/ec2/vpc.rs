@@ -2,7 +2,7 @@
 //! and tags change in place.
 
 use super::check;
-use super::find::{by_id, missing, owned};
+use super::find::{by_id, for_import, missing, owned};
 use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::retry::no_retry;
@@ -102,6 +102,15 @@ impl Resource for Vpc {
     async fn delete(&self, out: &VpcOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
         let result = cx.ec2().delete_vpc().vpc_id(&out.vpc_id).send().await;
         ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteVpc", e)))
+    }
+
+    async fn import_outputs(&self, id: &str, cx: &AwsContext) -> Result<VpcOutputs, ProviderError> {
+        let found = for_import::<aws_sdk_ec2::types::Vpc>(Self::KIND, cx, id).await?;
+        Ok(VpcOutputs { vpc_id: found.vpc_id().ok_or_else(|| missing("VPC id"))?.to_string() })
+    }
+
+    async fn write_tags(out: &VpcOutputs, old: &Tags, new: &Tags, cx: &AwsContext) -> Result<(), ProviderError> {
+        tags::sync::<Ec2>(cx, &out.vpc_id, old, new).await
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<VpcOutputs>, ProviderError> {

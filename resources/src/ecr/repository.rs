@@ -28,6 +28,7 @@ use super::{find_repository, missing, sdk};
 use crate::error::{absent_if, classify, ok_if_not_found};
 use crate::kit::adopt;
 use crate::kit::enums::aws_enum;
+use crate::kit::import::found;
 use crate::kit::retry::no_retry;
 use crate::tags;
 use crate::AwsContext;
@@ -201,6 +202,14 @@ impl Resource for Repository {
             }
             other => ok_if_not_found(other.map(|_| ()).map_err(|e| classify("DeleteRepository", e))),
         }
+    }
+
+    async fn import_outputs(&self, id: &str, cx: &AwsContext) -> Result<RepositoryOutputs, ProviderError> {
+        outputs(&found(Self::KIND, id, find_repository(cx, id).await?)?)
+    }
+
+    async fn write_tags(out: &RepositoryOutputs, old: &Tags, new: &Tags, cx: &AwsContext) -> Result<(), ProviderError> {
+        tags::sync::<Ecr>(cx, &out.arn, old, new).await
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<RepositoryOutputs>, ProviderError> {

@@ -4,12 +4,14 @@
 
 use super::tags::PolicyTags;
 use super::{default_path, description_problem, document_problem, find_policy, name_problem, path_problem};
-use crate::error::{classify, none_if_not_found, ok_if_not_found};
+use crate::error::{absent_if, classify, none_if_not_found, ok_if_not_found};
 use crate::kit::adopt;
+use crate::kit::import::found;
 use crate::kit::retry::no_retry;
 use crate::policy::observed_document;
 use crate::tags;
 use crate::AwsContext;
+use aws_sdk_iam::operation::get_policy::GetPolicyError;
 use aws_sdk_iam::types::PolicyVersion;
 use engine::{ErrorClass, Input, Meta, Observed, ProviderError, Resource, Tags};
 use serde::{Deserialize, Serialize};
@@ -145,6 +147,17 @@ impl Resource for Policy {
         }
         let result = cx.iam().delete_policy().policy_arn(&out.arn).send().await;
         ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeletePolicy", e)))
+    }
+
+    /// `id` is the policy's ARN (its cloud id).
+    async fn import_outputs(&self, id: &str, cx: &AwsContext) -> Result<PolicyOutputs, ProviderError> {
+        let result = cx.iam().get_policy().policy_arn(id).send().await;
+        let live = absent_if("GetPolicy", result, GetPolicyError::is_no_such_entity_exception)?;
+        outputs(&found(Self::KIND, id, live.and_then(|o| o.policy))?)
+    }
+
+    async fn write_tags(out: &PolicyOutputs, old: &Tags, new: &Tags, cx: &AwsContext) -> Result<(), ProviderError> {
+        tags::sync::<PolicyTags>(cx, &out.arn, old, new).await
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<PolicyOutputs>, ProviderError> {

@@ -6,6 +6,7 @@ use super::tags::RoleTags;
 use super::{default_path, description_problem, document_problem, find_role, name_problem, path_problem};
 use crate::error::{classify, none_if_not_found, ok_if_not_found};
 use crate::kit::adopt;
+use crate::kit::import::found;
 use crate::kit::retry::no_retry;
 use crate::policy::observed_document;
 use crate::tags;
@@ -172,6 +173,15 @@ impl Resource for Role {
             },
             _ => e,
         })
+    }
+
+    async fn import_outputs(&self, id: &str, cx: &AwsContext) -> Result<RoleOutputs, ProviderError> {
+        let (role, _) = found(Self::KIND, id, find_role(cx, id).await?)?;
+        Ok(outputs(&role))
+    }
+
+    async fn write_tags(out: &RoleOutputs, old: &Tags, new: &Tags, cx: &AwsContext) -> Result<(), ProviderError> {
+        tags::sync::<RoleTags>(cx, &out.name, old, new).await
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<RoleOutputs>, ProviderError> {

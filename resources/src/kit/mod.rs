@@ -15,6 +15,8 @@
 //! * **Ownership through a parent.** [`prove_parent_stack`]: an untaggable object (a scaling
 //!   policy, a metric filter) is ours only when the tagged object it belongs to carries this
 //!   stack's `plinth:stack`.
+//! * **Import by id.** [`import::found`]: `import_outputs` of every importable kind answers
+//!   `NotFound` naming the id when its lookup finds nothing.
 //! * **Set-like ids.** [`observed_ids`]: live ids in the program's order when only the order differs.
 //! * **No blind create retries.** [`no_retry!`](crate::kit::no_retry): the per-operation config of
 //!   a non-idempotent create, which lets the SDK retry throttling only (see [`retry`]).
@@ -33,6 +35,7 @@
 //!   field names found there are the kind's input fields.
 
 pub mod enums;
+pub mod import;
 pub mod retry;
 pub mod subnet_group;
 pub mod token;

@@ -50,6 +50,7 @@ use super::tags::Kms;
 use super::{describe_key, is_pending_deletion, key_ids, missing, sdk};
 use crate::error::classify;
 use crate::kit::enums::aws_enum;
+use crate::kit::import::found;
 use crate::kit::retry::no_retry;
 use crate::policy::{decode_document, observed_document, same_policy};
 use crate::tags::{self, TagRead};
@@ -248,6 +249,16 @@ impl Resource for Key {
             }
         }
         Err(classify("ScheduleKeyDeletion", err))
+    }
+
+    /// `id` is the key id or its ARN; a key pending deletion counts as gone.
+    async fn import_outputs(&self, id: &str, cx: &AwsContext) -> Result<KeyOutputs, ProviderError> {
+        let live = describe_key(cx, id).await?.filter(|k| !is_pending_deletion(k));
+        outputs(&found(Self::KIND, id, live)?)
+    }
+
+    async fn write_tags(out: &KeyOutputs, old: &Tags, new: &Tags, cx: &AwsContext) -> Result<(), ProviderError> {
+        tags::sync::<Kms>(cx, &out.key_id, old, new).await
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<KeyOutputs>, ProviderError> {

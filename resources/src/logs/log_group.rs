@@ -14,6 +14,7 @@ use super::tags::{to_map, Logs};
 use super::{find_log_group, group_arn, missing, sdk};
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::adopt;
+use crate::kit::import::found;
 use crate::kit::retry::no_retry;
 use crate::tags;
 use crate::AwsContext;
@@ -131,6 +132,14 @@ impl Resource for LogGroup {
     async fn delete(&self, out: &LogGroupOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
         let deleted = cx.logs().delete_log_group().log_group_name(&out.name).send().await;
         ok_if_not_found(deleted.map(|_| ()).map_err(|e| classify("DeleteLogGroup", e)))
+    }
+
+    async fn import_outputs(&self, id: &str, cx: &AwsContext) -> Result<LogGroupOutputs, ProviderError> {
+        outputs(&found(Self::KIND, id, find_log_group(cx, id).await?)?)
+    }
+
+    async fn write_tags(out: &LogGroupOutputs, old: &Tags, new: &Tags, cx: &AwsContext) -> Result<(), ProviderError> {
+        tags::sync::<Logs>(cx, &out.arn, old, new).await
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<LogGroupOutputs>, ProviderError> {

@@ -6,6 +6,7 @@ use super::tags::S3;
 use super::{access, bucket_arn, config, empty, find_bucket};
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::adopt;
+use crate::kit::import::found;
 use crate::kit::retry::no_retry;
 use crate::policy::{decode_document, observed_document};
 use crate::tags;
@@ -211,6 +212,16 @@ impl Resource for Bucket {
             },
             _ => e,
         })
+    }
+
+    async fn import_outputs(&self, id: &str, cx: &AwsContext) -> Result<BucketOutputs, ProviderError> {
+        found(Self::KIND, id, find_bucket(cx, id).await?)?;
+        Ok(Bucket { bucket: id.to_string(), ..Default::default() }.outputs(cx))
+    }
+
+    /// S3 replaces the whole tag set: `new` is written as it is.
+    async fn write_tags(out: &BucketOutputs, _old: &Tags, new: &Tags, cx: &AwsContext) -> Result<(), ProviderError> {
+        super::tags::write(cx, &out.bucket, new).await
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<BucketOutputs>, ProviderError> {

@@ -14,6 +14,7 @@ use super::tags::Secrets;
 use super::{current_version, find_secret};
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::adopt;
+use crate::kit::import::found;
 use crate::sensitive::{observed_kms_key, SecretSource};
 use crate::tags;
 use crate::AwsContext;
@@ -161,6 +162,19 @@ impl Resource for Secret {
             Err(e) if e.class == ErrorClass::Invalid && find_secret(cx, &out.arn).await?.is_none() => Ok(()),
             other => other,
         }
+    }
+
+    /// `id` is the secret's name or ARN.
+    async fn import_outputs(&self, id: &str, cx: &AwsContext) -> Result<SecretOutputs, ProviderError> {
+        let live = found(Self::KIND, id, find_secret(cx, id).await?)?;
+        let arn = live.arn().ok_or_else(|| missing("DescribeSecret ARN"))?;
+        let name = live.name().ok_or_else(|| missing("DescribeSecret name"))?;
+        let base = SecretOutputs { arn: arn.to_string(), name: name.to_string(), version_id: None };
+        Ok(outputs_of(&live, &base))
+    }
+
+    async fn write_tags(out: &SecretOutputs, old: &Tags, new: &Tags, cx: &AwsContext) -> Result<(), ProviderError> {
+        tags::sync::<Secrets>(cx, &out.arn, old, new).await
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<SecretOutputs>, ProviderError> {

@@ -17,9 +17,10 @@
 //! its tags or attributes differ; `scripts/moto_patches/sns.py` refuses it as AWS does.
 
 use super::tags::Sns;
-use super::{account_of, find_topic_arn, missing, topic_attributes};
+use super::{account_of, find_topic_arn, missing, topic_attributes, topic_name_of};
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::adopt;
+use crate::kit::import::found;
 use crate::kit::retry::no_retry;
 use crate::policy::{decode_document, observed_document, same_policy};
 use crate::tags;
@@ -151,6 +152,17 @@ impl Resource for Topic {
         // DeleteTopic is idempotent in AWS (a missing topic is no error); NotFound is Ok too.
         let deleted = cx.sns().delete_topic().topic_arn(&out.arn).send().await;
         ok_if_not_found(deleted.map(|_| ()).map_err(|e| classify("DeleteTopic", e)))
+    }
+
+    /// `id` is the topic's ARN (its cloud id).
+    async fn import_outputs(&self, id: &str, cx: &AwsContext) -> Result<TopicOutputs, ProviderError> {
+        found(Self::KIND, id, topic_attributes(cx, id).await?)?;
+        let name = topic_name_of(id).ok_or_else(|| missing("topic name in the ARN"))?;
+        Ok(TopicOutputs { name: name.to_string(), arn: id.to_string() })
+    }
+
+    async fn write_tags(out: &TopicOutputs, old: &Tags, new: &Tags, cx: &AwsContext) -> Result<(), ProviderError> {
+        tags::sync::<Sns>(cx, &out.arn, old, new).await
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<TopicOutputs>, ProviderError> {

@@ -7,7 +7,10 @@
 //! refuses tags together with Overwrite).
 
 use super::tags::Ssm;
-use super::{common_problems, find_ours, find_parameter, get, missing, put, ParameterOutputs, ParameterTier, Put};
+use super::{
+    common_problems, find_ours, find_parameter, get, missing, outputs, put, ParameterOutputs, ParameterTier, Put,
+};
+use crate::kit::import::found;
 use crate::tags;
 use crate::AwsContext;
 use engine::{Input, Meta, Observed, ProviderError, Resource, Tags};
@@ -108,6 +111,14 @@ impl Resource for Parameter {
 
     async fn delete(&self, out: &ParameterOutputs, cx: &AwsContext) -> Result<(), ProviderError> {
         super::delete(cx, &out.name).await
+    }
+
+    async fn import_outputs(&self, id: &str, cx: &AwsContext) -> Result<ParameterOutputs, ProviderError> {
+        found(Self::KIND, id, outputs(cx, id).await?)
+    }
+
+    async fn write_tags(out: &ParameterOutputs, old: &Tags, new: &Tags, cx: &AwsContext) -> Result<(), ProviderError> {
+        tags::sync::<Ssm>(cx, &out.name, old, new).await
     }
 
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<ParameterOutputs>, ProviderError> {
