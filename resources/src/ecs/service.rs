@@ -227,11 +227,7 @@ impl Service {
         if self.capacity_provider_strategy.is_empty() {
             return Ok(None);
         }
-        self.capacity_provider_strategy
-            .iter()
-            .map(StrategyItem::to_sdk)
-            .collect::<Result<_, _>>()
-            .map(Some)
+        self.capacity_provider_strategy.iter().map(StrategyItem::to_sdk).collect::<Result<_, _>>().map(Some)
     }
 
     fn sdk_load_balancers(&self) -> Vec<aws_sdk_ecs::types::LoadBalancer> {
@@ -424,5 +420,4 @@ mod tests {
             assert!(problems.iter().any(|p| p.starts_with(start)), "{start}: {problems:?}");
         }
     }
-
 }
