@@ -75,15 +75,12 @@ fn every_environment_runs_the_three_services_behind_its_load_balancer() {
     for env in [local(), dev(), staging(), prod()] {
         let have = names(&declared(&env));
         for service in programs::release::SERVICES {
-            for part in
-                ["service", "task-definition", "repository", "logs", "execution-role", "task-role", "scaling-target"]
-            {
+            for part in ["service", "task-definition", "repository", "logs", "execution-role", "task-role", "scaling-target"] {
                 let name = format!("{service}-{part}");
                 assert!(have.contains(&name), "{}: {name}", env.name);
             }
         }
-        for name in ["alb", "listener-production", "api-route", "web-route", "web-acl-association", "static-assets-cdn"]
-        {
+        for name in ["alb", "listener-production", "api-route", "web-route", "web-acl-association", "static-assets-cdn"] {
             assert!(have.contains(&name.to_string()), "{}: {name}", env.name);
         }
     }

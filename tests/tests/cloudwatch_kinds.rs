@@ -190,8 +190,7 @@ async fn a_dashboard_body_read_back_reordered_is_no_change_and_one_changed_widge
 async fn a_dashboard_without_our_marker_is_never_adopted_or_changed() {
     let emu = Emulator::start();
     let (cx, cw) = (emu.context().await, emu.independent().await.cloudwatch());
-    let foreign =
-        r#"{"widgets":[{"type":"text","x":0,"y":0,"width":6,"height":2,"properties":{"markdown":"plinth-e2e-ops"}}]}"#;
+    let foreign = r#"{"widgets":[{"type":"text","x":0,"y":0,"width":6,"height":2,"properties":{"markdown":"plinth-e2e-ops"}}]}"#;
     cw.put_dashboard().dashboard_name("plinth-e2e-ops").dashboard_body(foreign).send().await.expect("put");
     let board = ops_dashboard();
     let err = board.find(&meta("ops"), &cx).await.expect_err("no marker: not ours");
@@ -225,12 +224,8 @@ fn errors_filter(group: &str) -> MetricFilter {
 async fn a_metric_filter_lives_on_its_log_group_changes_in_place_and_is_owned_through_it() {
     let emu = Emulator::start();
     let (cx, logs) = (emu.context().await, emu.independent().await.logs());
-    let group = LogGroup {
-        name: "/plinth/e2e/api".into(),
-        retention_days: 14,
-        tags: engine_tags("logs", &[]),
-        ..Default::default()
-    };
+    let group =
+        LogGroup { name: "/plinth/e2e/api".into(), retention_days: 14, tags: engine_tags("logs", &[]), ..Default::default() };
     group.create(&meta("logs"), &cx).await.expect("create the log group");
     let filter = errors_filter("/plinth/e2e/api");
     let out = filter.create(&meta("api-errors"), &cx).await.expect("create");

@@ -5,10 +5,7 @@
 use e2e::conformance::{check, fixtures};
 use e2e::Emulator;
 use engine::Resource;
-use resources::{
-    acm, appautoscaling, budgets, cloudfront, cloudtrail, cloudwatch, ec2, ecr, ecs, elasticache, elbv2, guardduty,
-    iam, kms, logs, rds, s3, secretsmanager, sns, ssm, wafv2,
-};
+use resources::{acm, appautoscaling, budgets, cloudfront, cloudtrail, cloudwatch, ec2, ecr, ecs, elasticache, elbv2, guardduty, iam, kms, logs, rds, s3, secretsmanager, sns, ssm, wafv2};
 use std::collections::BTreeSet;
 
 macro_rules! conformance {

@@ -83,14 +83,8 @@ fn the_environment_passes_the_deployed_suite() {
             (target, Some(emu), Some(dir))
         }
     };
-    let where_ = if target.emulated {
-        "the emulator (after local up)".to_string()
-    } else {
-        format!("account {}", target.account)
-    };
+    let where_ = if target.emulated { "the emulator (after local up)".to_string() } else { format!("account {}", target.account) };
     let report = rt.block_on(e2e::deployed::run(&target));
-    println!(
-        "endpoints: not checked by this test; `cargo run -p e2e --bin plinth-endpoints` checks them with {URL_VAR} set"
-    );
+    println!("endpoints: not checked by this test; `cargo run -p e2e --bin plinth-endpoints` checks them with {URL_VAR} set");
     judge(&report, &format!("deployed suite: {} in {where_}", target.stack));
 }

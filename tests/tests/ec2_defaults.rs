@@ -15,8 +15,7 @@ fn filter(name: &str, value: &str) -> Filter {
 }
 
 async fn default_group(ec2: &aws_sdk_ec2::Client, vpc_id: &str) -> aws_sdk_ec2::types::SecurityGroup {
-    let call =
-        ec2.describe_security_groups().filters(filter("vpc-id", vpc_id)).filters(filter("group-name", "default"));
+    let call = ec2.describe_security_groups().filters(filter("vpc-id", vpc_id)).filters(filter("group-name", "default"));
     call.send().await.expect("describe groups").security_groups()[0].clone()
 }
 
@@ -38,11 +37,7 @@ async fn the_default_group_loses_every_rule_and_is_only_released_on_delete() {
     assert!(!before.ip_permissions().is_empty(), "AWS's default group allows traffic from itself");
     assert!(!before.ip_permissions_egress().is_empty(), "and all traffic out");
 
-    let group = DefaultSecurityGroup {
-        vpc_id: vpc_id.clone().into(),
-        tags: engine_tags("sg-default", &[]),
-        ..Default::default()
-    };
+    let group = DefaultSecurityGroup { vpc_id: vpc_id.clone().into(), tags: engine_tags("sg-default", &[]), ..Default::default() };
     let out = group.create(&meta("sg-default"), &cx).await.expect("adopt");
     assert_eq!(out.group_id, before.group_id().expect("id"));
     let live = default_group(&ec2, &vpc_id).await;
@@ -80,22 +75,14 @@ async fn a_default_object_of_a_vpc_the_stack_does_not_own_is_refused_untouched()
     let vpc = ec2.create_vpc().cidr_block("10.71.0.0/16").send().await.expect("vpc");
     let vpc_id = vpc.vpc().and_then(|v| v.vpc_id()).expect("id").to_string();
 
-    let group = DefaultSecurityGroup {
-        vpc_id: vpc_id.clone().into(),
-        tags: engine_tags("sg-default", &[]),
-        ..Default::default()
-    };
+    let group = DefaultSecurityGroup { vpc_id: vpc_id.clone().into(), tags: engine_tags("sg-default", &[]), ..Default::default() };
     let err = group.create(&meta("sg-default"), &cx).await.expect_err("not our VPC");
     assert_eq!(err.class, ErrorClass::NotOwned, "{err}");
     assert!(err.message.contains(&vpc_id), "{err}");
     let live = default_group(&ec2, &vpc_id).await;
     assert!(!live.ip_permissions_egress().is_empty() && !has_plinth_tags(live.tags()), "left as AWS made it");
 
-    let acl = DefaultNetworkAcl {
-        vpc_id: vpc_id.clone().into(),
-        tags: engine_tags("default-nacl", &[]),
-        ..Default::default()
-    };
+    let acl = DefaultNetworkAcl { vpc_id: vpc_id.clone().into(), tags: engine_tags("default-nacl", &[]), ..Default::default() };
     let err = acl.create(&meta("default-nacl"), &cx).await.expect_err("not our VPC");
     assert_eq!(err.class, ErrorClass::NotOwned, "{err}");
     let live = default_acl(&ec2, &vpc_id).await;
@@ -122,13 +109,7 @@ async fn live_entries(ec2: &aws_sdk_ec2::Client, vpc_id: &str) -> Vec<(bool, i32
         .map(|e| {
             let ports = e.port_range().map(|p| (p.from().unwrap_or(0), p.to().unwrap_or(0)));
             let action = e.rule_action().map(|a| a.as_str().to_string()).unwrap_or_default();
-            (
-                e.egress().unwrap_or(false),
-                e.rule_number().unwrap_or(0),
-                e.protocol().unwrap_or("").to_string(),
-                action,
-                ports,
-            )
+            (e.egress().unwrap_or(false), e.rule_number().unwrap_or(0), e.protocol().unwrap_or("").to_string(), action, ports)
         })
         .collect();
     entries.sort();
@@ -149,11 +130,7 @@ async fn the_default_acl_holds_exactly_the_entries_and_keeps_its_subnets() {
     };
     let subnet = subnet.create(&meta("public-a"), &cx).await.expect("subnet");
 
-    let acl = DefaultNetworkAcl {
-        vpc_id: vpc_id.clone().into(),
-        entries: platform_like("10.72.0.0/16"),
-        tags: engine_tags("default-nacl", &[]),
-    };
+    let acl = DefaultNetworkAcl { vpc_id: vpc_id.clone().into(), entries: platform_like("10.72.0.0/16"), tags: engine_tags("default-nacl", &[]) };
     assert_eq!(acl.validate(), Vec::<String>::new());
     let out = acl.create(&meta("default-nacl"), &cx).await.expect("adopt");
     let want = |e: &AclEntry| {
@@ -162,11 +139,7 @@ async fn the_default_acl_holds_exactly_the_entries_and_keeps_its_subnets() {
     };
     let mut expected: Vec<_> = acl.entries.iter().map(want).collect();
     expected.sort();
-    assert_eq!(
-        live_entries(&ec2, &vpc_id).await,
-        expected,
-        "exactly the program's entries (the allow-all ones are gone)"
-    );
+    assert_eq!(live_entries(&ec2, &vpc_id).await, expected, "exactly the program's entries (the allow-all ones are gone)");
     assert_eq!(acl.read(&out, &cx).await.expect("read").expect("exists").inputs, acl);
     let live = default_acl(&ec2, &vpc_id).await;
     assert_eq!(live.network_acl_id(), Some(out.network_acl_id.as_str()));
@@ -196,10 +169,7 @@ async fn the_default_acl_holds_exactly_the_entries_and_keeps_its_subnets() {
 async fn bad_entries_and_rules_are_named_before_any_call() {
     let acl = DefaultNetworkAcl {
         vpc_id: "vpc-1".into(),
-        entries: vec![
-            entry(100, false, Protocol::All, "nonsense", (0, 0)),
-            entry(100, false, Protocol::Tcp, "0.0.0.0/0", (80, 80)),
-        ],
+        entries: vec![entry(100, false, Protocol::All, "nonsense", (0, 0)), entry(100, false, Protocol::Tcp, "0.0.0.0/0", (80, 80))],
         ..Default::default()
     };
     assert_eq!(

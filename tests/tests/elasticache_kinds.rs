@@ -214,15 +214,8 @@ async fn redis_auth_token_comes_from_a_secret_and_rotates_with_its_version() {
     let auth = |version: &str| Some(AuthToken { secret_arn: arn.clone().into(), secret_version_id: version.into() });
 
     // Validation first: AUTH only over TLS, and the secret by ARN.
-    let plain = ReplicationGroup {
-        transit_encryption: false,
-        auth_token: auth(&v1),
-        ..replication_group("auth-queue-e2e", "auth-cache", &sg)
-    };
-    assert_eq!(
-        plain.validate(),
-        ["auth_token needs transit_encryption = true (AWS accepts an AUTH token only over TLS)"]
-    );
+    let plain = ReplicationGroup { transit_encryption: false, auth_token: auth(&v1), ..replication_group("auth-queue-e2e", "auth-cache", &sg) };
+    assert_eq!(plain.validate(), ["auth_token needs transit_encryption = true (AWS accepts an AUTH token only over TLS)"]);
 
     let group = ReplicationGroup { auth_token: auth(&v1), ..replication_group("auth-queue-e2e", "auth-cache", &sg) };
     assert!(group.validate().is_empty(), "{:?}", group.validate());

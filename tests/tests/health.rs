@@ -22,13 +22,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Instant;
 
-const CHECKED: [&str; 5] = [
-    "aws:ecs:Service",
-    "aws:elbv2:TargetGroup",
-    "aws:elbv2:LoadBalancer",
-    "aws:rds:DbInstance",
-    "aws:elasticache:ReplicationGroup",
-];
+const CHECKED: [&str; 5] =
+    ["aws:ecs:Service", "aws:elbv2:TargetGroup", "aws:elbv2:LoadBalancer", "aws:rds:DbInstance", "aws:elasticache:ReplicationGroup"];
 
 fn app() -> engine::cli::App {
     let env = programs::env::local();
@@ -84,12 +79,7 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 fn failing(c: &Value) -> Vec<String> {
-    c["failing_dependencies"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|f| f["name"].as_str().unwrap().to_string())
-        .collect()
+    c["failing_dependencies"].as_array().into_iter().flatten().map(|f| f["name"].as_str().unwrap().to_string()).collect()
 }
 
 #[test]

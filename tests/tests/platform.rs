@@ -17,13 +17,7 @@ fn cli(state: &Path, verb: &[&str]) -> u8 {
     let mut args = vec!["local".to_string()];
     args.extend(verb.iter().map(|s| s.to_string()));
     args.extend(["--state".to_string(), state.display().to_string()]);
-    engine::cli::run(
-        programs::app(
-            programs::env::local(),
-            programs::release::load(&programs::env::local()).expect("the release file"),
-        ),
-        args,
-    )
+    engine::cli::run(programs::app(programs::env::local(), programs::release::load(&programs::env::local()).expect("the release file")), args)
 }
 
 fn filter(name: &str, value: &str) -> Filter {
@@ -213,8 +207,7 @@ async fn check_security_groups(emu: &Emulator) {
 /// The VPC's default security group has no rules; its default network ACL is the stack's, with
 /// explicit entries and no allow-all entry from anywhere.
 async fn check_default_objects(ec2: &aws_sdk_ec2::Client, vpc_id: &str) {
-    let groups =
-        ec2.describe_security_groups().filters(filter("vpc-id", vpc_id)).filters(filter("group-name", "default"));
+    let groups = ec2.describe_security_groups().filters(filter("vpc-id", vpc_id)).filters(filter("group-name", "default"));
     let groups = groups.send().await.unwrap();
     let group = &groups.security_groups()[0];
     assert!(group.ip_permissions().is_empty() && group.ip_permissions_egress().is_empty(), "default group: {group:?}");
@@ -225,9 +218,9 @@ async fn check_default_objects(ec2: &aws_sdk_ec2::Client, vpc_id: &str) {
     assert_eq!(stack, Some("local"), "the default ACL is managed");
     let explicit: Vec<_> = acl.entries().iter().filter(|e| e.rule_number() != Some(32767)).collect();
     assert!(explicit.len() >= 4, "explicit entries: {explicit:?}");
-    let open = explicit
-        .iter()
-        .any(|e| e.egress() == Some(false) && e.protocol() == Some("-1") && e.cidr_block() == Some("0.0.0.0/0"));
+    let open = explicit.iter().any(|e| {
+        e.egress() == Some(false) && e.protocol() == Some("-1") && e.cidr_block() == Some("0.0.0.0/0")
+    });
     assert!(!open, "no inbound allow-all from anywhere: {explicit:?}");
 }
 
@@ -265,9 +258,7 @@ async fn check_buckets(emu: &Emulator) {
         let policy = s3.get_bucket_policy().bucket(bucket).send().await.unwrap();
         let doc: serde_json::Value = serde_json::from_str(policy.policy().unwrap_or("{}")).unwrap();
         let denies_plain_http = doc["Statement"].as_array().into_iter().flatten().any(|st| {
-            st["Effect"] == "Deny"
-                && st["Principal"] == "*"
-                && st["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+            st["Effect"] == "Deny" && st["Principal"] == "*" && st["Condition"]["Bool"]["aws:SecureTransport"] == "false"
         });
         assert!(denies_plain_http, "{bucket} denies requests without TLS: {doc}");
         let logging = s3.get_bucket_logging().bucket(bucket).send().await.unwrap();
@@ -292,18 +283,11 @@ async fn check_iam(emu: &Emulator) {
         let text = decoded.to_string();
         assert!(text.contains(prefix), "{role} reaches its own prefix: {text}");
     }
-    for role in
-        ["api-task", "orchestrator-task", "web-task", "api-execution", "orchestrator-execution", "web-execution"]
-    {
+    for role in ["api-task", "orchestrator-task", "web-task", "api-execution", "orchestrator-execution", "web-execution"] {
         let names = iam.list_role_policies().role_name(format!("plinth-local-{role}")).send().await.unwrap();
         for policy in names.policy_names() {
-            let doc = iam
-                .get_role_policy()
-                .role_name(format!("plinth-local-{role}"))
-                .policy_name(policy)
-                .send()
-                .await
-                .unwrap();
+            let doc =
+                iam.get_role_policy().role_name(format!("plinth-local-{role}")).policy_name(policy).send().await.unwrap();
             let decoded = resources::policy::decode_document(doc.policy_document()).unwrap();
             for statement in decoded["Statement"].as_array().unwrap() {
                 let actions: Vec<String> = match &statement["Action"] {
@@ -313,12 +297,10 @@ async fn check_iam(emu: &Emulator) {
                 assert!(actions.iter().all(|a| !a.contains('*')), "{role}/{policy}: no wildcard actions: {actions:?}");
                 // "*" only where AWS has no resource for the action, or KMS bound to a service.
                 let unscoped = statement["Resource"] == "*";
-                let xray_writes =
-                    actions.iter().all(|a| a.starts_with("xray:Put") || a.starts_with("xray:GetSampling"));
+                let xray_writes = actions.iter().all(|a| a.starts_with("xray:Put") || a.starts_with("xray:GetSampling"));
                 let allowed = actions == ["ecr:GetAuthorizationToken"]
                     || xray_writes
-                    || (actions == ["kms:Decrypt"]
-                        && statement["Condition"]["StringEquals"]["kms:ViaService"].is_string());
+                    || (actions == ["kms:Decrypt"] && statement["Condition"]["StringEquals"]["kms:ViaService"].is_string());
                 assert!(!unscoped || allowed, "{role}/{policy}: unscoped {actions:?}");
             }
         }

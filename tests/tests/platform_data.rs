@@ -77,11 +77,7 @@ async fn check_database(cx: &AwsContext) {
     let mut private: Vec<String> = private
         .subnets()
         .iter()
-        .filter(|s| {
-            s.tags()
-                .iter()
-                .any(|t| t.key() == Some("plinth:name") && t.value().is_some_and(|v| v.starts_with("private-")))
-        })
+        .filter(|s| s.tags().iter().any(|t| t.key() == Some("plinth:name") && t.value().is_some_and(|v| v.starts_with("private-"))))
         .filter_map(|s| s.subnet_id().map(str::to_string))
         .collect();
     let mut in_group = in_group;
@@ -119,8 +115,7 @@ async fn check_database_hardening(cx: &AwsContext, db: &resources::rds::sdk::typ
     let trust = resources::policy::decode_document(role.assume_role_policy_document().unwrap()).unwrap();
     assert_eq!(trust["Statement"][0]["Principal"]["Service"], "monitoring.rds.amazonaws.com", "{trust}");
     assert_eq!(trust["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"], ACCOUNT, "{trust}");
-    let attached =
-        cx.iam().list_attached_role_policies().role_name("plinth-local-rds-monitoring").send().await.unwrap();
+    let attached = cx.iam().list_attached_role_policies().role_name("plinth-local-rds-monitoring").send().await.unwrap();
     let arns: Vec<&str> = attached.attached_policies().iter().filter_map(|p| p.policy_arn()).collect();
     assert_eq!(arns, ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"]);
 }

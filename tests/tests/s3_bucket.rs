@@ -202,8 +202,5 @@ async fn a_log_target_without_the_delivery_grant_is_refused() {
     let err = b.create(&meta("assets"), &cx).await.expect_err("no grant");
     assert!(err.message.contains("InvalidTargetBucketForLogging"), "{err}");
     let selfish = Bucket { logging: Some(Logging { target_bucket: NAME.into(), target_prefix: String::new() }), ..b };
-    assert_eq!(
-        selfish.validate(),
-        ["logging.target_bucket: a bucket must not log to itself (each log write would be logged)"]
-    );
+    assert_eq!(selfish.validate(), ["logging.target_bucket: a bucket must not log to itself (each log write would be logged)"]);
 }

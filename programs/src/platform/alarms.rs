@@ -41,13 +41,7 @@ enum Stat {
     Percentile(&'static str),
 }
 
-fn spec(
-    id: String,
-    what: String,
-    (namespace, metric): (&'static str, &'static str),
-    statistic: Stat,
-    threshold: f64,
-) -> Spec {
+fn spec(id: String, what: String, (namespace, metric): (&'static str, &'static str), statistic: Stat, threshold: f64) -> Spec {
     Spec {
         id,
         what,
@@ -118,30 +112,12 @@ fn edge_alarms(t: &Thresholds, edge: &Edge) -> Vec<Spec> {
     let lb = || edge.load_balancer.output(|o| o.arn_suffix.clone());
     let alb = "AWS/ApplicationELB";
     let mut specs = vec![
-        spec(
-            "alb-5xx".into(),
-            "Load balancer 5xx responses".into(),
-            (alb, "HTTPCode_ELB_5XX_Count"),
-            Stat::Plain(Statistic::Sum),
-            t.alb_5xx_per_minute,
-        )
-        .on("LoadBalancer", lb()),
-        spec(
-            "targets-5xx".into(),
-            "Target 5xx responses".into(),
-            (alb, "HTTPCode_Target_5XX_Count"),
-            Stat::Plain(Statistic::Sum),
-            t.alb_5xx_per_minute,
-        )
-        .on("LoadBalancer", lb()),
-        spec(
-            "alb-latency-p99".into(),
-            "p99 target response time".into(),
-            (alb, "TargetResponseTime"),
-            Stat::Percentile("p99"),
-            t.target_response_p99_seconds,
-        )
-        .on("LoadBalancer", lb()),
+        spec("alb-5xx".into(), "Load balancer 5xx responses".into(), (alb, "HTTPCode_ELB_5XX_Count"), Stat::Plain(Statistic::Sum), t.alb_5xx_per_minute)
+            .on("LoadBalancer", lb()),
+        spec("targets-5xx".into(), "Target 5xx responses".into(), (alb, "HTTPCode_Target_5XX_Count"), Stat::Plain(Statistic::Sum), t.alb_5xx_per_minute)
+            .on("LoadBalancer", lb()),
+        spec("alb-latency-p99".into(), "p99 target response time".into(), (alb, "TargetResponseTime"), Stat::Percentile("p99"), t.target_response_p99_seconds)
+            .on("LoadBalancer", lb()),
     ];
     for route in &edge.routes {
         let mut unhealthy = spec(
@@ -163,20 +139,13 @@ fn service_alarms(t: &Thresholds, watched: &Watched) -> Vec<Spec> {
     let mut specs = Vec::new();
     for deployed in watched.services {
         let service = deployed.service;
-        for (metric, short, threshold) in [
-            ("CPUUtilization", "cpu", t.service_cpu_percent),
-            ("MemoryUtilization", "memory", t.service_memory_percent),
-        ] {
+        for (metric, short, threshold) in
+            [("CPUUtilization", "cpu", t.service_cpu_percent), ("MemoryUtilization", "memory", t.service_memory_percent)]
+        {
             let what = format!("{service} {short} utilization");
-            let s = spec(
-                format!("{service}-{short}"),
-                what,
-                ("AWS/ECS", metric),
-                Stat::Plain(Statistic::Average),
-                threshold,
-            )
-            .on("ClusterName", watched.cluster_name.clone().into())
-            .on("ServiceName", deployed.handle.output(|o| o.name.clone()));
+            let s = spec(format!("{service}-{short}"), what, ("AWS/ECS", metric), Stat::Plain(Statistic::Average), threshold)
+                .on("ClusterName", watched.cluster_name.clone().into())
+                .on("ServiceName", deployed.handle.output(|o| o.name.clone()));
             specs.push(s);
         }
     }
@@ -191,72 +160,27 @@ fn data_alarms(env: &Env, t: &Thresholds, data: &Data) -> Vec<Spec> {
         s.period_secs = 300;
         s
     };
-    let mut free = spec(
-        "database-free-storage".into(),
-        "Database free storage".into(),
-        (rds, "FreeStorageSpace"),
-        Stat::Plain(Statistic::Minimum),
-        t.database_free_storage_gb * gib,
-    )
-    .on("DBInstanceIdentifier", db());
+    let mut free = spec("database-free-storage".into(), "Database free storage".into(), (rds, "FreeStorageSpace"), Stat::Plain(Statistic::Minimum), t.database_free_storage_gb * gib)
+        .on("DBInstanceIdentifier", db());
     free.above = false;
     let mut specs = vec![
-        spec(
-            "database-cpu".into(),
-            "Database CPU".into(),
-            (rds, "CPUUtilization"),
-            Stat::Plain(Statistic::Average),
-            t.database_cpu_percent,
-        )
-        .on("DBInstanceIdentifier", db()),
+        spec("database-cpu".into(), "Database CPU".into(), (rds, "CPUUtilization"), Stat::Plain(Statistic::Average), t.database_cpu_percent)
+            .on("DBInstanceIdentifier", db()),
         free,
-        spec(
-            "database-connections".into(),
-            "Database connections".into(),
-            (rds, "DatabaseConnections"),
-            Stat::Plain(Statistic::Maximum),
-            t.database_connections,
-        )
-        .on("DBInstanceIdentifier", db()),
+        spec("database-connections".into(), "Database connections".into(), (rds, "DatabaseConnections"), Stat::Plain(Statistic::Maximum), t.database_connections)
+            .on("DBInstanceIdentifier", db()),
     ];
     // ElastiCache reports per node; a replication group's nodes are `<group>-001`, `-002`, ...
     for node in 1..=env.cache.nodes {
         let id = move || data.cache.output(move |o| format!("{}-{node:03}", o.id));
         let cache = "AWS/ElastiCache";
         let per_node = |id_suffix: &str, what: &str, metric, stat, threshold| {
-            spec(
-                format!("cache-{node:03}-{id_suffix}"),
-                format!("Cache node {node} {what}"),
-                (cache, metric),
-                stat,
-                threshold,
-            )
-            .on("CacheClusterId", id())
+            spec(format!("cache-{node:03}-{id_suffix}"), format!("Cache node {node} {what}"), (cache, metric), stat, threshold)
+                .on("CacheClusterId", id())
         };
-        specs.push(per_node(
-            "engine-cpu",
-            "engine CPU",
-            "EngineCPUUtilization",
-            Stat::Plain(Statistic::Average),
-            t.cache_engine_cpu_percent,
-        ));
-        specs.push(per_node(
-            "memory",
-            "memory",
-            "DatabaseMemoryUsagePercentage",
-            Stat::Plain(Statistic::Average),
-            t.cache_memory_percent,
-        ));
-        specs.push(five_minutes(per_node(
-            "evictions",
-            "evictions",
-            "Evictions",
-            Stat::Plain(Statistic::Sum),
-            t.cache_evictions,
-        )));
+        specs.push(per_node("engine-cpu", "engine CPU", "EngineCPUUtilization", Stat::Plain(Statistic::Average), t.cache_engine_cpu_percent));
+        specs.push(per_node("memory", "memory", "DatabaseMemoryUsagePercentage", Stat::Plain(Statistic::Average), t.cache_memory_percent));
+        specs.push(five_minutes(per_node("evictions", "evictions", "Evictions", Stat::Plain(Statistic::Sum), t.cache_evictions)));
     }
-    specs
-        .into_iter()
-        .map(|s| if s.namespace == rds && s.metric == "FreeStorageSpace" { five_minutes(s) } else { s })
-        .collect()
+    specs.into_iter().map(|s| if s.namespace == rds && s.metric == "FreeStorageSpace" { five_minutes(s) } else { s }).collect()
 }

@@ -22,11 +22,7 @@ pub fn declare(stack: &mut Stack, env: &Env, network: &Network, access_logs: &Ha
     if env.observability.guardduty {
         stack.add(
             "guardduty",
-            Detector {
-                enable: true,
-                finding_publishing_frequency: FindingFrequency::FifteenMinutes,
-                ..Default::default()
-            },
+            Detector { enable: true, finding_publishing_frequency: FindingFrequency::FifteenMinutes, ..Default::default() },
         );
     }
 }
@@ -35,11 +31,7 @@ fn flow_logs(stack: &mut Stack, env: &Env, network: &Network) {
     let group_name = format!("/plinth/{}/vpc-flow-logs", env.name);
     let group = stack.add(
         "flow-logs",
-        LogGroup {
-            name: group_name.clone(),
-            retention_days: env.observability.flow_log_retention_days,
-            ..Default::default()
-        },
+        LogGroup { name: group_name.clone(), retention_days: env.observability.flow_log_retention_days, ..Default::default() },
     );
     let trust = json!({
         "Version": "2012-10-17",
@@ -98,25 +90,22 @@ fn trail(stack: &mut Stack, env: &Env, access_logs: &Handle<Bucket>) -> Handle<T
     let policy = json!({ "Version": "2012-10-17", "Statement": trail_bucket_statements(env, &bucket_name) });
     let bucket = stack.add(
         "audit-trail-bucket",
-        super::storage::hardened(
-            Bucket {
-                bucket: bucket_name,
-                versioning: true,
-                encryption: Some(Encryption { algorithm: SseAlgorithm::Aes256, kms_key_id: None }),
-                block_public_access: true,
-                lifecycle_rules: vec![LifecycleRule {
-                    id: "expire-trail-logs".into(),
-                    prefix: None,
-                    expire_noncurrent_after_days: Some(env.observability.trail_retention_days),
-                    expire_after_days: Some(env.observability.trail_retention_days),
-                    abort_incomplete_multipart_after_days: Some(7),
-                }],
-                policy: Some(policy.to_string().into()),
-                force_destroy: env.disposable_data,
-                ..Default::default()
-            },
-            access_logs,
-        ),
+        super::storage::hardened(Bucket {
+            bucket: bucket_name,
+            versioning: true,
+            encryption: Some(Encryption { algorithm: SseAlgorithm::Aes256, kms_key_id: None }),
+            block_public_access: true,
+            lifecycle_rules: vec![LifecycleRule {
+                id: "expire-trail-logs".into(),
+                prefix: None,
+                expire_noncurrent_after_days: Some(env.observability.trail_retention_days),
+                expire_after_days: Some(env.observability.trail_retention_days),
+                abort_incomplete_multipart_after_days: Some(7),
+            }],
+            policy: Some(policy.to_string().into()),
+            force_destroy: env.disposable_data,
+            ..Default::default()
+        }, access_logs),
     );
     stack.add(
         "audit-trail",

@@ -29,10 +29,10 @@ use super::data::Data;
 use super::storage::Buckets;
 use crate::env::Env;
 use engine::{Handle, Input, Stack};
+use std::collections::BTreeMap;
 use resources::secretsmanager::Secret;
 use resources::sensitive::SecretSource;
 use resources::ssm::{Parameter, SecureParameter};
-use std::collections::BTreeMap;
 
 /// The LLM providers whose API keys the orchestrator reads.
 pub const LLM_PROVIDERS: &[&str] = &["openai", "anthropic"];

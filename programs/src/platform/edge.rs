@@ -122,8 +122,7 @@ fn listener(
     lb: &Handle<LoadBalancer>,
     certificate: Option<&Handle<Certificate>>,
 ) -> Handle<Listener> {
-    let not_found =
-        Action::FixedResponse { status_code: 404, content_type: ContentType::TextPlain, body: "not found".into() };
+    let not_found = Action::FixedResponse { status_code: 404, content_type: ContentType::TextPlain, body: "not found".into() };
     stack.add(
         resource,
         Listener {
@@ -181,10 +180,9 @@ pub fn declare(
             ..Default::default()
         },
     );
-    let certificate = env
-        .compute
-        .certificate_domain
-        .map(|domain| stack.add("certificate", Certificate { domain_name: domain.into(), ..Default::default() }));
+    let certificate = env.compute.certificate_domain.map(|domain| {
+        stack.add("certificate", Certificate { domain_name: domain.into(), ..Default::default() })
+    });
     let production_port = if certificate.is_some() { 443 } else { 80 };
     let production = listener(stack, env, "listener-production", production_port, &load_balancer, certificate.as_ref());
     if certificate.is_some() {
@@ -199,29 +197,21 @@ pub fn declare(
             },
         );
     }
-    let test = env
-        .compute
-        .blue_green
-        .as_ref()
-        .map(|bg| listener(stack, env, "listener-test", bg.test_port, &load_balancer, certificate.as_ref()));
+    let test = env.compute.blue_green.as_ref().map(|bg| {
+        listener(stack, env, "listener-test", bg.test_port, &load_balancer, certificate.as_ref())
+    });
     let routes = ROUTED
         .iter()
         .map(|(service, path, priority)| {
             let blue = target_group(stack, network, format!("{service}-targets"), format!("{}-{service}", env.name));
-            let mut production_rule =
-                forward_rule(stack, format!("{service}-route"), &production, path, *priority, &blue);
+            let mut production_rule = forward_rule(stack, format!("{service}-route"), &production, path, *priority, &blue);
             if test.is_some() {
                 // In a blue/green deployment ECS moves the rules between the two groups: their
                 // actions are managed elsewhere, never reset by Plinth.
                 production_rule = production_rule.ignore_changes(&["action"]);
             }
             let green = test.as_ref().map(|test| {
-                let green = target_group(
-                    stack,
-                    network,
-                    format!("{service}-targets-green"),
-                    format!("{}-{service}-g", env.name),
-                );
+                let green = target_group(stack, network, format!("{service}-targets-green"), format!("{}-{service}-g", env.name));
                 let rule = forward_rule(stack, format!("{service}-test-route"), test, path, *priority, &green)
                     .ignore_changes(&["action"]);
                 (green, rule)
@@ -237,20 +227,14 @@ pub fn declare(
 fn protect_with_waf(stack: &mut Stack, lb: &Handle<LoadBalancer>, web_acl: &Handle<WebAcl>, registry: &Registry) {
     stack.add(
         "web-acl-association",
-        WebAclAssociation {
-            web_acl_arn: web_acl.output(|o| o.arn.clone()),
-            resource_arn: lb.output(|o| o.arn.clone()),
-        },
+        WebAclAssociation { web_acl_arn: web_acl.output(|o| o.arn.clone()), resource_arn: lb.output(|o| o.arn.clone()) },
     );
     stack.add(
         "web-acl-logging",
         LoggingConfiguration {
             web_acl_arn: web_acl.output(|o| o.arn.clone()),
             log_destination_arn: registry.waf_logs.output(|o| o.arn.clone()),
-            redacted_fields: vec![
-                RedactedField::Header("authorization".into()),
-                RedactedField::Header("cookie".into()),
-            ],
+            redacted_fields: vec![RedactedField::Header("authorization".into()), RedactedField::Header("cookie".into())],
         },
     );
 }

@@ -123,12 +123,7 @@ fn prefix_access(bucket: &str, prefix: &str, actions: &[&str]) -> Vec<Value> {
 }
 
 /// Pull the service's image, write its log streams, read what it injects.
-fn execution_policies(
-    env: &Env,
-    grants: &Grants,
-    repository: &str,
-    log_group: &str,
-) -> BTreeMap<String, Input<String>> {
+fn execution_policies(env: &Env, grants: &Grants, repository: &str, log_group: &str) -> BTreeMap<String, Input<String>> {
     let pull = document(vec![
         // GetAuthorizationToken has no resource: AWS only accepts "*" for it.
         json!({ "Sid": "RegistryLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*" }),
@@ -158,13 +153,7 @@ fn task_policies(env: &Env, grants: &Grants) -> BTreeMap<String, Input<String>> 
     policies
 }
 
-fn role(
-    stack: &mut Stack,
-    env: &Env,
-    name: &str,
-    description: String,
-    inline: BTreeMap<String, Input<String>>,
-) -> Handle<Role> {
+fn role(stack: &mut Stack, env: &Env, name: &str, description: String, inline: BTreeMap<String, Input<String>>) -> Handle<Role> {
     stack.add(
         format!("{name}-role"),
         Role {
@@ -208,8 +197,7 @@ pub fn declare_service_roles(
 /// What each service of the platform may touch.
 pub fn grants(env: &Env, buckets: &Buckets) -> Vec<Grants> {
     let secret = |name: &str| format!("plinth/{}/{name}", env.name);
-    let mut orchestrator: Vec<String> =
-        super::LLM_PROVIDERS.iter().map(|p| secret(&format!("llm-{p}-api-key"))).collect();
+    let mut orchestrator: Vec<String> = super::LLM_PROVIDERS.iter().map(|p| secret(&format!("llm-{p}-api-key"))).collect();
     orchestrator.push(secret("redis-auth-token"));
     vec![
         Grants {

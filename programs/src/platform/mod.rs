@@ -62,8 +62,7 @@ pub fn platform(stack: &mut Stack, env: &Env, release: &Release) {
     health::declare(stack, env, &edge, &data, &deployed);
     scaling::declare(stack, env, &deployed);
     logs::declare(stack, env, &registry);
-    let watched =
-        alarms::Watched { edge: &edge, data: &data, services: &deployed, cluster_name: services::cluster_name(env) };
+    let watched = alarms::Watched { edge: &edge, data: &data, services: &deployed, cluster_name: services::cluster_name(env) };
     let alarms = alarms::declare(stack, env, &alarm_topic, &watched);
     dashboard::declare(stack, env, &watched, &alarms);
     audit::declare(stack, env, &network, &buckets.logs);

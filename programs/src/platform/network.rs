@@ -42,8 +42,12 @@ pub fn declare(stack: &mut Stack, env: &Env) -> Network {
         )
     };
     let zone_letter = |z: &str| z.chars().last().unwrap_or('x');
-    let public: Vec<_> =
-        env.zones.iter().enumerate().map(|(i, z)| subnet(stack, format!("public-{}", zone_letter(z)), i, z)).collect();
+    let public: Vec<_> = env
+        .zones
+        .iter()
+        .enumerate()
+        .map(|(i, z)| subnet(stack, format!("public-{}", zone_letter(z)), i, z))
+        .collect();
     let private: Vec<_> = env
         .zones
         .iter()
@@ -65,10 +69,7 @@ pub fn declare(stack: &mut Stack, env: &Env) -> Network {
         },
     );
     declare_nat(stack, env, &vpc, &public, &private, &igw);
-    stack.add(
-        "default-nacl",
-        DefaultNetworkAcl { vpc_id: vpc_id(), entries: acl_entries(env.cidr), ..Default::default() },
-    );
+    stack.add("default-nacl", DefaultNetworkAcl { vpc_id: vpc_id(), entries: acl_entries(env.cidr), ..Default::default() });
     Network { vpc, public, private }
 }
 

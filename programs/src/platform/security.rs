@@ -60,10 +60,7 @@ fn alb_ingress(env: &Env) -> Vec<Rule> {
 }
 
 pub fn declare(stack: &mut Stack, env: &Env, network: &Network) -> Groups {
-    stack.add(
-        "sg-default",
-        DefaultSecurityGroup { vpc_id: network.vpc.output(|o| o.vpc_id.clone()), ..Default::default() },
-    );
+    stack.add("sg-default", DefaultSecurityGroup { vpc_id: network.vpc.output(|o| o.vpc_id.clone()), ..Default::default() });
     let group = |stack: &mut Stack, name: &str, description: &str, ingress: Vec<Rule>, egress: Vec<Rule>| {
         stack.add(
             format!("sg-{name}"),
@@ -77,7 +74,13 @@ pub fn declare(stack: &mut Stack, env: &Env, network: &Network) -> Groups {
             },
         )
     };
-    let alb = group(stack, "alb", "Load balancer: HTTP and HTTPS from the internet", alb_ingress(env), vec![]);
+    let alb = group(
+        stack,
+        "alb",
+        "Load balancer: HTTP and HTTPS from the internet",
+        alb_ingress(env),
+        vec![],
+    );
     let services = group(
         stack,
         "services",

@@ -59,11 +59,7 @@ fn injected(service: &str, config: &Config, data: &Data) -> Vec<ContainerSecret>
     };
     match service {
         // The API enqueues jobs on Redis; the orchestrator runs them.
-        "api" => vec![
-            secret("JWT_SIGNING_KEY", "jwt-signing-key"),
-            secret("REDIS_AUTH_TOKEN", "redis-auth-token"),
-            database(),
-        ],
+        "api" => vec![secret("JWT_SIGNING_KEY", "jwt-signing-key"), secret("REDIS_AUTH_TOKEN", "redis-auth-token"), database()],
         "orchestrator" => vec![
             secret("OPENAI_API_KEY", "llm-openai-api-key"),
             secret("ANTHROPIC_API_KEY", "llm-anthropic-api-key"),
@@ -77,13 +73,7 @@ fn injected(service: &str, config: &Config, data: &Data) -> Vec<ContainerSecret>
     }
 }
 
-fn container(
-    env: &Env,
-    home: &ServiceHome,
-    release: &Release,
-    secrets: Vec<ContainerSecret>,
-    routed: bool,
-) -> Container {
+fn container(env: &Env, home: &ServiceHome, release: &Release, secrets: Vec<ContainerSecret>, routed: bool) -> Container {
     let image = release.image(home.service).clone();
     Container {
         name: home.service.into(),
@@ -117,13 +107,7 @@ fn container(
 }
 
 /// The app container, and the tracing collector beside it for the services that emit traces.
-fn containers(
-    env: &Env,
-    home: &ServiceHome,
-    release: &Release,
-    secrets: Vec<ContainerSecret>,
-    routed: bool,
-) -> Vec<Container> {
+fn containers(env: &Env, home: &ServiceHome, release: &Release, secrets: Vec<ContainerSecret>, routed: bool) -> Vec<Container> {
     let mut app = container(env, home, release, secrets, routed);
     if !tracing::traced(home.service) {
         return vec![app];

@@ -37,10 +37,8 @@ pub fn assets_bucket_name(env: &Env) -> String {
 /// policy (a policy computed from another resource's outputs must carry the statement itself,
 /// `resources::s3::tls_only_statement`, as the CDN's does).
 pub fn hardened(bucket: Bucket, logs: &Handle<Bucket>) -> Bucket {
-    let logging = Logging {
-        target_bucket: logs.output(|o| o.bucket.clone()),
-        target_prefix: format!("{ACCESS_LOG_PREFIX}{}/", bucket.bucket),
-    };
+    let logging =
+        Logging { target_bucket: logs.output(|o| o.bucket.clone()), target_prefix: format!("{ACCESS_LOG_PREFIX}{}/", bucket.bucket) };
     Bucket { logging: Some(logging), ..owner_enforced_tls_only(bucket) }
 }
 

@@ -381,10 +381,7 @@ mod tests {
             plan(&old, &new),
             vec![
                 Change::AddSubscriber { notification: new[0].clone(), subscriber: Addressee::Email("b@x.io".into()) },
-                Change::RemoveSubscriber {
-                    notification: new[0].clone(),
-                    subscriber: Addressee::Email("a@x.io".into())
-                },
+                Change::RemoveSubscriber { notification: new[0].clone(), subscriber: Addressee::Email("a@x.io".into()) },
             ]
         );
     }

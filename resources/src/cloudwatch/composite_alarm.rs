@@ -113,10 +113,7 @@ impl Resource for CompositeAlarm {
             rule: live.alarm_rule().unwrap_or_default().to_string(),
             alarm_actions: observed_actions(&self.alarm_actions, live.alarm_actions()),
             ok_actions: observed_actions(&self.ok_actions, live.ok_actions()),
-            insufficient_data_actions: observed_actions(
-                &self.insufficient_data_actions,
-                live.insufficient_data_actions(),
-            ),
+            insufficient_data_actions: observed_actions(&self.insufficient_data_actions, live.insufficient_data_actions()),
             actions_enabled: live.actions_enabled().unwrap_or(true),
             tags: tags::read::<CloudWatch>(cx, &out.arn).await?,
         };
@@ -186,9 +183,7 @@ fn rule_problems(rule: &str) -> Vec<String> {
         problems.push(format!("rule `{rule}` has unbalanced parentheses"));
     }
     if !RULE_WORDS.iter().any(|w| rule.contains(w)) {
-        problems.push(format!(
-            "rule `{rule}` names no alarm state: use ALARM(…), OK(…), INSUFFICIENT_DATA(…), TRUE or FALSE"
-        ));
+        problems.push(format!("rule `{rule}` names no alarm state: use ALARM(…), OK(…), INSUFFICIENT_DATA(…), TRUE or FALSE"));
     }
     problems
 }

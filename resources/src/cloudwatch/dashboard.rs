@@ -23,8 +23,8 @@
 //! keeps the live marker's owner and refuses (NotOwned) a dashboard whose marker was removed.
 //! Programs may not write `[plinth:` in a text widget (validate).
 
-use super::missing;
 use super::widgets::{body, parse_body, widget_problems, Marker, Widget};
+use super::missing;
 use crate::error::{absent_if, classify, ok_if_not_found};
 use crate::kit::adopt;
 use crate::kit::retry::no_retry;
@@ -72,11 +72,7 @@ impl Resource for Dashboard {
             problems.push(format!("name `{}` must be 1 to 255 letters, digits, `-` or `_`", self.name));
         }
         if self.widgets.len() >= MAX_WIDGETS {
-            problems.push(format!(
-                "widgets has {}; at most {} (one place is Plinth's marker)",
-                self.widgets.len(),
-                MAX_WIDGETS - 1
-            ));
+            problems.push(format!("widgets has {}; at most {} (one place is Plinth's marker)", self.widgets.len(), MAX_WIDGETS - 1));
         }
         for (id, widget) in &self.widgets {
             problems.extend(widget_problems(id, widget));
@@ -103,16 +99,10 @@ impl Resource for Dashboard {
         Ok(Some(Observed { inputs: seen, outputs: DashboardOutputs { name: out.name.clone(), arn: live.arn } }))
     }
 
-    async fn update(
-        &self,
-        _old: &Self,
-        out: &DashboardOutputs,
-        cx: &AwsContext,
-    ) -> Result<DashboardOutputs, ProviderError> {
+    async fn update(&self, _old: &Self, out: &DashboardOutputs, cx: &AwsContext) -> Result<DashboardOutputs, ProviderError> {
         let live = get(cx, &out.name).await?;
         let Some(marker) = live.and_then(|l| l.marker) else {
-            let message =
-                format!("dashboard {} is gone or no longer carries Plinth's marker widget: not changed", out.name);
+            let message = format!("dashboard {} is gone or no longer carries Plinth's marker widget: not changed", out.name);
             return Err(ProviderError::new(ErrorClass::NotOwned, message));
         };
         let call = cx.cloudwatch().put_dashboard().dashboard_name(&out.name);
@@ -150,8 +140,9 @@ async fn get(cx: &AwsContext, name: &str) -> Result<Option<Live>, ProviderError>
     let Some(out) = absent_if("GetDashboard", out, |e| e.is_dashboard_not_found_error())? else { return Ok(None) };
     let arn = out.dashboard_arn().ok_or_else(|| missing("DashboardArn"))?.to_string();
     let text = out.dashboard_body().ok_or_else(|| missing("DashboardBody"))?;
-    let (widgets, marker) =
-        parse_body(text).map_err(|e| ProviderError::new(ErrorClass::Other, format!("dashboard {name}: {e}")))?;
+    let (widgets, marker) = parse_body(text).map_err(|e| {
+        ProviderError::new(ErrorClass::Other, format!("dashboard {name}: {e}"))
+    })?;
     Ok(Some(Live { arn, widgets, marker }))
 }
 

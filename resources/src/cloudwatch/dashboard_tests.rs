@@ -113,9 +113,7 @@ fn reversed_keys(v: &serde_json::Value) -> String {
             let fields: Vec<String> = keys.iter().map(|k| format!("{:?}:{}", k, reversed_keys(&map[*k]))).collect();
             format!("{{{}}}", fields.join(","))
         }
-        serde_json::Value::Array(items) => {
-            format!("[{}]", items.iter().map(reversed_keys).collect::<Vec<_>>().join(","))
-        }
+        serde_json::Value::Array(items) => format!("[{}]", items.iter().map(reversed_keys).collect::<Vec<_>>().join(",")),
         other => other.to_string(),
     }
 }

@@ -249,10 +249,7 @@ impl MetricAlarm {
     }
 
     /// PutMetricAlarm with every field (tags added by the caller on create only).
-    fn put(
-        &self,
-        cx: &AwsContext,
-    ) -> aws_sdk_cloudwatch::operation::put_metric_alarm::builders::PutMetricAlarmFluentBuilder {
+    fn put(&self, cx: &AwsContext) -> aws_sdk_cloudwatch::operation::put_metric_alarm::builders::PutMetricAlarmFluentBuilder {
         let dimensions: Vec<Dimension> =
             self.dimensions.iter().map(|(k, v)| Dimension::builder().name(k).value(v.as_str()).build()).collect();
         cx.cloudwatch()
@@ -279,27 +276,21 @@ impl MetricAlarm {
     /// The live alarm in the program's shape (tags filled in by the caller).
     fn observed(&self, live: &sdk::types::MetricAlarm) -> Result<Self, ProviderError> {
         let unmodeled = |what: &str, value: &str| {
-            ProviderError::new(
-                ErrorClass::Other,
-                format!("alarm {} has {what} {value}, which Plinth does not model", self.name),
-            )
+            ProviderError::new(ErrorClass::Other, format!("alarm {} has {what} {value}, which Plinth does not model", self.name))
         };
         let statistic = match live.statistic() {
             None => None,
             Some(s) => Some(Statistic::from_sdk(s).ok_or_else(|| unmodeled("statistic", s.as_str()))?),
         };
         let comparison = live.comparison_operator().ok_or_else(|| missing("ComparisonOperator"))?;
-        let comparison_operator = ComparisonOperator::from_sdk(comparison)
-            .ok_or_else(|| unmodeled("comparison operator", comparison.as_str()))?;
+        let comparison_operator =
+            ComparisonOperator::from_sdk(comparison).ok_or_else(|| unmodeled("comparison operator", comparison.as_str()))?;
         let treat = live.treat_missing_data().unwrap_or("missing").to_string();
-        let treat_missing_data =
-            TreatMissingData::from_sdk(&treat).ok_or_else(|| unmodeled("treat_missing_data", &treat))?;
+        let treat_missing_data = TreatMissingData::from_sdk(&treat).ok_or_else(|| unmodeled("treat_missing_data", &treat))?;
         let dimensions = live
             .dimensions()
             .iter()
-            .map(|d| {
-                (d.name().unwrap_or_default().to_string(), Input::Value(d.value().unwrap_or_default().to_string()))
-            })
+            .map(|d| (d.name().unwrap_or_default().to_string(), Input::Value(d.value().unwrap_or_default().to_string())))
             .collect();
         Ok(MetricAlarm {
             name: self.name.clone(),
@@ -317,10 +308,7 @@ impl MetricAlarm {
             treat_missing_data,
             alarm_actions: observed_actions(&self.alarm_actions, live.alarm_actions()),
             ok_actions: observed_actions(&self.ok_actions, live.ok_actions()),
-            insufficient_data_actions: observed_actions(
-                &self.insufficient_data_actions,
-                live.insufficient_data_actions(),
-            ),
+            insufficient_data_actions: observed_actions(&self.insufficient_data_actions, live.insufficient_data_actions()),
             actions_enabled: live.actions_enabled().unwrap_or(true),
             tags: Tags::new(),
         })

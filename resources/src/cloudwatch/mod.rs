@@ -17,8 +17,8 @@ pub mod widgets;
 pub use aws_sdk_cloudwatch as sdk;
 pub use composite_alarm::{CompositeAlarm, CompositeAlarmOutputs};
 pub use dashboard::{Dashboard, DashboardOutputs};
-pub use metric_alarm::{ComparisonOperator, MetricAlarm, MetricAlarmOutputs, Statistic, TreatMissingData};
 pub use widgets::{AlarmWidget, MetricLine, MetricView, MetricWidget, TextWidget, Widget, WidgetContent};
+pub use metric_alarm::{ComparisonOperator, MetricAlarm, MetricAlarmOutputs, Statistic, TreatMissingData};
 
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::adopt;

@@ -281,8 +281,7 @@ fn parse_line(line: &Value) -> Result<MetricLine, String> {
         Some(Value::Object(o)) => (Some(o), &parts[..parts.len() - 1]),
         _ => (None, &parts[..]),
     };
-    let names: Vec<&str> =
-        names.iter().map(|p| p.as_str().ok_or("a metric holds a non-string")).collect::<Result<_, _>>()?;
+    let names: Vec<&str> = names.iter().map(|p| p.as_str().ok_or("a metric holds a non-string")).collect::<Result<_, _>>()?;
     if names.len() < 2 || !names.len().is_multiple_of(2) || names.iter().any(|n| *n == "." || *n == "...") {
         return Err(format!("metric {line} is not `[namespace, name, dimension, value, …]` (shorthands are not read)"));
     }

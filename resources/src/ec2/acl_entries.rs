@@ -71,8 +71,7 @@ impl AclEntry {
                 }
             }
             if self.from_port > self.to_port {
-                problems
-                    .push(format!("{field}: from_port {} is greater than to_port {}", self.from_port, self.to_port));
+                problems.push(format!("{field}: from_port {} is greater than to_port {}", self.from_port, self.to_port));
             }
         } else if is_icmp(self.protocol) {
             for (name, value) in [("from_port (ICMP type)", self.from_port), ("to_port (ICMP code)", self.to_port)] {

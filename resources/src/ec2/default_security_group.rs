@@ -145,8 +145,7 @@ mod tests {
 
     #[test]
     fn the_default_has_no_rules_and_bad_rules_are_named() {
-        let empty: DefaultSecurityGroup =
-            serde_json::from_value(serde_json::json!({ "vpc_id": "vpc-1" })).expect("json");
+        let empty: DefaultSecurityGroup = serde_json::from_value(serde_json::json!({ "vpc_id": "vpc-1" })).expect("json");
         assert!(empty.ingress.is_empty() && empty.egress.is_empty());
         assert!(empty.validate().is_empty());
         let bad = DefaultSecurityGroup {
@@ -154,9 +153,6 @@ mod tests {
             ingress: vec![Rule { from_port: 1, to_port: 1, ..Default::default() }],
             ..Default::default()
         };
-        assert_eq!(
-            bad.validate(),
-            ["vpc_id must not be empty", "ingress[0] needs cidr_blocks or a source_security_group_id"]
-        );
+        assert_eq!(bad.validate(), ["vpc_id must not be empty", "ingress[0] needs cidr_blocks or a source_security_group_id"]);
     }
 }

@@ -98,12 +98,8 @@ mod tests {
     fn a_default_object_claimed_by_another_resource_is_refused() {
         let meta = Meta::new("default-sg", "dev");
         assert!(unclaimed_or_ours("sg-1", &from_pairs(&[("Name", "x")]), &meta).is_ok());
-        assert!(unclaimed_or_ours(
-            "sg-1",
-            &from_pairs(&[("plinth:stack", "dev"), ("plinth:name", "default-sg")]),
-            &meta
-        )
-        .is_ok());
+        assert!(unclaimed_or_ours("sg-1", &from_pairs(&[("plinth:stack", "dev"), ("plinth:name", "default-sg")]), &meta)
+            .is_ok());
         let other = from_pairs(&[("plinth:stack", "dev"), ("plinth:name", "other")]);
         assert_eq!(unclaimed_or_ours("sg-1", &other, &meta).expect_err("other").class, ErrorClass::NotOwned);
         let stack = from_pairs(&[("plinth:stack", "prod")]);

@@ -12,12 +12,7 @@ use aws_sdk_ec2::types::{Filter, SecurityGroup as SdkGroup};
 use engine::{ProviderError, NAME_TAG};
 
 /// Makes the own rules of `group` exactly `ingress` and `egress`.
-pub async fn converge(
-    cx: &AwsContext,
-    group: &SdkGroup,
-    ingress: &[Rule],
-    egress: &[Rule],
-) -> Result<(), ProviderError> {
+pub async fn converge(cx: &AwsContext, group: &SdkGroup, ingress: &[Rule], egress: &[Rule]) -> Result<(), ProviderError> {
     let (live_in, live_out) = own_rules(cx, group).await?;
     sync(cx, group, Direction::Ingress, &live_in, &sg_rules::permissions_of(ingress)).await?;
     sync(cx, group, Direction::Egress, &live_out, &sg_rules::permissions_of(egress)).await
@@ -110,3 +105,4 @@ async fn update_descriptions(
     }
     Ok(())
 }
+

@@ -20,7 +20,6 @@
 
 use super::container::in_program_order;
 use super::revisions::missing;
-use super::strategy::{CapacityProvider, StrategyItem};
 use super::tags::Ecs;
 use crate::error::classify;
 use crate::kit::adopt;
@@ -29,6 +28,7 @@ use crate::tags;
 use crate::AwsContext;
 use aws_sdk_ecs::types::{self as sdk, ClusterField, ClusterSettingName};
 use engine::{ErrorClass, Meta, Observed, ProviderError, Resource, Tags};
+use super::strategy::{CapacityProvider, StrategyItem};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -44,6 +44,7 @@ mod values {
         pub enum ContainerInsights: String { Disabled = "disabled", Enabled = "enabled", Enhanced = "enhanced" }
     }
 }
+
 
 /// An ECS cluster.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -227,7 +227,11 @@ impl Service {
         if self.capacity_provider_strategy.is_empty() {
             return Ok(None);
         }
-        self.capacity_provider_strategy.iter().map(StrategyItem::to_sdk).collect::<Result<_, _>>().map(Some)
+        self.capacity_provider_strategy
+            .iter()
+            .map(StrategyItem::to_sdk)
+            .collect::<Result<_, _>>()
+            .map(Some)
     }
 
     fn sdk_load_balancers(&self) -> Vec<aws_sdk_ecs::types::LoadBalancer> {
@@ -420,4 +424,5 @@ mod tests {
             assert!(problems.iter().any(|p| p.starts_with(start)), "{start}: {problems:?}");
         }
     }
+
 }

@@ -15,10 +15,12 @@ use aws_sdk_ecs::types as sdk;
 use engine::{ErrorClass, Input, ProviderError};
 use serde::{Deserialize, Serialize};
 
+
 aws_enum! {
     /// Which tags ECS copies onto the service's tasks.
     pub enum PropagateTags: sdk::PropagateTags { Service = "SERVICE", TaskDefinition = "TASK_DEFINITION", None = "NONE" }
 }
+
 
 /// The awsvpc network of the service's tasks.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

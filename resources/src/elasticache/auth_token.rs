@@ -133,8 +133,7 @@ mod tests {
 
     fn token(version: &str) -> AuthToken {
         AuthToken {
-            secret_arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:plinth/dev/redis-auth-token-AbCdEf"
-                .into(),
+            secret_arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:plinth/dev/redis-auth-token-AbCdEf".into(),
             secret_version_id: version.into(),
         }
     }

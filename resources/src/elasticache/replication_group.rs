@@ -19,10 +19,10 @@
 //! `scripts/moto_patches/elasticache.py` gives it AWS's checks and the ROTATE / SET / DELETE
 //! strategies.
 
-use super::auth_token::{self, AuthToken};
 use super::find::{
     find_cache_cluster, find_live_replication_group, find_replication_group, group_status, missing, DELETING,
 };
+use super::auth_token::{self, AuthToken};
 use super::replication_group_modify as modify;
 use super::tags::ElastiCache;
 use super::wait::{

@@ -98,9 +98,7 @@ async fn describe_lbs(cx: &AwsContext, arns: Vec<String>) -> Vec<Check> {
                 let each = arns.into_iter().map(|arn| describe_lbs_one(cx, arn));
                 return join_all(each).await;
             }
-            let check = if e.is_not_found() {
-                Check::unhealthy(format!("load balancer not found: {e}"))
-            } else {
+            let check = if e.is_not_found() { Check::unhealthy(format!("load balancer not found: {e}")) } else {
                 Check::unknown(format!("could not describe: {e}"))
             };
             return arns.iter().map(|_| check.clone()).collect();

@@ -10,9 +10,7 @@ use engine::health::Status;
 fn target(id: &str, state: TargetHealthStateEnum, reason: Option<TargetHealthReasonEnum>) -> TargetHealthDescription {
     TargetHealthDescription::builder()
         .target(TargetDescription::builder().id(id).port(8080).build())
-        .target_health(
-            TargetHealth::builder().state(state).set_reason(reason).description("Health checks failed").build(),
-        )
+        .target_health(TargetHealth::builder().state(state).set_reason(reason).description("Health checks failed").build())
         .build()
 }
 
@@ -34,10 +32,7 @@ fn some_unhealthy_is_degraded_and_names_them_with_their_reason() {
     ];
     let check = classify_targets(&targets);
     assert_eq!((check.status, check.reason.as_str()), (Status::Degraded, "1 of 2 targets healthy"));
-    assert!(
-        check.details.iter().any(|d| d.contains("10.0.2.7:8080 unhealthy: Target.FailedHealthChecks")),
-        "{check:?}"
-    );
+    assert!(check.details.iter().any(|d| d.contains("10.0.2.7:8080 unhealthy: Target.FailedHealthChecks")), "{check:?}");
 }
 
 #[test]
@@ -48,8 +43,9 @@ fn none_healthy_is_unhealthy() {
 
 #[test]
 fn load_balancer_states() {
-    let lb =
-        |code: LoadBalancerStateEnum| LiveLb::builder().state(LoadBalancerState::builder().code(code).build()).build();
+    let lb = |code: LoadBalancerStateEnum| {
+        LiveLb::builder().state(LoadBalancerState::builder().code(code).build()).build()
+    };
     assert_eq!(classify_load_balancer(&lb(LoadBalancerStateEnum::Active)).status, Status::Healthy);
     assert_eq!(classify_load_balancer(&lb(LoadBalancerStateEnum::Provisioning)).status, Status::Degraded);
     assert_eq!(classify_load_balancer(&lb(LoadBalancerStateEnum::ActiveImpaired)).status, Status::Degraded);

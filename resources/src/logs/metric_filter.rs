@@ -168,8 +168,7 @@ impl MetricFilter {
                 .log_group_name(group)
                 .filter_name_prefix(&self.name)
                 .set_next_token(token.clone());
-            let Some(out) =
-                crate::error::none_if_not_found(call.send().await.map_err(|e| classify("DescribeMetricFilters", e)))?
+            let Some(out) = crate::error::none_if_not_found(call.send().await.map_err(|e| classify("DescribeMetricFilters", e)))?
             else {
                 return Ok(None);
             };
@@ -220,8 +219,7 @@ impl MetricTransformation {
             ));
         }
         if self.value.is_empty() || self.value.chars().count() > 100 {
-            problems
-                .push(format!("transformation.value `{}` must be 1 to 100 characters (`1`, `$.field`)", self.value));
+            problems.push(format!("transformation.value `{}` must be 1 to 100 characters (`1`, `$.field`)", self.value));
         }
         if self.default_value.is_some_and(|v| !v.is_finite()) {
             problems.push("transformation.default_value must be a finite number".to_string());
@@ -230,8 +228,7 @@ impl MetricTransformation {
             problems.push(format!("transformation.dimensions has {}; at most 3", self.dimensions.len()));
         }
         if self.default_value.is_some() && !self.dimensions.is_empty() {
-            problems
-                .push("transformation.default_value cannot be set together with dimensions (AWS's rule)".to_string());
+            problems.push("transformation.default_value cannot be set together with dimensions (AWS's rule)".to_string());
         }
         problems
     }

@@ -220,8 +220,7 @@ pub fn modification(
                 .set_performance_insights_retention_period(new.performance_insights_retention_days)
         },
     );
-    let (enable, disable) =
-        log_export_changes(&old.enabled_cloudwatch_logs_exports, &new.enabled_cloudwatch_logs_exports);
+    let (enable, disable) = log_export_changes(&old.enabled_cloudwatch_logs_exports, &new.enabled_cloudwatch_logs_exports);
     let logs = CloudwatchLogsExportConfiguration::builder()
         .set_enable_log_types(Some(enable.clone()))
         .set_disable_log_types(Some(disable.clone()))
@@ -299,10 +298,7 @@ mod tests {
 
     #[test]
     fn log_exports_are_postgres_types_once_each() {
-        let logs = |l: &[&str]| DbInstance {
-            enabled_cloudwatch_logs_exports: l.iter().map(|s| s.to_string()).collect(),
-            ..valid()
-        };
+        let logs = |l: &[&str]| DbInstance { enabled_cloudwatch_logs_exports: l.iter().map(|s| s.to_string()).collect(), ..valid() };
         assert!(problems(&logs(&["postgresql", "upgrade"])).is_empty());
         assert_eq!(
             problems(&logs(&["postgresql", "audit", "postgresql"])),
@@ -313,19 +309,12 @@ mod tests {
         );
         let s = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(log_export_changes(&s(&["postgresql"]), &s(&["upgrade"])), (s(&["upgrade"]), s(&["postgresql"])));
-        assert_eq!(
-            log_export_changes(&s(&["upgrade", "postgresql"]), &s(&["postgresql", "upgrade"])),
-            (s(&[]), s(&[]))
-        );
+        assert_eq!(log_export_changes(&s(&["upgrade", "postgresql"]), &s(&["postgresql", "upgrade"])), (s(&[]), s(&[])));
     }
 
     #[test]
     fn performance_insights_retention_is_an_aws_period() {
-        let pi = |days: Option<i32>| DbInstance {
-            performance_insights: true,
-            performance_insights_retention_days: days,
-            ..valid()
-        };
+        let pi = |days: Option<i32>| DbInstance { performance_insights: true, performance_insights_retention_days: days, ..valid() };
         for ok in [None, Some(7), Some(31), Some(713), Some(731)] {
             assert!(problems(&pi(ok)).is_empty(), "{ok:?}: {:?}", problems(&pi(ok)));
         }

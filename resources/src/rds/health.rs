@@ -33,8 +33,7 @@ pub async fn check(batch: Vec<(DbInstance, DbInstanceOutputs)>, cx: &AwsContext)
     };
     let maintenance = async {
         let call = cx.rds().describe_pending_maintenance_actions().filters(filter()).send().await;
-        call.map(|o| o.pending_maintenance_actions().to_vec())
-            .map_err(|e| classify("DescribePendingMaintenanceActions", e))
+        call.map(|o| o.pending_maintenance_actions().to_vec()).map_err(|e| classify("DescribePendingMaintenanceActions", e))
     };
     let (instances, maintenance) = futures::join!(instances, maintenance);
     let instances = match instances {
@@ -88,8 +87,7 @@ pub fn classify_instance(live: &Live, maintenance: Result<Vec<String>, String>) 
         }
         Err(e) => details.push(format!("pending maintenance unknown: {e}")),
     }
-    let text =
-        if notes.is_empty() { format!("status {status}") } else { format!("status {status} ({})", notes.join(", ")) };
+    let text = if notes.is_empty() { format!("status {status}") } else { format!("status {status} ({})", notes.join(", ")) };
     let check = match status {
         "available" => Check::healthy(text),
         "stopped" | "stopping" | "failed" | "storage-full" | "restore-error" | "deleting" => Check::unhealthy(text),

@@ -9,9 +9,9 @@ pub mod wait;
 
 mod db_instance;
 mod db_instance_settings;
+mod health;
 mod db_parameter_group;
 mod db_subnet_group;
-mod health;
 
 pub use db_instance::{DbInstance, DbInstanceOutputs};
 pub use db_instance_settings::{version_major, MONITORING_INTERVALS, POSTGRES_LOG_TYPES};

@@ -41,8 +41,7 @@ pub async fn write_ownership(
         .object_ownership(ownership.to_sdk())
         .build()
         .map_err(|e| build_error("ownership rule", e))?;
-    let controls =
-        OwnershipControls::builder().rules(rule).build().map_err(|e| build_error("ownership controls", e))?;
+    let controls = OwnershipControls::builder().rules(rule).build().map_err(|e| build_error("ownership controls", e))?;
     let call = cx.s3().put_bucket_ownership_controls().bucket(bucket).ownership_controls(controls);
     call.send().await.map_err(|e| classify("PutBucketOwnershipControls", e))?;
     Ok(())

@@ -3,9 +3,9 @@
 
 mod access;
 pub mod bucket;
+pub mod objects;
 mod config;
 mod empty;
-pub mod objects;
 pub mod tags;
 pub mod tls;
 

@@ -44,12 +44,7 @@ pub fn with_tls_only(policy: Option<Value>, bucket_arn: &str) -> Value {
 /// of the log bucket `log_bucket_arn`, only for source buckets of `account` (aws:SourceAccount)
 /// whose ARNs match `source_arn_pattern` (aws:SourceArn, e.g. `arn:aws:s3:::plinth-dev-*`): the
 /// bucket-policy route that works with Object Ownership `BucketOwnerEnforced` (no ACLs).
-pub fn access_log_delivery_statement(
-    log_bucket_arn: &str,
-    prefix: &str,
-    account: &str,
-    source_arn_pattern: &str,
-) -> Value {
+pub fn access_log_delivery_statement(log_bucket_arn: &str, prefix: &str, account: &str, source_arn_pattern: &str) -> Value {
     json!({
         "Sid": "S3ServerAccessLogs",
         "Effect": "Allow",
@@ -76,8 +71,7 @@ mod tests {
         assert_eq!(with_tls_only(Some(alone.clone()), arn), alone, "already there: unchanged");
         let single = json!({ "Version": "2012-10-17", "Statement": { "Sid": "Read", "Effect": "Allow" } });
         let merged = with_tls_only(Some(single), arn);
-        let sids: Vec<&str> =
-            merged["Statement"].as_array().unwrap().iter().filter_map(|s| s["Sid"].as_str()).collect();
+        let sids: Vec<&str> = merged["Statement"].as_array().unwrap().iter().filter_map(|s| s["Sid"].as_str()).collect();
         assert_eq!(sids, ["Read", TLS_ONLY_SID]);
         assert!(crate::policy::decode_document(&merged.to_string()).is_ok());
     }

@@ -163,7 +163,7 @@ impl Resource for Subscription {
             Err(e) if live.pending && e.class == ErrorClass::Invalid => {
                 forget_pending(out, Some(e));
                 Ok(())
-            }
+            },
             Err(e) => Err(e),
         }
     }

@@ -20,8 +20,7 @@ use std::time::Duration;
 
 fn endpoints() -> Result<(Endpoints, &'static str), String> {
     let url = std::env::var(URL_VAR).map_err(|_| format!("{URL_VAR} must be the environment's public https:// URL"))?;
-    let name = std::env::var(ENV_VAR)
-        .map_err(|_| format!("{ENV_VAR} must name the environment (its WAF rate limit sizes the burst)"))?;
+    let name = std::env::var(ENV_VAR).map_err(|_| format!("{ENV_VAR} must name the environment (its WAF rate limit sizes the burst)"))?;
     let env = environment(name.trim()).map_err(|e| e.to_string())?;
     let url = Url::parse(&url).map_err(|e| format!("{URL_VAR}: {e}"))?;
     if !url.https {
@@ -34,10 +33,7 @@ fn endpoints() -> Result<(Endpoints, &'static str), String> {
         timeout: Duration::from_secs(10),
         burst: Burst::past(env.rate_limit_per_ip),
     };
-    println!(
-        "endpoints of {}: {} (rate limit {} per 5 minutes per client)",
-        env.name, endpoints.url, env.rate_limit_per_ip
-    );
+    println!("endpoints of {}: {} (rate limit {} per 5 minutes per client)", env.name, endpoints.url, env.rate_limit_per_ip);
     Ok((endpoints, env.name))
 }
 
@@ -52,9 +48,5 @@ fn main() -> ExitCode {
     let mut report = Report::default();
     report.extend(endpoints.checks());
     println!("{}", report.table(&format!("public endpoints of {name}")));
-    if report.failed().is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    if report.failed().is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }

@@ -113,8 +113,7 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
         }
         TagSource::Ssm => {
             let call = check.ssm().list_tags_for_resource().resource_type("Parameter".into());
-            let out =
-                call.resource_id(field(outputs, "name")?).send().await.map_err(sdk_error("ListTagsForResource"))?;
+            let out = call.resource_id(field(outputs, "name")?).send().await.map_err(sdk_error("ListTagsForResource"))?;
             Ok(collect(out.tag_list().iter().map(|t| (t.key(), t.value()))))
         }
         TagSource::Wafv2 => {
@@ -130,8 +129,7 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
         }
         TagSource::Elbv2 => {
             let arn = field(outputs, "arn")?;
-            let out =
-                check.elbv2().describe_tags().resource_arns(arn).send().await.map_err(sdk_error("DescribeTags"))?;
+            let out = check.elbv2().describe_tags().resource_arns(arn).send().await.map_err(sdk_error("DescribeTags"))?;
             let described = out.tag_descriptions().iter().find(|d| d.resource_arn() == Some(arn));
             let tags = described.map(|d| d.tags()).unwrap_or_default();
             Ok(collect(tags.iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))))
@@ -177,8 +175,7 @@ pub async fn live_tags(check: &AwsContext, source: TagSource, cloud_id: &str, ou
         }
         TagSource::CloudTrail => {
             let arn = field(outputs, "arn")?;
-            let out =
-                check.cloudtrail().list_tags().resource_id_list(arn).send().await.map_err(sdk_error("ListTags"))?;
+            let out = check.cloudtrail().list_tags().resource_id_list(arn).send().await.map_err(sdk_error("ListTags"))?;
             let mine = out.resource_tag_list().iter().find(|r| r.resource_id() == Some(arn));
             let tags = mine.map(|r| r.tags_list()).unwrap_or_default();
             Ok(collect(tags.iter().map(|t| (t.key(), t.value().unwrap_or_default()))))
@@ -219,8 +216,7 @@ pub async fn remove_tags(check: &AwsContext, source: TagSource, cloud_id: &str, 
     if source != TagSource::Ec2 {
         return Err(format!("removing {source:?} tags is not supported by the suite"));
     }
-    let keys: Vec<aws_sdk_ec2::types::Tag> =
-        tags.keys().map(|k| aws_sdk_ec2::types::Tag::builder().key(k).build()).collect();
+    let keys: Vec<aws_sdk_ec2::types::Tag> = tags.keys().map(|k| aws_sdk_ec2::types::Tag::builder().key(k).build()).collect();
     let call = check.ec2().delete_tags().resources(cloud_id).set_tags(Some(keys));
     call.send().await.map_err(sdk_error("DeleteTags"))?;
     Ok(())

@@ -27,11 +27,7 @@ async fn stack_trails(t: &Target, client: &Client) -> Result<Vec<Trail>, String>
         let arn = trail.trail_arn().unwrap_or_default();
         let tags = client.list_tags().resource_id_list(arn).send().await;
         let tags = tags.map_err(|e| format!("ListTags {arn}: {}", error_text(e)))?;
-        let pairs = tags
-            .resource_tag_list()
-            .iter()
-            .flat_map(|r| r.tags_list())
-            .map(|t| (t.key(), t.value().unwrap_or_default()));
+        let pairs = tags.resource_tag_list().iter().flat_map(|r| r.tags_list()).map(|t| (t.key(), t.value().unwrap_or_default()));
         if t.owns(pairs) {
             owned.push(trail);
         }
@@ -73,10 +69,7 @@ async fn trails(t: &Target) -> Vec<Check> {
         c[0].expect(
             name,
             trail.is_multi_region_trail() == Some(true) && logging && events.as_ref().is_ok_and(|all| *all),
-            format!(
-                "multi-region {:?}, logging {logging}, read+write management events {events:?}",
-                trail.is_multi_region_trail()
-            ),
+            format!("multi-region {:?}, logging {logging}, read+write management events {events:?}", trail.is_multi_region_trail()),
         );
         c[1].expect(name, trail.log_file_validation_enabled() == Some(true), "log file validation is off");
         match trail.s3_bucket_name() {
@@ -103,8 +96,7 @@ async fn management_events(client: &Client, trail: &Trail) -> Result<bool, Strin
     if !out.advanced_event_selectors().is_empty() {
         let management = out.advanced_event_selectors().iter().any(|s| {
             let fields = s.field_selectors();
-            let category =
-                fields.iter().any(|f| f.field() == "eventCategory" && f.equals().iter().any(|v| v == "Management"));
+            let category = fields.iter().any(|f| f.field() == "eventCategory" && f.equals().iter().any(|v| v == "Management"));
             let read_only_filtered = fields.iter().any(|f| f.field() == "readOnly");
             category && !read_only_filtered
         });
@@ -128,10 +120,7 @@ async fn guardduty(t: &Target) -> Check {
     let mut check = Check::new(AREA, Some("GuardDuty.1"), what);
     if ids.is_empty() {
         if required {
-            check.fail(
-                format!("{} ({})", t.account, t.sdk().region().map(|r| r.to_string()).unwrap_or_default()),
-                "no detector",
-            );
+            check.fail(format!("{} ({})", t.account, t.sdk().region().map(|r| r.to_string()).unwrap_or_default()), "no detector");
         } else {
             check.not_required(format!("not required in {}, and no detector exists", t.stack));
         }

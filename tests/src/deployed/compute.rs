@@ -49,8 +49,7 @@ pub async fn checks(t: &Target) -> Vec<Check> {
         let name = service.service_name().unwrap_or_default();
         let (running, desired) = (service.running_count(), service.desired_count());
         c[1].expect(name, running == desired, format!("{running} tasks running of {desired} desired"));
-        let public =
-            service.network_configuration().and_then(|n| n.awsvpc_configuration()).and_then(|a| a.assign_public_ip());
+        let public = service.network_configuration().and_then(|n| n.awsvpc_configuration()).and_then(|a| a.assign_public_ip());
         c[2].expect(name, public.is_none_or(|p| p.as_str() == "DISABLED"), "assigns public IPs");
         match discover::task_definition(t, service.task_definition().unwrap_or_default()).await {
             Ok(task) => tasks.push((short(service), task)),
@@ -101,12 +100,7 @@ fn sidecar(service: &str, task: &TaskDefinition, check: &mut Check) {
     );
 }
 
-async fn logging(
-    logs: &aws_sdk_cloudwatchlogs::Client,
-    object: &str,
-    container: &ContainerDefinition,
-    check: &mut Check,
-) {
+async fn logging(logs: &aws_sdk_cloudwatchlogs::Client, object: &str, container: &ContainerDefinition, check: &mut Check) {
     let config = container.log_configuration();
     let driver = config.map(|l| l.log_driver().as_str().to_string()).unwrap_or_else(|| "none".into());
     let group = config.and_then(|l| l.options()).and_then(|o| o.get("awslogs-group")).cloned();

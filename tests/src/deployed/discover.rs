@@ -4,8 +4,8 @@
 //! Shared by the areas that need the same objects (the load balancer for the security groups,
 //! the edge and the alarms; the services for compute and the data tier's sources).
 
-use super::error_text;
 use super::target::Target;
+use super::error_text;
 use aws_sdk_ec2::types::SecurityGroup;
 use aws_sdk_ecs::types::{Cluster, ClusterField, Service, ServiceField, TaskDefinition};
 use aws_sdk_elasticache::types::ReplicationGroup;
@@ -107,9 +107,7 @@ pub async fn db_instances(t: &Target) -> Found<DbInstance> {
         .collect::<Result<_, _>>()
         .await
         .map_err(|e| format!("DescribeDBInstances: {}", error_text(e)))?;
-    let owned = |db: &DbInstance| {
-        t.owns(db.tag_list().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())))
-    };
+    let owned = |db: &DbInstance| t.owns(db.tag_list().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())));
     Ok(all.into_iter().filter(owned).collect())
 }
 

@@ -53,11 +53,7 @@ pub async fn checks(t: &Target) -> Vec<Check> {
             Ok(groups) => {
                 for group in groups {
                     let path = group.health_check_path().unwrap_or_default();
-                    c[2].expect(
-                        group.target_group_name().unwrap_or_default(),
-                        path == "/health",
-                        format!("health check path {path:?}"),
-                    );
+                    c[2].expect(group.target_group_name().unwrap_or_default(), path == "/health", format!("health check path {path:?}"));
                 }
             }
             Err(e) => {
@@ -73,30 +69,20 @@ pub async fn checks(t: &Target) -> Vec<Check> {
 }
 
 fn listeners(lb: &str, listeners: &[Listener], c: &mut [Check]) {
-    let https: Vec<&Listener> =
-        listeners.iter().filter(|l| l.protocol().map(|p| p.as_str()) == Some("HTTPS")).collect();
+    let https: Vec<&Listener> = listeners.iter().filter(|l| l.protocol().map(|p| p.as_str()) == Some("HTTPS")).collect();
     if https.is_empty() {
         c[0].expect(lb, false, "no HTTPS listener");
     }
     for listener in https {
         let policy = listener.ssl_policy().unwrap_or_default();
-        c[0].expect(
-            format!("{lb}:{}", listener.port().unwrap_or_default()),
-            modern_policy(policy),
-            format!("policy {policy:?} allows TLS below 1.2"),
-        );
+        c[0].expect(format!("{lb}:{}", listener.port().unwrap_or_default()), modern_policy(policy), format!("policy {policy:?} allows TLS below 1.2"));
     }
     for listener in listeners.iter().filter(|l| l.protocol().map(|p| p.as_str()) == Some("HTTP")) {
         let object = format!("{lb}:{}", listener.port().unwrap_or_default());
         let redirect = listener.default_actions().iter().find(|a| a.r#type() == Some(&ActionTypeEnum::Redirect));
         let config = redirect.and_then(|a| a.redirect_config());
-        let to_https = config
-            .is_some_and(|r| r.protocol() == Some("HTTPS") && r.status_code().map(|s| s.as_str()) == Some("HTTP_301"));
-        c[1].expect(
-            object,
-            to_https,
-            format!("default action is not a 301 redirect to HTTPS: {:?}", listener.default_actions()),
-        );
+        let to_https = config.is_some_and(|r| r.protocol() == Some("HTTPS") && r.status_code().map(|s| s.as_str()) == Some("HTTP_301"));
+        c[1].expect(object, to_https, format!("default action is not a 301 redirect to HTTPS: {:?}", listener.default_actions()));
     }
 }
 
@@ -114,8 +100,7 @@ async fn waf(t: &Target, lb: &str, arn: &str, c: &mut [Check]) {
     let object = format!("{} on {lb}", acl.name());
     match waf.get_logging_configuration().resource_arn(acl.arn()).send().await {
         Ok(out) => {
-            let destinations =
-                out.logging_configuration().map(|l| l.log_destination_configs().to_vec()).unwrap_or_default();
+            let destinations = out.logging_configuration().map(|l| l.log_destination_configs().to_vec()).unwrap_or_default();
             c[4].expect(&object, !destinations.is_empty(), "no log destination");
         }
         Err(e) => {
@@ -123,21 +108,12 @@ async fn waf(t: &Target, lb: &str, arn: &str, c: &mut [Check]) {
         }
     }
     let rate_based = acl.rules().iter().any(|r| r.statement().and_then(|s| s.rate_based_statement()).is_some());
-    c[5].expect(
-        &object,
-        !acl.rules().is_empty() && rate_based,
-        format!("{} rules, rate-based: {rate_based}", acl.rules().len()),
-    );
+    c[5].expect(&object, !acl.rules().is_empty() && rate_based, format!("{} rules, rate-based: {rate_based}", acl.rules().len()));
 }
 
 async fn attributes(t: &Target, elb: &Client, lb: &LoadBalancer, c: &mut [Check]) {
     let name = lb.load_balancer_name().unwrap_or_default();
-    let out = match elb
-        .describe_load_balancer_attributes()
-        .load_balancer_arn(lb.load_balancer_arn().unwrap_or_default())
-        .send()
-        .await
-    {
+    let out = match elb.describe_load_balancer_attributes().load_balancer_arn(lb.load_balancer_arn().unwrap_or_default()).send().await {
         Ok(out) => out,
         Err(e) => {
             let text = error_text(e);
@@ -147,8 +123,7 @@ async fn attributes(t: &Target, elb: &Client, lb: &LoadBalancer, c: &mut [Check]
             return;
         }
     };
-    let attrs: BTreeMap<&str, &str> =
-        out.attributes().iter().filter_map(|a| Some((a.key()?, a.value().unwrap_or_default()))).collect();
+    let attrs: BTreeMap<&str, &str> = out.attributes().iter().filter_map(|a| Some((a.key()?, a.value().unwrap_or_default()))).collect();
     let on = |key: &str| attrs.get(key) == Some(&"true");
     let protected = on("deletion_protection.enabled");
     if t.is_prod() || t.env.compute.lb_deletion_protection || protected {

@@ -48,8 +48,7 @@ pub async fn checks(t: &Target) -> Vec<Check> {
         admin.saw();
         for (policy, doc) in policies(&iam, role, &mut admin).await {
             for statement in statements(&doc) {
-                if statement["Effect"] == "Allow" && has_star(&statement["Action"]) && has_star(&statement["Resource"])
-                {
+                if statement["Effect"] == "Allow" && has_star(&statement["Action"]) && has_star(&statement["Resource"]) {
                     admin.fail(format!("{}/{policy}", role.role_name()), "allows Action \"*\" on Resource \"*\"");
                 }
             }
@@ -78,8 +77,7 @@ fn has_star(value: &Value) -> bool {
 }
 
 fn trust_policy(t: &Target, role: &Role, check: &mut Check) {
-    let doc =
-        role.assume_role_policy_document().and_then(|d| resources::policy::decode_document(d).ok()).unwrap_or_default();
+    let doc = role.assume_role_policy_document().and_then(|d| resources::policy::decode_document(d).ok()).unwrap_or_default();
     for statement in statements(&doc) {
         let service = &statement["Principal"]["Service"];
         if service.is_null() || statement["Effect"] != "Allow" {
@@ -103,10 +101,7 @@ async fn policies(iam: &Client, role: &Role, check: &mut Check) -> Vec<(String, 
         Ok(out) => {
             for policy in out.policy_names() {
                 match iam.get_role_policy().role_name(name).policy_name(policy).send().await {
-                    Ok(p) => docs.push((
-                        policy.clone(),
-                        resources::policy::decode_document(p.policy_document()).unwrap_or_default(),
-                    )),
+                    Ok(p) => docs.push((policy.clone(), resources::policy::decode_document(p.policy_document()).unwrap_or_default())),
                     Err(e) => {
                         check.call_failed(format!("{name}/{policy}"), "GetRolePolicy", e);
                     }
@@ -137,8 +132,7 @@ async fn policies(iam: &Client, role: &Role, check: &mut Check) -> Vec<(String, 
 }
 
 async fn attached_document(iam: &Client, arn: &str) -> Result<Value, String> {
-    let policy =
-        iam.get_policy().policy_arn(arn).send().await.map_err(|e| format!("GetPolicy failed: {}", error_text(e)))?;
+    let policy = iam.get_policy().policy_arn(arn).send().await.map_err(|e| format!("GetPolicy failed: {}", error_text(e)))?;
     let version = policy.policy().and_then(|p| p.default_version_id()).unwrap_or("v1");
     let doc = iam.get_policy_version().policy_arn(arn).version_id(version).send().await;
     let doc = doc.map_err(|e| format!("GetPolicyVersion failed: {}", error_text(e)))?;

@@ -52,12 +52,8 @@ pub async fn run(target: &Target) -> Report {
         iam::checks(target),
         data::checks(target),
     );
-    let (compute, edge, observability, audit) = tokio::join!(
-        compute::checks(target),
-        edge::checks(target),
-        observability::checks(target),
-        audit::checks(target)
-    );
+    let (compute, edge, observability, audit) =
+        tokio::join!(compute::checks(target), edge::checks(target), observability::checks(target), audit::checks(target));
     let mut report = Report::default();
     for area in [network, groups, storage, iam, data, compute, edge, observability, audit] {
         report.extend(area);

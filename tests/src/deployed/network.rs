@@ -38,11 +38,7 @@ fn vpc_tagged(t: &Target, vpcs: &[Vpc]) -> Check {
         let missing: Vec<&str> =
             ["plinth:name", "Environment", "ManagedBy"].into_iter().filter(|k| !tags.contains_key(*k)).collect();
         let environment_right = tags.get("Environment").is_none_or(|e| e == &t.stack);
-        check.expect(
-            vpc_id(vpc),
-            missing.is_empty() && environment_right,
-            format!("tags missing {missing:?} or Environment is not {}: {tags:?}", t.stack),
-        );
+        check.expect(vpc_id(vpc), missing.is_empty() && environment_right, format!("tags missing {missing:?} or Environment is not {}: {tags:?}", t.stack));
     }
     check
 }
@@ -52,19 +48,14 @@ fn vpc_id(vpc: &Vpc) -> &str {
 }
 
 async fn subnets_without_public_ips(t: &Target, vpcs: &[Vpc]) -> Check {
-    let mut check =
-        Check::new(AREA, Some("EC2.15"), "no subnet of the VPC auto-assigns public IPs (public ones included)");
+    let mut check = Check::new(AREA, Some("EC2.15"), "no subnet of the VPC auto-assigns public IPs (public ones included)");
     for vpc in vpcs {
         match t.ec2().describe_subnets().filters(filter("vpc-id", vpc_id(vpc))).send().await {
             Ok(out) => {
                 for subnet in out.subnets() {
                     let id = subnet.subnet_id().unwrap_or_default();
                     let name = ec2_tags(subnet.tags()).get("plinth:name").cloned().unwrap_or_default();
-                    check.expect(
-                        format!("{id} ({name})"),
-                        subnet.map_public_ip_on_launch() != Some(true),
-                        "MapPublicIpOnLaunch is true",
-                    );
+                    check.expect(format!("{id} ({name})"), subnet.map_public_ip_on_launch() != Some(true), "MapPublicIpOnLaunch is true");
                 }
             }
             Err(e) => {
@@ -76,8 +67,7 @@ async fn subnets_without_public_ips(t: &Target, vpcs: &[Vpc]) -> Check {
 }
 
 async fn default_group_closed(t: &Target, vpcs: &[Vpc]) -> Check {
-    let mut check =
-        Check::new(AREA, Some("EC2.2"), "the VPC's default security group allows no inbound or outbound traffic");
+    let mut check = Check::new(AREA, Some("EC2.2"), "the VPC's default security group allows no inbound or outbound traffic");
     for vpc in vpcs {
         let filters = [filter("vpc-id", vpc_id(vpc)), filter("group-name", "default")];
         match t.ec2().describe_security_groups().set_filters(Some(filters.to_vec())).send().await {
@@ -107,9 +97,7 @@ async fn network_acls(t: &Target, vpcs: &[Vpc]) -> Result<Vec<NetworkAcl>, Strin
     let mut acls = Vec::new();
     for vpc in vpcs {
         let out = t.ec2().describe_network_acls().filters(filter("vpc-id", vpc_id(vpc))).send().await;
-        acls.extend(
-            out.map_err(|e| format!("DescribeNetworkAcls {}: {}", vpc_id(vpc), error_text(e)))?.network_acls().to_vec(),
-        );
+        acls.extend(out.map_err(|e| format!("DescribeNetworkAcls {}: {}", vpc_id(vpc), error_text(e)))?.network_acls().to_vec());
     }
     Ok(acls)
 }
@@ -136,10 +124,7 @@ fn default_acl_managed(t: &Target, acls: &Result<Vec<NetworkAcl>, String>) -> Ch
                 && e.rule_action().map(|a| a.as_str()) == Some("allow")
         });
         if explicit == 0 || allow_all {
-            check.fail(
-                id,
-                format!("{explicit} entries besides the catch-all deny, allow-all entry present: {allow_all}"),
-            );
+            check.fail(id, format!("{explicit} entries besides the catch-all deny, allow-all entry present: {allow_all}"));
         }
     }
     check
@@ -170,10 +155,7 @@ fn no_acl_opens_admin_ports(acls: &Result<Vec<NetworkAcl>, String>) -> Check {
             check.expect(
                 acl.network_acl_id().unwrap_or_default(),
                 !allowed,
-                format!(
-                    "rule {} allows port {port} from anywhere",
-                    decides.and_then(|e| e.rule_number()).unwrap_or_default()
-                ),
+                format!("rule {} allows port {port} from anywhere", decides.and_then(|e| e.rule_number()).unwrap_or_default()),
             );
         }
     }
@@ -184,17 +166,12 @@ fn no_acl_opens_admin_ports(acls: &Result<Vec<NetworkAcl>, String>) -> Check {
 /// (`arn:aws:logs:<region>:<account>:log-group:<name>`; a flow log created with a destination ARN
 /// may answer with only that, as the emulator does).
 fn flow_log_group(flow: &aws_sdk_ec2::types::FlowLog) -> Option<&str> {
-    let from_arn = || {
-        flow.log_destination()
-            .and_then(|arn| arn.split_once(":log-group:"))
-            .map(|(_, name)| name.trim_end_matches(":*"))
-    };
+    let from_arn = || flow.log_destination().and_then(|arn| arn.split_once(":log-group:")).map(|(_, name)| name.trim_end_matches(":*"));
     flow.log_group_name().or_else(from_arn)
 }
 
 async fn flow_logs(t: &Target, vpcs: &[Vpc]) -> Check {
-    let mut check =
-        Check::new(AREA, Some("EC2.6"), "a flow log of ALL traffic to a CloudWatch log group with a retention");
+    let mut check = Check::new(AREA, Some("EC2.6"), "a flow log of ALL traffic to a CloudWatch log group with a retention");
     let logs = aws_sdk_cloudwatchlogs::Client::new(t.sdk());
     for vpc in vpcs {
         let id = vpc_id(vpc);
@@ -211,24 +188,13 @@ async fn flow_logs(t: &Target, vpcs: &[Vpc]) -> Check {
                 && flow_log_group(f).is_some()
         });
         let Some(flow) = all else {
-            check.fail(
-                id,
-                format!("no flow log of ALL traffic to CloudWatch Logs ({} flow logs)", out.flow_logs().len()),
-            );
+            check.fail(id, format!("no flow log of ALL traffic to CloudWatch Logs ({} flow logs)", out.flow_logs().len()));
             continue;
         };
         let group = flow_log_group(flow).unwrap_or_default();
         let found = logs.describe_log_groups().log_group_name_prefix(group).send().await;
-        let retention = found
-            .as_ref()
-            .ok()
-            .and_then(|o| o.log_groups().iter().find(|g| g.log_group_name() == Some(group)))
-            .and_then(|g| g.retention_in_days());
-        check.expect(
-            format!("{id} → {group}"),
-            retention.is_some(),
-            "the flow log's log group is missing or keeps events forever (no retention)",
-        );
+        let retention = found.as_ref().ok().and_then(|o| o.log_groups().iter().find(|g| g.log_group_name() == Some(group))).and_then(|g| g.retention_in_days());
+        check.expect(format!("{id} → {group}"), retention.is_some(), "the flow log's log group is missing or keeps events forever (no retention)");
         if flow.deliver_logs_permission_arn().is_none() {
             check.fail(id, "the flow log has no delivery role");
         }

@@ -47,8 +47,7 @@ async fn service_log_groups(t: &Target) -> Check {
             }
         };
         let main = task.container_definitions().iter().find(|c| name.ends_with(c.name().unwrap_or("?")));
-        let group =
-            main.and_then(|c| c.log_configuration()).and_then(|l| l.options()).and_then(|o| o.get("awslogs-group"));
+        let group = main.and_then(|c| c.log_configuration()).and_then(|l| l.options()).and_then(|o| o.get("awslogs-group"));
         let Some(group) = group else {
             check.expect(name, false, "its container names no awslogs-group");
             continue;
@@ -62,17 +61,10 @@ async fn service_log_groups(t: &Target) -> Check {
                 continue;
             }
         }
-        let arn = format!(
-            "arn:aws:logs:{}:{}:log-group:{group}",
-            t.sdk().region().map(|r| r.to_string()).unwrap_or_default(),
-            t.account
-        );
+        let arn = format!("arn:aws:logs:{}:{}:log-group:{group}", t.sdk().region().map(|r| r.to_string()).unwrap_or_default(), t.account);
         match logs.list_tags_for_resource().resource_arn(&arn).send().await {
             Ok(out) => {
-                let tags = out
-                    .tags()
-                    .map(|m| m.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>())
-                    .unwrap_or_default();
+                let tags = out.tags().map(|m| m.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>()).unwrap_or_default();
                 check.expect(group, t.owns(tags.into_iter()), "not tagged plinth:stack");
             }
             Err(e) => {
@@ -126,10 +118,7 @@ async fn dashboard(t: &Target) -> Check {
         match cloudwatch.get_dashboard().dashboard_name(name).send().await {
             Ok(out) => {
                 let body = out.dashboard_body().unwrap_or_default();
-                let widgets = serde_json::from_str::<serde_json::Value>(body)
-                    .ok()
-                    .and_then(|b| b["widgets"].as_array().map(Vec::len))
-                    .unwrap_or(0);
+                let widgets = serde_json::from_str::<serde_json::Value>(body).ok().and_then(|b| b["widgets"].as_array().map(Vec::len)).unwrap_or(0);
                 check.expect(name, widgets > 0, "the dashboard has no widgets");
             }
             Err(e) => {

@@ -21,7 +21,10 @@ pub async fn checks(t: &Target) -> Vec<Check> {
     let groups = match groups {
         Ok(groups) => groups,
         Err(reason) => {
-            return vec![blocked(AREA, Some("EC2.18"), OPEN_WHAT, &reason), blocked(AREA, None, DATA_WHAT, &reason)]
+            return vec![
+                blocked(AREA, Some("EC2.18"), OPEN_WHAT, &reason),
+                blocked(AREA, None, DATA_WHAT, &reason),
+            ]
         }
     };
     let alb_groups: Result<Vec<String>, String> =
@@ -29,11 +32,7 @@ pub async fn checks(t: &Target) -> Vec<Check> {
     let mut data_groups: Vec<String> = Vec::new();
     let mut problems = Vec::new();
     match dbs {
-        Ok(dbs) => data_groups.extend(
-            dbs.iter()
-                .flat_map(|d| d.vpc_security_groups())
-                .filter_map(|g| g.vpc_security_group_id().map(str::to_string)),
-        ),
+        Ok(dbs) => data_groups.extend(dbs.iter().flat_map(|d| d.vpc_security_groups()).filter_map(|g| g.vpc_security_group_id().map(str::to_string))),
         Err(e) => problems.push(e),
     }
     match caches {
@@ -52,12 +51,7 @@ async fn cache_group_ids(t: &Target, caches: &[aws_sdk_elasticache::types::Repli
     let mut ids = Vec::new();
     for member in caches.iter().flat_map(|g| g.member_clusters()) {
         if let Ok(out) = client.describe_cache_clusters().cache_cluster_id(member).send().await {
-            ids.extend(
-                out.cache_clusters()
-                    .iter()
-                    .flat_map(|c| c.security_groups())
-                    .filter_map(|g| g.security_group_id().map(str::to_string)),
-            );
+            ids.extend(out.cache_clusters().iter().flat_map(|c| c.security_groups()).filter_map(|g| g.security_group_id().map(str::to_string)));
         }
     }
     ids
@@ -92,10 +86,7 @@ fn open_to_internet(groups: &[SecurityGroup], alb_groups: Result<Vec<String>, St
         let is_alb = alb_groups.iter().any(|id| Some(id.as_str()) == group.group_id());
         for permission in group.ip_permissions().iter().filter(|p| open(p)) {
             let web = permission.ip_protocol() == Some("tcp")
-                && matches!(
-                    (permission.from_port(), permission.to_port()),
-                    (Some(443), Some(443)) | (Some(80), Some(80))
-                );
+                && matches!((permission.from_port(), permission.to_port()), (Some(443), Some(443)) | (Some(80), Some(80)));
             if !(is_alb && web) {
                 let whose = if is_alb { "the load balancer's group" } else { "not the load balancer's group" };
                 check.fail(name(group), format!("{} open to the internet ({whose})", ports(permission)));
@@ -105,12 +96,7 @@ fn open_to_internet(groups: &[SecurityGroup], alb_groups: Result<Vec<String>, St
     check
 }
 
-fn data_tier(
-    groups: &[SecurityGroup],
-    data_groups: &[String],
-    services: Result<Vec<String>, String>,
-    problems: Vec<String>,
-) -> Check {
+fn data_tier(groups: &[SecurityGroup], data_groups: &[String], services: Result<Vec<String>, String>, problems: Vec<String>) -> Check {
     let services = match (services, problems.is_empty()) {
         (Ok(ids), true) => ids,
         (Err(reason), _) => return blocked(AREA, None, DATA_WHAT, &reason),
@@ -118,10 +104,7 @@ fn data_tier(
     };
     let mut check = Check::new(AREA, None, DATA_WHAT);
     if services.is_empty() {
-        check.fail(
-            "(services)",
-            "no ECS service of the stack runs in a security group: nothing may reach the data tier",
-        );
+        check.fail("(services)", "no ECS service of the stack runs in a security group: nothing may reach the data tier");
     }
     for id in data_groups {
         let Some(group) = groups.iter().find(|g| g.group_id() == Some(id.as_str())) else {
@@ -130,10 +113,7 @@ fn data_tier(
         };
         check.saw();
         for permission in group.ip_permissions() {
-            if !permission.ip_ranges().is_empty()
-                || !permission.ipv6_ranges().is_empty()
-                || !permission.prefix_list_ids().is_empty()
-            {
+            if !permission.ip_ranges().is_empty() || !permission.ipv6_ranges().is_empty() || !permission.prefix_list_ids().is_empty() {
                 check.fail(name(group), format!("{} admits address ranges", ports(permission)));
             }
             for pair in permission.user_id_group_pairs() {

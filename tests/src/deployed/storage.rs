@@ -43,11 +43,7 @@ pub async fn checks(t: &Target) -> Vec<Check> {
     let mut encrypted = Check::new(AREA, Some("S3.4"), "every bucket is encrypted by default (SSE-S3 or SSE-KMS)");
     let mut tls = Check::new(AREA, Some("S3.5"), "every bucket's policy denies aws:SecureTransport=false");
     let mut acls = Check::new(AREA, Some("S3.12"), "every bucket has ACLs disabled (BucketOwnerEnforced)");
-    let mut logging = Check::new(
-        AREA,
-        Some("S3.9"),
-        "every bucket logs access to a log bucket of the stack (the log bucket itself excepted)",
-    );
+    let mut logging = Check::new(AREA, Some("S3.9"), "every bucket logs access to a log bucket of the stack (the log bucket itself excepted)");
     let log_targets = log_targets(&s3, &names).await;
     for name in &names {
         public_access(&s3, name, &mut public).await;
@@ -93,13 +89,7 @@ async fn encryption(s3: &Client, name: &str, check: &mut Check) {
         Ok(out) => {
             let algorithms: Vec<String> = out
                 .server_side_encryption_configuration()
-                .map(|c| {
-                    c.rules()
-                        .iter()
-                        .filter_map(|r| r.apply_server_side_encryption_by_default())
-                        .map(|d| d.sse_algorithm().as_str().to_string())
-                        .collect()
-                })
+                .map(|c| c.rules().iter().filter_map(|r| r.apply_server_side_encryption_by_default()).map(|d| d.sse_algorithm().as_str().to_string()).collect())
                 .unwrap_or_default();
             check.expect(name, !algorithms.is_empty(), "no default encryption rule");
         }
@@ -120,8 +110,7 @@ fn denies_plain_http(statement: &Value) -> bool {
     };
     let all_actions = actions.iter().any(|a| *a == "s3:*" || *a == "*");
     let condition = &statement["Condition"]["Bool"]["aws:SecureTransport"];
-    let insecure =
-        condition == "false" || condition == &Value::Bool(false) || condition == &serde_json::json!(["false"]);
+    let insecure = condition == "false" || condition == &Value::Bool(false) || condition == &serde_json::json!(["false"]);
     deny && everyone && all_actions && insecure
 }
 
@@ -134,16 +123,9 @@ async fn secure_transport(s3: &Client, name: &str, check: &mut Check) {
                 one @ Value::Object(_) => vec![one.clone()],
                 _ => vec![],
             };
-            check.expect(
-                name,
-                statements.iter().any(denies_plain_http),
-                "the policy has no Deny of s3:* for everyone when aws:SecureTransport is false",
-            );
+            check.expect(name, statements.iter().any(denies_plain_http), "the policy has no Deny of s3:* for everyone when aws:SecureTransport is false");
         }
-        Err(e)
-            if e.as_service_error().and_then(|s| aws_sdk_s3::error::ProvideErrorMetadata::code(s))
-                == Some("NoSuchBucketPolicy") =>
-        {
+        Err(e) if e.as_service_error().and_then(|s| aws_sdk_s3::error::ProvideErrorMetadata::code(s)) == Some("NoSuchBucketPolicy") => {
             check.expect(name, false, "no bucket policy, so nothing denies plain HTTP");
         }
         Err(e) => {
@@ -161,10 +143,7 @@ async fn ownership(s3: &Client, name: &str, check: &mut Check) {
                 .unwrap_or_default();
             check.expect(name, rules == ["BucketOwnerEnforced"], format!("object ownership is {rules:?}"));
         }
-        Err(e)
-            if e.as_service_error().and_then(|s| aws_sdk_s3::error::ProvideErrorMetadata::code(s))
-                == Some("OwnershipControlsNotFoundError") =>
-        {
+        Err(e) if e.as_service_error().and_then(|s| aws_sdk_s3::error::ProvideErrorMetadata::code(s)) == Some("OwnershipControlsNotFoundError") => {
             check.expect(name, false, "no ownership controls: ACLs are enabled");
         }
         Err(e) => {
@@ -186,12 +165,7 @@ async fn log_targets(s3: &Client, names: &[String]) -> Vec<(String, Result<Optio
     targets
 }
 
-fn access_logging(
-    name: &str,
-    stack: &[String],
-    targets: &[(String, Result<Option<String>, String>)],
-    check: &mut Check,
-) {
+fn access_logging(name: &str, stack: &[String], targets: &[(String, Result<Option<String>, String>)], check: &mut Check) {
     let is_log_bucket = targets.iter().any(|(b, t)| b != name && matches!(t, Ok(Some(target)) if target == name));
     let Some((_, target)) = targets.iter().find(|(b, _)| b == name) else { return };
     match target {

@@ -81,12 +81,7 @@ impl Target {
         Target::new(programs::env::local(), emu.sdk_config().await, read_outputs(state)?, true).await
     }
 
-    async fn new(
-        env: programs::Env,
-        sdk: SdkConfig,
-        outputs: Map<String, Value>,
-        emulated: bool,
-    ) -> Result<Target, TargetError> {
+    async fn new(env: programs::Env, sdk: SdkConfig, outputs: Map<String, Value>, emulated: bool) -> Result<Target, TargetError> {
         let identity = resources::AwsContext::from_sdk_config(&sdk).sts().get_caller_identity().send().await;
         let account = identity
             .map_err(|e| TargetError(format!("GetCallerIdentity failed: {}", crate::deployed::error_text(e))))?

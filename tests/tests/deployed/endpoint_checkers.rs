@@ -211,11 +211,7 @@ fn a_weak_endpoint_fails_each_check_naming_what_is_wrong() {
     assert!(redirect.contains("answered 200 with Location \"\""), "{redirect}");
     let rate = e.rate_limit();
     assert!(!rate.passed() && problems(&rate).contains("no 403 after 40 requests"), "{}", problems(&rate));
-    assert_eq!(
-        https.answered.load(Ordering::Relaxed),
-        40 + 2,
-        "the burst is bounded (plus the health and header GETs)"
-    );
+    assert_eq!(https.answered.load(Ordering::Relaxed), 40 + 2, "the burst is bounded (plus the health and header GETs)");
 }
 
 #[test]

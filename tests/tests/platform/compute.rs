@@ -24,9 +24,7 @@ async fn subnet_ids(emu: &Emulator, prefix: &str) -> Vec<String> {
     let mut ids: Vec<String> = out
         .subnets()
         .iter()
-        .filter(|s| {
-            s.tags().iter().any(|t| t.key() == Some("plinth:name") && t.value().is_some_and(|v| v.starts_with(prefix)))
-        })
+        .filter(|s| s.tags().iter().any(|t| t.key() == Some("plinth:name") && t.value().is_some_and(|v| v.starts_with(prefix))))
         .filter_map(|s| s.subnet_id().map(str::to_string))
         .collect();
     ids.sort();
@@ -60,8 +58,7 @@ pub async fn check_cluster_and_services(emu: &Emulator) {
         assert_eq!(vpc.assign_public_ip().map(|a| a.as_str()), Some("DISABLED"), "{name} without public IPs");
         let routed = !name.ends_with("orchestrator");
         assert_eq!(service.load_balancers().len(), usize::from(routed), "{name}: load balancer attachment");
-        let task =
-            ecs.describe_task_definition().task_definition(service.task_definition().unwrap()).send().await.unwrap();
+        let task = ecs.describe_task_definition().task_definition(service.task_definition().unwrap()).send().await.unwrap();
         let task = task.task_definition().unwrap();
         assert_eq!(task.network_mode().map(|m| m.as_str()), Some("awsvpc"));
         let role = |arn: Option<&str>| arn.unwrap_or_default().rsplit('/').next().unwrap_or_default().to_string();
@@ -71,10 +68,7 @@ pub async fn check_cluster_and_services(emu: &Emulator) {
         let container = &task.container_definitions()[0];
         assert!(container.image().unwrap().contains(&format!("plinth-local/{short}:local")), "{:?}", container.image());
         let log = container.log_configuration().unwrap();
-        assert_eq!(
-            log.options().unwrap().get("awslogs-group").map(String::as_str),
-            Some(format!("/plinth/local/{short}").as_str())
-        );
+        assert_eq!(log.options().unwrap().get("awslogs-group").map(String::as_str), Some(format!("/plinth/local/{short}").as_str()));
         assert!(container.secrets().iter().all(|s| s.value_from().starts_with("arn:aws:")), "secrets by ARN only");
         assert!(container.health_check().is_some(), "{name}: container health check");
     }
@@ -144,13 +138,7 @@ pub async fn check_scaling(emu: &Emulator) {
     names.sort();
     assert_eq!(
         names,
-        [
-            "plinth-local-api-cpu",
-            "plinth-local-api-memory",
-            "plinth-local-orchestrator-cpu",
-            "plinth-local-web-cpu",
-            "plinth-local-web-memory"
-        ]
+        ["plinth-local-api-cpu", "plinth-local-api-memory", "plinth-local-orchestrator-cpu", "plinth-local-web-cpu", "plinth-local-web-memory"]
     );
 }
 
@@ -170,18 +158,11 @@ pub async fn check_repositories(emu: &Emulator) {
             .iter()
             .map(|r| {
                 let sel = &r["selection"];
-                (
-                    sel["tagStatus"].as_str().unwrap_or("").into(),
-                    sel["countType"].as_str().unwrap_or("").into(),
-                    sel["countNumber"].as_i64().unwrap_or(0),
-                )
+                (sel["tagStatus"].as_str().unwrap_or("").into(), sel["countType"].as_str().unwrap_or("").into(), sel["countNumber"].as_i64().unwrap_or(0))
             })
             .collect();
         assert!(selections.contains(&("untagged".into(), "sinceImagePushed".into(), 3)), "{name}: {selections:?}");
-        assert!(
-            selections.iter().any(|(_, count, n)| count == "imageCountMoreThan" && *n == 10),
-            "{name}: {selections:?}"
-        );
+        assert!(selections.iter().any(|(_, count, n)| count == "imageCountMoreThan" && *n == 10), "{name}: {selections:?}");
     }
 }
 
@@ -202,10 +183,7 @@ pub async fn check_roles_scoped(emu: &Emulator) {
                     || statement["Action"].to_string().contains("ssm:GetParameter");
                 assert!(!(reads_secrets && statement["Resource"] == "*"), "{role}: a secret read on *");
                 if statement["Action"] == "kms:Decrypt" {
-                    assert!(
-                        statement["Condition"]["StringEquals"]["kms:ViaService"].is_string(),
-                        "{role}: KMS via a service only"
-                    );
+                    assert!(statement["Condition"]["StringEquals"]["kms:ViaService"].is_string(), "{role}: KMS via a service only");
                 }
             }
             text += &doc.to_string();
@@ -215,8 +193,7 @@ pub async fn check_roles_scoped(emu: &Emulator) {
             assert!(!text.contains(theirs), "{role} must not read {other}'s {theirs}");
         }
         let trust = iam.get_role().role_name(&role).send().await.unwrap();
-        let trust =
-            resources::policy::decode_document(trust.role().unwrap().assume_role_policy_document().unwrap()).unwrap();
+        let trust = resources::policy::decode_document(trust.role().unwrap().assume_role_policy_document().unwrap()).unwrap();
         assert_eq!(trust["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"], "123456789012", "{role}");
     }
 }
@@ -237,11 +214,7 @@ pub async fn check_cdn(emu: &Emulator) {
     let s3 = emu.s3().await;
     let policy = s3.get_bucket_policy().bucket("plinth-local-static-assets").send().await.unwrap();
     let policy: Value = serde_json::from_str(policy.policy().unwrap()).unwrap();
-    assert_eq!(
-        policy["Statement"][0]["Condition"]["StringEquals"]["AWS:SourceArn"],
-        ours[0].arn(),
-        "only the CDN reads"
-    );
+    assert_eq!(policy["Statement"][0]["Condition"]["StringEquals"]["AWS:SourceArn"], ours[0].arn(), "only the CDN reads");
 }
 
 /// After destroy: no cluster, service, load balancer, target group, repository, log group,
@@ -258,8 +231,7 @@ pub async fn check_nothing_left(emu: &Emulator) {
     assert!(ecr.describe_repositories().send().await.unwrap().repositories().is_empty(), "repositories deleted");
     let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
     let groups = logs.describe_log_groups().send().await.unwrap();
-    let left: Vec<_> =
-        groups.log_groups().iter().filter_map(|g| g.log_group_name()).filter(|n| n.contains("plinth")).collect();
+    let left: Vec<_> = groups.log_groups().iter().filter_map(|g| g.log_group_name()).filter(|n| n.contains("plinth")).collect();
     assert!(left.is_empty(), "log groups left: {left:?}");
     let scaling = aws_sdk_applicationautoscaling::Client::new(&config);
     let targets = scaling

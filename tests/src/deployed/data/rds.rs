@@ -13,12 +13,10 @@ use aws_sdk_rds::Client;
 pub async fn checks(t: &Target) -> Vec<Check> {
     let mut encrypted = Check::new(AREA, Some("RDS.3"), "DB instances are encrypted at rest");
     let mut private = Check::new(AREA, Some("RDS.2"), "DB instances are not publicly accessible");
-    let mut protected =
-        Check::new(AREA, Some("RDS.8"), "DB instances have deletion protection where the environment requires it");
+    let mut protected = Check::new(AREA, Some("RDS.8"), "DB instances have deletion protection where the environment requires it");
     let mut logs = Check::new(AREA, Some("RDS.9"), "DB instances export the postgresql log to CloudWatch Logs");
     let mut iam_auth = Check::new(AREA, Some("RDS.10"), "DB instances allow IAM database authentication");
-    let mut monitoring =
-        Check::new(AREA, Some("RDS.6"), "DB instances have enhanced monitoring (interval > 0, a monitoring role)");
+    let mut monitoring = Check::new(AREA, Some("RDS.6"), "DB instances have enhanced monitoring (interval > 0, a monitoring role)");
     let mut tags = Check::new(AREA, Some("RDS.17"), "DB instances copy their tags to snapshots");
     let mut family = Check::new(AREA, None, "the engine's major version matches the parameter group's family");
     let mut force_ssl = Check::new(AREA, None, "the parameter group sets rds.force_ssl = 1");
@@ -43,11 +41,7 @@ pub async fn checks(t: &Target) -> Vec<Check> {
         }
         let exports = db.enabled_cloudwatch_logs_exports();
         logs.expect(id, exports.iter().any(|e| e == "postgresql"), format!("log exports are {exports:?}"));
-        iam_auth.expect(
-            id,
-            db.iam_database_authentication_enabled() == Some(true),
-            "IAMDatabaseAuthenticationEnabled is false",
-        );
+        iam_auth.expect(id, db.iam_database_authentication_enabled() == Some(true), "IAMDatabaseAuthenticationEnabled is false");
         let interval = db.monitoring_interval().unwrap_or(0);
         monitoring.expect(
             id,
@@ -79,13 +73,8 @@ async fn parameter_group(rds: &Client, db: &DbInstance, family: &mut Check, forc
     let major = db.engine_version().unwrap_or_default().split('.').next().unwrap_or_default().to_string();
     match rds.describe_db_parameter_groups().db_parameter_group_name(group).send().await {
         Ok(out) => {
-            let found =
-                out.db_parameter_groups().first().and_then(|g| g.db_parameter_group_family()).unwrap_or_default();
-            family.expect(
-                &object,
-                !major.is_empty() && family_major(found) == major,
-                format!("engine version {:?} in family {found}", db.engine_version()),
-            );
+            let found = out.db_parameter_groups().first().and_then(|g| g.db_parameter_group_family()).unwrap_or_default();
+            family.expect(&object, !major.is_empty() && family_major(found) == major, format!("engine version {:?} in family {found}", db.engine_version()));
         }
         Err(e) => {
             family.call_failed(&object, "DescribeDBParameterGroups", e);
@@ -94,10 +83,7 @@ async fn parameter_group(rds: &Client, db: &DbInstance, family: &mut Check, forc
     let parameters = rds.describe_db_parameters().db_parameter_group_name(group).into_paginator().items().send();
     match parameters.collect::<Result<Vec<_>, _>>().await {
         Ok(parameters) => {
-            let value = parameters
-                .iter()
-                .find(|p| p.parameter_name() == Some("rds.force_ssl"))
-                .and_then(|p| p.parameter_value());
+            let value = parameters.iter().find(|p| p.parameter_name() == Some("rds.force_ssl")).and_then(|p| p.parameter_value());
             force_ssl.expect(&object, value == Some("1"), format!("rds.force_ssl is {value:?}"));
         }
         Err(e) => {

@@ -46,9 +46,7 @@ async fn stack_secrets(t: &Target, client: &Client) -> Result<Vec<Secret>, Strin
         .await
         .map_err(|e| format!("ListSecrets: {}", error_text(e)))?;
     let all: Vec<SecretListEntry> = pages.iter().flat_map(|p| p.secret_list().iter().cloned()).collect();
-    let tagged = all
-        .iter()
-        .filter(|s| t.owns(s.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))));
+    let tagged = all.iter().filter(|s| t.owns(s.tags().iter().map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default()))));
     Ok(tagged.map(from_entry).collect())
 }
 
@@ -61,10 +59,7 @@ pub async fn checks(t: &Target) -> Vec<Check> {
     let (dbs, mut secrets) = match (dbs, tagged) {
         (Ok(dbs), Ok(secrets)) => (dbs, secrets),
         (Err(reason), _) | (_, Err(reason)) => {
-            return [managed, rotation, documented]
-                .into_iter()
-                .map(|c| blocked(AREA, c.control, &c.what, &reason))
-                .collect()
+            return [managed, rotation, documented].into_iter().map(|c| blocked(AREA, c.control, &c.what, &reason)).collect()
         }
     };
     for db in &dbs {
@@ -76,11 +71,7 @@ pub async fn checks(t: &Target) -> Vec<Check> {
         match client.describe_secret().secret_id(arn).send().await {
             Ok(secret) => {
                 let owner = secret.owning_service().map(str::to_string);
-                managed.expect(
-                    id,
-                    owner.as_deref() == Some("rds"),
-                    format!("master secret {arn} is owned by {owner:?}, not rds"),
-                );
+                managed.expect(id, owner.as_deref() == Some("rds"), format!("master secret {arn} is owned by {owner:?}, not rds"));
                 secrets.push(Secret {
                     name: secret.name().unwrap_or(arn).to_string(),
                     rotating: secret.rotation_enabled() == Some(true),
@@ -98,11 +89,7 @@ pub async fn checks(t: &Target) -> Vec<Check> {
         let how = secret.documented.as_deref().map(|d| format!("; documented: {d}")).unwrap_or_default();
         rotation.expect(format!("{}{owner}", secret.name), secret.rotating, format!("automatic rotation is off{how}"));
         if !secret.rotating {
-            documented.expect(
-                &secret.name,
-                secret.documented.is_some(),
-                "does not rotate and says nowhere how it is rotated",
-            );
+            documented.expect(&secret.name, secret.documented.is_some(), "does not rotate and says nowhere how it is rotated");
         }
     }
     if documented.examined == 0 && !secrets.is_empty() {

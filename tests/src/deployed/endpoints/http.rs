@@ -26,9 +26,7 @@ impl Url {
         };
         let (authority, path) = rest.find('/').map(|i| (&rest[..i], &rest[i..])).unwrap_or((rest, "/"));
         let (host, port) = match authority.rsplit_once(':') {
-            Some((host, port)) => {
-                (host, port.parse().map_err(|_| format!("`{text}`: the port `{port}` is not a number"))?)
-            }
+            Some((host, port)) => (host, port.parse().map_err(|_| format!("`{text}`: the port `{port}` is not a number"))?),
             None => (authority, if https { 443 } else { 80 }),
         };
         if host.is_empty() {

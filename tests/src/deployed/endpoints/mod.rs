@@ -112,11 +112,7 @@ impl Endpoints {
     }
 
     pub fn security_headers(&self) -> Check {
-        let mut check = Check::new(
-            AREA,
-            None,
-            "responses carry HSTS, X-Content-Type-Options and X-Frame-Options or a CSP frame-ancestors",
-        );
+        let mut check = Check::new(AREA, None, "responses carry HSTS, X-Content-Type-Options and X-Frame-Options or a CSP frame-ancestors");
         let object = self.url.at("/health");
         let response = match self.get("/health") {
             Ok(response) => response,
@@ -125,20 +121,10 @@ impl Endpoints {
                 return check;
             }
         };
-        check.expect(
-            &object,
-            hsts_ok(response.header("strict-transport-security")),
-            format!("Strict-Transport-Security is {:?}", response.header("strict-transport-security")),
-        );
+        check.expect(&object, hsts_ok(response.header("strict-transport-security")), format!("Strict-Transport-Security is {:?}", response.header("strict-transport-security")));
         let nosniff = response.header("x-content-type-options").is_some_and(|v| v.eq_ignore_ascii_case("nosniff"));
-        check.expect(
-            &object,
-            nosniff,
-            format!("X-Content-Type-Options is {:?}", response.header("x-content-type-options")),
-        );
-        let frame = response
-            .header("x-frame-options")
-            .is_some_and(|v| v.eq_ignore_ascii_case("DENY") || v.eq_ignore_ascii_case("SAMEORIGIN"));
+        check.expect(&object, nosniff, format!("X-Content-Type-Options is {:?}", response.header("x-content-type-options")));
+        let frame = response.header("x-frame-options").is_some_and(|v| v.eq_ignore_ascii_case("DENY") || v.eq_ignore_ascii_case("SAMEORIGIN"));
         let csp = response.header("content-security-policy").is_some_and(|v| v.contains("frame-ancestors"));
         check.expect(&object, frame || csp, "neither X-Frame-Options (DENY/SAMEORIGIN) nor a CSP with frame-ancestors");
         check
@@ -151,11 +137,7 @@ impl Endpoints {
             Ok(response) => {
                 let location = response.header("location").unwrap_or_default().to_string();
                 let https = location.starts_with(&format!("https://{}", self.url.host));
-                check.expect(
-                    &plain,
-                    response.status == 301 && https,
-                    format!("answered {} with Location {location:?}", response.status),
-                );
+                check.expect(&plain, response.status == 301 && https, format!("answered {} with Location {location:?}", response.status));
             }
             Err(e) => {
                 check.fail(&plain, e);
@@ -167,11 +149,7 @@ impl Endpoints {
     /// Sends the burst; passes at the first 403.
     pub fn rate_limit(&self) -> Check {
         let b = &self.burst;
-        let mut check = Check::new(
-            AREA,
-            None,
-            format!("the WAF answers 403 to a burst (at most {} requests in {:?})", b.max_requests, b.deadline),
-        );
+        let mut check = Check::new(AREA, None, format!("the WAF answers 403 to a burst (at most {} requests in {:?})", b.max_requests, b.deadline));
         let object = self.url.at("/health");
         let (sent, blocked, errors) = (AtomicUsize::new(0), AtomicBool::new(false), Mutex::new(Vec::new()));
         let started = Instant::now();
@@ -194,11 +172,7 @@ impl Endpoints {
         let sent = sent.load(Ordering::Relaxed).min(b.max_requests);
         let errors = errors.into_inner().unwrap_or_else(|p| p.into_inner());
         let problem = match errors.first() {
-            Some(first) => format!(
-                "no 403 after {sent} requests in {:.0?}; {} failed, first: {first}",
-                started.elapsed(),
-                errors.len()
-            ),
+            Some(first) => format!("no 403 after {sent} requests in {:.0?}; {} failed, first: {first}", started.elapsed(), errors.len()),
             None => format!("no 403 after {sent} requests in {:.0?}", started.elapsed()),
         };
         check.expect(&object, blocked.load(Ordering::Relaxed), problem);

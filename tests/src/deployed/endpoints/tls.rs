@@ -79,9 +79,9 @@ pub fn read_answer(stream: &mut impl Read) -> Result<Answer, String> {
     let mut head = [0u8; 5];
     if let Err(e) = stream.read_exact(&mut head) {
         return match e.kind() {
-            std::io::ErrorKind::UnexpectedEof
-            | std::io::ErrorKind::ConnectionReset
-            | std::io::ErrorKind::ConnectionAborted => Ok(Answer::Refused(format!("connection closed ({e})"))),
+            std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
+                Ok(Answer::Refused(format!("connection closed ({e})")))
+            }
             _ => Err(format!("no answer to the ClientHello: {e}")),
         };
     }
@@ -102,9 +102,7 @@ pub fn probe_legacy(host: &str, port: u16, version: u16, timeout: Duration) -> R
     match read_answer(&mut stream)? {
         // A server that answers a 1.1 hello with a higher version breaks the protocol: it did not
         // negotiate the old version.
-        Answer::Accepted(chosen) if chosen != version => {
-            Ok(Answer::Refused(format!("answered with version {chosen:#06x}")))
-        }
+        Answer::Accepted(chosen) if chosen != version => Ok(Answer::Refused(format!("answered with version {chosen:#06x}"))),
         answer => Ok(answer),
     }
 }
@@ -117,18 +115,12 @@ pub fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, St
         .next()
         .ok_or_else(|| format!("{host}:{port} has no address"))?;
     let stream = TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("{host}:{port} unreachable: {e}"))?;
-    stream
-        .set_read_timeout(Some(timeout))
-        .and_then(|_| stream.set_write_timeout(Some(timeout)))
-        .map_err(|e| e.to_string())?;
+    stream.set_read_timeout(Some(timeout)).and_then(|_| stream.set_write_timeout(Some(timeout))).map_err(|e| e.to_string())?;
     Ok(stream)
 }
 
 /// A rustls client configuration trusting `roots`, limited to `versions` (all when empty).
-pub fn client_config(
-    roots: Arc<rustls::RootCertStore>,
-    versions: &[&'static rustls::SupportedProtocolVersion],
-) -> Arc<ClientConfig> {
+pub fn client_config(roots: Arc<rustls::RootCertStore>, versions: &[&'static rustls::SupportedProtocolVersion]) -> Arc<ClientConfig> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let versions = if versions.is_empty() { rustls::ALL_VERSIONS } else { versions };
     let config = ClientConfig::builder_with_provider(provider)
@@ -140,12 +132,7 @@ pub fn client_config(
 }
 
 /// A verified handshake with `config`: the version negotiated.
-pub fn handshake(
-    host: &str,
-    port: u16,
-    config: Arc<ClientConfig>,
-    timeout: Duration,
-) -> Result<ProtocolVersion, String> {
+pub fn handshake(host: &str, port: u16, config: Arc<ClientConfig>, timeout: Duration) -> Result<ProtocolVersion, String> {
     let mut stream = connect(host, port, timeout)?;
     let name = ServerName::try_from(host.to_string()).map_err(|e| format!("{host}: {e}"))?;
     let mut connection = ClientConnection::new(config, name).map_err(|e| e.to_string())?;

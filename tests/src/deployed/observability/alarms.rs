@@ -18,9 +18,7 @@ struct Watched {
 
 fn watched(alarm: &MetricAlarm) -> Vec<Watched> {
     let dims = |d: &[aws_sdk_cloudwatch::types::Dimension]| {
-        d.iter()
-            .map(|d| (d.name().unwrap_or_default().to_string(), d.value().unwrap_or_default().to_string()))
-            .collect()
+        d.iter().map(|d| (d.name().unwrap_or_default().to_string(), d.value().unwrap_or_default().to_string())).collect()
     };
     let mut series = Vec::new();
     if let Some(metric) = alarm.metric_name() {
@@ -89,11 +87,7 @@ impl Wanted {
 
 fn require(check: &mut Check, wanted: &[Wanted], series: &[Watched]) {
     for w in wanted {
-        check.expect(
-            &w.object,
-            w.met_by(series),
-            format!("no alarm on {} {:?} for {:?} in {:?}", w.namespace, w.metrics, w.dimensions, w.values),
-        );
+        check.expect(&w.object, w.met_by(series), format!("no alarm on {} {:?} for {:?} in {:?}", w.namespace, w.metrics, w.dimensions, w.values));
     }
 }
 
@@ -133,10 +127,7 @@ pub async fn checks(t: &Target, topics: &[String]) -> Vec<Check> {
         c[5].expect(
             name,
             !actions.is_empty() && foreign.is_empty() && alarm.actions_enabled() != Some(false),
-            format!(
-                "actions {actions:?} (not the stack's topics: {foreign:?}), enabled: {:?}",
-                alarm.actions_enabled()
-            ),
+            format!("actions {actions:?} (not the stack's topics: {foreign:?}), enabled: {:?}", alarm.actions_enabled()),
         );
     }
     c
@@ -201,11 +192,8 @@ async fn database(t: &Target) -> Result<Vec<Wanted>, String> {
     let mut wanted = Vec::new();
     for db in discover::db_instances(t).await? {
         let id = db.db_instance_identifier().unwrap_or_default().to_string();
-        let metrics: [(&'static [&'static str], &str); 3] = [
-            (&["CPUUtilization"], "CPU"),
-            (&["FreeStorageSpace"], "free storage"),
-            (&["DatabaseConnections"], "connections"),
-        ];
+        let metrics: [(&'static [&'static str], &str); 3] =
+            [(&["CPUUtilization"], "CPU"), (&["FreeStorageSpace"], "free storage"), (&["DatabaseConnections"], "connections")];
         for (metrics, label) in metrics {
             wanted.push(Wanted {
                 object: format!("{id} {label}"),
