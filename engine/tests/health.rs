@@ -101,8 +101,7 @@ fn the_dependency_map_is_transitive_and_keeps_only_checked_components() {
 #[test]
 fn a_degraded_database_makes_the_api_degraded_and_says_why() {
     let cloud = FakeCloud::new();
-    let (report, _dir) =
-        up_then_report(&cloud, None, |c| c.set_health("database", Check::degraded("status modifying")));
+    let (report, _dir) = up_then_report(&cloud, None, |c| c.set_health("database", Check::degraded("status modifying")));
     let db = component(&report, "database");
     assert_eq!((db.status, db.reason.as_str()), (Status::Degraded, "status modifying"));
     let api = component(&report, "api");
@@ -122,8 +121,7 @@ fn a_degraded_database_makes_the_api_degraded_and_says_why() {
 fn an_unhealthy_database_makes_the_api_and_the_endpoint_degraded() {
     let cloud = FakeCloud::new();
     let url = serve(200);
-    let (report, _dir) =
-        up_then_report(&cloud, Some(url), |c| c.set_health("database", Check::unhealthy("status stopped")));
+    let (report, _dir) = up_then_report(&cloud, Some(url), |c| c.set_health("database", Check::unhealthy("status stopped")));
     assert_eq!(component(&report, "database").status, Status::Unhealthy);
     let api = component(&report, "api");
     assert_eq!(api.status, Status::Degraded, "at least degraded, not unhealthy: its own check passed");
@@ -202,8 +200,7 @@ fn the_json_report_has_the_documented_shape() {
     let (report, _dir) = up_then_report(&cloud, None, |c| {
         c.set_health(
             "database",
-            Check::unhealthy("status storage-full")
-                .with_details(["pending modification: allocated storage → 40 GiB".into()]),
+            Check::unhealthy("status storage-full").with_details(["pending modification: allocated storage → 40 GiB".into()]),
         )
     });
     insta::assert_json_snapshot!("health_report", render::json(&report));

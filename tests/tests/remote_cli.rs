@@ -240,7 +240,8 @@ async fn two_ups_at_once_one_proceeds_the_other_is_refused_or_waits_with_a_lock_
     let key = "envs/local.db.lease";
     let holder = state::LockHolder::here("other-runner", "up");
     let now = engine::remote::keeper::unix_now();
-    let held = engine::remote::lease::acquire(&objects, key, &holder, Duration::from_secs(300), now).await.unwrap().lease();
+    let held =
+        engine::remote::lease::acquire(&objects, key, &holder, Duration::from_secs(300), now).await.unwrap().lease();
     let (waiter, mut lines) = team.spawn(&team.b, &["up", "--yes", "--lock-timeout", "2m"]);
     lines.until("wait message", 1, Duration::from_secs(60), |l| l.contains("waiting up to 120s for the lease"));
     assert!(lines.seen.iter().any(|l| l.contains("run other-runner")), "names the holder: {:?}", lines.seen);
@@ -401,8 +402,12 @@ fn row(name: &str, dependencies: Vec<String>) -> state::ResourceRow {
 /// Everything a user could compare: rows, lineage, serial, history.
 fn contents(path: &Path) -> String {
     let store = state::Store::open_read_only(path).unwrap();
-    let runs: Vec<String> =
-        store.history().unwrap().iter().map(|r| format!("{} {} {:?} {}", r.run_id, r.command, r.result, r.serial)).collect();
+    let runs: Vec<String> = store
+        .history()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {} {:?} {}", r.run_id, r.command, r.result, r.serial))
+        .collect();
     format!(
         "{}\n{}\n{}\n{:?}",
         serde_json::to_string(&store.resources().unwrap()).unwrap(),

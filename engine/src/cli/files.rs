@@ -82,7 +82,8 @@ pub fn open_store(path: &Path) -> anyhow::Result<Store> {
 pub async fn open_view(app: &App, cli: &Cli) -> anyhow::Result<Opened> {
     match location(app, cli)? {
         Location::Local(path) => {
-            let store = Store::open_read_only(&path).with_context(|| format!("opening state file {}", path.display()))?;
+            let store =
+                Store::open_read_only(&path).with_context(|| format!("opening state file {}", path.display()))?;
             Ok(Opened::local(store))
         }
         Location::Remote(url) => match remote_session::download_for_reading(app, &url).await? {

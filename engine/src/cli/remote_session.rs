@@ -199,7 +199,9 @@ impl Session {
         cancel: &mut watch::Receiver<bool>,
     ) -> anyhow::Result<Session> {
         let url = match location {
-            Location::Local(path) => return Ok(Session { opened: Opened::local(super::files::open_store(&path)?), remote: None }),
+            Location::Local(path) => {
+                return Ok(Session { opened: Opened::local(super::files::open_store(&path)?), remote: None })
+            }
             Location::Remote(url) => url,
         };
         let objects = bucket(app, &url).await?;
@@ -253,9 +255,9 @@ impl Session {
         let keep = matches!(e, KeeperError::Transfer(TransferError::Remote { .. }) | KeeperError::RenewFailed { .. });
         let saved = if keep { save_unsent(&remote.path, &remote.run_id) } else { None };
         let advice = match saved {
-            Some(file) => format!(
-                "; the run's state was kept in {file}: once the bucket answers, `state push {file}` uploads it"
-            ),
+            Some(file) => {
+                format!("; the run's state was kept in {file}: once the bucket answers, `state push {file}` uploads it")
+            }
             None => String::new(),
         };
         Err(anyhow::Error::from(e).context(format!("remote state {}{advice}", remote.url)))
@@ -311,8 +313,7 @@ fn either(mut a: watch::Receiver<bool>, mut b: watch::Receiver<bool>) -> watch::
             r = b.wait_for(|v| *v) => (false, r.is_ok()),
         };
         // A sender dropped without flipping never flips: then wait on the other one only.
-        let flipped = ok
-            || if a_first { b.wait_for(|v| *v).await.is_ok() } else { a.wait_for(|v| *v).await.is_ok() };
+        let flipped = ok || if a_first { b.wait_for(|v| *v).await.is_ok() } else { a.wait_for(|v| *v).await.is_ok() };
         if flipped {
             let _ = tx.send(true);
         }

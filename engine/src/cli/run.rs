@@ -3,9 +3,9 @@
 use super::args::{Cli, Command, Format, StateCommand};
 use super::files::{location, open_for_preview, open_for_saved_plan, open_store, open_view, write_private, Location};
 use super::locking;
+use super::mutate::{mutate, Mutation};
 use super::remote_session::Session;
 use super::signals::Signals;
-use super::mutate::{mutate, Mutation};
 use super::terminal::{escape, json_safe, sanitize};
 use super::{account, state_cmd, state_transfer, targeting, views, App, EXIT_CHANGES};
 use crate::graph::validate;

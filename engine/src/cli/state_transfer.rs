@@ -95,7 +95,8 @@ pub async fn push(app: &App, cli: &Cli, run_id: &str, file: &Path, force: bool) 
     under_lease(cli, &objects, &url, run_id, "state push", || async {
         let current = transfer::download(&*objects, &url).await?;
         if let Some(current) = &current {
-            let there = Summary::of_bytes(&current.body).with_context(|| format!("{url} is not a usable Plinth state"))?;
+            let there =
+                Summary::of_bytes(&current.body).with_context(|| format!("{url} is not a usable Plinth state"))?;
             if there.lineage != pushed.lineage && !force {
                 bail!(
                     "{} is another stack's state (lineage {}, {url} has {}): refusing to push it; --force replaces it",
@@ -180,7 +181,8 @@ pub async fn migrate(app: &App, cli: &Cli, run_id: &str, to: &str, force: bool) 
 pub async fn unlock(app: &App, url: &StateUrl, force: bool) -> anyhow::Result<u8> {
     let objects = bucket(app, url).await?;
     let key = url.lease_key();
-    let Some((etag, body)) = lease::current(&*objects, &key).await.map_err(|e| anyhow::anyhow!("{}", escape(&e.to_string())))?
+    let Some((etag, body)) =
+        lease::current(&*objects, &key).await.map_err(|e| anyhow::anyhow!("{}", escape(&e.to_string())))?
     else {
         println!("the remote state {url} is not locked (it has no lease)");
         return Ok(0);

@@ -26,9 +26,9 @@ use super::transfer::{self, TransferError};
 use super::{ObjectStore, StateUrl};
 use state::{Changes, StateError};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -133,7 +133,8 @@ impl Keeper {
         let watched = Watched { held, changes, timing, dirty, renewed: Instant::now() };
         let (stop, stop_rx) = watch::channel(false);
         let (failed_tx, failed) = watch::channel(false);
-        let shared = FlushShared { requested: AtomicU64::new(0), wake: Notify::new(), done: watch::channel((0, None)).0 };
+        let shared =
+            FlushShared { requested: AtomicU64::new(0), wake: Notify::new(), done: watch::channel((0, None)).0 };
         let flush = Flusher(Arc::new(shared));
         let task = tokio::spawn(keep(watched, stop_rx, failed_tx, flush.clone()));
         Ok(Keeper { stop, failed, flush, task })
