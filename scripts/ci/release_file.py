@@ -13,14 +13,16 @@ the shape a build pipeline sends) and each --set, then writes DIR/<env>.json (wh
 `PLINTH_RELEASES_DIR=DIR` makes the binary read) and --out, the release `{"commit", "images"}`
 recorded as the deployment's payload.
 
-`pick` reads `<env> releases --format json` (newest first: run_id, finished_at, verdict, commit,
-release, plan_hash) and prints `RUN_ID COMMIT` of the release to roll back to: --id if that run was
-applied (verdict `ok`), else the newest applied release older than the current one (the newest
-applied) whose images or commit differ from it.
+`pick` reads `<env> releases --format json` (newest first: run_id, finished_at, verdict or
+applied, commit or program_commit, release, plan_hash) and prints `RUN_ID COMMIT` of the release to
+roll back to: --id if that run was applied (verdict `ok`), else the newest applied release older
+than the current one (the newest applied) whose images or commit differ from it.
 
 `current` writes the images the environment runs now: the newest applied release in the state's
 history (`BIN releases --format json`, then `BIN releases show ID --release-file`), or, for an
-environment with no release yet, `programs/releases/<env>.json` of this checkout.
+environment with no release yet (or no state yet: `releases` says the file or object does not
+exist), `programs/releases/<env>.json` of this checkout. Any other failure of `releases` is an
+error: a guess could send old images to an environment.
 
 Guarantees:
 * Every service of the platform (programs/src/release.rs: api, orchestrator, web) has exactly one
@@ -45,6 +47,17 @@ SERVICES = ["api", "orchestrator", "web"]
 DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 APPLIED = "ok"
+# How `releases` says the environment has no state yet (a local file or an S3 object).
+NO_STATE_YET = ("does not exist", "NoSuchKey")
+
+
+def applied(release):
+    """Whether `up` applied this release: `applied` when the CLI says it, else verdict `ok`."""
+    return release.get("applied", release.get("verdict") == APPLIED) is True
+
+
+def commit_of(release):
+    return release.get("commit") or release.get("program_commit") or ""
 
 
 def image_ref(service, value, require_digest):
@@ -106,8 +119,8 @@ def cmd_write(args):
 
 
 def applied_newest_first(releases):
-    applied = [r for r in releases if r.get("verdict") == APPLIED]
-    return sorted(applied, key=lambda r: r.get("finished_at") or "", reverse=True)
+    done = [r for r in releases if applied(r)]
+    return sorted(done, key=lambda r: r.get("finished_at") or "", reverse=True)
 
 
 def pick_current(releases):
@@ -118,19 +131,19 @@ def pick_current(releases):
 def pick(history, run_id=None):
     """The release to roll back to, from `releases --format json` (newest first)."""
     releases = history.get("releases", history) if isinstance(history, dict) else history
-    applied = applied_newest_first(releases)
+    done = applied_newest_first(releases)
     if run_id:
         for r in releases:
-            if r.get("run_id") == run_id:
-                if r.get("verdict") != APPLIED:
+            if str(r.get("run_id")) == run_id:
+                if not applied(r):
                     raise ValueError(f"run {run_id} was not applied (verdict {r.get('verdict')}); refusing to roll back to it")
                 return r
         raise ValueError(f"no release with run id {run_id} in the history ({len(releases)} releases)")
-    if not applied:
+    if not done:
         raise ValueError("no applied release in the history: nothing to roll back to")
-    current = applied[0]
-    for r in applied[1:]:
-        if (r.get("release"), r.get("commit")) != (current.get("release"), current.get("commit")):
+    current = done[0]
+    for r in done[1:]:
+        if (r.get("release"), commit_of(r)) != (current.get("release"), commit_of(current)):
             return r
     raise ValueError(f"no applied release before the current one (run {current.get('run_id')}) differs from it")
 
@@ -138,22 +151,37 @@ def pick(history, run_id=None):
 def run(argv):
     done = subprocess.run(argv, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise ValueError(f"`{' '.join(argv)}` exited {done.returncode}: {done.stderr.strip()[-500:]}")
+        raise CommandFailed(f"`{' '.join(argv)}` exited {done.returncode}: {done.stderr.strip()[-500:]}", done.stderr)
     return done.stdout
 
 
+class CommandFailed(ValueError):
+    def __init__(self, message, stderr):
+        super().__init__(message)
+        self.stderr = stderr
+
+
+def repo_release(env):
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "programs", "releases", f"{env}.json")
+    with open(path, encoding="utf-8") as f:
+        return json.load(f), os.path.normpath(path)
+
+
 def cmd_current(args):
-    history = json.loads(run([args.bin, "releases", "--format", "json"]))
+    try:
+        history = json.loads(run([args.bin, "-v", "releases", "--format", "json"]))
+    except CommandFailed as e:
+        if not any(phrase in e.stderr for phrase in NO_STATE_YET):
+            raise
+        history = []  # a new environment: nothing deployed, so nothing to keep
     releases = history.get("releases", history) if isinstance(history, dict) else history
-    if any(r.get("verdict") == APPLIED for r in releases):
+    if any(applied(r) for r in releases):
         newest = pick_current(releases)
         images = json.loads(run([args.bin, "releases", "show", str(newest["run_id"]), "--release-file"]))
         origin = f"run {newest['run_id']} of the state's history"
     else:
-        path = os.path.join(os.path.dirname(__file__), "..", "..", "programs", "releases", f"{args.env}.json")
-        with open(path, encoding="utf-8") as f:
-            images = json.load(f)
-        origin = f"{os.path.normpath(path)} (no release applied yet)"
+        images, path = repo_release(args.env)
+        origin = f"{path} (no release applied yet)"
     write_json(args.out, merged_images(images, {}, False))
     print(f"{args.env}: the current release is {origin}", file=sys.stderr)
 
@@ -162,9 +190,9 @@ def cmd_pick(args):
     with open(args.history, encoding="utf-8") as f:
         chosen = pick(json.load(f), args.id or None)
     ghapi.set_output("run_id", chosen["run_id"])
-    ghapi.set_output("commit", chosen.get("commit", ""))
-    print(chosen["run_id"], chosen.get("commit", ""))
-    print(f"rolling back to run {chosen['run_id']} (commit {chosen.get('commit')}, finished {chosen.get('finished_at')})",
+    ghapi.set_output("commit", commit_of(chosen))
+    print(chosen["run_id"], commit_of(chosen))
+    print(f"rolling back to run {chosen['run_id']} (commit {commit_of(chosen)}, finished {chosen.get('finished_at')})",
           file=sys.stderr)
 
 
