@@ -19,6 +19,8 @@ pub mod deployed;
 /// A loopback endpoint for outage and account tests (STS answered, everything else dropped or ignored).
 pub mod stub;
 
+/// A fake GitHub REST API on loopback, for the CI scripts.
+pub mod github_fake;
 pub mod proxy;
 pub mod trials;
 
