@@ -124,7 +124,7 @@ async fn check_roles(iam: &aws_sdk_iam::Client) {
     let trust = trust_of(iam, "plinth-preview").await;
     assert_eq!(
         trust["Statement"][0]["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"],
-        "repo:plinth-platform/plinth:pull_request"
+        serde_json::json!(["repo:plinth-platform/plinth:pull_request", "repo:plinth-platform/plinth:ref:refs/heads/main"])
     );
     let names = iam.list_role_policies().role_name("plinth-preview").send().await.expect("preview's policies");
     assert_eq!(names.policy_names(), ["describe", "state-read"]);

@@ -204,31 +204,32 @@ pub fn bootstrap(stack: &mut Stack, b: &Bootstrap) {
         ]);
         let subject = policies::environment_subject(b.repository, env.name);
         let description = format!("GitHub Actions deploys of {} (environment {})", b.repository, env.name);
-        role(stack, b, &provider, &format!("deploy-{}", env.name), &subject, description, inline);
+        role(stack, b, &provider, &format!("deploy-{}", env.name), &[subject], description, inline);
     }
     let inline = BTreeMap::from([
         ("state-read".to_string(), policies::preview_state(b).into()),
         ("describe".to_string(), policies::preview_describe(b).into()),
     ]);
-    let subject = policies::pull_request_subject(b.repository);
-    let description = format!("GitHub Actions previews of pull requests to {}, read-only", b.repository);
-    role(stack, b, &provider, "preview", &subject, description, inline);
+    // Pull requests, and the read-only jobs on main (plans of promote/rollback, scheduled drift).
+    let subjects = [policies::pull_request_subject(b.repository), policies::main_branch_subject(b.repository)];
+    let description = format!("GitHub Actions read-only previews of {} (pull requests, main)", b.repository);
+    role(stack, b, &provider, "preview", &subjects, description, inline);
 }
 
-/// Role `plinth-<what>` trusted by the provider for `subject` (created after the provider).
+/// Role `plinth-<what>` trusted by the provider for `subjects` (created after the provider).
 fn role(
     stack: &mut Stack,
     b: &Bootstrap,
     provider: &Handle<OpenIdConnectProvider>,
     what: &str,
-    subject: &str,
+    subjects: &[String],
     description: String,
     inline_policies: BTreeMap<String, engine::Input<String>>,
 ) {
     let role = Role {
         name: format!("plinth-{what}"),
         description: Some(description),
-        assume_role_policy: policies::github_trust(&b.provider_arn(), subject).into(),
+        assume_role_policy: policies::github_trust(&b.provider_arn(), subjects).into(),
         inline_policies,
         ..Default::default()
     };

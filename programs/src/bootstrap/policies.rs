@@ -5,7 +5,7 @@
 //! # Guarantees
 //! * A deploy role's trust names exactly one `sub`, `repo:OWNER/REPO:environment:ENV`, and the
 //!   audience `sts.amazonaws.com` (both `StringEquals`: no wildcard); the preview role's names
-//!   `repo:OWNER/REPO:pull_request`.
+//!   `repo:OWNER/REPO:pull_request` and `repo:OWNER/REPO:ref:refs/heads/main` (read-only jobs on main).
 //! * The preview role has no write action on the state bucket (and no lease): it reads
 //!   `<env>.db` only, and an explicit Deny refuses every other object read and every secret value.
 //! * A deploy role writes only its own `<env>.db` and `<env>.db.lease`.
@@ -80,8 +80,19 @@ pub fn pull_request_subject(repository: &str) -> String {
     format!("repo:{repository}:pull_request")
 }
 
-/// Trust: `sts:AssumeRoleWithWebIdentity` from the GitHub provider, audience and subject exact.
-pub fn github_trust(provider_arn: &str, subject: &str) -> String {
+/// The `sub` of a job on the default branch without a GitHub environment: the plan jobs of
+/// promote and rollback and the scheduled drift check, which read only.
+pub fn main_branch_subject(repository: &str) -> String {
+    format!("repo:{repository}:ref:refs/heads/main")
+}
+
+/// Trust: `sts:AssumeRoleWithWebIdentity` from the GitHub provider, audience exact and the
+/// subject exactly one of `subjects` (one is written as a string, several as IAM's any-of list).
+pub fn github_trust(provider_arn: &str, subjects: &[String]) -> String {
+    let subject = match subjects {
+        [one] => json!(one),
+        many => json!(many),
+    };
     document(vec![json!({
         "Sid": "GitHubActions",
         "Effect": "Allow",

@@ -55,14 +55,14 @@ fn each_deploy_role_trusts_exactly_its_environment_and_the_audience() {
 }
 
 #[test]
-fn the_preview_role_trusts_pull_requests_only_and_cannot_write_state() {
+fn the_preview_role_trusts_pull_requests_and_main_only_and_cannot_write_state() {
     let b = Bootstrap::emulator();
     let roles = roles(&b);
     let preview = &roles["plinth-preview"];
     let trust = trust_of(preview);
     assert_eq!(
         trust["Statement"][0]["Condition"]["StringEquals"],
-        serde_json::json!({ format!("{GITHUB_ISSUER}:aud"): AUDIENCE, format!("{GITHUB_ISSUER}:sub"): "repo:plinth-platform/plinth:pull_request" })
+        serde_json::json!({ format!("{GITHUB_ISSUER}:aud"): AUDIENCE, format!("{GITHUB_ISSUER}:sub"): ["repo:plinth-platform/plinth:pull_request", "repo:plinth-platform/plinth:ref:refs/heads/main"] })
     );
     let policies = preview["inline_policies"].as_object().expect("inline policies");
     for (name, doc) in policies {
