@@ -9,8 +9,9 @@
 //!   so an import never races an interrupted create of the same resource.
 
 use super::args::Cli;
-use super::files::open_store;
+use super::files::location;
 use super::mutate::confirm;
+use super::remote_session::Session;
 use super::run::connect;
 use super::signals::Signals;
 use super::terminal::sanitize;
@@ -33,27 +34,34 @@ pub async fn run(
 ) -> anyhow::Result<u8> {
     let stack = app.stack();
     validate(&stack)?;
-    let store = open_store(app, cli)?;
     let holder = LockHolder::here(run_id, "import");
     let signals = Signals::install();
-    super::locking::acquire(&store, &holder, cli.global.lock_timeout, &mut signals.cancel.clone()).await?;
-    store.start_run(&RunStart {
-        run_id: run_id.to_string(),
-        command: "import".into(),
-        user: holder.user.clone(),
-        host: holder.host.clone(),
-        started_at: state::now_rfc3339(),
-    })?;
-    let request = Request { app, stack: &stack, store: &store, run_id, yes, cancel: signals.cancel.clone() };
-    let result = request.run(by_id, by_tag).await;
-    let (verdict, counts) = match &result {
-        Ok(n) => ("ok", serde_json::json!({ "imported": n })),
-        Err(e) => ("error", serde_json::json!({ "error": format!("{e:#}") })),
-    };
-    let finished = store.finish_run(run_id, verdict, &counts);
-    store.release_lock(run_id)?;
-    finished?;
-    result.map(|_| 0)
+    let timeout = cli.global.lock_timeout;
+    // Remote state: the lease first, then the newest copy; a lost lease stops the import.
+    let session = Session::begin(app, location(app, cli)?, &holder, timeout, &mut signals.cancel.clone()).await?;
+    let cancel = session.stop_on_failure(signals.cancel.clone());
+    let outcome = async {
+        super::locking::acquire(&session, &holder, timeout, &mut signals.cancel.clone()).await?;
+        session.start_run(&RunStart {
+            run_id: run_id.to_string(),
+            command: "import".into(),
+            user: holder.user.clone(),
+            host: holder.host.clone(),
+            started_at: state::now_rfc3339(),
+        })?;
+        let request = Request { app, stack: &stack, store: &session, run_id, yes, cancel };
+        let result = request.run(by_id, by_tag).await;
+        let (verdict, counts) = match &result {
+            Ok(n) => ("ok", serde_json::json!({ "imported": n })),
+            Err(e) => ("error", serde_json::json!({ "error": format!("{e:#}") })),
+        };
+        let finished = session.finish_run(run_id, verdict, &counts);
+        session.release_lock(run_id)?;
+        finished?;
+        result.map(|_| 0)
+    }
+    .await;
+    session.finish(outcome).await
 }
 
 struct Request<'a> {
