@@ -21,6 +21,10 @@
 //!   `Store`); the keeper watches them with [`state::Changes`] and copies the file with
 //!   [`state::snapshot`], both read-only.
 
+// `KeeperError` carries the lease holder's details inline (what the run reports); it is returned
+// once per run at most, so its size costs nothing.
+#![allow(clippy::result_large_err)]
+
 use super::lease::{self, Lease, LeaseError};
 use super::transfer::{self, TransferError};
 use super::{ObjectStore, StateUrl};
