@@ -564,7 +564,11 @@ fn workflows_pin_actions_use_oidc_and_serialize_applies() {
         if text.contains("configure-aws-credentials") {
             assert!(text.contains("role-to-assume:") && text.contains("id-token: write"), "{name}: OIDC role");
         }
-        let applies = ["up --plan", "up --yes", "drift --fix"].iter().any(|verb| text.contains(verb));
+        // Commands that change an environment (a binary run with an applying verb), not prose about them.
+        let applies = text
+            .lines()
+            .filter(|l| l.contains("target/debug/"))
+            .any(|l| ["up --plan", "up --yes", "drift --fix"].iter().any(|verb| l.contains(verb)));
         if applies {
             assert!(
                 text.contains("group: plinth-apply-"),
