@@ -139,7 +139,7 @@ impl FakeCloud {
     }
 
     /// What `import` reads by id: the object's id if it exists and is of `kind`.
-    async fn import(&self, kind: &str, id: &str) -> Result<String, ProviderError> {
+    pub(crate) async fn import(&self, kind: &str, id: &str) -> Result<String, ProviderError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         match self.objects.lock().unwrap().get(id) {
             None => Err(ProviderError::new(ErrorClass::NotFound, format!("{id} not found"))),
@@ -151,7 +151,7 @@ impl FakeCloud {
     }
 
     /// Sets the object's tags to `tags` (a tag write: logged as "tag <plinth:name> <id>").
-    async fn tag(&self, id: &str, tags: &Tags) -> Result<(), ProviderError> {
+    pub(crate) async fn tag(&self, id: &str, tags: &Tags) -> Result<(), ProviderError> {
         let name = tags.get("plinth:name").cloned().unwrap_or_default();
         self.call("tag", &name).await?;
         let mut objects = self.objects.lock().unwrap();
