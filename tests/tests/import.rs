@@ -44,6 +44,10 @@ fn app(emu: &Emulator) -> App {
             caller: Box::new(|cx| Box::pin(programs::connect::caller_account(cx))),
         }),
         create_may_land_within: None,
+        release: None,
+        program_dir: None,
+        state: None,
+        objects: None,
     }
 }
 

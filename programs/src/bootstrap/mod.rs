@@ -275,6 +275,13 @@ pub fn app(b: Bootstrap) -> App {
             caller: Box::new(|cx| Box::pin(crate::connect::caller_account(cx))),
         }),
         create_may_land_within: crate::connect::create_may_land_within(),
+        // Its own local state by default (the bucket is what it makes); `--state s3://…` works
+        // once the bucket exists.
+        state: None,
+        objects: Some(Box::new(|cx, bucket| Box::pin(crate::connect::state_bucket(cx, bucket)))),
+        // No images: nothing to record as a release.
+        release: None,
+        program_dir: Some(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))),
     }
 }
 
