@@ -83,7 +83,7 @@ fn read_only_verbs_create_nothing_for_a_missing_state() {
     let (code, stdout, stderr) = local(dir.path(), Some(&missing), &["preview", "--detailed-exitcode"]);
     assert_eq!(code, 2, "a new stack: everything to create: {stderr}");
     assert!(stdout.contains("+ vpc") || stdout.contains("vpc"), "{stdout}");
-    assert!(stderr.contains("no state file at"), "{stderr}");
+    assert!(stderr.contains("no state at"), "{stderr}");
     for verb in [&["state", "list"][..], &["state", "history"], &["outputs"], &["drift"], &["refresh"]] {
         let (code, _, stderr) = local(dir.path(), Some(&missing), verb);
         assert_eq!(code, 1, "{verb:?}: {stderr}");
