@@ -7,6 +7,7 @@ mod common;
 use common::{app, args, registry, Cloud, Db, FakeCloud, Net, Sub, Svc};
 use engine::cli::run;
 use engine::plan::{plan, Action, Plan};
+use engine::target::{narrow, Targets};
 use engine::Stack;
 use state::Store;
 use std::collections::BTreeMap;
@@ -151,6 +152,20 @@ fn replacing_a_target_moves_its_dependents_to_the_new_object_before_the_old_goes
     assert_eq!(run(app(&cloud, base()), args(&state, &["up", "--yes"])), 0);
     // A new CIDR replaces `net-a`; `sub-a` (and through it `svc`) use it.
     let next = || program("10.9.0.0/16", "relabelled", true);
+    let rows = Store::open_read_only(&state).unwrap().resources().unwrap();
+    let targets = Targets::new(&["net-a".to_string()], false).unwrap();
+    let narrowed = narrow(&full_plan(&state, next()), &rows, &targets);
+    assert_eq!(
+        narrowed.notes,
+        vec![
+            "`sub-a` is planned too: it depends on `net-a`, which the plan replaces (a resource cannot be deleted \
+             while its dependents remain)",
+            "`svc` is planned too: it depends on `sub-a`, which the plan replaces (a resource cannot be deleted \
+             while its dependents remain)",
+        ]
+    );
+    assert_eq!((narrowed.left_out, narrowed.left_out_changes), (3, 1), "db, net-b (relabelled), sub-b");
+    assert!(targets.warning(&narrowed, false).contains("planned 3 resource(s)"));
     assert_eq!(run(app(&cloud, next()), args(&state, &["up", "--yes", "--target", "net-a"])), 0);
     let store = Store::open(&state).unwrap();
     let (net, sub) = (store.resource("net-a").unwrap().unwrap(), store.resource("sub-a").unwrap().unwrap());
