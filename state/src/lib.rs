@@ -14,6 +14,7 @@
 // shapes the engine matches on. Errors and outcomes are rare and cold, so the size is no cost.
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
+mod deps_index;
 mod entry;
 mod error;
 mod history;
