@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod cli;
+pub mod core;
 pub mod diff;
 pub mod error;
 pub mod graph;

@@ -3,7 +3,7 @@
 
 use crate::error::EngineError;
 use crate::plan::{Action, Plan};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpKind {
@@ -61,6 +61,13 @@ pub fn build_ops(plan: &Plan) -> Result<Vec<Op>, EngineError> {
         }
     }
     let index: BTreeMap<&str, usize> = plan.steps.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
+    // Per name, the steps that used it (before or after this plan): what its deletes wait for.
+    let mut users: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+    for (t, other) in plan.steps.iter().enumerate() {
+        for name in other.prior_depends_on.iter().chain(&other.depends_on) {
+            users.entry(name.as_str()).or_default().insert(t);
+        }
+    }
     let main_op =
         |step: usize| -> Option<usize> { by_step.get(&step)?.iter().copied().find(|&o| !ops[o].kind.is_delete()) };
     let mut extra: Vec<(usize, usize)> = Vec::new();
@@ -74,11 +81,7 @@ pub fn build_ops(plan: &Plan) -> Result<Vec<Op>, EngineError> {
             }
             continue;
         }
-        for (t, other) in plan.steps.iter().enumerate() {
-            let used_it = other.prior_depends_on.contains(&step.name) || other.depends_on.contains(&step.name);
-            if t == op.step || !used_it {
-                continue;
-            }
+        for &t in users.get(step.name.as_str()).into_iter().flatten().filter(|&&t| t != op.step) {
             let delete_first = op.kind == OpKind::DeleteReplaced && step.delete_first;
             for &d in by_step.get(&t).into_iter().flatten() {
                 if !delete_first || ops[d].kind.is_delete() {
@@ -88,23 +91,31 @@ pub fn build_ops(plan: &Plan) -> Result<Vec<Op>, EngineError> {
         }
     }
     for (o, d) in extra {
-        if !ops[o].deps.contains(&d) {
-            ops[o].deps.push(d);
-        }
+        ops[o].deps.push(d);
+    }
+    for op in &mut ops {
+        op.deps.sort_unstable();
+        op.deps.dedup();
     }
     check_acyclic(&ops, plan)?;
     Ok(ops)
 }
 
 fn check_acyclic(ops: &[Op], plan: &Plan) -> Result<(), EngineError> {
+    // Kahn's algorithm: linear in operations and edges, however long the chains.
+    let mut waiting: Vec<usize> = ops.iter().map(|op| op.deps.len()).collect();
+    let mut dependents = vec![Vec::new(); ops.len()];
+    for (i, op) in ops.iter().enumerate() {
+        op.deps.iter().for_each(|&d| dependents[d].push(i));
+    }
     let mut done = vec![false; ops.len()];
-    let mut progress = true;
-    while progress {
-        progress = false;
-        for (i, op) in ops.iter().enumerate() {
-            if !done[i] && op.deps.iter().all(|&d| done[d]) {
-                done[i] = true;
-                progress = true;
+    let mut free: VecDeque<usize> = (0..ops.len()).filter(|&i| waiting[i] == 0).collect();
+    while let Some(i) = free.pop_front() {
+        done[i] = true;
+        for &d in &dependents[i] {
+            waiting[d] -= 1;
+            if waiting[d] == 0 {
+                free.push_back(d);
             }
         }
     }

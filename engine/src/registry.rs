@@ -82,8 +82,12 @@ fn encode<T: Serialize>(v: &T) -> Result<Value, ProviderError> {
     serde_json::to_value(v).map_err(|e| ProviderError::new(ErrorClass::Other, format!("cannot encode: {e}")))
 }
 
+/// The kind's own context; a kind whose context is `()` (the built-in kinds of
+/// [`crate::core`], which need nothing) gets a unit whatever the binary connected to.
 fn context<R: Resource>(cx: &Context) -> Result<&R::Context, ProviderError> {
+    const UNIT: &(dyn std::any::Any + Send + Sync) = &();
     cx.downcast_ref::<R::Context>()
+        .or_else(|| UNIT.downcast_ref::<R::Context>())
         .ok_or_else(|| ProviderError::new(ErrorClass::Other, format!("{} was given the wrong context type", R::KIND)))
 }
 

@@ -76,39 +76,80 @@ impl RawPending {
     }
 }
 
+/// `outcome` applied to state and pending row `op_id` removed, inside the caller's transaction.
+fn commit_one(c: &rusqlite::Connection, op_id: i64, outcome: &OpOutcome, store: &Store) -> Result<(), StateError> {
+    let known = c.prepare_cached("SELECT 1 FROM pending_ops WHERE id = ?1")?.exists([op_id])?;
+    if !known {
+        return Err(StateError::UnknownOp(op_id));
+    }
+    match outcome {
+        OpOutcome::Upsert(row) => {
+            rows::upsert(c, row, |raw| store.decode(raw))?;
+        }
+        OpOutcome::Remove(name) => {
+            rows::remove(c, name)?;
+        }
+        OpOutcome::Nothing => {}
+    }
+    c.prepare_cached("DELETE FROM pending_ops WHERE id = ?1")?.execute([op_id])?;
+    Ok(())
+}
+
 impl Store {
     /// Record that a cloud call is about to start; committed (durably) before it returns.
     /// Returns the operation's id for [`Store::commit_op`].
     pub fn begin_op(&self, op: &PendingOp) -> Result<i64, StateError> {
-        let entry = serde_json::to_string(&op.entry)?;
+        let ids = self.begin_ops(std::slice::from_ref(op))?;
+        Ok(ids[0])
+    }
+
+    /// Record that several cloud calls are about to start, in one transaction committed
+    /// (durably) before it returns: each row is as durable as [`Store::begin_op`] makes it, for
+    /// one sync instead of one per call. All rows or none. Returns their ids, in order.
+    pub fn begin_ops(&self, ops: &[PendingOp]) -> Result<Vec<i64>, StateError> {
+        if ops.is_empty() {
+            return Ok(Vec::new());
+        }
+        let entries = ops.iter().map(|op| serde_json::to_string(&op.entry)).collect::<Result<Vec<_>, _>>()?;
         self.write(|c| {
-            c.execute(
+            let mut insert = c.prepare_cached(
                 "INSERT INTO pending_ops (run_id, name, kind, action, inputs, started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                (&op.run_id, &op.name, &op.kind, op.action.as_str(), &entry, &op.started_at),
             )?;
-            Ok(c.last_insert_rowid())
+            let mut ids = Vec::with_capacity(ops.len());
+            for (op, entry) in ops.iter().zip(&entries) {
+                insert.execute((&op.run_id, &op.name, &op.kind, op.action.as_str(), entry, &op.started_at))?;
+                ids.push(c.last_insert_rowid());
+            }
+            Ok(ids)
         })
     }
 
     /// In one transaction: apply `outcome` to state and delete pending operation `op_id`.
     /// Either both happen or neither does; on error the pending row is still there.
     pub fn commit_op(&self, op_id: i64, outcome: &OpOutcome) -> Result<(), StateError> {
+        self.write(|c| commit_one(c, op_id, outcome, self))
+    }
+
+    /// Several [`Store::commit_op`]s in one transaction (one sync): each outcome and the removal
+    /// of its pending row happen together or not at all (a savepoint each), so one that cannot
+    /// be applied keeps its pending row and leaves the others to commit. Returns, in order,
+    /// each one's result.
+    pub fn commit_ops(&self, done: &[(i64, OpOutcome)]) -> Result<Vec<Result<(), StateError>>, StateError> {
+        if done.is_empty() {
+            return Ok(Vec::new());
+        }
         self.write(|c| {
-            let known = c.prepare_cached("SELECT 1 FROM pending_ops WHERE id = ?1")?.exists([op_id])?;
-            if !known {
-                return Err(StateError::UnknownOp(op_id));
-            }
-            match outcome {
-                OpOutcome::Upsert(row) => {
-                    rows::upsert(c, row, |raw| self.decode(raw))?;
+            let mut results = Vec::with_capacity(done.len());
+            for (op_id, outcome) in done {
+                c.execute_batch("SAVEPOINT plinth_op")?;
+                let result = commit_one(c, *op_id, outcome, self);
+                if result.is_err() {
+                    c.execute_batch("ROLLBACK TO plinth_op")?;
                 }
-                OpOutcome::Remove(name) => {
-                    rows::remove(c, name)?;
-                }
-                OpOutcome::Nothing => {}
+                c.execute_batch("RELEASE plinth_op")?;
+                results.push(result);
             }
-            c.execute("DELETE FROM pending_ops WHERE id = ?1", [op_id])?;
-            Ok(())
+            Ok(results)
         })
     }
 
@@ -329,6 +370,39 @@ mod tests {
 
         store.commit_op(failed, &OpOutcome::Nothing).unwrap();
         assert!(store.pending_ops().unwrap().is_empty());
+        assert_eq!(store.serial().unwrap(), 2);
+    }
+
+    #[test]
+    fn rows_begun_together_are_all_durable_before_begin_ops_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let batch = [op("vpc", "create"), op("bucket", "create"), op("queue", "create")];
+        let ids = Store::open(&path).unwrap().begin_ops(&batch).unwrap();
+        // The process "crashed" right after the calls were sent: a fresh open sees every row.
+        let store = Store::open(&path).unwrap();
+        let pending = store.pending_ops().unwrap();
+        assert_eq!(pending, ids.iter().copied().zip(batch.iter().cloned()).collect::<Vec<_>>());
+        assert!(store.begin_ops(&[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn outcomes_committed_together_keep_the_pending_row_of_the_one_that_cannot_apply() {
+        let store = Store::open_in_memory().unwrap();
+        let ids = store.begin_ops(&[op("vpc", "create"), op("subnet", "create"), op("bucket", "create")]).unwrap();
+        let results = store
+            .commit_ops(&[
+                (ids[0], OpOutcome::Upsert(sample("vpc", &[]))),
+                (ids[1], OpOutcome::Upsert(sample("subnet", &["gone"]))),
+                (ids[2], OpOutcome::Upsert(sample("bucket", &["vpc"]))),
+            ])
+            .unwrap();
+        assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+        assert!(matches!(results[1], Err(StateError::DanglingDependency { .. })), "{results:?}");
+        let names: Vec<String> = store.resources().unwrap().into_iter().map(|r| r.name).collect();
+        assert_eq!(names, vec!["bucket", "vpc"]);
+        let pending: Vec<i64> = store.pending_ops().unwrap().into_iter().map(|(id, _)| id).collect();
+        assert_eq!(pending, vec![ids[1]], "only the failed outcome's row stays");
         assert_eq!(store.serial().unwrap(), 2);
     }
 

@@ -15,6 +15,7 @@
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
 mod changes;
+mod deps_index;
 mod entry;
 mod error;
 mod history;

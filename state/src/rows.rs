@@ -3,9 +3,11 @@
 //! [`Store::remove_resource`](crate::Store::remove_resource) and the journal's `commit_op`.
 //!
 //! Writes keep the state consistent by construction: a row may only depend on resources in
-//! state, a resource may not be removed while others depend on it, and no two names may differ
-//! only by case. Every write that changes a row bumps the serial.
+//! state, a resource may not be removed while others depend on it (found through the dependency
+//! index, [`crate::deps_index`], written in the same transaction as the row), and no two names
+//! may differ only by case. Every write that changes a row bumps the serial.
 
+use crate::deps_index;
 use crate::error::StateError;
 use crate::time::now_rfc3339;
 use rusqlite::{Connection, OptionalExtension};
@@ -203,22 +205,22 @@ pub(crate) fn upsert(
         now,
         row.references.as_ref().map(serde_json::to_string).transpose()?,
     ))?;
+    if existing.as_ref().is_none_or(|old| old.dependencies != row.dependencies) {
+        deps_index::set(conn, &row.name, &row.dependencies)?;
+    }
     bump_serial(conn)?;
     Ok(true)
 }
 
 /// Remove one row; refuses while other rows depend on it. Returns whether a row was removed.
 pub(crate) fn remove(conn: &Connection, name: &str) -> Result<bool, StateError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT r.name FROM resources r, json_each(r.dependencies) d
-         WHERE d.value = ?1 AND r.name <> ?1 ORDER BY r.name",
-    )?;
-    let dependents: Vec<String> = stmt.query_map([name], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let dependents = deps_index::dependents(conn, name)?;
     if !dependents.is_empty() {
         return Err(StateError::StillNeeded { name: name.to_string(), dependents });
     }
-    let removed = conn.execute("DELETE FROM resources WHERE name = ?1", [name])? > 0;
+    let removed = conn.prepare_cached("DELETE FROM resources WHERE name = ?1")?.execute([name])? > 0;
     if removed {
+        deps_index::clear(conn, name)?;
         bump_serial(conn)?;
     }
     Ok(removed)

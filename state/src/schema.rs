@@ -86,6 +86,19 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     ALTER TABLE runs ADD COLUMN plan_hash TEXT;
     ALTER TABLE runs ADD COLUMN release_targets TEXT;
     "#,
+    // 4 -> 5: the dependency index (`deps_index.rs`): who depends on a resource, found without
+    // scanning every row's dependencies. Self-contained: creates and fills its own table.
+    r#"
+    CREATE TABLE resource_dependencies (
+        name       TEXT NOT NULL,
+        dependency TEXT NOT NULL,
+        PRIMARY KEY (dependency, name)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX resource_dependencies_by_name ON resource_dependencies (name);
+    INSERT OR IGNORE INTO resource_dependencies (name, dependency)
+        SELECT r.name, d.value FROM resources r, json_each(r.dependencies) d
+        WHERE json_valid(r.dependencies) AND json_type(r.dependencies) = 'array';
+    "#,
 ];
 
 /// The schema version this build reads and writes.

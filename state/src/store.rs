@@ -21,6 +21,7 @@
 //!   lets SQLite roll the unfinished write back; [`Store::open_read_only`] reads a rolled-back
 //!   private copy and leaves the file and journal as they are ([`crate::probe`]).
 
+use crate::deps_index;
 use crate::error::StateError;
 use crate::probe::{not_a_database, probe, BUSY_TIMEOUT};
 use crate::rows::{self, RawRow, ResourceRow};
@@ -97,7 +98,10 @@ impl Store {
             self.conn.pragma_update(None, "synchronous", "FULL")?;
         }
         schema::migrate(&self.conn, &self.display_path())?;
-        self.check_integrity()
+        self.check_integrity()?;
+        // Derived data: a file edited by hand gets its dependency index rebuilt from its rows.
+        deps_index::heal(&self.conn)?;
+        Ok(())
     }
 
     /// The file's path; `None` for an in-memory store.

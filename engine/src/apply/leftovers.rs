@@ -27,7 +27,8 @@ impl Runner<'_> {
             let meta = self.meta(&leftover.name);
             match owned_delete(kind, leftover.old.clone(), meta, self.cx.clone()).await {
                 Ok(()) => {
-                    self.journal.commit(leftover.journal_id, &state::OpOutcome::Nothing)?;
+                    self.journal.commit(leftover.journal_id, state::OpOutcome::Nothing);
+                    self.journal.write_outcomes()?;
                     self.progress.finished(&leftover.name, WHAT, started.elapsed(), None);
                     report.applied(&leftover.name);
                 }

@@ -6,6 +6,8 @@
 //! limit; each launched operation resolves its references from fresh outputs
 //! ([`resolve`]), is journaled ([`journal::Journal`]) and runs as a future ([`calls`]); when it
 //! finishes, its outcome and the journal row commit together and its dependents may become ready.
+//! Operations launched together have their journal rows written in one transaction, and those
+//! that finish together their outcomes (group commit, see [`journal`]).
 //! A failure releases nothing that depends on it; independent branches go on.
 //!
 //! # Guarantees
@@ -17,6 +19,7 @@
 //! * Each created or updated row records, per dependency, the reference values it was sent.
 
 use crate::error::EngineError;
+use futures::FutureExt;
 use crate::ops::{build_ops, Op, OpKind};
 use crate::plan::{Plan, Step};
 use crate::registry::{Context, ErasedKind, Registry};
@@ -24,7 +27,7 @@ use crate::resource::Meta;
 use crate::stack::Stack;
 use serde_json::Value;
 use state::{JournalAction, References, ResourceRow, Store};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -41,7 +44,7 @@ pub(crate) mod resolve;
 pub use bookkeeping::record_bookkeeping;
 use calls::{create_call, owned_delete, Call, Done};
 pub(crate) use calls::{may_have_landed, read_owned};
-use journal::Journal;
+use journal::{Journal, Ticket};
 use queue::ReadyQueue;
 use resolve::Resolver;
 
@@ -100,6 +103,8 @@ pub struct ApplyReport {
     pub failed: Vec<(String, String)>,
     pub skipped: Vec<String>,
     pub interrupted: bool,
+    /// The names in `applied`, for a lookup that does not grow with the run.
+    pub(crate) applied_names: BTreeSet<String>,
 }
 
 impl ApplyReport {
@@ -108,7 +113,7 @@ impl ApplyReport {
     }
 
     fn applied(&mut self, name: &str) {
-        if !self.applied.iter().any(|n| n == name) {
+        if self.applied_names.insert(name.to_string()) {
             self.applied.push(name.to_string());
         }
     }
@@ -134,6 +139,8 @@ struct Runner<'a> {
     /// Rows as they stand, updated after every operation; references resolve from them.
     rows: BTreeMap<String, ResourceRow>,
     sent: BTreeMap<usize, Sent>,
+    /// Per step, the operation deleting its replaced object.
+    replaced_deletes: BTreeMap<usize, usize>,
 }
 
 /// Applies `plan`, persisting as it goes.
@@ -154,6 +161,8 @@ pub async fn apply(
         .collect::<Result<Vec<_>, _>>()?;
     record_bookkeeping(plan, stack, store)?;
     let rows: BTreeMap<String, ResourceRow> = store.resources()?.into_iter().map(|r| (r.name.clone(), r)).collect();
+    let replaced_deletes =
+        ops.iter().enumerate().filter(|(_, o)| o.kind == OpKind::DeleteReplaced).map(|(i, o)| (o.step, i)).collect();
     let mut runner = Runner {
         plan,
         registry,
@@ -166,6 +175,7 @@ pub async fn apply(
         resolver: Resolver::new(stack, rows.clone()),
         rows,
         sent: BTreeMap::new(),
+        replaced_deletes,
     };
     let mut report = ApplyReport::default();
     runner.delete_leftovers(&mut report).await?;
@@ -187,17 +197,8 @@ impl Runner<'_> {
             tokio::time::interval_at(tokio::time::Instant::now() + self.opts.heartbeat, self.opts.heartbeat);
         loop {
             report.interrupted |= *cancel.borrow();
-            while !report.interrupted {
-                let Some(op) = queue.next() else { break };
-                match self.launch(op, &mut running) {
-                    Ok(()) => {
-                        running_since.insert(op, Instant::now());
-                    }
-                    Err(e) => {
-                        self.record_failure(op, &e.to_string(), report);
-                        queue.done(op, false);
-                    }
-                }
+            if !report.interrupted {
+                self.launch_ready(&mut queue, &mut running, &mut running_since, report);
             }
             if running.is_empty() {
                 break;
@@ -205,11 +206,13 @@ impl Runner<'_> {
             tokio::select! {
                 joined = running.join_next() => {
                     let Some(joined) = joined else { continue };
-                    let done = joined.map_err(|e| EngineError::Task(e.to_string()))?;
-                    let op = done.op;
-                    running_since.remove(&op);
-                    let succeeded = self.complete(done, report)?;
-                    queue.done(op, succeeded);
+                    let mut finished = vec![joined.map_err(|e| EngineError::Task(e.to_string()))?];
+                    // Whatever else finished meanwhile commits in the same transaction.
+                    while let Some(more) = running.try_join_next() {
+                        finished.push(more.map_err(|e| EngineError::Task(e.to_string()))?);
+                    }
+                    finished.iter().for_each(|done| { running_since.remove(&done.op); });
+                    self.complete_all(finished, &mut queue, report)?;
                 }
                 _ = heartbeat.tick() => {
                     for (&op, since) in &running_since {
@@ -249,35 +252,98 @@ impl Runner<'_> {
     }
 
     fn collect_skipped(&self, queue: &ReadyQueue, report: &mut ApplyReport) {
+        let failed: BTreeSet<String> = report.failed.iter().map(|(n, _)| n.clone()).collect();
+        let mut skipped: BTreeSet<String> = report.skipped.iter().cloned().collect();
         for (i, op) in self.ops.iter().enumerate() {
             let name = &self.plan.steps[op.step].name;
-            let failed = report.failed.iter().any(|(n, _)| n == name);
             // A name can be applied and skipped: a replacement created, its old object's delete not.
-            if !queue.succeeded(i) && !failed && !report.skipped.contains(name) {
+            if !queue.succeeded(i) && !failed.contains(name) && skipped.insert(name.clone()) {
                 report.skipped.push(name.clone());
             }
         }
     }
 
-    fn launch(&mut self, op: usize, running: &mut JoinSet<Done>) -> Result<(), EngineError> {
-        let (journal_id, call) = match self.ops[op].kind {
-            OpKind::Create | OpKind::CreateReplacement => self.launch_create(op)?,
-            OpKind::Update => self.launch_update(op)?,
-            OpKind::Delete | OpKind::DeleteReplaced => self.launch_delete(op)?,
-        };
-        self.progress.started(&self.step(op).name, self.what(op));
-        let started = Instant::now();
-        let durable = self.opts.durable.clone();
-        running.spawn(async move {
-            let result = match durable.map(|durable| durable()) {
-                Some(made_durable) => match made_durable.await {
-                    Ok(()) => call.await,
-                    Err(why) => Err(calls::not_sent(why)),
-                },
-                None => call.await,
+    /// Launches every operation the queue lets start now: their journal rows are written in
+    /// one transaction, and only once it committed are their calls sent.
+    fn launch_ready(
+        &mut self,
+        queue: &mut ReadyQueue,
+        running: &mut JoinSet<Done>,
+        running_since: &mut BTreeMap<usize, Instant>,
+        report: &mut ApplyReport,
+    ) {
+        let mut prepared: Vec<(usize, Ticket, Call)> = Vec::new();
+        while let Some(op) = queue.next() {
+            match self.prepare(op) {
+                Ok((ticket, call)) => prepared.push((op, ticket, call)),
+                Err(e) => {
+                    self.record_failure(op, &e.to_string(), report);
+                    queue.done(op, false);
+                }
+            }
+        }
+        if prepared.is_empty() {
+            return;
+        }
+        if let Err(e) = self.journal.write_begun() {
+            // Nothing was written, so nothing is sent.
+            for (op, _, _) in prepared {
+                self.record_failure(op, &e.to_string(), report);
+                queue.done(op, false);
+            }
+            return;
+        }
+        // Remote state: the batch's rows reach the bucket (one upload) before any of its calls.
+        let made_durable = self.opts.durable.as_ref().map(|durable| durable().shared());
+        for (op, ticket, call) in prepared {
+            let Some(journal_id) = self.journal.id(ticket) else {
+                self.record_failure(op, "its journal row was not written", report);
+                queue.done(op, false);
+                continue;
             };
-            Done { op, journal_id, result, elapsed: started.elapsed() }
-        });
+            self.progress.started(&self.step(op).name, self.what(op));
+            let started = Instant::now();
+            running_since.insert(op, started);
+            let made_durable = made_durable.clone();
+            running.spawn(async move {
+                let result = match made_durable {
+                    Some(made_durable) => match made_durable.await {
+                        Ok(()) => call.await,
+                        Err(why) => Err(calls::not_sent(why)),
+                    },
+                    None => call.await,
+                };
+                Done { op, journal_id, result, elapsed: started.elapsed() }
+            });
+        }
+    }
+
+    /// The call of `op` and its staged journal row, not sent yet.
+    fn prepare(&mut self, op: usize) -> Result<(Ticket, Call), EngineError> {
+        match self.ops[op].kind {
+            OpKind::Create | OpKind::CreateReplacement => self.launch_create(op),
+            OpKind::Update => self.launch_update(op),
+            OpKind::Delete | OpKind::DeleteReplaced => self.launch_delete(op),
+        }
+    }
+
+    /// Persists the operations that finished together in one transaction, then lets their
+    /// dependents become ready (never before their outcome is durable).
+    fn complete_all(
+        &mut self,
+        finished: Vec<Done>,
+        queue: &mut ReadyQueue,
+        report: &mut ApplyReport,
+    ) -> Result<(), EngineError> {
+        let mut outcomes = Vec::with_capacity(finished.len());
+        for done in finished {
+            let op = done.op;
+            outcomes.push((op, self.complete(done, report)?));
+        }
+        self.journal.write_outcomes()?;
+        for (op, succeeded) in outcomes {
+            queue.done(op, succeeded);
+        }
         Ok(())
     }
 
@@ -293,17 +359,17 @@ impl Runner<'_> {
         Ok(inputs)
     }
 
-    fn launch_create(&mut self, op: usize) -> Result<(i64, Call), EngineError> {
+    fn launch_create(&mut self, op: usize) -> Result<(Ticket, Call), EngineError> {
         let inputs = self.resolve(op)?;
         let step = self.step(op).clone();
         let replacing_first = self.ops[op].kind == OpKind::CreateReplacement && !step.delete_first;
         if replacing_first {
             if let (Some(old), Some(delete_op)) = (self.rows.get(&step.name).cloned(), self.sibling_delete(op)) {
-                self.journal.begin_ahead(delete_op, &step, &old)?;
+                self.journal.begin_ahead(delete_op, &step, &old);
             }
         }
         let references = self.sent[&op].references.clone();
-        let id = self.journal.begin(&step, JournalAction::Create, &inputs, references, None)?;
+        let id = self.journal.begin(&step, JournalAction::Create, &inputs, references, None);
         // The old object of a create-first replacement carries the same tags: the lookup for a
         // partial object must not take it for the new one.
         let mut meta = self.meta(&step.name);
@@ -312,7 +378,7 @@ impl Runner<'_> {
         Ok((id, create_call(kind, inputs, meta, self.cx.clone())))
     }
 
-    fn launch_update(&mut self, op: usize) -> Result<(i64, Call), EngineError> {
+    fn launch_update(&mut self, op: usize) -> Result<(Ticket, Call), EngineError> {
         let inputs = self.resolve(op)?;
         let step = self.step(op).clone();
         let prior = self
@@ -321,12 +387,12 @@ impl Runner<'_> {
             .cloned()
             .ok_or(EngineError::NotInState { name: step.name.clone(), verb: "updated" })?;
         let references = self.sent[&op].references.clone();
-        let id = self.journal.begin(&step, JournalAction::Update, &inputs, references, Some(&prior))?;
+        let id = self.journal.begin(&step, JournalAction::Update, &inputs, references, Some(&prior));
         let (kind, cx) = (self.kinds[self.ops[op].step].clone(), self.cx.clone());
         Ok((id, Box::pin(async move { Ok(Some(kind.update(inputs, prior.inputs, prior.outputs, cx).await?)) })))
     }
 
-    fn launch_delete(&mut self, op: usize) -> Result<(i64, Call), EngineError> {
+    fn launch_delete(&mut self, op: usize) -> Result<(Ticket, Call), EngineError> {
         let step = self.step(op).clone();
         let (id, old) = match self.journal.ahead(op) {
             Some((id, old)) => (*id, old.clone()),
@@ -336,7 +402,7 @@ impl Runner<'_> {
                     .get(&step.name)
                     .cloned()
                     .ok_or(EngineError::NotInState { name: step.name.clone(), verb: "deleted" })?;
-                (self.journal.begin(&step, JournalAction::Delete, &Value::Null, None, Some(&old))?, old)
+                (self.journal.begin(&step, JournalAction::Delete, &Value::Null, None, Some(&old)), old)
             }
         };
         // The old object is deleted by its own kind (a replacement may change the kind).
@@ -360,6 +426,6 @@ impl Runner<'_> {
 
     /// The delete of the old object belonging to the same replacement as `op`.
     fn sibling_delete(&self, op: usize) -> Option<usize> {
-        self.ops.iter().position(|o| o.step == self.ops[op].step && o.kind == OpKind::DeleteReplaced)
+        self.replaced_deletes.get(&self.ops[op].step).copied()
     }
 }

@@ -10,7 +10,8 @@ use serde_json::Value;
 use state::{OpOutcome, ResourceRow};
 
 impl Runner<'_> {
-    /// Persists one finished operation. Returns whether it succeeded.
+    /// Stages what one finished operation does to state (written with the others that finished
+    /// together by `complete_all`). Returns whether it succeeded.
     pub(super) fn complete(&mut self, done: Done, report: &mut ApplyReport) -> Result<bool, EngineError> {
         let Done { op, journal_id, result, elapsed } = done;
         let step = self.step(op).clone();
@@ -30,8 +31,8 @@ impl Runner<'_> {
             (_, Some(outputs)) => OpOutcome::Upsert(self.row(op, &step, outputs)?),
             (_, None) => OpOutcome::Nothing,
         };
-        self.journal.commit(journal_id, &outcome)?;
         self.record(&outcome);
+        self.journal.commit(journal_id, outcome);
         self.progress.finished(&step.name, self.what(op), elapsed, None);
         report.applied(&step.name);
         Ok(true)
@@ -45,8 +46,8 @@ impl Runner<'_> {
         if let Some((inputs, outputs)) = partial {
             let row = ResourceRow { inputs, ..self.row(op, &step, outputs)? };
             let outcome = OpOutcome::Upsert(row.clone());
-            self.journal.commit(journal_id, &outcome)?;
             self.record(&outcome);
+            self.journal.commit(journal_id, outcome);
             return Ok(format!(
                 "{error} (the object {} exists and is recorded in state: the next run continues from it)",
                 row.cloud_id
@@ -69,12 +70,12 @@ impl Runner<'_> {
         }
         // A failed delete of a replaced object stays journaled: the next run retries it.
         if op_kind != OpKind::DeleteReplaced || step.delete_first {
-            self.journal.commit(journal_id, &OpOutcome::Nothing)?;
+            self.journal.commit(journal_id, OpOutcome::Nothing);
         }
         // No new object, so the old one stays in state: its delete is no longer due.
         if op_kind == OpKind::CreateReplacement && !step.delete_first {
             if let Some(delete_op) = self.sibling_delete(op) {
-                self.journal.cancel_ahead(delete_op)?;
+                self.journal.cancel_ahead(delete_op);
             }
         }
         Ok(error.to_string())
