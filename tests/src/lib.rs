@@ -219,7 +219,9 @@ impl Emulator {
     fn http(&self, method: &str, path: &str) -> std::io::Result<u16> {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
         let mut stream = TcpStream::connect_timeout(&addr, Duration::from_millis(500))?;
-        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+        // Generous: a reset clears every backend, and a loaded machine (CI runs tests two at a
+        // time beside the builds) has been seen taking more than 5 s to answer it.
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
         stream.set_write_timeout(Some(Duration::from_secs(5)))?;
         write!(
             stream,
