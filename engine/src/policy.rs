@@ -124,7 +124,12 @@ impl<'a> PlannedResource<'a> {
 
     /// The planned resources that depend on this one: `(name, kind)`.
     pub fn used_by(&self) -> &'a [(&'a str, &'a str)] {
-        self.around.dependents.get(self.name).map(Vec::as_slice).unwrap_or(&[])
+        self.dependents_of(self.name)
+    }
+
+    /// The planned resources that depend on `name`: `(name, kind)`.
+    pub fn dependents_of(&self, name: &str) -> &'a [(&'a str, &'a str)] {
+        self.around.dependents.get(name).map(Vec::as_slice).unwrap_or(&[])
     }
 }
 

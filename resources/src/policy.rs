@@ -120,7 +120,6 @@ fn string_set(v: Value) -> Value {
     Value::Array(texts.into_iter().map(Value::String).collect())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
