@@ -218,10 +218,7 @@ impl<R: Resource> ErasedKind for Adapter<R> {
                     checks[i] = Some(check);
                 }
             }
-            checks
-                .into_iter()
-                .map(|c| c.unwrap_or_else(|| Check::unknown("the health check reported nothing")))
-                .collect()
+            checks.into_iter().map(|c| c.unwrap_or_else(|| Check::unknown("the health check reported nothing"))).collect()
         })
     }
 }

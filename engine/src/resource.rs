@@ -119,9 +119,7 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + PartialEq + Debug + S
     /// when [`Resource::HEALTH_CHECKED`]; the default has no check.
     fn health(batch: Vec<(Self, Self::Outputs)>, cx: &Self::Context) -> impl Future<Output = Vec<Check>> + Send {
         let _ = cx;
-        std::future::ready(
-            batch.iter().map(|_| Check::unknown(format!("{} has no health check", Self::KIND))).collect(),
-        )
+        std::future::ready(batch.iter().map(|_| Check::unknown(format!("{} has no health check", Self::KIND))).collect())
     }
 }
 

@@ -120,6 +120,7 @@ fn string_set(v: Value) -> Value {
     Value::Array(texts.into_iter().map(Value::String).collect())
 }
 
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,12 +19,12 @@
 //! * Each created or updated row records, per dependency, the reference values it was sent.
 
 use crate::error::EngineError;
+use futures::FutureExt;
 use crate::ops::{build_ops, Op, OpKind};
 use crate::plan::{Plan, Step};
 use crate::registry::{Context, ErasedKind, Registry};
 use crate::resource::Meta;
 use crate::stack::Stack;
-use futures::FutureExt;
 use serde_json::Value;
 use state::{JournalAction, References, ResourceRow, Store};
 use std::collections::{BTreeMap, BTreeSet};

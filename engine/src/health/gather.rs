@@ -51,7 +51,11 @@ type Batches = (BTreeMap<String, Check>, Vec<(Arc<dyn ErasedKind>, Batch)>);
 
 /// The checked resources grouped by kind with their recorded inputs and outputs, and the
 /// checks already known without a call (no live row, another kind in state).
-fn batches(stack: &Stack, entries: &[Entry], live: &BTreeMap<&str, &ResourceRow>) -> Batches {
+fn batches(
+    stack: &Stack,
+    entries: &[Entry],
+    live: &BTreeMap<&str, &ResourceRow>,
+) -> Batches {
     let nodes: BTreeMap<String, _> = stack.nodes().into_iter().map(|n| (n.name.clone(), n)).collect();
     let mut known = BTreeMap::new();
     let mut groups: BTreeMap<&'static str, (Arc<dyn ErasedKind>, Batch)> = BTreeMap::new();

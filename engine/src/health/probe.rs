@@ -31,9 +31,7 @@ pub type Outcome = Result<(u16, Duration), String>;
 /// verification per request, saying so, and HTTP still works.
 fn client() -> (HttpsClient, Option<String>) {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let (builder, note) = match hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_native_roots(provider.clone())
-    {
+    let (builder, note) = match hyper_rustls::HttpsConnectorBuilder::new().with_provider_and_native_roots(provider.clone()) {
         Ok(b) => (b, None),
         Err(e) => {
             let config = rustls::ClientConfig::builder_with_provider(provider)
