@@ -14,6 +14,7 @@ pub mod input;
 pub mod ops;
 pub mod ownership;
 pub mod plan;
+pub mod policy;
 pub mod recover;
 pub mod refresh;
 pub mod release;
@@ -28,6 +29,7 @@ pub mod target;
 
 pub use error::EngineError;
 pub use input::Input;
+pub use policy::{Finding, PlannedResource, PolicyRule, Severity};
 pub use ownership::{owned_by, prove_owned, NAME_TAG, STACK_TAG};
 pub use registry::{Context, ErasedKind, Registry};
 pub use resource::{ErrorClass, Meta, Observed, ProviderError, Resource, Tags};

@@ -3,6 +3,7 @@
 //! deleted from its state row alone.
 
 use crate::health::Check;
+use crate::policy::PolicyRule;
 use crate::resource::{ErrorClass, Meta, ProviderError, Resource, Tags};
 use crate::shape::Shape;
 use futures::future::BoxFuture;
@@ -232,10 +233,11 @@ pub fn erase_shaped<R: Resource>(shape: Shape) -> Arc<dyn ErasedKind> {
     Arc::new(Adapter::<R> { shape, _kind: PhantomData })
 }
 
-/// KIND → implementation.
+/// KIND → implementation, and the policy rules that come with the kinds.
 #[derive(Clone, Default)]
 pub struct Registry {
     kinds: BTreeMap<&'static str, Arc<dyn ErasedKind>>,
+    rules: Vec<Arc<dyn PolicyRule>>,
 }
 
 impl Registry {
@@ -270,5 +272,22 @@ impl Registry {
 
     pub fn kinds(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.kinds.keys().copied()
+    }
+
+    /// Adds a built-in policy rule that comes with these kinds ([`crate::policy`]).
+    pub fn add_rule(&mut self, rule: Arc<dyn PolicyRule>) -> &mut Self {
+        self.rules.push(rule);
+        self
+    }
+
+    /// With a built-in policy rule added.
+    pub fn with_rule(mut self, rule: impl PolicyRule + 'static) -> Self {
+        self.add_rule(Arc::new(rule));
+        self
+    }
+
+    /// The built-in policy rules, in registration order.
+    pub fn rules(&self) -> &[Arc<dyn PolicyRule>] {
+        &self.rules
     }
 }

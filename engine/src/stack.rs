@@ -2,6 +2,7 @@
 //! options and references, before anything runs.
 
 use crate::input::{references, Input, Projection, Reference};
+use crate::policy::PolicyRule;
 use crate::registry::{erase, ErasedKind};
 use crate::resource::{Resource, Tags};
 use serde::{Deserialize, Serialize};
@@ -83,6 +84,7 @@ struct Inner {
     nodes: Vec<Node>,
     projections: Vec<Projection>,
     endpoints: Vec<Endpoint>,
+    rules: Vec<Arc<dyn PolicyRule>>,
 }
 
 /// A program's resources for one environment.
@@ -165,6 +167,18 @@ impl Stack {
     /// The declared endpoints, in declaration order.
     pub fn endpoints(&self) -> Vec<Endpoint> {
         self.lock().endpoints.clone()
+    }
+
+    /// Adds a policy rule of the program's own, checked on every plan beside the registry's
+    /// built-in rules ([`crate::policy`]).
+    pub fn policy_rule(&mut self, rule: impl PolicyRule + 'static) -> &mut Self {
+        self.lock().rules.push(Arc::new(rule));
+        self
+    }
+
+    /// The program's policy rules, in registration order.
+    pub fn policy_rules(&self) -> Vec<Arc<dyn PolicyRule>> {
+        self.lock().rules.clone()
     }
 
     /// The projection behind a reference key.

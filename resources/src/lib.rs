@@ -16,6 +16,7 @@ pub mod elasticache;
 pub mod elbv2;
 pub mod error;
 pub mod guardduty;
+pub mod guardrails;
 pub mod iam;
 pub mod kit;
 pub mod kms;

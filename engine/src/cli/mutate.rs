@@ -14,6 +14,7 @@ use super::App;
 use crate::apply::{apply, ApplyOptions, ApplyReport};
 use crate::graph::{validate, Graph};
 use crate::plan::{plan, Action, Guarded, Plan};
+use crate::policy;
 use crate::recover::{inspect, RecoveryOptions};
 use crate::refresh::{refresh, Observation};
 use crate::render;
@@ -58,6 +59,13 @@ pub async fn mutate(
     m: Mutation,
 ) -> anyhow::Result<u8> {
     let graph = validate(stack)?;
+    // The program's mandatory policy violations stop the run before state or the cloud is touched.
+    let rules = policy::Rules::of(&app.registry, stack);
+    let early = policy::check_program(stack, &app.registry, &rules)?;
+    if !policy::refusals(&early).is_empty() {
+        print!("{}", super::terminal::sanitize(&policy::text(&early, color()), color()));
+        return Err(crate::error::EngineError::Refused(policy::refusals(&early)).into());
+    }
     let holder = LockHolder::here(run_id, command);
     let signals = Signals::install();
     let timeout = cli.global.lock_timeout;
@@ -178,7 +186,11 @@ async fn mutate_locked(
         saved.check(&store.lineage()?, store.serial()?, &plan)?;
     }
     print!("{}", super::terminal::sanitize(&render::text(&plan, color()), color()));
-    refuse(&plan, m)?;
+    let findings = policy::evaluate(&plan, &app.registry, &policy::Rules::of(&app.registry, stack));
+    if !stack.nodes().is_empty() {
+        print!("{}", super::terminal::sanitize(&policy::text(&findings, color()), color()));
+    }
+    refuse(&plan, &findings, m)?;
     if !plan.has_changes() {
         record_release(app, store, &opts.run_id, &plan, m)?;
         recovery.commit(store)?;
@@ -210,9 +222,11 @@ fn record_release(app: &App, store: &Store, run_id: &str, plan: &Plan, m: &Mutat
     Ok(())
 }
 
-/// Protected resources, and stateful ones the operator did not name, stop the run here.
-fn refuse(plan: &Plan, m: &Mutation) -> anyhow::Result<()> {
+/// Protected resources, stateful ones the operator did not name, and mandatory policy
+/// violations stop the run here.
+fn refuse(plan: &Plan, findings: &[policy::Finding], m: &Mutation) -> anyhow::Result<()> {
     let mut refusals = plan.refusals.clone();
+    refusals.extend(policy::refusals(findings));
     refusals.extend(
         plan.guarded
             .iter()

@@ -10,6 +10,7 @@ use super::terminal::{escape, json_safe, sanitize};
 use super::{account, state_cmd, state_transfer, targeting, views, App, EXIT_CHANGES};
 use crate::graph::validate;
 use crate::plan::{plan, Plan};
+use crate::policy;
 use crate::refresh::{refresh, refreshed_rows, Observation, Refreshed};
 use crate::registry::Context;
 use crate::render;
@@ -175,10 +176,14 @@ async fn preview(
     recovery.attach(&mut plan);
     // A plan whose operations could not be ordered fails here, not halfway through `up`.
     crate::ops::build_ops(&plan)?;
-    print_plan(&plan, format);
-    // What `up` would refuse is an error here too (exit 1), never "no changes" or "changes".
-    if !plan.refusals.is_empty() {
-        return Err(crate::error::EngineError::Refused(plan.refusals.clone()).into());
+    let findings = policy::evaluate(&plan, &app.registry, &policy::Rules::of(&app.registry, &stack));
+    print_plan(&plan, &findings, format);
+    // What `up` would refuse is an error here too (exit 1), never "no changes" or "changes":
+    // protected resources, and mandatory policy violations.
+    let mut refusals = plan.refusals.clone();
+    refusals.extend(policy::refusals(&findings));
+    if !refusals.is_empty() {
+        return Err(crate::error::EngineError::Refused(refusals).into());
     }
     let changes = plan.has_changes();
     if let Some(path) = out {
@@ -191,13 +196,22 @@ async fn preview(
     Ok(if detailed && changes { EXIT_CHANGES } else { 0 })
 }
 
-fn print_plan(plan: &Plan, format: Format) {
+/// The plan, then its policy findings (in JSON: under `policy`).
+fn print_plan(plan: &Plan, findings: &[policy::Finding], format: Format) {
     // Plan text carries values from state and the cloud: only Plinth's own colours pass.
     match format {
-        Format::Text => print!("{}", sanitize(&render::text(plan, color()), color())),
-        Format::Markdown => print!("{}", sanitize(&render::markdown(plan), false)),
+        Format::Text => {
+            print!("{}", sanitize(&render::text(plan, color()), color()));
+            print!("{}", sanitize(&policy::text(findings, color()), color()));
+        }
+        Format::Markdown => {
+            print!("{}", sanitize(&render::markdown(plan), false));
+            print!("\n{}", sanitize(&policy::markdown(findings), false));
+        }
         Format::Json => {
-            println!("{}", json_safe(&serde_json::to_string_pretty(&render::json(plan)).unwrap_or_default()))
+            let mut out = render::json(plan);
+            out["policy"] = policy::json(findings);
+            println!("{}", json_safe(&serde_json::to_string_pretty(&out).unwrap_or_default()))
         }
     }
 }

@@ -170,3 +170,17 @@ fn on_aws_the_bucket_is_protected_and_kept_and_roles_follow_the_provider() {
     bootstrap(&mut stack, &emulator);
     assert!(!stack.nodes()[0].options.protect, "the emulator's bucket is disposable");
 }
+
+#[test]
+fn the_bootstrap_passes_every_mandatory_policy_rule_on_aws_and_the_emulator() {
+    let registry = resources::registry();
+    let accounts = [env::dev().account, env::staging().account, env::prod().account];
+    let all = accounts.iter().map(|a| Bootstrap::aws(a).expect("a known account")).chain([Bootstrap::emulator()]);
+    for b in all {
+        let mut stack = Stack::new(b.stack.clone());
+        bootstrap(&mut stack, &b);
+        let rules = engine::policy::Rules::of(&registry, &stack);
+        let found = engine::policy::check_program(&stack, &registry, &rules).expect("the bootstrap validates");
+        assert_eq!(engine::policy::refusals(&found), Vec::<String>::new(), "{}", b.stack);
+    }
+}

@@ -18,6 +18,7 @@ mod health;
 mod iam;
 mod logs;
 mod network;
+mod policy;
 mod registry;
 mod scaling;
 mod security;
@@ -33,12 +34,14 @@ pub use config::LLM_PROVIDERS;
 pub use health::PUBLIC_ENDPOINT;
 pub use iam::REGION;
 pub use network::Network;
+pub use policy::ImmutableImageTags;
 
 /// Declares the whole platform for `env`.
 pub fn platform(stack: &mut Stack, env: &Env, release: &Release) {
     for (k, v) in env.default_tags() {
         stack.default_tag(k, v);
     }
+    stack.policy_rule(policy::ImmutableImageTags);
     let network = network::declare(stack, env);
     let groups = security::declare(stack, env, &network);
     let assets_policy = cdn::declare(stack, env, &storage::assets_bucket_name(env));

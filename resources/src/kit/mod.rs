@@ -130,11 +130,15 @@ pub fn entries() -> Vec<&'static KindEntry> {
     all
 }
 
-/// The engine's registry of every kind in this crate.
+/// The engine's registry of every kind in this crate, with the built-in policy rules over them
+/// ([`crate::guardrails`]).
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     for entry in entries() {
         (entry.register)(&mut registry, entry.shape);
+    }
+    for rule in crate::guardrails::builtin() {
+        registry.add_rule(rule);
     }
     registry
 }
