@@ -58,7 +58,7 @@ fn the_timelines_of_up_destroy_and_refresh_render_a_bar_per_operation() {
     assert_eq!(count(&page.dom, "class=\"op-row ok\""), COUNT, "the script built a row per operation");
     assert!(page.dom.contains(&format!("data-rendered=\"{COUNT}\"")));
     // Groups of ten: a root then its nine dependents, so the critical path is two operations.
-    assert_eq!(count(&page.dom, " critical\""), 2);
+    assert_eq!(count(&page.dom, " critical\" data-i="), 2);
     assert!(page.dom.contains("id=\"critical-path\""));
     chromium::screenshot(&latest, "", &chromium::shots_dir().join("data-up-timeline.png"), (1300, 900));
 

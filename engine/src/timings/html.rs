@@ -45,7 +45,7 @@ fn totals(t: &Timeline) -> String {
 
 const LEGEND: &str = "<p class=\"legend\"><span class=\"key create\">create</span> <span class=\"key update\">update</span> \
 <span class=\"key replace\">replace</span> <span class=\"key delete\">delete</span> <span class=\"key read\">read</span> \
-<span class=\"key wait\">waiting (ready, queued)</span> <span class=\"key failed\">failed</span> \
+<span class=\"key wait\">waiting (ready, not started: queued or journaling)</span> <span class=\"key failed\">failed</span> \
 <span class=\"key skipped\">skipped</span> <span class=\"key critical\">critical path</span></p>";
 
 /// A tick step near a tenth of `wall`: 1, 2 or 5 times a power of ten seconds.
@@ -164,11 +164,16 @@ table#totals th { text-align: left; padding-right: 12px; }
 svg text.label { text-anchor: end; font-size: 11px; }
 svg text.tick { text-anchor: middle; font-size: 10px; fill: #666; }
 svg line.tick { stroke: #e4e4e4; }
-.create, .op.create .run { background: #8fd18f; fill: #8fd18f; }
-.update, .op.update .run { background: #8fb8e8; fill: #8fb8e8; }
-.replace, .op.replace .run { background: #e8c36f; fill: #e8c36f; }
-.delete, .op.delete .run { background: #e89a9a; fill: #e89a9a; }
-.read, .op.read .run { background: #c4a8e8; fill: #c4a8e8; }
+.key.create { background: #8fd18f; }
+.op.create .run { fill: #8fd18f; }
+.key.update { background: #8fb8e8; }
+.op.update .run { fill: #8fb8e8; }
+.key.replace { background: #e8c36f; }
+.op.replace .run { fill: #e8c36f; }
+.key.delete { background: #e89a9a; }
+.op.delete .run { fill: #e89a9a; }
+.key.read { background: #c4a8e8; }
+.op.read .run { fill: #c4a8e8; }
 .op .wait { fill: #ddd; stroke: #bbb; stroke-dasharray: 2 2; }
 .key.wait { background: #ddd; }
 .op.failed .run, .key.failed { stroke: #c00; stroke-width: 2.5; border: 2px solid #c00; }
