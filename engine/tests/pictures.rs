@@ -52,6 +52,10 @@ fn the_timelines_of_up_destroy_and_refresh_render_a_bar_per_operation() {
     assert!(String::from_utf8_lossy(&up.stderr)
         .contains("timings: 30 operations, written to .plinth/timings/plinth-timing-"));
 
+    let again = run(dir.path(), &["up", "--yes", "--timings"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("timings: no operation to run, so no timeline was written"));
+    assert_eq!(std::fs::read_dir(&timings).unwrap().count(), 2, "nothing written for a run with no changes");
+
     let page = chromium::render(&latest, "");
     assert_clean("up timeline", &page);
     assert_eq!(count(&page.dom, "<g class=\"op create ok"), COUNT, "a create bar per resource");

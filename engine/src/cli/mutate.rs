@@ -187,6 +187,9 @@ async fn mutate_locked(
     print!("{}", super::terminal::sanitize(&render::text(&plan, color()), color()));
     refuse(&plan, m)?;
     if !plan.has_changes() {
+        if m.timings.is_some() {
+            eprintln!("timings: no operation to run, so no timeline was written");
+        }
         record_release(app, store, &opts.run_id, &plan, m)?;
         recovery.commit(store)?;
         crate::apply::record_bookkeeping(&plan, stack, store)?;
