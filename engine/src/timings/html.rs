@@ -100,9 +100,9 @@ fn bar(i: usize, b: &Bar, y: f64, x: &dyn Fn(Duration) -> f64) -> String {
     }
     let (from, to) = if b.outcome == Outcome::Skipped { (b.ready, b.end) } else { (b.start, b.end) };
     let width = (x(to) - x(from)).max(2.0);
-    let _ = write!(
+    let _ = writeln!(
         g,
-        "<rect class=\"run\" x=\"{:.2}\" y=\"{top:.1}\" width=\"{width:.2}\" height=\"{h}\"/></g>\n",
+        "<rect class=\"run\" x=\"{:.2}\" y=\"{top:.1}\" width=\"{width:.2}\" height=\"{h}\"/></g>",
         x(from)
     );
     g
