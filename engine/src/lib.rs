@@ -13,6 +13,7 @@ pub mod import;
 pub mod input;
 pub mod ops;
 pub mod ownership;
+pub mod pictures;
 pub mod plan;
 pub mod policy;
 pub mod recover;
@@ -26,6 +27,7 @@ pub mod saved;
 pub mod shape;
 pub mod stack;
 pub mod target;
+pub mod timings;
 
 pub use error::EngineError;
 pub use input::Input;

@@ -1,6 +1,7 @@
 //! Refresh: reads every resource in state from the cloud and reports what changed or vanished.
 //! Reading is concurrent (bounded); persisting the result is the caller's choice.
 
+use crate::apply::Progress;
 use crate::diff::{diff_inputs, FieldDiff};
 use crate::error::EngineError;
 use crate::plan::is_live;
@@ -9,6 +10,9 @@ use crate::shape::Shape;
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 use state::ResourceRow;
+
+/// The operation name reads have in progress events and timelines.
+pub const READ: &str = "read";
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Observation {
@@ -39,13 +43,30 @@ pub async fn refresh(
     cx: &Context,
     parallel: usize,
 ) -> Result<Vec<Refreshed>, EngineError> {
+    refresh_observed(rows, registry, cx, parallel, &crate::apply::Silent).await
+}
+
+/// [`refresh`], telling `progress` when each read (`what` = `read`) starts and finishes (the
+/// timeline of `refresh --timings`).
+pub async fn refresh_observed(
+    rows: &[ResourceRow],
+    registry: &Registry,
+    cx: &Context,
+    parallel: usize,
+    progress: &dyn Progress,
+) -> Result<Vec<Refreshed>, EngineError> {
     let live: Vec<ResourceRow> = rows.iter().filter(|r| is_live(r)).cloned().collect();
     let reads = live.into_iter().map(|row| {
         let kind = registry.get(&row.kind).cloned();
         let cx = cx.clone();
         async move {
             let kind = kind.ok_or_else(|| EngineError::UnknownKind(row.kind.clone(), row.name.clone()))?;
-            match kind.read(row.inputs.clone(), row.outputs.clone(), cx).await {
+            progress.started(&row.name, READ);
+            let started = std::time::Instant::now();
+            let read = kind.read(row.inputs.clone(), row.outputs.clone(), cx).await;
+            let error = read.as_ref().err().map(|e| e.to_string());
+            progress.finished(&row.name, READ, started.elapsed(), error.as_deref());
+            match read {
                 Ok(read) => Ok(observe(row, read, kind.shape())),
                 Err(e) => Ok(Refreshed::new(row, Observation::Unreadable(e.to_string()))),
             }

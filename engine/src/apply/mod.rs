@@ -19,12 +19,12 @@
 //! * Each created or updated row records, per dependency, the reference values it was sent.
 
 use crate::error::EngineError;
-use futures::FutureExt;
 use crate::ops::{build_ops, Op, OpKind};
 use crate::plan::{Plan, Step};
 use crate::registry::{Context, ErasedKind, Registry};
 use crate::resource::Meta;
 use crate::stack::Stack;
+use futures::FutureExt;
 use serde_json::Value;
 use state::{JournalAction, References, ResourceRow, Store};
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,6 +54,19 @@ pub trait Progress: Send + Sync {
     fn finished(&self, name: &str, what: &str, elapsed: Duration, error: Option<&str>);
     /// A long operation (a database being created) is still running.
     fn still_running(&self, _name: &str, _what: &str, _elapsed: Duration) {}
+    /// The operations this run will launch (after any leftovers), before the first starts:
+    /// what a done/total count and a timeline's dependency arrows need.
+    fn planned(&self, _ops: &[PlannedOp]) {}
+}
+
+/// One operation of the run as [`Progress::planned`] announces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedOp {
+    pub name: String,
+    /// The verb [`Progress::started`] and [`Progress::finished`] will name it with.
+    pub what: &'static str,
+    /// Indices (into the announced list) of the operations it waits for.
+    pub deps: Vec<usize>,
 }
 
 /// Progress that says nothing (tests).
@@ -189,6 +202,10 @@ impl Runner<'_> {
         let deps: Vec<Vec<usize>> = self.ops.iter().map(|o| o.deps.clone()).collect();
         let services: Vec<&str> = self.ops.iter().map(|o| self.kinds[o.step].service()).collect();
         let mut queue = ReadyQueue::new(&deps, &services, self.opts.parallel, self.opts.per_service);
+        let planned: Vec<PlannedOp> = (0..self.ops.len())
+            .map(|op| PlannedOp { name: self.step(op).name.clone(), what: self.what(op), deps: deps[op].clone() })
+            .collect();
+        self.progress.planned(&planned);
         let mut running: JoinSet<Done> = JoinSet::new();
         let mut cancel = self.opts.cancel.clone();
         let mut cancel_open = true;

@@ -48,6 +48,10 @@ pub enum Format {
 pub enum GraphFormat {
     Dot,
     Mermaid,
+    /// A static picture: columns by dependency depth, boxes per service.
+    Svg,
+    /// An interactive page: pan, zoom, hover for details, click to highlight a closure.
+    Html,
 }
 
 #[derive(Debug, Subcommand)]
@@ -88,6 +92,10 @@ pub enum Command {
         /// Allow deleting this stateful resource; repeatable.
         #[arg(long, value_name = "NAME")]
         allow_delete: Vec<String>,
+        /// Write an HTML timeline of the run to PATH (default
+        /// `.plinth/timings/plinth-timing-<run id>.html`, copied to `.plinth/timings/plinth-timing.html`).
+        #[arg(long, value_name = "PATH", num_args = 0..=1)]
+        timings: Option<Option<PathBuf>>,
         #[command(flatten)]
         targets: TargetArgs,
     },
@@ -97,6 +105,10 @@ pub enum Command {
         yes: bool,
         #[arg(long, default_value_t = 10)]
         parallel: usize,
+        /// Write an HTML timeline of the run to PATH (default
+        /// `.plinth/timings/plinth-timing-<run id>.html`, copied to `.plinth/timings/plinth-timing.html`).
+        #[arg(long, value_name = "PATH", num_args = 0..=1)]
+        timings: Option<Option<PathBuf>>,
         #[command(flatten)]
         targets: TargetArgs,
     },
@@ -105,6 +117,10 @@ pub enum Command {
         /// Write what was read into state.
         #[arg(long)]
         yes: bool,
+        /// Write an HTML timeline of the run to PATH (default
+        /// `.plinth/timings/plinth-timing-<run id>.html`, copied to `.plinth/timings/plinth-timing.html`).
+        #[arg(long, value_name = "PATH", num_args = 0..=1)]
+        timings: Option<Option<PathBuf>>,
     },
     /// Read the cloud and report what changed outside Plinth (exit 2 when anything drifted);
     /// `--fix` converges it back to the program, like `up --refresh`.

@@ -7,6 +7,7 @@ mod drift;
 mod files;
 mod health;
 mod import;
+mod live;
 mod locking;
 mod logging;
 mod mutate;
@@ -18,6 +19,7 @@ mod signals;
 mod state_cmd;
 mod state_transfer;
 mod targeting;
+mod timings;
 pub mod terminal;
 mod views;
 

@@ -6,10 +6,12 @@
 
 use super::args::Cli;
 use super::files::location;
-use super::progress::Lines;
+use super::live::Live;
+use super::progress::{choose, Lines, View};
 use super::remote_session::Session;
 use super::run::{color, connect, require_all_read};
 use super::signals::{Interrupted, Signals, EXIT_INTERRUPTED, GRACE};
+use super::timings::TimingsOut;
 use super::App;
 use crate::apply::{apply, ApplyOptions, ApplyReport};
 use crate::graph::{validate, Graph};
@@ -21,6 +23,7 @@ use crate::render;
 use crate::saved::SavedPlan;
 use crate::stack::Stack;
 use crate::target::Targets;
+use crate::timings::Recorder;
 use anyhow::bail;
 use state::{LockHolder, RunStart, Store};
 use std::io::{IsTerminal, Write};
@@ -41,6 +44,10 @@ pub struct Mutation {
     pub targets: Option<Targets>,
     /// Record the release applied in the run's history (`up`).
     pub records_release: bool,
+    /// `--timings`: write the run's timeline there, whatever its outcome.
+    pub timings: Option<TimingsOut>,
+    /// `-v` count: logs on stderr turn the live view off.
+    pub verbose: u8,
 }
 
 impl Mutation {
@@ -192,6 +199,9 @@ async fn mutate_locked(
     }
     refuse(&plan, &findings, m)?;
     if !plan.has_changes() {
+        if m.timings.is_some() {
+            eprintln!("timings: no operation to run, so no timeline was written");
+        }
         record_release(app, store, &opts.run_id, &plan, m)?;
         recovery.commit(store)?;
         crate::apply::record_bookkeeping(&plan, stack, store)?;
@@ -201,8 +211,7 @@ async fn mutate_locked(
     check_interrupted(&cancel)?;
     record_release(app, store, &opts.run_id, &plan, m)?;
     recovery.commit(store)?;
-    let progress = Lines { color: std::io::stderr().is_terminal(), human: m.human };
-    let report = apply(&plan, stack, &app.registry, store, cx, &opts, &progress).await?;
+    let report = apply_with_progress(&plan, stack, app, store, cx, &opts, m).await?;
     print_report(&report);
     let code = if report.ok() {
         0
@@ -212,6 +221,38 @@ async fn mutate_locked(
         1
     };
     Ok((code, report))
+}
+
+/// Applies with the progress view [`choose`] picks, recording a timeline when `--timings` asks
+/// (written even when the apply fails: that is when it is most wanted).
+async fn apply_with_progress(
+    plan: &Plan,
+    stack: &Stack,
+    app: &App,
+    store: &Store,
+    cx: crate::registry::Context,
+    opts: &ApplyOptions,
+    m: &Mutation,
+) -> anyhow::Result<ApplyReport> {
+    let color = std::io::stderr().is_terminal();
+    let lines = Lines { color, human: m.human };
+    let live = match choose(m.human, std::io::stderr().is_terminal(), m.verbose) {
+        View::Live => Some(Live::stderr(color)),
+        View::Lines => None,
+    };
+    let shown: &dyn crate::apply::Progress = match &live {
+        Some(live) => live,
+        None => &lines,
+    };
+    let recorder = Recorder::new(shown);
+    let result = apply(plan, stack, &app.registry, store, cx, opts, &recorder).await;
+    if let Some(live) = &live {
+        live.finish();
+    }
+    if let Some(out) = &m.timings {
+        out.write(&recorder.recording())?;
+    }
+    Ok(result?)
 }
 
 /// `up` records the release it applies once the plan is agreed (its verdict comes with the run's).

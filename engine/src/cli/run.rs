@@ -7,11 +7,12 @@ use super::mutate::{mutate, Mutation};
 use super::remote_session::Session;
 use super::signals::Signals;
 use super::terminal::{escape, json_safe, sanitize};
+use super::timings::TimingsOut;
 use super::{account, state_cmd, state_transfer, targeting, views, App, EXIT_CHANGES};
 use crate::graph::validate;
 use crate::plan::{plan, Plan};
 use crate::policy;
-use crate::refresh::{refresh, refreshed_rows, Observation, Refreshed};
+use crate::refresh::{refresh, refresh_observed, refreshed_rows, Observation, Refreshed};
 use crate::registry::Context;
 use crate::render;
 use crate::saved::SavedPlan;
@@ -28,7 +29,7 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
         Command::Preview { refresh, format, detailed_exitcode, out, targets } => {
             preview(app, cli, *refresh, *format, *detailed_exitcode, out.as_deref(), targets.targets()).await
         }
-        Command::Up { yes, parallel, refresh, allow_replace, allow_delete, plan, targets } => {
+        Command::Up { yes, parallel, refresh, allow_replace, allow_delete, plan, timings, targets } => {
             let stack = app.stack();
             let saved = plan.as_deref().map(SavedPlan::read).transpose()?;
             if let Some(saved) = &saved {
@@ -44,10 +45,12 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
                 saved,
                 targets: targets.targets(),
                 records_release: true,
+                timings: TimingsOut::from_arg(timings, run_id, title(app, "up", run_id)),
+                verbose: cli.global.verbose,
             };
             mutate(app, cli, run_id, "up", &stack, m).await
         }
-        Command::Destroy { yes, parallel, targets } => {
+        Command::Destroy { yes, parallel, timings, targets } => {
             let empty = Stack::new(app.env.clone());
             mutate(
                 app,
@@ -66,11 +69,16 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
                     saved: None,
                     targets: targets.targets(),
                     records_release: false,
+                    timings: TimingsOut::from_arg(timings, run_id, title(app, "destroy", run_id)),
+                    verbose: cli.global.verbose,
                 },
             )
             .await
         }
-        Command::Refresh { yes } => refresh_cmd(app, cli, run_id, *yes).await,
+        Command::Refresh { yes, timings } => {
+            let timings = TimingsOut::from_arg(timings, run_id, title(app, "refresh", run_id));
+            refresh_cmd(app, cli, run_id, *yes, timings.as_ref()).await
+        }
         Command::Drift { format, fix: false, .. } => drift_report(app, cli, *format).await,
         Command::Drift { fix: true, yes, parallel, .. } => {
             // A fix converges to the program, like `up --refresh`; guard rails still apply.
@@ -85,6 +93,8 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
                 saved: None,
                 targets: None,
                 records_release: false,
+                timings: None,
+                verbose: cli.global.verbose,
             };
             mutate(app, cli, run_id, "drift --fix", &stack, m).await
         }
@@ -93,7 +103,7 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
         }
         Command::Health { format, timeout } => super::health::run(app, cli, *format, *timeout).await,
         Command::Outputs { format } => views::outputs(&*open_view(app, cli).await?, *format),
-        Command::Graph { format } => views::graph(&app.stack(), *format),
+        Command::Graph { format } => views::graph(&app.stack(), *format, &app.env),
         Command::Releases(args) => super::releases::run(&*open_view(app, cli).await?, args),
         Command::State { command } => state_verb(app, cli, run_id, command).await,
     }
@@ -216,9 +226,20 @@ fn print_plan(plan: &Plan, findings: &[policy::Finding], format: Format) {
     }
 }
 
-async fn refresh_cmd(app: &App, cli: &Cli, run_id: &str, yes: bool) -> anyhow::Result<u8> {
+/// The title of a run's timeline page.
+fn title(app: &App, verb: &str, run_id: &str) -> String {
+    format!("plinth {verb} — {} — run {run_id}", app.env)
+}
+
+async fn refresh_cmd(
+    app: &App,
+    cli: &Cli,
+    run_id: &str,
+    yes: bool,
+    timings: Option<&TimingsOut>,
+) -> anyhow::Result<u8> {
     if !yes {
-        return refresh_report(app, &*open_view(app, cli).await?, false).await;
+        return refresh_report(app, &*open_view(app, cli).await?, false, timings).await;
     }
     let holder = LockHolder::here(run_id, "refresh");
     let mut never = tokio::sync::watch::channel(false).1;
@@ -226,7 +247,7 @@ async fn refresh_cmd(app: &App, cli: &Cli, run_id: &str, yes: bool) -> anyhow::R
     let session = Session::begin(app, location(app, cli)?, &holder, timeout, &mut never).await?;
     let outcome = async {
         locking::acquire(&session, &holder, timeout, &mut never).await?;
-        let result = refresh_report(app, &session, true).await;
+        let result = refresh_report(app, &session, true, timings).await;
         session.release_lock(run_id)?;
         result
     }
@@ -235,10 +256,15 @@ async fn refresh_cmd(app: &App, cli: &Cli, run_id: &str, yes: bool) -> anyhow::R
 }
 
 /// Reads every resource and prints what changed; `write`: records what was read.
-async fn refresh_report(app: &App, store: &Store, write: bool) -> anyhow::Result<u8> {
+/// `timings`: the reads' timeline is written there.
+async fn refresh_report(app: &App, store: &Store, write: bool, timings: Option<&TimingsOut>) -> anyhow::Result<u8> {
     let rows = store.resources()?;
     let cx = connect(app, Some(store), write).await?;
-    let read = refresh(&rows, &app.registry, &cx, 10).await?;
+    let recorder = crate::timings::Recorder::new(&crate::apply::Silent);
+    let read = refresh_observed(&rows, &app.registry, &cx, 10, &recorder).await?;
+    if let Some(out) = timings {
+        out.write(&recorder.recording())?;
+    }
     print_refresh(&read);
     if write {
         for r in read.iter().filter(|r| !matches!(r.observation, Observation::Unreadable(_))) {

@@ -2,6 +2,8 @@
 
 use super::args::{Format, GraphFormat};
 use super::terminal::{json_safe, sanitize};
+use crate::pictures::layout::GraphNode;
+use crate::pictures::{graph_html, graph_svg};
 use crate::plan::is_live;
 use crate::stack::Stack;
 use serde_json::{Map, Value};
@@ -28,7 +30,8 @@ pub fn outputs(store: &Store, format: Format) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-pub fn graph(stack: &Stack, format: GraphFormat) -> anyhow::Result<u8> {
+/// `graph --format …`: text formats for tools, `svg` and `html` as pictures ([`crate::pictures`]).
+pub fn graph(stack: &Stack, format: GraphFormat, env: &str) -> anyhow::Result<u8> {
     let graph = crate::graph::validate(stack)?;
     let nodes = stack.nodes();
     let mut out = String::new();
@@ -57,7 +60,18 @@ pub fn graph(stack: &Stack, format: GraphFormat) -> anyhow::Result<u8> {
                 }
             }
         }
+        GraphFormat::Svg => out = graph_svg::svg(&picture_nodes(stack)),
+        GraphFormat::Html => out = graph_html::html(&format!("plinth graph — {env}"), &picture_nodes(stack)),
     }
     print!("{out}");
     Ok(0)
+}
+
+/// The declared resources, dependencies first, as the pictures take them.
+fn picture_nodes(stack: &Stack) -> Vec<GraphNode> {
+    stack
+        .nodes()
+        .iter()
+        .map(|n| GraphNode { name: n.name.clone(), kind: n.kind.kind().to_string(), deps: n.dependencies() })
+        .collect()
 }
