@@ -176,6 +176,8 @@ def main() -> None:
     parser.add_argument("--delay-ms", type=float, default=50.0)
     parser.add_argument("--runs", type=int, default=1, help="timed default runs (the best is the result)")
     args = parser.parse_args()
+    if args.delay_ms <= 0:
+        sys.exit("bench: --delay-ms must be above 0 (the bound is round trips x the delay)")
     delay = args.delay_ms / 1000.0
     work = tempfile.mkdtemp(prefix="plinth-bench-platform-")
     port = free_port()
@@ -220,6 +222,7 @@ def main() -> None:
         print(f"  critical-path bound       {bound:6.2f} s = {bound_calls} round trips x {args.delay_ms:.0f} ms "
               f"({before_now} before the first operation + {chain_calls} on the longest chain + {after_now} after the last)")
         print(f"  ratio up / bound          {elapsed / bound:6.2f}x")
+        print(f"  local time (up - calls on the chain, the engine and the emulator working): {elapsed - bound:.2f} s")
         print(f"  up before its first operation: {first - min(c['start'] for c in calls) if calls else 0:.2f} s after "
               f"its first call; calls outside operations at --parallel 1: {before} before, {after} after")
         print("  longest chain (calls per create): " + " -> ".join(f"{n} ({per[n]})" for n in chain))
