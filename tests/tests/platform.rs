@@ -63,10 +63,18 @@ fn local_platform_up_check_drift_and_destroy() {
         let ec2 = emu.ec2().await;
         let off = aws_sdk_ec2::types::AttributeBooleanValue::builder().value(false).build();
         ec2.modify_vpc_attribute().vpc_id(&vpc_id).enable_dns_hostnames(off).send().await.unwrap();
+        // The database's only way in, revoked out of band.
+        let rule = standalone_rules(&ec2, "sg-database-from-services").await.remove(0);
+        let revoke = ec2.revoke_security_group_ingress().group_id(rule.group_id().unwrap());
+        revoke.security_group_rule_ids(rule.security_group_rule_id().unwrap()).send().await.unwrap();
     });
-    let drift = rt.block_on(refresh_report(&emu, &state));
-    let expected = vec![("vpc".to_string(), vec!["enable_dns_hostnames".to_string()])];
-    assert_eq!(drift, expected, "refresh sees the out-of-band change and nothing else");
+    let mut drift = rt.block_on(refresh_report(&emu, &state));
+    drift.sort();
+    let expected = vec![
+        ("sg-database-from-services".to_string(), vec!["(vanished)".to_string()]),
+        ("vpc".to_string(), vec!["enable_dns_hostnames".to_string()]),
+    ];
+    assert_eq!(drift, expected, "refresh sees the out-of-band changes and nothing else");
     assert_eq!(
         cli(&state, &["preview", "--detailed-exitcode"]),
         0,
@@ -75,6 +83,7 @@ fn local_platform_up_check_drift_and_destroy() {
     assert_eq!(cli(&state, &["preview", "--refresh", "--detailed-exitcode"]), 2, "--refresh shows a change to undo");
     assert_eq!(cli(&state, &["up", "--refresh", "--yes"]), 0);
     assert_eq!(rt.block_on(dns_hostnames(&emu, &vpc_id)), Some(true), "up --refresh converged the VPC back");
+    rt.block_on(check_security_groups(&emu));
     assert_eq!(cli(&state, &["preview", "--refresh", "--detailed-exitcode"]), 0);
 
     assert_eq!(cli(&state, &["destroy", "--yes"]), 0, "destroy");
@@ -208,6 +217,31 @@ async fn check_security_groups(emu: &Emulator) {
     assert!(egress[0].ip_ranges().is_empty(), "no CIDR egress from the load balancer");
     let to: Vec<_> = egress[0].user_id_group_pairs().iter().filter_map(|p| p.group_id()).collect();
     assert_eq!(to, vec![services.group_id().unwrap()], "the load balancer reaches only the services");
+    assert!(cache.ip_permissions_egress().is_empty(), "the cache group has no default allow-all egress");
+    let services_out = services.ip_permissions_egress();
+    assert_eq!(services_out.len(), 1, "the services have one egress rule: {services_out:?}");
+    assert_eq!(services_out[0].ip_protocol(), Some("-1"));
+    // Every rule naming another group is a standalone rule that proves whose it is by its tags.
+    let named = [
+        ("sg-services-from-alb", &services, false),
+        ("sg-alb-to-services", &alb, true),
+        ("sg-database-from-services", &database, false),
+        ("sg-cache-from-services", &cache, false),
+    ];
+    for (name, group, egress) in named {
+        let rules = standalone_rules(&ec2, name).await;
+        assert_eq!(rules.len(), 1, "one rule tagged plinth:name={name}: {rules:?}");
+        assert_eq!(rules[0].group_id(), group.group_id(), "{name} is a rule of its group");
+        assert_eq!(rules[0].is_egress(), Some(egress), "{name} direction");
+        assert!(rules[0].referenced_group_info().is_some(), "{name} names a group, not a CIDR");
+    }
+}
+
+/// The security group rules tagged as the stack's resource `name`.
+async fn standalone_rules(ec2: &aws_sdk_ec2::Client, name: &str) -> Vec<aws_sdk_ec2::types::SecurityGroupRule> {
+    let call = ec2.describe_security_group_rules().filters(filter("tag:plinth:stack", STACK));
+    let out = call.filters(filter("tag:plinth:name", name)).send().await.unwrap();
+    out.security_group_rules().to_vec()
 }
 
 /// The VPC's default security group has no rules; its default network ACL is the stack's, with
@@ -339,6 +373,10 @@ async fn check_nothing_left(emu: &Emulator) {
         (
             "internet gateways",
             ec2.describe_internet_gateways().filters(by_tag()).send().await.unwrap().internet_gateways().len(),
+        ),
+        (
+            "security group rules",
+            ec2.describe_security_group_rules().filters(by_tag()).send().await.unwrap().security_group_rules().len(),
         ),
         ("route tables", ec2.describe_route_tables().filters(by_tag()).send().await.unwrap().route_tables().len()),
         ("elastic IPs", ec2.describe_addresses().filters(by_tag()).send().await.unwrap().addresses().len()),

@@ -3,12 +3,17 @@
 //!
 //! Each operation waits for the operations it depends on to *succeed*; one that fails releases
 //! nothing, so what depends on it never becomes ready. Among the ready ones, [`ReadyQueue::next`]
-//! hands out the first (in the order they became ready) whose group still has room, while fewer
-//! than the global limit are running.
+//! hands out the one with the highest priority (ties: the first to become ready) whose group
+//! still has room, while fewer than the global limit are running.
+//!
+//! The priority of an operation is the length of the longest chain of operations from it to
+//! the end of the plan, itself included (cargo's `DependencyQueue` does the same with its
+//! "depth"): when a service is at its limit, or the run at `--parallel`, the operations on the
+//! critical path go first and the leaves that nothing waits for last.
 //!
 //! Ready operations wait in one queue per group (throttling group: a service), and the heads of
-//! the groups that have room are kept ordered by when they became ready: handing one out or
-//! finishing one costs O(log groups), however many operations are ready. (One shared queue
+//! the groups that have room are kept ordered by priority and by when they became ready: handing
+//! one out or finishing one costs O(log n), however many operations are ready. (One shared queue
 //! rescanned on every completion made `up` of 10,000 resources quadratic once `--parallel`
 //! exceeded the per-service limit.)
 //!
@@ -17,10 +22,16 @@
 //!   reported done with success.
 //! * Never more than `limit` operations running, nor more than `per_group` of one group.
 //! * When every operation succeeds, every operation is handed out.
-//! * The order is that of a single queue scanned front to back for the first operation whose
-//!   group has room (property-tested against that model).
+//! * The order is that of a single list of ready operations sorted by priority (then by when
+//!   they became ready) scanned front to back for the first whose group has room
+//!   (property-tested against that model).
+//!
+//! # Assumptions
+//! * `deps` has no cycle (`ops::build_ops` checks); operations on a cycle would get priority 1
+//!   and, as before, never become ready.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -31,18 +42,23 @@ enum State {
     Failed,
 }
 
+/// Where a ready operation sorts: higher priority first, then the older ticket.
+type Rank = (Reverse<usize>, u64);
+
 pub struct ReadyQueue {
     /// Per operation, how many of its dependencies have not succeeded yet.
     waiting: Vec<usize>,
     /// Per operation, the operations that depend on it.
     dependents: Vec<Vec<usize>>,
+    /// Per operation, the longest chain of operations from it to the end (itself included).
+    priority: Vec<usize>,
     state: Vec<State>,
     group: Vec<usize>,
     running_in_group: Vec<usize>,
-    /// Per group, its ready operations with the ticket they became ready with, oldest first.
-    ready: Vec<VecDeque<(u64, usize)>>,
-    /// `(ticket, group)` of the head of every group that has ready operations and room.
-    eligible: BTreeSet<(u64, usize)>,
+    /// Per group, its ready operations by rank.
+    ready: Vec<BTreeSet<(Rank, usize)>>,
+    /// `(rank, group)` of the head of every group that has ready operations and room.
+    eligible: BTreeSet<(Rank, usize)>,
     /// The next ticket: the order in which operations became ready.
     tickets: u64,
     running: usize,
@@ -69,10 +85,11 @@ impl ReadyQueue {
         let waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
         let mut queue = ReadyQueue {
             state: vec![State::Waiting; deps.len()],
+            priority: longest_chains(deps, &dependents),
             waiting,
             dependents,
             running_in_group: vec![0; ids.len()],
-            ready: vec![VecDeque::new(); ids.len()],
+            ready: vec![BTreeSet::new(); ids.len()],
             group,
             eligible: BTreeSet::new(),
             tickets: 0,
@@ -94,7 +111,7 @@ impl ReadyQueue {
             return None;
         }
         let (_, g) = self.eligible.pop_first()?;
-        let (_, op) = self.ready[g].pop_front()?;
+        let (_, op) = self.ready[g].pop_first()?;
         self.state[op] = State::Running;
         self.running += 1;
         self.running_in_group[g] += 1;
@@ -129,18 +146,24 @@ impl ReadyQueue {
     fn make_ready(&mut self, op: usize) {
         let g = self.group[op];
         self.state[op] = State::Ready;
-        self.ready[g].push_back((self.tickets, op));
+        let rank = (Reverse(self.priority[op]), self.tickets);
         self.tickets += 1;
-        if self.ready[g].len() == 1 {
+        let old_head = self.ready[g].first().map(|&(r, _)| r);
+        self.ready[g].insert((rank, op));
+        if old_head.is_none_or(|head| rank < head) {
+            // A new head: it replaces the old one among the eligible (when the group has room).
+            if let Some(head) = old_head {
+                self.eligible.remove(&(head, g));
+            }
             self.offer_head(g);
         }
     }
 
-    /// Makes group `g`'s oldest ready operation eligible when the group has room.
+    /// Makes group `g`'s first ready operation eligible when the group has room.
     fn offer_head(&mut self, g: usize) {
         if self.running_in_group[g] < self.per_group {
-            if let Some(&(ticket, _)) = self.ready[g].front() {
-                self.eligible.insert((ticket, g));
+            if let Some(&(rank, _)) = self.ready[g].first() {
+                self.eligible.insert((rank, g));
             }
         }
     }
@@ -151,10 +174,35 @@ impl ReadyQueue {
         self.running
     }
 
+    /// The priority of `op`: the longest chain of operations from it to the end.
+    #[cfg(test)]
+    pub fn priority(&self, op: usize) -> usize {
+        self.priority[op]
+    }
+
     /// Whether `op` finished with success.
     pub fn succeeded(&self, op: usize) -> bool {
         self.state[op] == State::Succeeded
     }
+}
+
+/// Per operation, the number of operations on the longest chain from it through what depends on
+/// it (itself included): 1 for an operation nothing waits for. Kahn's order from the leaves, so
+/// O(operations + edges).
+fn longest_chains(deps: &[Vec<usize>], dependents: &[Vec<usize>]) -> Vec<usize> {
+    let mut chain = vec![1; deps.len()];
+    let mut unsettled: Vec<usize> = dependents.iter().map(Vec::len).collect();
+    let mut settled: Vec<usize> = (0..deps.len()).filter(|&op| unsettled[op] == 0).collect();
+    while let Some(op) = settled.pop() {
+        for &d in &deps[op] {
+            chain[d] = chain[d].max(chain[op] + 1);
+            unsettled[d] -= 1;
+            if unsettled[d] == 0 {
+                settled.push(d);
+            }
+        }
+    }
+    chain
 }
 
 #[cfg(test)]
@@ -183,6 +231,27 @@ mod tests {
         assert_eq!(q.next(), Some(2));
     }
 
+    #[test]
+    fn at_a_full_group_the_longest_chain_goes_first() {
+        // Ready at once, all "ec2": two leaves (0, 1) and the head of a chain 2 → 3 → 4 (a VPC's
+        // flow log and default ACL vs its security group, database, parameter). One ec2 call in
+        // flight: the chain's head goes first although it became ready last.
+        let deps = [vec![], vec![], vec![], vec![2], vec![3]];
+        let mut q = ReadyQueue::new(&deps, &["ec2", "ec2", "ec2", "rds", "ssm"], 10, 1);
+        assert_eq!((0..5).map(|op| q.priority(op)).collect::<Vec<_>>(), [1, 1, 3, 2, 1]);
+        assert_eq!((q.next(), q.next()), (Some(2), None), "the group is full");
+        q.done(2, true);
+        // The chain's next step is another service: it starts beside the first leaf.
+        assert_eq!((q.next(), q.next(), q.next()), (Some(3), Some(0), None));
+        q.done(3, true);
+        q.done(0, true);
+        assert_eq!((q.next(), q.next(), q.next()), (Some(1), Some(4), None), "equal priorities: first ready first");
+        // At the global limit the same holds across services.
+        let deps = [vec![], vec![], vec![1]];
+        let mut q = ReadyQueue::new(&deps, &["s3", "ec2", "rds"], 1, 8);
+        assert_eq!((q.next(), q.next()), (Some(1), None));
+    }
+
     /// A random DAG (each operation depends on some earlier ones), groups, limits, outcomes.
     fn scenario() -> impl Strategy<Value = (Vec<Vec<usize>>, Vec<u8>, usize, usize, Vec<bool>)> {
         (1usize..30).prop_flat_map(|n| {
@@ -202,16 +271,24 @@ mod tests {
         })
     }
 
-    /// The model: one queue of ready operations, scanned front to back for the first whose
-    /// group has room (what the queue did before it kept one queue per group).
+    /// The model: one list of ready operations, sorted by priority (the longest chain to the
+    /// end, computed by plain recursion) and then by when they became ready, scanned front to
+    /// back for the first whose group has room.
     struct Model {
         waiting: Vec<usize>,
         dependents: Vec<Vec<usize>>,
+        priority: Vec<usize>,
         groups: Vec<u8>,
-        ready: VecDeque<usize>,
+        /// (priority, ticket, operation)
+        ready: Vec<(usize, u64, usize)>,
+        tickets: u64,
         running: Vec<usize>,
         limit: usize,
         per_group: usize,
+    }
+
+    fn chain(dependents: &[Vec<usize>], op: usize) -> usize {
+        1 + dependents[op].iter().map(|&d| chain(dependents, d)).max().unwrap_or(0)
     }
 
     impl Model {
@@ -220,9 +297,26 @@ mod tests {
             for (op, needs) in deps.iter().enumerate() {
                 needs.iter().for_each(|&d| dependents[d].push(op));
             }
-            let ready = (0..deps.len()).filter(|&op| deps[op].is_empty()).collect();
+            let priority = (0..deps.len()).map(|op| chain(&dependents, op)).collect();
             let waiting = deps.iter().map(Vec::len).collect();
-            Model { waiting, dependents, groups: groups.to_vec(), ready, running: vec![], limit, per_group }
+            let mut model = Model {
+                waiting,
+                dependents,
+                priority,
+                groups: groups.to_vec(),
+                ready: vec![],
+                tickets: 0,
+                running: vec![],
+                limit,
+                per_group,
+            };
+            (0..deps.len()).filter(|&op| deps[op].is_empty()).for_each(|op| model.make_ready(op));
+            model
+        }
+
+        fn make_ready(&mut self, op: usize) {
+            self.ready.push((self.priority[op], self.tickets, op));
+            self.tickets += 1;
         }
 
         fn next(&mut self) -> Option<usize> {
@@ -232,8 +326,9 @@ mod tests {
             let room = |op: usize| {
                 self.running.iter().filter(|&&r| self.groups[r] == self.groups[op]).count() < self.per_group
             };
-            let pos = self.ready.iter().position(|&op| room(op))?;
-            let op = self.ready.remove(pos)?;
+            self.ready.sort_by_key(|&(priority, ticket, _)| (Reverse(priority), ticket));
+            let pos = self.ready.iter().position(|&(_, _, op)| room(op))?;
+            let (_, _, op) = self.ready.remove(pos);
             self.running.push(op);
             Some(op)
         }
@@ -241,10 +336,11 @@ mod tests {
         fn done(&mut self, op: usize, succeeded: bool) {
             self.running.retain(|&r| r != op);
             if succeeded {
-                for &d in &self.dependents[op] {
+                for i in 0..self.dependents[op].len() {
+                    let d = self.dependents[op][i];
                     self.waiting[d] -= 1;
                     if self.waiting[d] == 0 {
-                        self.ready.push_back(d);
+                        self.make_ready(d);
                     }
                 }
             }
@@ -253,7 +349,7 @@ mod tests {
 
     proptest! {
         /// Whatever the graph, the outcomes and the order in which running operations finish,
-        /// the per-group queues hand out exactly what the single scanned queue would, in order.
+        /// the per-group queues hand out exactly what the single sorted list would, in order.
         #[test]
         fn per_group_queues_hand_out_what_one_scanned_queue_would(
             (deps, groups, limit, per_group, outcome) in scenario(),

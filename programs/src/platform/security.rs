@@ -1,6 +1,11 @@
 //! Security groups: the internet reaches only the load balancer, the load balancer reaches only
 //! the services (on their port, its only egress), and only the services reach the database and
 //! the cache. The VPC's default group, which nothing uses, has no rules at all (FSBP EC2.2).
+//!
+//! Rules that name another group are standalone `SecurityGroupRule`s (like Terraform's
+//! `aws_vpc_security_group_ingress_rule`), not inline rules: each group then depends only on the
+//! VPC, so all four are created at once, and the database and the cache wait for one group's
+//! create instead of a chain of three. The effective rules are the same either way.
 
 use super::Network;
 use crate::env::Env;
@@ -82,33 +87,38 @@ pub fn declare(stack: &mut Stack, env: &Env, network: &Network) -> Groups {
         stack,
         "services",
         "API, orchestrator and web tasks: traffic from the load balancer only",
-        vec![from_group(SERVICE_PORT, &alb, "from the load balancer")],
+        vec![],
         vec![all_egress()],
     );
-    // The load balancer may only reach the services, on their port. A standalone rule: inline, it
-    // and the services' ingress from the load balancer would name each other (a cycle).
-    stack.add(
-        "sg-alb-to-services",
-        SecurityGroupRule {
-            group_id: alb.output(|o| o.group_id.clone()),
-            direction: Direction::Egress,
-            rule: from_group(SERVICE_PORT, &services, "to the services only"),
-            ..Default::default()
-        },
-    );
-    let database = group(
+    let database = group(stack, "database", "PostgreSQL: from the services only", vec![], vec![]);
+    let cache = group(stack, "cache", "Redis: from the services only", vec![], vec![]);
+    let rule = |stack: &mut Stack, name: &str, group: &Handle<SecurityGroup>, direction, rule| {
+        let group_id = group.output(|o| o.group_id.clone());
+        stack.add(format!("sg-{name}"), SecurityGroupRule { group_id, direction, rule, ..Default::default() });
+    };
+    rule(
         stack,
-        "database",
-        "PostgreSQL: from the services only",
-        vec![from_group(5432, &services, "PostgreSQL from services")],
-        vec![],
+        "services-from-alb",
+        &services,
+        Direction::Ingress,
+        from_group(SERVICE_PORT, &alb, "from the load balancer"),
     );
-    let cache = group(
+    // The load balancer may only reach the services, on their port (inline, it and the rule above
+    // would name each other: a cycle).
+    rule(
         stack,
-        "cache",
-        "Redis: from the services only",
-        vec![from_group(6379, &services, "Redis from services")],
-        vec![],
+        "alb-to-services",
+        &alb,
+        Direction::Egress,
+        from_group(SERVICE_PORT, &services, "to the services only"),
     );
+    rule(
+        stack,
+        "database-from-services",
+        &database,
+        Direction::Ingress,
+        from_group(5432, &services, "PostgreSQL from services"),
+    );
+    rule(stack, "cache-from-services", &cache, Direction::Ingress, from_group(6379, &services, "Redis from services"));
     Groups { alb, services, database, cache }
 }

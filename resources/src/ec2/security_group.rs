@@ -4,6 +4,11 @@
 //! The allow-all egress rule AWS adds to a new group is managed like any other: it is revoked
 //! right after creation unless the program's egress list contains it.
 //!
+//! Create is CreateSecurityGroup (with its tags) followed only by the rule calls the difference
+//! needs ([`sg_sync::converge_new`]): a new group's rules are known, so it is not described
+//! first. A group with no ingress and no egress is two calls, the second revoking the default
+//! egress rule.
+//!
 //! Rules owned by another Plinth resource (an `aws:ec2:SecurityGroupRule`, tagged with its own
 //! `plinth:name`) are not the group's: its reads leave them out and its updates never revoke
 //! them ([`sg_rules::own_permissions`] over DescribeSecurityGroupRules). Untagged rules, the
@@ -14,12 +19,11 @@
 use super::check;
 use super::find::{by_id, for_import, missing, owned};
 use super::sg_rules::{self, Rule};
-use super::sg_sync::{converge, own_rules};
+use super::sg_sync::{self, converge, own_rules};
 use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::retry::no_retry;
 use crate::tags;
-use crate::wait::until_visible;
 use crate::AwsContext;
 use aws_sdk_ec2::types::ResourceType;
 use engine::{Input, Meta, Observed, ProviderError, Resource, Tags};
@@ -96,8 +100,8 @@ impl Resource for SecurityGroup {
             .await
             .map_err(|e| classify("CreateSecurityGroup", e))?;
         let group_id = out.group_id().ok_or_else(|| missing("CreateSecurityGroup group id"))?.to_string();
-        // Converging against the new group also revokes AWS's default egress rule when unwanted.
-        if let Err(e) = self.converge(&group_id, true, cx).await {
+        // Converging the new group also revokes AWS's default egress rule when unwanted.
+        if let Err(e) = sg_sync::converge_new(cx, &group_id, &self.ingress, &self.egress).await {
             // The create failed as a whole; if this cleanup fails, `find` adopts the group.
             if let Err(cleanup) = delete_group(cx, &group_id).await {
                 tracing::warn!(group = %group_id, error = %cleanup, "could not remove a half-made security group");
@@ -127,7 +131,8 @@ impl Resource for SecurityGroup {
         out: &SecurityGroupOutputs,
         cx: &AwsContext,
     ) -> Result<SecurityGroupOutputs, ProviderError> {
-        self.converge(&out.group_id, false, cx).await?;
+        let group = by_id::<aws_sdk_ec2::types::SecurityGroup>(cx, &out.group_id).await?;
+        converge(cx, &group.ok_or_else(|| gone(&out.group_id))?, &self.ingress, &self.egress).await?;
         tags::sync::<Ec2>(cx, &out.group_id, &old.tags, &self.tags).await?;
         Ok(out.clone())
     }
@@ -159,21 +164,6 @@ impl Resource for SecurityGroup {
                 })
             })
             .transpose()
-    }
-}
-
-impl SecurityGroup {
-    /// Brings the live rules of group `id` to the inputs, exactly the difference.
-    /// `fresh`: the group was just created.
-    async fn converge(&self, id: &str, fresh: bool, cx: &AwsContext) -> Result<(), ProviderError> {
-        let describe = || async { by_id::<aws_sdk_ec2::types::SecurityGroup>(cx, id).await?.ok_or_else(|| gone(id)) };
-        let group = if fresh {
-            // Right after create the group may not be visible yet (EC2 is eventually consistent).
-            until_visible(&format!("security group {id}"), describe).await?
-        } else {
-            describe().await?
-        };
-        converge(cx, &group, &self.ingress, &self.egress).await
     }
 }
 

@@ -2,11 +2,15 @@
 //! group's rule lists (`aws:ec2:SecurityGroup`, `aws:ec2:DefaultSecurityGroup`): the group's own
 //! rules ([`own_rules`]: live rules minus those another Plinth resource owns) and one sync per
 //! direction ([`converge`]: authorize what is missing, revoke what is extra, fix descriptions).
+//! A group just created is converged without reading it ([`converge_new`]): EC2 says what a new
+//! VPC security group holds, so the describe calls would only add round trips on the critical
+//! path of every `up`.
 
 use super::find::missing;
 use super::sg_rules::{self, Direction, Permissions, Rule};
 use crate::error::classify;
 use crate::tags;
+use crate::wait::until_visible;
 use crate::AwsContext;
 use aws_sdk_ec2::types::{Filter, SecurityGroup as SdkGroup};
 use engine::{ProviderError, NAME_TAG};
@@ -19,8 +23,57 @@ pub async fn converge(
     egress: &[Rule],
 ) -> Result<(), ProviderError> {
     let (live_in, live_out) = own_rules(cx, group).await?;
-    sync(cx, group, Direction::Ingress, &live_in, &sg_rules::permissions_of(ingress)).await?;
-    sync(cx, group, Direction::Egress, &live_out, &sg_rules::permissions_of(egress)).await
+    let id = group.group_id().ok_or_else(|| missing("security group id"))?;
+    sync(cx, id, Seen::Settled, Direction::Ingress, &live_in, &sg_rules::permissions_of(ingress)).await?;
+    sync(cx, id, Seen::Settled, Direction::Egress, &live_out, &sg_rules::permissions_of(egress)).await
+}
+
+/// Makes the rules of the VPC security group `id`, created by the caller's previous call, exactly
+/// `ingress` and `egress`, without reading the group first.
+///
+/// # Assumptions
+/// * EC2 creates a VPC security group with no inbound rule and one outbound rule, all traffic to
+///   0.0.0.0/0 without a description ([`new_group_rules`]), and nothing else can have added a
+///   rule between the create and these calls (rules of other Plinth resources wait for the
+///   group's create to finish).
+///
+/// # Guarantees
+/// * Each call that fails with NotFound right after the create is repeated until the group is
+///   visible (EC2 is eventually consistent), within `wait::VISIBILITY_TIMEOUT`; other errors
+///   return at once. (An inline rule naming a source group that does not exist is also a
+///   NotFound: it fails after that timeout, naming the group.)
+pub async fn converge_new(cx: &AwsContext, id: &str, ingress: &[Rule], egress: &[Rule]) -> Result<(), ProviderError> {
+    let (live_in, live_out) = new_group_rules();
+    sync(cx, id, Seen::JustCreated, Direction::Ingress, &live_in, &sg_rules::permissions_of(ingress)).await?;
+    sync(cx, id, Seen::JustCreated, Direction::Egress, &live_out, &sg_rules::permissions_of(egress)).await
+}
+
+/// The (ingress, egress) rules EC2 gives a new VPC security group: no inbound rule, and all
+/// traffic out to anywhere (no description).
+pub fn new_group_rules() -> (Permissions, Permissions) {
+    (Permissions::new(), Permissions::from([(sg_rules::default_egress(), None)]))
+}
+
+/// Whether the group may still be invisible to calls (just created).
+#[derive(Clone, Copy)]
+enum Seen {
+    Settled,
+    JustCreated,
+}
+
+/// Runs one rule call; on a group just created, until the group is visible.
+async fn call<F, Fut>(seen: Seen, id: &str, run: F) -> Result<(), ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), ProviderError>>,
+{
+    match seen {
+        Seen::JustCreated => until_visible(&format!("security group {id}"), run).await,
+        Seen::Settled => {
+            let mut run = run;
+            run().await
+        }
+    }
 }
 
 /// The group's own (ingress, egress) permissions: its live rules minus those another Plinth
@@ -41,21 +94,21 @@ pub async fn own_rules(cx: &AwsContext, group: &SdkGroup) -> Result<(Permissions
 /// then fixes descriptions.
 async fn sync(
     cx: &AwsContext,
-    group: &SdkGroup,
+    id: &str,
+    seen: Seen,
     direction: Direction,
     live: &Permissions,
     wanted: &Permissions,
 ) -> Result<(), ProviderError> {
-    let id = group.group_id().ok_or_else(|| missing("security group id"))?;
     let (add, remove, describe) = sg_rules::diff(live, wanted);
     if !add.is_empty() {
-        authorize(cx, id, direction, &add).await?;
+        call(seen, id, || authorize(cx, id, direction, &add)).await?;
     }
     if !remove.is_empty() {
-        revoke(cx, id, direction, &remove).await?;
+        call(seen, id, || revoke(cx, id, direction, &remove)).await?;
     }
     if !describe.is_empty() {
-        update_descriptions(cx, id, direction, &describe).await?;
+        call(seen, id, || update_descriptions(cx, id, direction, &describe)).await?;
     }
     Ok(())
 }

@@ -110,8 +110,12 @@ impl Resource for Role {
             .await
             .map_err(|e| classify("CreateRole", e))?;
         let role = out.role.ok_or_else(|| missing("CreateRole", "Role"))?;
-        rp::sync_inline(cx, &self.name, &Inline::new(), &self.inline_policies).await?;
-        rp::sync_managed(cx, &self.name, &[], &self.managed_policy_arns).await?;
+        // A new role has nothing to withdraw: its inline and managed policies go at once.
+        let none = Inline::new();
+        futures::try_join!(
+            rp::sync_inline(cx, &self.name, &none, &self.inline_policies),
+            rp::sync_managed(cx, &self.name, &[], &self.managed_policy_arns),
+        )?;
         Ok(outputs(&role))
     }
 

@@ -1,11 +1,14 @@
 //! A role's inline policies (PutRolePolicy / DeleteRolePolicy) and attached managed policies
 //! (Attach / DetachRolePolicy): listing them, and moving them from one set to another.
 //! New permissions are granted before old ones are withdrawn, so an update never leaves a gap.
+//! The calls of one step (the puts, the deletes, the attaches, the detaches) are independent
+//! and sent together: one round trip each, however many policies a role has.
 
 use crate::error::{classify, ok_if_not_found};
 use crate::policy::observed_document;
 use crate::AwsContext;
 use engine::{Input, ProviderError};
+use futures::future::try_join_all;
 use std::collections::BTreeMap;
 
 pub type Inline = BTreeMap<String, Input<String>>;
@@ -27,13 +30,12 @@ pub async fn read_inline(cx: &AwsContext, role: &str, program: &Inline) -> Resul
 
 /// Puts every policy that is new or changed, then deletes those no longer wanted.
 pub async fn sync_inline(cx: &AwsContext, role: &str, old: &Inline, new: &Inline) -> Result<(), ProviderError> {
-    for (name, doc) in new.iter().filter(|(n, d)| old.get(*n) != Some(*d)) {
+    let puts = new.iter().filter(|(n, d)| old.get(*n) != Some(*d)).map(|(name, doc)| async move {
         let call = cx.iam().put_role_policy().role_name(role).policy_name(name).policy_document(doc.as_str());
-        call.send().await.map_err(|e| classify("PutRolePolicy", e))?;
-    }
-    for name in old.keys().filter(|n| !new.contains_key(*n)) {
-        delete_inline(cx, role, name).await?;
-    }
+        call.send().await.map(|_| ()).map_err(|e| classify("PutRolePolicy", e))
+    });
+    try_join_all(puts).await?;
+    try_join_all(old.keys().filter(|n| !new.contains_key(*n)).map(|name| delete_inline(cx, role, name))).await?;
     Ok(())
 }
 
@@ -69,13 +71,12 @@ pub async fn sync_managed(
     old: &[Input<String>],
     new: &[Input<String>],
 ) -> Result<(), ProviderError> {
-    for arn in new.iter().filter(|a| !old.contains(a)) {
+    let attaches = new.iter().filter(|a| !old.contains(a)).map(|arn| async move {
         let call = cx.iam().attach_role_policy().role_name(role).policy_arn(arn.as_str());
-        call.send().await.map_err(|e| classify("AttachRolePolicy", e))?;
-    }
-    for arn in old.iter().filter(|a| !new.contains(a)) {
-        detach(cx, role, arn.as_str()).await?;
-    }
+        call.send().await.map(|_| ()).map_err(|e| classify("AttachRolePolicy", e))
+    });
+    try_join_all(attaches).await?;
+    try_join_all(old.iter().filter(|a| !new.contains(a)).map(|arn| detach(cx, role, arn.as_str()))).await?;
     Ok(())
 }
 

@@ -1,0 +1,240 @@
+"""The local platform's `up` at a real round-trip time vs its critical-path bound (driven by
+`scripts/bench --platform`).
+
+A fresh emulator (scripts/moto_server.py) sits behind scripts/latency_proxy.py, which holds every
+call for --delay-ms (default 50, about AWS from a CI runner). The `local` binary runs `up --yes`
+twice against an empty emulator (reset and warmed before each run: moto builds a service's
+backend on its first call, seconds that are the emulator's, not the program's):
+
+1. `--parallel 1`: operations run one at a time, so each call the proxy saw belongs to exactly one
+   operation's window ("started" .. "done" in the JSON log): the calls each resource's create
+   makes, and the calls outside operations (the account check, reading state).
+2. the default `--parallel`: the time measured.
+
+The bound is the longest chain of dependent calls: the calls before the first operation and
+after the last (one after another), plus the resources' longest dependency chain (edges from
+`graph --format dot`) weighted by the calls each create made, times the delay. Nothing is
+hard-coded: counts, chain and edges come from these runs. A benchmark, not a test: each run must
+succeed (exit 0), nothing asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# One cheap read per service the platform uses: builds moto's backend before the timed run.
+WARM = {
+    "sts": "get_caller_identity", "ec2": "describe_vpcs", "s3": "list_buckets", "iam": "list_roles",
+    "rds": "describe_db_instances", "elasticache": "describe_cache_clusters",
+    "secretsmanager": "list_secrets", "ssm": "describe_parameters", "budgets": None,
+    "ecr": "describe_repositories", "ecs": "list_clusters", "elbv2": "describe_load_balancers",
+    "acm": "list_certificates", "logs": "describe_log_groups",
+    "application-autoscaling": None, "cloudfront": "list_distributions", "cloudwatch": "describe_alarms",
+    "sns": "list_topics", "cloudtrail": "describe_trails", "guardduty": "list_detectors",
+    "kms": "list_keys", "wafv2": None,
+}
+WARM_ARGS = {
+    "budgets": ("describe_budgets", {"AccountId": "123456789012"}),
+    "application-autoscaling": ("describe_scalable_targets", {"ServiceNamespace": "ecs"}),
+    "wafv2": ("list_web_acls", {"Scope": "REGIONAL"}),
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_answers(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url + "/moto-api/", timeout=2).read()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                sys.exit(f"bench: the emulator at {url} did not answer within {timeout:.0f} s")
+            time.sleep(0.2)
+
+
+def warm(url: str) -> None:
+    import boto3  # moto's own dependency, in .venv
+
+    session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")
+    for service, op in WARM.items():
+        op, kwargs = (op, {}) if op else WARM_ARGS[service]
+        getattr(session.client(service, endpoint_url=url), op)(**kwargs)
+
+
+def reset(url: str) -> None:
+    urllib.request.urlopen(urllib.request.Request(url + "/moto-api/reset", method="POST"), timeout=30).read()
+
+
+def timestamp(text: str) -> float:
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def windows(log: str) -> dict[str, tuple[float, float]]:
+    """resource -> (started, done) from the JSON log's progress events."""
+    started, spans = {}, {}
+    for line in log.splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        fields = event.get("fields", {})
+        if fields.get("message") == "started":
+            started[fields["resource"]] = timestamp(event["timestamp"])
+        elif fields.get("message") == "done" and fields["resource"] in started:
+            spans[fields["resource"]] = (started[fields["resource"]], timestamp(event["timestamp"]))
+    return spans
+
+
+def calls_since(path: str, offset: int) -> tuple[list[dict], int]:
+    with open(path) as f:
+        f.seek(offset)
+        text = f.read()
+        return [json.loads(line) for line in text.splitlines() if line.strip()], f.tell()
+
+
+def up(binary: str, proxy: str, work: str, extra: list[str]) -> tuple[float, str]:
+    state = os.path.join(work, f"state-{len(os.listdir(work))}.db")
+    env = dict(os.environ, AWS_ENDPOINT_URL=proxy, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+               AWS_REGION="us-east-1", NO_COLOR="1")
+    started = time.perf_counter()
+    proc = subprocess.run([binary, "up", "--yes", "--log-format", "json", "--state", state, *extra], env=env,
+                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"bench: `up {' '.join(extra)}` failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return elapsed, proc.stderr
+
+
+def edges(binary: str, url: str) -> dict[str, list[str]]:
+    """resource -> what it depends on, from `graph --format dot` (`"a" -> "b"`: b uses a)."""
+    env = dict(os.environ, AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+               AWS_REGION="us-east-1")
+    with tempfile.TemporaryDirectory() as scratch:
+        dot = subprocess.run([binary, "graph", "--format", "dot", "--state", os.path.join(scratch, "g.db")],
+                             env=env, capture_output=True, text=True, check=True).stdout
+    needs: dict[str, list[str]] = {}
+    for a, b in re.findall(r'^\s*"([^"]+)" -> "([^"]+)"', dot, re.M):
+        needs.setdefault(b, []).append(a)
+    return needs
+
+
+def attribute(calls: list[dict], spans: dict[str, tuple[float, float]]):
+    """Per resource, its calls (one operation at a time, so windows do not overlap); and the calls
+    before the first and after the last operation."""
+    per = {name: 0 for name in spans}
+    actions: dict[str, list[str]] = {name: [] for name in spans}
+    first = min(s for s, _ in spans.values())
+    last = max(e for _, e in spans.values())
+    before = after = 0
+    for call in calls:
+        middle = (call["start"] + call["end"]) / 2
+        owner = [n for n, (s, e) in spans.items() if s <= middle <= e]
+        if owner:
+            per[owner[0]] += 1
+            actions[owner[0]].append(call["action"] or f'{call["method"]} {call["path"]}')
+        elif middle < first:
+            before += 1
+        elif middle > last:
+            after += 1
+    return per, actions, before, after
+
+
+def longest_chain(per: dict[str, int], needs: dict[str, list[str]]) -> tuple[int, list[str]]:
+    memo: dict[str, tuple[int, list[str]]] = {}
+
+    def best(name: str) -> tuple[int, list[str]]:
+        if name not in memo:
+            prior = max((best(d) for d in needs.get(name, []) if d in per), default=(0, []))
+            memo[name] = (prior[0] + per[name], prior[1] + [name])
+        return memo[name]
+
+    return max((best(n) for n in per), default=(0, []))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="local platform up vs its critical-path bound")
+    parser.add_argument("--local", required=True, help="the `local` binary")
+    parser.add_argument("--delay-ms", type=float, default=50.0)
+    parser.add_argument("--runs", type=int, default=1, help="timed default runs (the best is the result)")
+    args = parser.parse_args()
+    if args.delay_ms <= 0:
+        sys.exit("bench: --delay-ms must be above 0 (the bound is round trips x the delay)")
+    delay = args.delay_ms / 1000.0
+    work = tempfile.mkdtemp(prefix="plinth-bench-platform-")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    moto_env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true", PLINTH_EXIT_WITH_PARENT=str(os.getpid()))
+    moto = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts/moto_server.py"), "-H", "127.0.0.1",
+                             "-p", str(port)], env=moto_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    calls_log = os.path.join(work, "calls.jsonl")
+    proxy = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts/latency_proxy.py"), "--upstream", url,
+                              "--delay-ms", str(args.delay_ms), "--log", calls_log],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        proxy_url = f"http://127.0.0.1:{proxy.stdout.readline().split()[1]}"
+        wait_answers(url)
+        needs = edges(args.local, url)
+        offset = 0
+
+        def timed(extra: list[str]):
+            nonlocal offset
+            reset(url)
+            warm(url)
+            _, offset = calls_since(calls_log, offset)
+            elapsed, log = up(args.local, proxy_url, work, extra)
+            calls, offset = calls_since(calls_log, offset)
+            return elapsed, log, calls
+
+        serial, serial_log, serial_calls = timed(["--parallel", "1"])
+        per, actions, before, after = attribute(serial_calls, windows(serial_log))
+        runs = [timed([]) for _ in range(args.runs)]
+        elapsed, log, calls = min(runs, key=lambda r: r[0])
+        spans = windows(log)
+        first = min(s for s, _ in spans.values())
+        last = max(e for _, e in spans.values())
+        before_now = sum(1 for c in calls if c["end"] <= first)
+        after_now = sum(1 for c in calls if c["start"] >= last)
+        chain_calls, chain = longest_chain(per, needs)
+        bound_calls = before_now + chain_calls + after_now
+        bound = bound_calls * delay
+        print(f"local platform up, {args.delay_ms:.0f} ms per call ({len(per)} resources, {len(calls)} calls):")
+        print(f"  up (default --parallel)   {elapsed:6.2f} s")
+        print(f"  up --parallel 1           {serial:6.2f} s ({len(serial_calls)} calls)")
+        print(f"  critical-path bound       {bound:6.2f} s = {bound_calls} round trips x {args.delay_ms:.0f} ms "
+              f"({before_now} before the first operation + {chain_calls} on the longest chain + {after_now} after the last)")
+        print(f"  ratio up / bound          {elapsed / bound:6.2f}x")
+        print(f"  local time (up - calls on the chain, the engine and the emulator working): {elapsed - bound:.2f} s")
+        print(f"  up before its first operation: {first - min(c['start'] for c in calls) if calls else 0:.2f} s after "
+              f"its first call; calls outside operations at --parallel 1: {before} before, {after} after")
+        print("  longest chain (calls per create): " + " -> ".join(f"{n} ({per[n]})" for n in chain))
+        for name in chain:
+            print(f"    {name}: {', '.join(actions[name])}")
+    finally:
+        proxy.terminate()
+        moto.terminate()
+        proxy.wait()
+        moto.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
