@@ -12,6 +12,7 @@ use super::run::{color, connect, require_all_read};
 use super::signals::{Interrupted, Signals, EXIT_INTERRUPTED, GRACE};
 use super::App;
 use crate::apply::{apply, ApplyOptions, ApplyReport};
+use crate::cost::of_plan;
 use crate::graph::{validate, Graph};
 use crate::plan::{plan, Action, Guarded, Plan};
 use crate::recover::{inspect, RecoveryOptions};
@@ -178,6 +179,7 @@ async fn mutate_locked(
         saved.check(&store.lineage()?, store.serial()?, &plan)?;
     }
     print!("{}", super::terminal::sanitize(&render::text(&plan, color()), color()));
+    print!("{}", super::terminal::sanitize(&render::cost::plan_text(&of_plan(&plan, &rows, &app.registry)), false));
     refuse(&plan, m)?;
     if !plan.has_changes() {
         record_release(app, store, &opts.run_id, &plan, m)?;

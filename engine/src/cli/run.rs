@@ -8,6 +8,7 @@ use super::remote_session::Session;
 use super::signals::Signals;
 use super::terminal::{escape, json_safe, sanitize};
 use super::{account, state_cmd, state_transfer, targeting, views, App, EXIT_CHANGES};
+use crate::cost::PlanCost;
 use crate::graph::validate;
 use crate::plan::{plan, Plan};
 use crate::refresh::{refresh, refreshed_rows, Observation, Refreshed};
@@ -93,6 +94,7 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
         Command::Health { format, timeout } => super::health::run(app, cli, *format, *timeout).await,
         Command::Outputs { format } => views::outputs(&*open_view(app, cli).await?, *format),
         Command::Graph { format } => views::graph(&app.stack(), *format),
+        Command::Cost { format, tag } => views::cost(&app.stack(), &app.registry, *format, tag),
         Command::Releases(args) => super::releases::run(&*open_view(app, cli).await?, args),
         Command::State { command } => state_verb(app, cli, run_id, command).await,
     }
@@ -175,7 +177,7 @@ async fn preview(
     recovery.attach(&mut plan);
     // A plan whose operations could not be ordered fails here, not halfway through `up`.
     crate::ops::build_ops(&plan)?;
-    print_plan(&plan, format);
+    print_plan(&plan, &crate::cost::of_plan(&plan, &rows, &app.registry), format);
     // What `up` would refuse is an error here too (exit 1), never "no changes" or "changes".
     if !plan.refusals.is_empty() {
         return Err(crate::error::EngineError::Refused(plan.refusals.clone()).into());
@@ -191,13 +193,21 @@ async fn preview(
     Ok(if detailed && changes { EXIT_CHANGES } else { 0 })
 }
 
-fn print_plan(plan: &Plan, format: Format) {
+fn print_plan(plan: &Plan, cost: &PlanCost, format: Format) {
     // Plan text carries values from state and the cloud: only Plinth's own colours pass.
     match format {
-        Format::Text => print!("{}", sanitize(&render::text(plan, color()), color())),
-        Format::Markdown => print!("{}", sanitize(&render::markdown(plan), false)),
+        Format::Text => {
+            print!("{}", sanitize(&render::text(plan, color()), color()));
+            print!("{}", sanitize(&render::cost::plan_text(cost), false));
+        }
+        Format::Markdown => {
+            print!("{}", sanitize(&render::markdown(plan), false));
+            print!("{}", sanitize(&render::cost::plan_markdown(cost), false));
+        }
         Format::Json => {
-            println!("{}", json_safe(&serde_json::to_string_pretty(&render::json(plan)).unwrap_or_default()))
+            let mut out = render::json(plan);
+            out["cost"] = render::cost::plan_json(cost);
+            println!("{}", json_safe(&serde_json::to_string_pretty(&out).unwrap_or_default()))
         }
     }
 }
