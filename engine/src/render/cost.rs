@@ -103,6 +103,12 @@ pub fn plan_json(cost: &PlanCost) -> Value {
         "prices": cost.prices, "not_estimated": cost.not_estimated })
 }
 
+/// A quantity with at most two decimals and no trailing zeros (`0.47`, `730`).
+fn short(v: f64) -> String {
+    let text = format!("{v:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 fn round(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
@@ -114,8 +120,15 @@ pub fn stack_text(cost: &StackCost, tag_keys: &[String]) -> String {
     for r in &cost.resources {
         let _ = writeln!(out, "{:<40} {:>10}  {}", r.name, usd(r.estimate.usd()), r.kind);
         for i in &r.estimate.items {
-            let _ =
-                writeln!(out, "    {} × {} {} at {} = {}", i.what, i.quantity, i.unit, i.usd_per_unit, usd(i.usd()));
+            let _ = writeln!(
+                out,
+                "    {} × {} {} at {} = {}",
+                i.what,
+                short(i.quantity),
+                i.unit,
+                i.usd_per_unit,
+                usd(i.usd())
+            );
         }
         for a in &r.estimate.assumptions {
             let _ = writeln!(out, "    assumes {a}");
