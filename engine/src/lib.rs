@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod cli;
 pub mod core;
+pub mod cost;
 pub mod diff;
 pub mod error;
 pub mod graph;

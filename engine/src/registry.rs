@@ -2,6 +2,7 @@
 //! registry from KIND to implementation, so a resource removed from the program can still be
 //! deleted from its state row alone.
 
+use crate::cost::{known_enough, Estimate, Related};
 use crate::health::Check;
 use crate::policy::PolicyRule;
 use crate::resource::{ErrorClass, Meta, ProviderError, Resource, Tags};
@@ -65,6 +66,10 @@ pub trait ErasedKind: Send + Sync {
     ) -> BoxFuture<'static, Result<(), ProviderError>>;
     /// The kind has a health check (`Resource::HEALTH_CHECKED`).
     fn health_checked(&self) -> bool;
+    /// The monthly estimate of a resource with these inputs (`Resource::monthly_cost`): `None`
+    /// for a kind without a price, `Some(Err)` naming why inputs that do not decode could not be
+    /// estimated. References and unknown values are read as empty strings.
+    fn monthly_cost(&self, inputs: &Value, related: &Related<'_>) -> Option<Result<Estimate, String>>;
     /// One check per `(inputs, outputs)` member, in order; a member that does not decode, or
     /// that the kind reports nothing for, is `unknown` saying so.
     fn health(&self, batch: Vec<(Value, Value)>, cx: Context) -> BoxFuture<'static, Vec<Check>>;
@@ -195,6 +200,15 @@ impl<R: Resource> ErasedKind for Adapter<R> {
     fn health_checked(&self) -> bool {
         R::HEALTH_CHECKED
     }
+    fn monthly_cost(&self, inputs: &Value, related: &Related<'_>) -> Option<Result<Estimate, String>> {
+        if !R::PRICED {
+            return None;
+        }
+        match decode::<R>("inputs", known_enough(inputs)) {
+            Ok(r) => Some(r.monthly_cost(related)),
+            Err(e) => Some(Err(e.message)),
+        }
+    }
     fn health(&self, batch: Vec<(Value, Value)>, cx: Context) -> BoxFuture<'static, Vec<Check>> {
         Box::pin(async move {
             let mut checks: Vec<Option<Check>> = vec![None; batch.len()];
@@ -218,7 +232,10 @@ impl<R: Resource> ErasedKind for Adapter<R> {
                     checks[i] = Some(check);
                 }
             }
-            checks.into_iter().map(|c| c.unwrap_or_else(|| Check::unknown("the health check reported nothing"))).collect()
+            checks
+                .into_iter()
+                .map(|c| c.unwrap_or_else(|| Check::unknown("the health check reported nothing")))
+                .collect()
         })
     }
 }

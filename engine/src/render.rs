@@ -3,6 +3,7 @@
 //! member and path by path ([`changes`]); the JSON keeps whole old and new values beside that.
 
 pub mod changes;
+pub mod cost;
 
 use crate::diff::FieldDiff;
 use crate::input::is_unknown;

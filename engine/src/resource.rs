@@ -33,12 +33,23 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + PartialEq + Debug + S
     /// The kind has a [`Resource::health`] check: `health` reports on its objects and they
     /// join the dependency map (`crate::health`).
     const HEALTH_CHECKED: bool = false;
+    /// The kind has a monthly price: [`Resource::monthly_cost`] estimates it (`crate::cost`).
+    const PRICED: bool = false;
 
     type Outputs: Serialize + DeserializeOwned + Clone + PartialEq + Debug + Send + Sync + 'static;
     type Context: Send + Sync + 'static;
 
     /// The cloud's identifier for the object, as shown to users and stored in state.
     fn cloud_id(outputs: &Self::Outputs) -> String;
+
+    /// What the object costs per month, from its inputs and those of what it depends on
+    /// (`related`), with the usage it had to assume; `Err` says why it cannot be estimated (a
+    /// size the price table lacks). Pure: no I/O. Only called when [`Resource::PRICED`];
+    /// references not yet known are empty strings. The default: no price.
+    fn monthly_cost(&self, related: &crate::cost::Related<'_>) -> Result<crate::cost::Estimate, String> {
+        let _ = related;
+        Err(format!("{} has no price", Self::KIND))
+    }
 
     /// Problems with the known input values, each a sentence naming the field. No I/O.
     fn validate(&self) -> Vec<String> {
@@ -119,7 +130,9 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + PartialEq + Debug + S
     /// when [`Resource::HEALTH_CHECKED`]; the default has no check.
     fn health(batch: Vec<(Self, Self::Outputs)>, cx: &Self::Context) -> impl Future<Output = Vec<Check>> + Send {
         let _ = cx;
-        std::future::ready(batch.iter().map(|_| Check::unknown(format!("{} has no health check", Self::KIND))).collect())
+        std::future::ready(
+            batch.iter().map(|_| Check::unknown(format!("{} has no health check", Self::KIND))).collect(),
+        )
     }
 }
 

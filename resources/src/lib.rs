@@ -22,6 +22,7 @@ pub mod kit;
 pub mod kms;
 pub mod logs;
 pub mod policy;
+pub mod prices;
 pub mod rds;
 pub mod s3;
 pub mod secretsmanager;

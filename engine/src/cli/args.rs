@@ -176,6 +176,16 @@ pub enum Command {
         #[command(subcommand)]
         command: StateCommand,
     },
+    /// The program's estimated monthly cost, with no cloud call and no state: every priced
+    /// resource with its items and assumptions, sums per AWS service and per cost tag, the total.
+    Cost {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Sum per value of this tag; repeatable (default: the stack's default tags, e.g.
+        /// Environment and CostCenter).
+        #[arg(long, value_name = "KEY")]
+        tag: Vec<String>,
+    },
     /// Print the resource graph.
     Graph {
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]

@@ -14,6 +14,7 @@ use super::signals::{Interrupted, Signals, EXIT_INTERRUPTED, GRACE};
 use super::timings::TimingsOut;
 use super::App;
 use crate::apply::{apply, ApplyOptions, ApplyReport};
+use crate::cost::of_plan;
 use crate::graph::{validate, Graph};
 use crate::plan::{plan, Action, Guarded, Plan};
 use crate::policy;
@@ -194,6 +195,7 @@ async fn mutate_locked(
     }
     print!("{}", super::terminal::sanitize(&render::text(&plan, color()), color()));
     let findings = policy::evaluate(&plan, &app.registry, &policy::Rules::of(&app.registry, stack));
+    print!("{}", super::terminal::sanitize(&render::cost::plan_text(&of_plan(&plan, &rows, &app.registry)), false));
     if !stack.nodes().is_empty() {
         print!("{}", super::terminal::sanitize(&policy::text(&findings, color()), color()));
     }

@@ -9,6 +9,7 @@ use super::signals::Signals;
 use super::terminal::{escape, json_safe, sanitize};
 use super::timings::TimingsOut;
 use super::{account, state_cmd, state_transfer, targeting, views, App, EXIT_CHANGES};
+use crate::cost::PlanCost;
 use crate::graph::validate;
 use crate::plan::{plan, Plan};
 use crate::policy;
@@ -104,6 +105,7 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
         Command::Health { format, timeout } => super::health::run(app, cli, *format, *timeout).await,
         Command::Outputs { format } => views::outputs(&*open_view(app, cli).await?, *format),
         Command::Graph { format } => views::graph(&app.stack(), *format, &app.env),
+        Command::Cost { format, tag } => views::cost(&app.stack(), &app.registry, *format, tag),
         Command::Releases(args) => super::releases::run(&*open_view(app, cli).await?, args),
         Command::State { command } => state_verb(app, cli, run_id, command).await,
     }
@@ -187,7 +189,7 @@ async fn preview(
     // A plan whose operations could not be ordered fails here, not halfway through `up`.
     crate::ops::build_ops(&plan)?;
     let findings = policy::evaluate(&plan, &app.registry, &policy::Rules::of(&app.registry, &stack));
-    print_plan(&plan, &findings, format);
+    print_plan(&plan, &findings, &crate::cost::of_plan(&plan, &rows, &app.registry), format);
     // What `up` would refuse is an error here too (exit 1), never "no changes" or "changes":
     // protected resources, and mandatory policy violations.
     let mut refusals = plan.refusals.clone();
@@ -206,20 +208,23 @@ async fn preview(
     Ok(if detailed && changes { EXIT_CHANGES } else { 0 })
 }
 
-/// The plan, then its policy findings (in JSON: under `policy`).
-fn print_plan(plan: &Plan, findings: &[policy::Finding], format: Format) {
+/// The plan, then its cost and its policy findings (in JSON: under `cost` and `policy`).
+fn print_plan(plan: &Plan, findings: &[policy::Finding], cost: &PlanCost, format: Format) {
     // Plan text carries values from state and the cloud: only Plinth's own colours pass.
     match format {
         Format::Text => {
             print!("{}", sanitize(&render::text(plan, color()), color()));
+            print!("{}", sanitize(&render::cost::plan_text(cost), false));
             print!("{}", sanitize(&policy::text(findings, color()), color()));
         }
         Format::Markdown => {
             print!("{}", sanitize(&render::markdown(plan), false));
+            print!("{}", sanitize(&render::cost::plan_markdown(cost), false));
             print!("\n{}", sanitize(&policy::markdown(findings), false));
         }
         Format::Json => {
             let mut out = render::json(plan);
+            out["cost"] = render::cost::plan_json(cost);
             out["policy"] = policy::json(findings);
             println!("{}", json_safe(&serde_json::to_string_pretty(&out).unwrap_or_default()))
         }

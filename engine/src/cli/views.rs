@@ -1,4 +1,4 @@
-//! Read-only views: the stack's outputs and its graph.
+//! Read-only views: the stack's outputs, its graph and its estimated cost.
 
 use super::args::{Format, GraphFormat};
 use super::terminal::{json_safe, sanitize};
@@ -74,4 +74,26 @@ fn picture_nodes(stack: &Stack) -> Vec<GraphNode> {
         .iter()
         .map(|n| GraphNode { name: n.name.clone(), kind: n.kind.kind().to_string(), deps: n.dependencies() })
         .collect()
+}
+
+/// The program's estimated monthly cost: validated first, then priced from the declared inputs
+/// alone (no state, no cloud call). Markdown prints the text inside a code block.
+pub fn cost(
+    stack: &Stack,
+    registry: &crate::registry::Registry,
+    format: Format,
+    tags: &[String],
+) -> anyhow::Result<u8> {
+    crate::graph::validate(stack)?;
+    let cost = crate::cost::of_stack(stack, registry);
+    let keys: Vec<String> =
+        if tags.is_empty() { stack.default_tags().keys().cloned().collect() } else { tags.to_vec() };
+    match format {
+        Format::Json => {
+            println!("{}", json_safe(&serde_json::to_string_pretty(&crate::render::cost::stack_json(&cost, &keys))?))
+        }
+        Format::Text => print!("{}", sanitize(&crate::render::cost::stack_text(&cost, &keys), false)),
+        Format::Markdown => print!("```\n{}```\n", sanitize(&crate::render::cost::stack_text(&cost, &keys), false)),
+    }
+    Ok(0)
 }

@@ -234,6 +234,9 @@ macro_rules! fake_kind {
         fake_kind!($ty, $kind, replace: [$($f),*], delete_first: $df, stateful: $st, health: false);
     };
     ($ty:ident, $kind:literal, replace: [$($f:literal),*], delete_first: $df:expr, stateful: $st:expr, health: $h:expr) => {
+        fake_kind!($ty, $kind, replace: [$($f),*], delete_first: $df, stateful: $st, health: $h, priced: []);
+    };
+    ($ty:ident, $kind:literal, replace: [$($f:literal),*], delete_first: $df:expr, stateful: $st:expr, health: $h:expr, priced: [$($price:path)?]) => {
         impl Resource for $ty {
             const KIND: &'static str = $kind;
             // Each fake kind is its own "service", so per-service limits can be tested.
@@ -244,6 +247,12 @@ macro_rules! fake_kind {
             const HEALTH_CHECKED: bool = $h;
             type Outputs = Id;
             type Context = Cloud;
+            $(
+                const PRICED: bool = true;
+                fn monthly_cost(&self, related: &engine::cost::Related<'_>) -> Result<engine::cost::Estimate, String> {
+                    $price(self, related)
+                }
+            )?
 
             fn cloud_id(out: &Id) -> String {
                 out.id.clone()
@@ -375,8 +384,43 @@ impl Svc {
 }
 fake_kind!(Svc, "fake:Svc", replace: [], delete_first: false, stateful: false, health: true);
 
+/// A priced gateway-like object: `size` units at 730 hours × $0.01 each a month ($7.30), and
+/// $0.50 more for each `Sub` it depends on (read from `related`, as a service reads its task
+/// definition); `size` 0 cannot be estimated.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Gw {
+    #[serde(default)]
+    pub net_id: Input<String>,
+    #[serde(default)]
+    pub size: u32,
+    #[serde(default)]
+    pub uses: Vec<Input<String>>,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+impl Gw {
+    fn problems(&self) -> Vec<String> {
+        vec![]
+    }
+}
+
+fn gw_cost(gw: &Gw, related: &engine::cost::Related<'_>) -> Result<engine::cost::Estimate, String> {
+    use engine::cost::{CostItem, Estimate};
+    if gw.size == 0 {
+        return Err("size 0 has no price".into());
+    }
+    let subs = related.dependencies.iter().filter(|(kind, _)| *kind == "fake:Sub").count();
+    let mut items = vec![CostItem::new("gateway", 730.0 * f64::from(gw.size), "hours", 0.01)];
+    if subs > 0 {
+        items.push(CostItem::new("attached subs", subs as f64, "subs", 0.5));
+    }
+    Ok(Estimate { items, assumptions: vec!["all month".into()], prices: "test prices, 2026-01-01".into() })
+}
+fake_kind!(Gw, "fake:Gw", replace: [], delete_first: false, stateful: false, health: false, priced: [gw_cost]);
+
 pub fn registry() -> Registry {
-    Registry::new().with::<Net>().with::<Sub>().with::<Unique>().with::<Db>().with::<Svc>()
+    Registry::new().with::<Net>().with::<Sub>().with::<Unique>().with::<Db>().with::<Svc>().with::<Gw>()
 }
 
 /// A journal row as a dead run `dead` would have left it, started `age` ago.

@@ -72,8 +72,16 @@ impl Resource for CompositeAlarm {
     const SERVICE: &'static str = "cloudwatch";
     const REPLACE_FIELDS: &'static [&'static str] = &["name"];
     const DELETE_BEFORE_REPLACE: bool = true;
+    const PRICED: bool = true;
     type Outputs = CompositeAlarmOutputs;
     type Context = AwsContext;
+
+    /// One composite alarm.
+    fn monthly_cost(&self, _related: &engine::cost::Related<'_>) -> Result<engine::cost::Estimate, String> {
+        let cw = &crate::prices::table().cloudwatch;
+        let item = engine::cost::CostItem::new("composite alarm", 1.0, "alarms", cw.composite_alarm_month);
+        Ok(crate::prices::estimate(vec![item], vec![]))
+    }
 
     fn cloud_id(outputs: &CompositeAlarmOutputs) -> String {
         outputs.arn.clone()

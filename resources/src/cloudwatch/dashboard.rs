@@ -58,8 +58,16 @@ impl Resource for Dashboard {
     const TAGGABLE: bool = false;
     const REPLACE_FIELDS: &'static [&'static str] = &["name"];
     const DELETE_BEFORE_REPLACE: bool = true;
+    const PRICED: bool = true;
     type Outputs = DashboardOutputs;
     type Context = AwsContext;
+
+    /// One dashboard (the account's free ones are not subtracted).
+    fn monthly_cost(&self, _related: &engine::cost::Related<'_>) -> Result<engine::cost::Estimate, String> {
+        let cw = &crate::prices::table().cloudwatch;
+        let item = engine::cost::CostItem::new("dashboard", 1.0, "dashboards", cw.dashboard_month);
+        Ok(crate::prices::estimate(vec![item], vec!["the account's 3 free dashboards not subtracted".to_string()]))
+    }
 
     fn cloud_id(outputs: &DashboardOutputs) -> String {
         outputs.name.clone()

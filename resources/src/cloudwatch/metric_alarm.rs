@@ -128,8 +128,20 @@ impl Resource for MetricAlarm {
     const SERVICE: &'static str = "cloudwatch";
     const REPLACE_FIELDS: &'static [&'static str] = &["name"];
     const DELETE_BEFORE_REPLACE: bool = true;
+    const PRICED: bool = true;
     type Outputs = MetricAlarmOutputs;
     type Context = AwsContext;
+
+    /// One alarm metric; periods under a minute are high resolution.
+    fn monthly_cost(&self, _related: &engine::cost::Related<'_>) -> Result<engine::cost::Estimate, String> {
+        let cw = &crate::prices::table().cloudwatch;
+        let item = if self.period_secs < 60 {
+            engine::cost::CostItem::new("high-resolution alarm", 1.0, "alarms", cw.high_resolution_alarm_month)
+        } else {
+            engine::cost::CostItem::new("standard alarm", 1.0, "alarms", cw.alarm_month)
+        };
+        Ok(crate::prices::estimate(vec![item], vec![]))
+    }
 
     fn cloud_id(outputs: &MetricAlarmOutputs) -> String {
         outputs.arn.clone()

@@ -25,8 +25,17 @@ pub struct EipOutputs {
 impl Resource for Eip {
     const KIND: &'static str = "aws:ec2:Eip";
     const SERVICE: &'static str = "ec2";
+    const PRICED: bool = true;
     type Outputs = EipOutputs;
     type Context = AwsContext;
+
+    /// A public IPv4 address, charged every hour it is allocated.
+    fn monthly_cost(&self, _related: &engine::cost::Related<'_>) -> Result<engine::cost::Estimate, String> {
+        let t = crate::prices::table();
+        let items =
+            vec![engine::cost::CostItem::new("public IPv4 address", t.hours(), "hours", t.ec2.public_ipv4_hour)];
+        Ok(crate::prices::estimate(items, vec![]))
+    }
 
     fn cloud_id(outputs: &EipOutputs) -> String {
         outputs.allocation_id.clone()

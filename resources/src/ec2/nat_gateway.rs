@@ -42,8 +42,20 @@ impl Resource for NatGateway {
     const KIND: &'static str = "aws:ec2:NatGateway";
     const SERVICE: &'static str = "ec2";
     const REPLACE_FIELDS: &'static [&'static str] = &["subnet_id", "allocation_id"];
+    const PRICED: bool = true;
     type Outputs = NatGatewayOutputs;
     type Context = AwsContext;
+
+    /// An hour charge all month and the data it processes (assumed: `assumed.nat_gb_per_month`).
+    fn monthly_cost(&self, _related: &engine::cost::Related<'_>) -> Result<engine::cost::Estimate, String> {
+        let t = crate::prices::table();
+        let gb = t.assumed.nat_gb_per_month;
+        let items = vec![
+            engine::cost::CostItem::new("NAT gateway", t.hours(), "hours", t.ec2.nat_gateway_hour),
+            engine::cost::CostItem::new("data processed", gb, "GB", t.ec2.nat_gateway_gb),
+        ];
+        Ok(crate::prices::estimate(items, vec![format!("{gb} GB a month through the NAT gateway")]))
+    }
 
     fn cloud_id(outputs: &NatGatewayOutputs) -> String {
         outputs.nat_gateway_id.clone()

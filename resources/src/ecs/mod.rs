@@ -6,6 +6,7 @@ pub mod tags;
 mod checks;
 mod cluster;
 mod container;
+mod fargate;
 pub mod deployment;
 mod health;
 mod revisions;

@@ -110,8 +110,19 @@ impl Resource for Service {
     const REPLACE_FIELDS: &'static [&'static str] = &["name", "cluster"];
     const DELETE_BEFORE_REPLACE: bool = true;
     const HEALTH_CHECKED: bool = true;
+    const PRICED: bool = true;
     type Outputs = ServiceOutputs;
     type Context = AwsContext;
+
+    /// Fargate vCPU and memory hours of `desired_count` tasks sized by the task definition it
+    /// runs (read from `related`), on demand or Spot as the capacity provider strategy splits.
+    fn monthly_cost(&self, related: &engine::cost::Related<'_>) -> Result<engine::cost::Estimate, String> {
+        let task = related
+            .inputs_of(super::TaskDefinition::KIND)
+            .ok_or_else(|| format!("service `{}` has no task definition among its dependencies", self.name))?;
+        let (spot, on_demand) = strategy::spot_share(self.desired_count, &self.capacity_provider_strategy);
+        super::fargate::estimate(task, on_demand, spot)
+    }
 
     fn cloud_id(outputs: &ServiceOutputs) -> String {
         outputs.arn.clone()

@@ -24,6 +24,28 @@ mod values {
     }
 }
 
+/// How `desired` tasks split between Fargate Spot and on demand under `strategy`, as ECS
+/// places them: each entry's `base` first, the rest by weight (fractions kept: an average).
+/// `(spot, on_demand)`; an empty strategy (launch type FARGATE) or one without weights is on demand.
+pub fn spot_share(desired: u32, strategy: &[StrategyItem]) -> (f64, f64) {
+    let mut left = f64::from(desired);
+    let mut spot = 0.0;
+    for item in strategy {
+        let base = f64::from(item.base).min(left);
+        left -= base;
+        if item.provider == CapacityProvider::FargateSpot {
+            spot += base;
+        }
+    }
+    let total: u32 = strategy.iter().map(|i| i.weight).sum();
+    let spot_weight: u32 =
+        strategy.iter().filter(|i| i.provider == CapacityProvider::FargateSpot).map(|i| i.weight).sum();
+    if total > 0 {
+        spot += left * f64::from(spot_weight) / f64::from(total);
+    }
+    (spot, f64::from(desired) - spot)
+}
+
 /// One entry of a capacity provider strategy.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

@@ -122,8 +122,23 @@ impl Resource for ReplicationGroup {
     const DELETE_BEFORE_REPLACE: bool = true;
     const STATEFUL: bool = true;
     const HEALTH_CHECKED: bool = true;
+    const PRICED: bool = true;
     type Outputs = ReplicationGroupOutputs;
     type Context = AwsContext;
+
+    /// Node hours of every cache cluster (primary and replicas).
+    fn monthly_cost(&self, _related: &engine::cost::Related<'_>) -> Result<engine::cost::Estimate, String> {
+        let t = crate::prices::table();
+        let hourly = crate::prices::sized(&t.elasticache_redis.node_hour, &self.node_type, "node type")?;
+        let hours = t.hours() * f64::from(self.num_cache_clusters);
+        let items = vec![engine::cost::CostItem::new(
+            format!("{} nodes × {}", self.node_type, self.num_cache_clusters),
+            hours,
+            "node-hours",
+            hourly,
+        )];
+        Ok(crate::prices::estimate(items, vec!["snapshots within the free retention not counted".to_string()]))
+    }
 
     fn cloud_id(outputs: &ReplicationGroupOutputs) -> String {
         outputs.id.clone()

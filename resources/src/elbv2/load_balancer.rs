@@ -113,8 +113,34 @@ impl Resource for LoadBalancer {
     const REPLACE_FIELDS: &'static [&'static str] = &["name", "scheme"];
     const DELETE_BEFORE_REPLACE: bool = true;
     const HEALTH_CHECKED: bool = true;
+    const PRICED: bool = true;
     type Outputs = LoadBalancerOutputs;
     type Context = AwsContext;
+
+    /// ALB hours, assumed LCUs, and a public IPv4 address per subnet when internet-facing.
+    fn monthly_cost(&self, _related: &engine::cost::Related<'_>) -> Result<engine::cost::Estimate, String> {
+        let t = crate::prices::table();
+        let lcu = t.assumed.alb_lcu;
+        let mut items = vec![
+            engine::cost::CostItem::new("load balancer", t.hours(), "hours", t.elb.alb_hour),
+            engine::cost::CostItem::new(
+                "load balancer capacity units",
+                lcu * t.hours(),
+                "LCU-hours",
+                t.elb.alb_lcu_hour,
+            ),
+        ];
+        if self.scheme == Scheme::InternetFacing {
+            let ip_hours = t.hours() * self.subnets.len() as f64;
+            items.push(engine::cost::CostItem::new(
+                "public IPv4 (one per subnet)",
+                ip_hours,
+                "hours",
+                t.ec2.public_ipv4_hour,
+            ));
+        }
+        Ok(crate::prices::estimate(items, vec![format!("{lcu} LCU on average")]))
+    }
 
     fn cloud_id(outputs: &LoadBalancerOutputs) -> String {
         outputs.arn.clone()

@@ -139,8 +139,20 @@ impl Resource for Key {
     const SERVICE: &'static str = "kms";
     const REPLACE_FIELDS: &'static [&'static str] = &["key_usage", "key_spec"];
     const STATEFUL: bool = true;
+    const PRICED: bool = true;
     type Outputs = KeyOutputs;
     type Context = AwsContext;
+
+    /// One customer managed key (requests not counted).
+    fn monthly_cost(&self, _related: &engine::cost::Related<'_>) -> Result<engine::cost::Estimate, String> {
+        let kms = &crate::prices::table().kms;
+        let item = engine::cost::CostItem::new("customer managed key", 1.0, "keys", kms.key_month);
+        let mut assumptions = vec!["requests not counted".to_string()];
+        if self.enable_key_rotation {
+            assumptions.push("rotation adds $1 a month for each of the first two rotations, not counted".to_string());
+        }
+        Ok(crate::prices::estimate(vec![item], assumptions))
+    }
 
     fn cloud_id(outputs: &KeyOutputs) -> String {
         outputs.key_id.clone()

@@ -51,8 +51,23 @@ impl Resource for LogGroup {
     const SERVICE: &'static str = "logs";
     const REPLACE_FIELDS: &'static [&'static str] = &["name"];
     const DELETE_BEFORE_REPLACE: bool = true;
+    const PRICED: bool = true;
     type Outputs = LogGroupOutputs;
     type Context = AwsContext;
+
+    /// Assumed ingestion, and the storage it fills at steady state over the retention.
+    fn monthly_cost(&self, _related: &engine::cost::Related<'_>) -> Result<engine::cost::Estimate, String> {
+        let t = crate::prices::table();
+        let gb = t.assumed.log_gb_per_group_month;
+        // Never-expiring groups (0) are counted as keeping a year.
+        let months = if self.retention_days == 0 { 12.0 } else { f64::from(self.retention_days) / 30.0 };
+        let items = vec![
+            engine::cost::CostItem::new("log ingestion", gb, "GB", t.logs.ingestion_gb),
+            engine::cost::CostItem::new("log storage", gb * months, "GB-months", t.logs.storage_gb_month),
+        ];
+        let said = format!("{gb} GB of logs a month, kept {} days (steady state, uncompressed)", self.retention_days);
+        Ok(crate::prices::estimate(items, vec![said]))
+    }
 
     fn cloud_id(outputs: &LogGroupOutputs) -> String {
         outputs.name.clone()

@@ -136,8 +136,35 @@ impl Resource for DbInstance {
     const DELETE_BEFORE_REPLACE: bool = true;
     const STATEFUL: bool = true;
     const HEALTH_CHECKED: bool = true;
+    const PRICED: bool = true;
     type Outputs = DbInstanceOutputs;
     type Context = AwsContext;
+
+    /// PostgreSQL instance hours and storage, both doubled (the table's factor) for Multi-AZ.
+    fn monthly_cost(&self, _related: &engine::cost::Related<'_>) -> Result<engine::cost::Estimate, String> {
+        let t = crate::prices::table();
+        let rds = &t.rds_postgres;
+        let hourly = crate::prices::sized(&rds.instance_hour, &self.instance_class, "instance class")?;
+        let per_gb = match self.storage_type.as_str() {
+            "gp3" => rds.gp3_gb_month,
+            "gp2" => rds.gp2_gb_month,
+            other => return Err(format!("storage type `{other}` is not in the price table")),
+        };
+        let (factor, az) = if self.multi_az { (rds.multi_az_factor, "Multi-AZ") } else { (1.0, "Single-AZ") };
+        let items = vec![
+            engine::cost::CostItem::new(format!("{} {az}", self.instance_class), t.hours(), "hours", hourly * factor),
+            engine::cost::CostItem::new(
+                format!("{} storage {az}", self.storage_type),
+                f64::from(self.allocated_storage),
+                "GB-months",
+                per_gb * factor,
+            ),
+        ];
+        let assumptions =
+            vec!["backups within the database's size (free); monitoring and Performance Insights not counted"
+                .to_string()];
+        Ok(crate::prices::estimate(items, assumptions))
+    }
 
     fn cloud_id(outputs: &DbInstanceOutputs) -> String {
         outputs.identifier.clone()

@@ -72,8 +72,16 @@ impl Resource for Secret {
     const REPLACE_FIELDS: &'static [&'static str] = &["name"];
     const DELETE_BEFORE_REPLACE: bool = true;
     const STATEFUL: bool = true;
+    const PRICED: bool = true;
     type Outputs = SecretOutputs;
     type Context = AwsContext;
+
+    /// One secret (API calls not counted).
+    fn monthly_cost(&self, _related: &engine::cost::Related<'_>) -> Result<engine::cost::Estimate, String> {
+        let sm = &crate::prices::table().secretsmanager;
+        let item = engine::cost::CostItem::new("secret", 1.0, "secrets", sm.secret_month);
+        Ok(crate::prices::estimate(vec![item], vec!["API calls ($0.05 per 10,000) not counted".to_string()]))
+    }
 
     fn cloud_id(outputs: &SecretOutputs) -> String {
         outputs.arn.clone()

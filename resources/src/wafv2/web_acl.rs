@@ -70,8 +70,27 @@ impl Resource for WebAcl {
     const SERVICE: &'static str = "wafv2";
     const REPLACE_FIELDS: &'static [&'static str] = &["name"];
     const DELETE_BEFORE_REPLACE: bool = true;
+    const PRICED: bool = true;
     type Outputs = WebAclOutputs;
     type Context = AwsContext;
+
+    /// The ACL, each rule (managed groups, the rate limit, rules added outside) and requests.
+    fn monthly_cost(&self, _related: &engine::cost::Related<'_>) -> Result<engine::cost::Estimate, String> {
+        let t = crate::prices::table();
+        let rules =
+            self.managed_rule_groups.len() + usize::from(self.rate_limit.is_some()) + self.unmanaged_rules.len();
+        let requests = t.assumed.waf_million_requests_per_month;
+        let items = vec![
+            engine::cost::CostItem::new("web ACL", 1.0, "ACLs", t.wafv2.web_acl_month),
+            engine::cost::CostItem::new("rules", rules as f64, "rules", t.wafv2.rule_month),
+            engine::cost::CostItem::new("requests", requests, "million requests", t.wafv2.million_requests),
+        ];
+        let assumptions = vec![
+            format!("{requests} million requests a month"),
+            "AWS managed rule groups at the rule price (paid groups such as Bot Control cost more)".to_string(),
+        ];
+        Ok(crate::prices::estimate(items, assumptions))
+    }
 
     fn cloud_id(outputs: &WebAclOutputs) -> String {
         outputs.arn.clone()
