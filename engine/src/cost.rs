@@ -99,7 +99,8 @@ pub fn signed_usd(amount: f64) -> String {
     if rounded < 0.0 {
         format!("-{:.2}", -rounded)
     } else {
-        format!("+{rounded:.2}")
+        // `abs`: -0.001 rounds to -0.0, which would print as "+-0.00".
+        format!("+{:.2}", rounded.abs())
     }
 }
 

@@ -158,12 +158,41 @@ impl Rules {
     }
 
     /// The registry's rules followed by the stack's.
+    /// The registry's built-in rules and the program's own; a rule the program waived is kept,
+    /// advisory, its messages carrying the waiver's reason.
     pub fn of(registry: &Registry, stack: &crate::Stack) -> Self {
-        Self::new(registry.rules().iter().cloned().chain(stack.policy_rules()))
+        let waivers = stack.policy_waivers();
+        Self::new(registry.rules().iter().cloned().chain(stack.policy_rules()).map(|rule| {
+            match waivers.get(rule.id()) {
+                Some(reason) => Arc::new(Waived { rule, reason: reason.clone() }) as Arc<dyn PolicyRule>,
+                None => rule,
+            }
+        }))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn PolicyRule>> {
         self.0.iter()
+    }
+}
+
+/// A rule the program waived: advisory, saying why.
+struct Waived {
+    rule: Arc<dyn PolicyRule>,
+    reason: String,
+}
+
+impl PolicyRule for Waived {
+    fn id(&self) -> &'static str {
+        self.rule.id()
+    }
+
+    fn severity(&self) -> Severity {
+        Severity::Advisory
+    }
+
+    fn check(&self, resource: &PlannedResource<'_>) -> Vec<String> {
+        let reason = &self.reason;
+        self.rule.check(resource).into_iter().map(|m| format!("{m} (waived: {reason})")).collect()
     }
 }
 

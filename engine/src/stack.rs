@@ -85,6 +85,7 @@ struct Inner {
     projections: Vec<Projection>,
     endpoints: Vec<Endpoint>,
     rules: Vec<Arc<dyn PolicyRule>>,
+    waivers: std::collections::BTreeMap<String, String>,
 }
 
 /// A program's resources for one environment.
@@ -174,6 +175,19 @@ impl Stack {
     pub fn policy_rule(&mut self, rule: impl PolicyRule + 'static) -> &mut Self {
         self.lock().rules.push(Arc::new(rule));
         self
+    }
+
+    /// Waives a rule for this program: its findings are still shown, as advisory and with
+    /// `reason`, and no longer stop `up` (as an exemption with a recorded reason does in other
+    /// policy tools). For programs that are not deployments of the platform (tests, sandboxes).
+    pub fn waive_policy(&mut self, rule_id: impl Into<String>, reason: impl Into<String>) -> &mut Self {
+        self.lock().waivers.insert(rule_id.into(), reason.into());
+        self
+    }
+
+    /// The waived rule ids with their reasons.
+    pub fn policy_waivers(&self) -> std::collections::BTreeMap<String, String> {
+        self.lock().waivers.clone()
     }
 
     /// The program's policy rules, in registration order.
