@@ -162,12 +162,12 @@ impl Rules {
     /// advisory, its messages carrying the waiver's reason.
     pub fn of(registry: &Registry, stack: &crate::Stack) -> Self {
         let waivers = stack.policy_waivers();
-        Self::new(registry.rules().iter().cloned().chain(stack.policy_rules()).map(|rule| {
-            match waivers.get(rule.id()) {
+        Self::new(registry.rules().iter().cloned().chain(stack.policy_rules()).map(
+            |rule| match waivers.get(rule.id()) {
                 Some(reason) => Arc::new(Waived { rule, reason: reason.clone() }) as Arc<dyn PolicyRule>,
                 None => rule,
-            }
-        }))
+            },
+        ))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn PolicyRule>> {

@@ -185,3 +185,15 @@ fn json_counts_and_keeps_every_field() {
     assert_eq!(out["findings"][2]["severity"], json!("advisory"));
     assert_eq!(out["findings"][2]["resource"], json!("outer"));
 }
+
+#[test]
+fn a_waived_rule_still_reports_but_as_advisory_with_its_reason_and_refuses_nothing() {
+    let mut s = stack(" ");
+    let reg = registry().with_rule(tags_rule());
+    s.waive_policy("cost-tags", "a sandbox");
+    let findings = check_program(&s, &reg, &Rules::of(&reg, &s)).unwrap();
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(findings.iter().all(|f| f.severity == Severity::Advisory && f.rule == "cost-tags"), "{findings:?}");
+    assert!(findings[0].message.ends_with("(waived: a sandbox)"), "{}", findings[0].message);
+    assert!(refusals(&findings).is_empty());
+}
