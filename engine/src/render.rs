@@ -14,7 +14,8 @@ use std::fmt::Write;
 
 const UNKNOWN_TEXT: &str = "(known after apply)";
 
-fn glyph(action: Action) -> &'static str {
+/// The mark of an action in every text rendering (`+`, `~`, `-/+`, `-`).
+pub(crate) fn glyph(action: Action) -> &'static str {
     match action {
         Action::Create => "+",
         Action::Update => "~",

@@ -3,21 +3,11 @@
 //! after; a stack shows every priced resource, sums per group and the total.
 
 use crate::cost::{signed_usd, usd, PlanCost, StackCost};
-use crate::plan::Action;
+use super::glyph;
 use serde_json::{json, Value};
 use std::fmt::Write;
 
 const CENT: f64 = 0.005;
-
-fn glyph(action: Action) -> &'static str {
-    match action {
-        Action::Create => "+",
-        Action::Update => "~",
-        Action::Replace => "-/+",
-        Action::Delete => "-",
-        Action::Same => " ",
-    }
-}
 
 fn changed(cost: &PlanCost) -> impl Iterator<Item = &crate::cost::StepCost> {
     cost.steps.iter().filter(|s| s.delta_usd().abs() >= CENT)
