@@ -97,12 +97,12 @@ pub async fn connect_to(target: &Target) -> anyhow::Result<engine::Context> {
     Ok(Arc::new(cx))
 }
 
-/// The AWS account the context's credentials belong to (STS GetCallerIdentity: one call).
+/// The AWS account the context's credentials belong to (STS GetCallerIdentity: one call, kept
+/// by the context).
 pub async fn caller_account(cx: engine::Context) -> anyhow::Result<String> {
     let cx = cx.downcast::<AwsContext>().map_err(|_| anyhow::anyhow!("the context is not an AWS context"))?;
-    let identity =
-        cx.sts().get_caller_identity().send().await.map_err(|e| resources::error::classify("GetCallerIdentity", e))?;
-    identity.account.ok_or_else(|| anyhow::anyhow!("GetCallerIdentity answered without an account"))
+    // Remembered by the context: kinds that build ARNs from the account reuse this answer.
+    Ok(cx.account_id().await?)
 }
 
 /// The bucket holding remote state, on the context's S3 client (the same connection settings

@@ -137,6 +137,8 @@ pub struct AwsContext {
     clients: Arc<Mutex<Clients>>,
     pub region: String,
     pub calls: CallCounter,
+    /// The caller's account, asked of STS once (see [`AwsContext::account_id`]).
+    account: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl std::fmt::Debug for AwsContext {
@@ -177,7 +179,24 @@ impl AwsContext {
             clients: Arc::default(),
             region: sdk.region().map(|r| r.to_string()).unwrap_or_else(|| DEFAULT_REGION.to_string()),
             calls: CallCounter::default(),
+            account: Arc::default(),
         }
+    }
+
+    /// The account the credentials belong to: STS GetCallerIdentity on the first call, then
+    /// the same answer for the life of the context (the credentials of one context do not move
+    /// to another account). The pre-run account check asks it first, so kinds that build an
+    /// ARN from the account (alarms, dashboards, budgets) usually cost no call.
+    pub async fn account_id(&self) -> Result<String, engine::ProviderError> {
+        let ask = || async {
+            let out = self.sts().get_caller_identity().send().await;
+            let out = out.map_err(|e| crate::error::classify("GetCallerIdentity", e))?;
+            let account = out.account().map(str::to_string);
+            account.ok_or_else(|| {
+                engine::ProviderError::new(engine::ErrorClass::Other, "GetCallerIdentity answered without an account")
+            })
+        };
+        self.account.get_or_try_init(ask).await.cloned()
     }
 
     /// The client of type `C`, built on the first call and shared afterwards (a clone of an SDK

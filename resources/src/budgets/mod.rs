@@ -33,11 +33,11 @@ pub fn missing(what: &str) -> ProviderError {
     ProviderError::new(ErrorClass::Other, format!("the Budgets response has no {what}"))
 }
 
-/// The account the credentials belong to (STS GetCallerIdentity). Kinds call it only on create
-/// and find; afterwards the account id travels in the outputs.
+/// The account the credentials belong to ([`AwsContext::account_id`]: STS GetCallerIdentity,
+/// once per context). Kinds call it only on create and find; afterwards the account id travels
+/// in the outputs.
 pub async fn account_id(cx: &AwsContext) -> Result<String, ProviderError> {
-    let out = cx.sts().get_caller_identity().send().await.map_err(|e| classify("GetCallerIdentity", e))?;
-    out.account().map(str::to_string).ok_or_else(|| missing("GetCallerIdentity account"))
+    cx.account_id().await
 }
 
 /// The partition a region belongs to (`aws`, `aws-cn`, `aws-us-gov`).

@@ -15,7 +15,7 @@
 //! model but has no handler); `scripts/moto_patches/cloudwatch.py` adds it with AWS's semantics.
 
 use super::tags::CloudWatch;
-use super::{arn_after_put, delete_alarm, describe_alarm, find_alarm, shared_problems};
+use super::{alarm_arn, delete_alarm, describe_alarm, find_alarm, shared_problems};
 use super::{observed_actions, refuse_existing, sent_actions, LiveAlarm};
 use crate::error::classify;
 use crate::kit::retry::no_retry;
@@ -103,7 +103,7 @@ impl Resource for CompositeAlarm {
         let call = self.put(cx).set_tags(tags::to_sdk(&self.tags)?);
         let sent = call.customize().config_override(no_retry!(aws_sdk_cloudwatch)).send().await;
         sent.map_err(|e| classify("PutCompositeAlarm", e))?;
-        let arn = arn_after_put(cx, &self.name, AlarmType::CompositeAlarm).await?;
+        let arn = alarm_arn(cx, &self.name).await?;
         Ok(CompositeAlarmOutputs { name: self.name.clone(), arn })
     }
 

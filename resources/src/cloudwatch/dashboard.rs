@@ -101,8 +101,7 @@ impl Resource for Dashboard {
         let call = call.dashboard_body(body(&self.widgets, &meta.stack, &meta.name));
         let sent = call.customize().config_override(no_retry!(aws_sdk_cloudwatch)).send().await;
         sent.map_err(|e| classify("PutDashboard", e))?;
-        let live = get(cx, &self.name).await?.ok_or_else(|| missing("dashboard after PutDashboard"))?;
-        Ok(DashboardOutputs { name: self.name.clone(), arn: live.arn })
+        Ok(DashboardOutputs { name: self.name.clone(), arn: super::dashboard_arn(cx, &self.name).await? })
     }
 
     async fn read(&self, out: &DashboardOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {

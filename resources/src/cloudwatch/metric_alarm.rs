@@ -16,7 +16,7 @@
 //! alarm that has become a math alarm reads with empty metric fields, which shows as drift.
 
 use super::tags::CloudWatch;
-use super::{arn_after_put, delete_alarm, describe_alarm, find_alarm, missing, shared_problems};
+use super::{alarm_arn, delete_alarm, describe_alarm, find_alarm, missing, shared_problems};
 use super::{observed_actions, refuse_existing, sdk, sent_actions, LiveAlarm};
 use crate::error::classify;
 use crate::kit::enums::aws_enum;
@@ -164,7 +164,7 @@ impl Resource for MetricAlarm {
         let call = self.put(cx).set_tags(tags::to_sdk(&self.tags)?);
         let sent = call.customize().config_override(no_retry!(aws_sdk_cloudwatch)).send().await;
         sent.map_err(|e| classify("PutMetricAlarm", e))?;
-        let arn = arn_after_put(cx, &self.name, AlarmType::MetricAlarm).await?;
+        let arn = alarm_arn(cx, &self.name).await?;
         Ok(MetricAlarmOutputs { name: self.name.clone(), arn })
     }
 

@@ -79,14 +79,20 @@ pub async fn describe_alarm(cx: &AwsContext, name: &str, kind: AlarmType) -> Res
 
 /// `Err(AlreadyExists)` when an alarm of that name (of either type) exists: PutMetricAlarm and
 /// PutCompositeAlarm are upserts, and a create must never overwrite an alarm it did not make.
+/// One DescribeAlarms asks for both types (without `AlarmTypes` AWS answers metric alarms only).
 pub async fn refuse_existing(cx: &AwsContext, name: &str) -> Result<(), ProviderError> {
-    for kind in [AlarmType::MetricAlarm, AlarmType::CompositeAlarm] {
-        if let Some(live) = describe_alarm(cx, name, kind).await? {
-            let message = format!("alarm {name} already exists ({})", live.arn()?);
-            return Err(ProviderError::new(ErrorClass::AlreadyExists, message));
+    let both = vec![AlarmType::MetricAlarm, AlarmType::CompositeAlarm];
+    let call = cx.cloudwatch().describe_alarms().alarm_names(name).set_alarm_types(Some(both));
+    let out = call.send().await.map_err(|e| classify("DescribeAlarms", e))?;
+    let metric = out.metric_alarms().iter().filter(|a| a.alarm_name() == Some(name)).map(|a| a.alarm_arn());
+    let composite = out.composite_alarms().iter().filter(|a| a.alarm_name() == Some(name)).map(|a| a.alarm_arn());
+    match metric.chain(composite).next() {
+        Some(arn) => {
+            let message = format!("alarm {name} already exists ({})", arn.unwrap_or("no ARN in the answer"));
+            Err(ProviderError::new(ErrorClass::AlreadyExists, message))
         }
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// `find` of an alarm kind: the alarm of that name and type, adopted only when its live tags
@@ -120,10 +126,20 @@ pub fn shared_problems(name: &str, description: &str, actions: [(&str, &[Input<S
     problems
 }
 
-/// The ARN of the alarm a Put just made (read back by name): what `create` records.
-pub async fn arn_after_put(cx: &AwsContext, name: &str, kind: AlarmType) -> Result<String, ProviderError> {
-    let live = describe_alarm(cx, name, kind.clone()).await?;
-    live.ok_or_else(|| missing(&format!("{} {name} after its Put call", kind.as_str())))?.arn()
+/// The ARN of the alarm a Put just made, what `create` records: CloudWatch's documented form
+/// `arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>` (the Put answers nothing, and a
+/// read-back by name would be one more round trip on every chain through an alarm). The account
+/// is the context's, known from the pre-run account check.
+pub async fn alarm_arn(cx: &AwsContext, name: &str) -> Result<String, ProviderError> {
+    let (partition, region) = (crate::budgets::partition(&cx.region), &cx.region);
+    Ok(format!("arn:{partition}:cloudwatch:{region}:{}:alarm:{name}", cx.account_id().await?))
+}
+
+/// A dashboard's ARN: `arn:<partition>:cloudwatch::<account>:dashboard/<name>` (dashboards are
+/// global: no region), as GetDashboard reports it.
+pub async fn dashboard_arn(cx: &AwsContext, name: &str) -> Result<String, ProviderError> {
+    let partition = crate::budgets::partition(&cx.region);
+    Ok(format!("arn:{partition}:cloudwatch::{}:dashboard/{name}", cx.account_id().await?))
 }
 
 /// Problems with an alarm name (1 to 255 characters, no control characters).

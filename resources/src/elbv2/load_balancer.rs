@@ -182,8 +182,12 @@ impl Resource for LoadBalancer {
         let out = out.map_err(|e| classify("CreateLoadBalancer", e))?;
         let lb = out.load_balancers().first().ok_or_else(|| missing("CreateLoadBalancer load balancer"))?;
         let outputs = outputs_of(lb)?;
-        self.write_attributes(cx, &outputs.arn).await?;
-        until_active(&self.name, LB_CREATE_TIMEOUT, || state_of(cx, &outputs.arn)).await?;
+        // The attributes apply while the load balancer provisions (as Terraform writes them before
+        // its wait): the write and the wait for `active` go out together.
+        futures::try_join!(
+            self.write_attributes(cx, &outputs.arn),
+            until_active(&self.name, LB_CREATE_TIMEOUT, || state_of(cx, &outputs.arn)),
+        )?;
         Ok(outputs)
     }
 

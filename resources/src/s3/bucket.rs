@@ -3,7 +3,7 @@
 //! first; each sub-configuration is updated in place, and only when it changed.
 
 use super::tags::S3;
-use super::{access, bucket_arn, config, empty, find_bucket};
+use super::{access, bucket_arn, config, empty, find_bucket, settle};
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::adopt;
 use crate::kit::import::found;
@@ -154,11 +154,9 @@ impl Resource for Bucket {
             .map_err(|e| classify("CreateBucket", e))?;
         // Tags go in CreateBucketConfiguration (supported by this SDK); an endpoint that ignores
         // them (older S3-compatible servers, moto) gets them right after, so the bucket is never
-        // left untagged without an error.
-        if tags::read::<S3>(cx, name).await? != self.tags {
-            super::tags::write(cx, name, &self.tags).await?;
-        }
-        self.configure(&Bucket { bucket: self.bucket.clone(), ..Default::default() }, cx, true).await?;
+        // left untagged without an error. The settings go out at the same time (`configure`).
+        let bare = Bucket { bucket: self.bucket.clone(), ..Default::default() };
+        futures::try_join!(self.ensure_created_tags(cx), self.configure(&bare, cx, true))?;
         Ok(self.outputs(cx))
     }
 
@@ -186,10 +184,13 @@ impl Resource for Bucket {
     }
 
     async fn update(&self, old: &Self, out: &BucketOutputs, cx: &AwsContext) -> Result<BucketOutputs, ProviderError> {
-        if self.tags != old.tags {
-            super::tags::write(cx, &out.bucket, &self.tags).await?;
-        }
-        self.configure(old, cx, false).await?;
+        let tags = async {
+            match self.tags != old.tags {
+                true => settle("PutBucketTagging", || super::tags::write(cx, &out.bucket, &self.tags)).await,
+                false => Ok(()),
+            }
+        };
+        futures::try_join!(tags, self.configure(old, cx, false))?;
         Ok(out.clone())
     }
 
@@ -239,33 +240,69 @@ impl Bucket {
         }
     }
 
+    /// The tags CreateBucket was given, written again when the endpoint ignored them.
+    async fn ensure_created_tags(&self, cx: &AwsContext) -> Result<(), ProviderError> {
+        let name = self.bucket.as_str();
+        if tags::read::<S3>(cx, name).await? != self.tags {
+            settle("PutBucketTagging", || super::tags::write(cx, name, &self.tags)).await?;
+        }
+        Ok(())
+    }
+
     /// Writes every sub-configuration that differs from `old`. On create, `old` is a bare
     /// bucket, except the public access block, which AWS turns on for new buckets: it is
     /// always written then, so `false` removes it.
+    ///
+    /// The settings are separate S3 subresources (Terraform manages them as separate resources
+    /// applied in parallel), so they go out concurrently, each retried while S3 answers
+    /// OperationAborted ([`settle`]). Two orders are kept, each a pair in sequence:
+    /// * Object Ownership before logging: the logging written next assumes ACLs are off.
+    /// * the public access block before the policy: a new bucket's block refuses a public
+    ///   policy (AccessDenied) until the program's `false` removes it.
     async fn configure(&self, old: &Bucket, cx: &AwsContext, creating: bool) -> Result<(), ProviderError> {
         let name = self.bucket.as_str();
-        // Ownership first: the policy and logging written next assume ACLs are off.
-        if self.object_ownership != old.object_ownership {
-            access::write_ownership(cx, name, self.object_ownership).await?;
-        }
-        if self.versioning != old.versioning {
-            config::write_versioning(cx, name, self.versioning).await?;
-        }
-        if self.encryption != old.encryption {
-            config::write_encryption(cx, name, self.encryption.as_ref()).await?;
-        }
-        if creating || self.block_public_access != old.block_public_access {
-            config::write_public_access(cx, name, self.block_public_access).await?;
-        }
-        if self.lifecycle_rules != old.lifecycle_rules {
-            config::write_lifecycle(cx, name, &self.lifecycle_rules).await?;
-        }
-        if self.policy != old.policy {
-            config::write_policy(cx, name, self.policy.as_ref().map(|p| p.as_str())).await?;
-        }
-        if self.logging != old.logging {
-            access::write_logging(cx, name, self.logging.as_ref()).await?;
-        }
+        let access = async {
+            if self.object_ownership != old.object_ownership {
+                settle("PutBucketOwnershipControls", || access::write_ownership(cx, name, self.object_ownership))
+                    .await?;
+            }
+            if self.logging != old.logging {
+                settle("PutBucketLogging", || access::write_logging(cx, name, self.logging.as_ref())).await?;
+            }
+            Ok::<(), ProviderError>(())
+        };
+        let exposure = async {
+            if creating || self.block_public_access != old.block_public_access {
+                settle("PutPublicAccessBlock", || config::write_public_access(cx, name, self.block_public_access))
+                    .await?;
+            }
+            if self.policy != old.policy {
+                let policy = self.policy.as_ref().map(|p| p.as_str());
+                settle("PutBucketPolicy", || config::write_policy(cx, name, policy)).await?;
+            }
+            Ok::<(), ProviderError>(())
+        };
+        let versioning = async {
+            match self.versioning != old.versioning {
+                true => settle("PutBucketVersioning", || config::write_versioning(cx, name, self.versioning)).await,
+                false => Ok(()),
+            }
+        };
+        let encryption = async {
+            match self.encryption != old.encryption {
+                true => {
+                    settle("PutBucketEncryption", || config::write_encryption(cx, name, self.encryption.as_ref())).await
+                }
+                false => Ok(()),
+            }
+        };
+        let lifecycle = async {
+            match self.lifecycle_rules != old.lifecycle_rules {
+                true => settle("PutBucketLifecycle", || config::write_lifecycle(cx, name, &self.lifecycle_rules)).await,
+                false => Ok(()),
+            }
+        };
+        futures::try_join!(access, exposure, versioning, encryption, lifecycle)?;
         Ok(())
     }
 

@@ -13,12 +13,15 @@ pub use bucket::{Bucket, BucketOutputs, Encryption, LifecycleRule, Logging, Obje
 pub use tls::{access_log_delivery_statement, tls_only_statement, with_tls_only};
 
 use crate::error::classify;
+use crate::wait::{wait_for, Poll};
 use crate::AwsContext;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use engine::{ErrorClass, ProviderError, Tags};
 use std::error::Error;
 use std::fmt::Debug;
+use std::future::Future;
+use std::time::Duration;
 
 // Path-style addressing whenever an endpoint is overridden (an emulator has no per-bucket DNS names).
 crate::service_client!(s3, aws_sdk_s3, configure: |builder, sdk| builder.force_path_style(sdk.endpoint_url().is_some()));
@@ -56,6 +59,42 @@ pub async fn find_bucket(cx: &AwsContext, bucket: &str) -> Result<Option<Tags>, 
     Ok(Some(crate::tags::read::<tags::S3>(cx, bucket).await?))
 }
 
+/// How long a bucket setting is retried while S3 answers OperationAborted (terraform-provider-aws
+/// retries S3 bucket changes for its `bucketPropagationTimeout`, two minutes).
+pub const ABORTED_TIMEOUT: Duration = Duration::from_secs(120);
+/// Time between two attempts of a setting S3 aborted.
+pub const ABORTED_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Runs the write `call` until S3 stops answering `OperationAborted` (409 "A conflicting
+/// conditional operation is currently in progress against this resource"): S3 refuses a bucket
+/// write while another one on the same bucket is being applied, which happens when a bucket's
+/// settings are written concurrently. Terraform's S3 client retries exactly this error; S3 has
+/// applied nothing when it answers it, so a retry cannot duplicate anything. Any other error is
+/// returned at once; still aborted after [`ABORTED_TIMEOUT`] is a Timeout naming `operation`.
+pub(crate) async fn settle<T, F, Fut>(operation: &str, mut call: F) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ProviderError>>,
+{
+    let what = format!("{operation} to stop conflicting with another operation on the bucket");
+    wait_for(&what, ABORTED_TIMEOUT, ABORTED_INTERVAL, || {
+        let attempt = call();
+        async move {
+            match attempt.await {
+                Ok(value) => Ok(Poll::Ready(value)),
+                Err(e) if is_aborted(&e) => Ok(Poll::Pending(e.message)),
+                Err(e) => Err(e),
+            }
+        }
+    })
+    .await
+}
+
+/// S3's OperationAborted (classified Conflict, as BucketNotEmpty is: told apart by its code).
+fn is_aborted(e: &ProviderError) -> bool {
+    e.class == ErrorClass::Conflict && e.message.contains(": OperationAborted:")
+}
+
 /// `Ok(None)` when the call failed with one of `codes`: the sub-configuration is not set.
 /// Any other failure (NoSuchBucket included) is classified and returned.
 pub(crate) fn unset_if<T, E, R>(
@@ -72,13 +111,7 @@ where
 
 /// `arn:aws:s3:::name`, in the partition of `region`.
 pub fn bucket_arn(region: &str, bucket: &str) -> String {
-    let partition = if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    };
+    let partition = crate::budgets::partition(region);
     format!("arn:{partition}:s3:::{bucket}")
 }
 
@@ -94,6 +127,43 @@ mod tests {
         assert_eq!(kind.replace_fields(), &["bucket"]);
         assert_eq!(bucket_arn("us-east-1", "b"), "arn:aws:s3:::b");
         assert_eq!(bucket_arn("cn-north-1", "b"), "arn:aws-cn:s3:::b");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn settle_retries_only_operation_aborted() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let aborted = || {
+            let message =
+                "PutBucketPolicy: OperationAborted: A conflicting conditional operation is currently in progress";
+            ProviderError::new(ErrorClass::Conflict, message)
+        };
+        let calls = AtomicUsize::new(0);
+        let got = settle("PutBucketPolicy", || async {
+            match calls.fetch_add(1, Ordering::SeqCst) {
+                0 | 1 => Err(aborted()),
+                n => Ok(n),
+            }
+        })
+        .await;
+        assert_eq!(got.expect("applied on the third attempt"), 2);
+
+        let not_empty = ProviderError::new(ErrorClass::Conflict, "DeleteBucket: BucketNotEmpty: not empty");
+        let calls = AtomicUsize::new(0);
+        let err = settle::<(), _, _>("DeleteBucket", || {
+            calls.fetch_add(1, Ordering::SeqCst);
+            let e = ProviderError::new(not_empty.class, not_empty.message.clone());
+            async move { Err(e) }
+        })
+        .await
+        .expect_err("another conflict is not retried");
+        assert!(err.message.contains("BucketNotEmpty"));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+
+        let start = tokio::time::Instant::now();
+        let err = settle::<(), _, _>("PutBucketPolicy", || async { Err(aborted()) }).await.expect_err("gives up");
+        assert_eq!(err.class, ErrorClass::Timeout);
+        assert!(err.message.contains("PutBucketPolicy to stop conflicting"), "{}", err.message);
+        assert_eq!(start.elapsed(), ABORTED_TIMEOUT);
     }
 
     #[test]
