@@ -151,6 +151,9 @@ async fn a_dashboard_body_read_back_reordered_is_no_change_and_one_changed_widge
         serde_json::from_str::<Value>(live.dashboard_body().expect("body")).expect("JSON body")
     };
     let written = body().await;
+    // The ARN create records (built from the account, not read back) is the one CloudWatch reports.
+    let live = cw.get_dashboard().dashboard_name("plinth-e2e-ops").send().await.expect("get dashboard");
+    assert_eq!(live.dashboard_arn(), Some(out.arn.as_str()));
     let items = written["widgets"].as_array().expect("widgets");
     assert_eq!(items.len(), 3, "two widgets and the marker: {written}");
     let marker = items[2]["properties"]["markdown"].as_str().expect("marker text");

@@ -207,3 +207,39 @@ async fn a_log_target_without_the_delivery_grant_is_refused() {
         ["logging.target_bucket: a bucket must not log to itself (each log write would be logged)"]
     );
 }
+
+/// A bucket's settings go out together after CreateBucket; S3 refuses a write that conflicts with
+/// another one in progress (409 OperationAborted, applied nothing). Such a write is retried until
+/// it lands: the create succeeds with every setting in place, and nothing else is retried.
+#[tokio::test]
+async fn settings_s3_aborts_as_conflicting_are_retried_until_applied() {
+    use e2e::proxy::{Config, Fault, Proxy, Rule, Timing, Verdict};
+    let emu = Emulator::start();
+    let proxy = Proxy::start(emu.port());
+    let aborted = Verdict::Fault(Fault::Conflict, Timing::Before);
+    proxy.configure(Config::rules(vec![
+        Rule::first("PutBucketPolicy", aborted),
+        Rule::first("PutBucketVersioning", aborted),
+    ]));
+    let connection = resources::Connection {
+        endpoint: Some(proxy.endpoint()),
+        static_credentials: true,
+        max_attempts: Some(2),
+        ..Default::default()
+    };
+    let cx = AwsContext::connect(&connection).await;
+    let b = full_bucket();
+    assert!(b.policy.is_some() && b.versioning, "the fixture sets both settings the proxy aborts");
+    let out = b.create(&meta("assets"), &cx).await.expect("create despite two aborted writes");
+
+    let s3 = emu.s3().await;
+    let versioning = s3.get_bucket_versioning().bucket(NAME).send().await.expect("versioning");
+    assert_eq!(versioning.status(), Some(&BucketVersioningStatus::Enabled));
+    assert!(s3.get_bucket_policy().bucket(NAME).send().await.expect("policy").policy().is_some());
+    assert_eq!(read(&b, &out, &cx).await, Some(b.clone()), "every setting in place: no drift");
+
+    let records = proxy.records();
+    let sent = |action: &str| records.iter().filter(|r| r.operation.action == action).count();
+    assert_eq!((sent("PutBucketPolicy"), sent("PutBucketVersioning")), (2, 2), "each aborted write sent again once");
+    assert_eq!((sent("CreateBucket"), sent("PutBucketEncryption")), (1, 1), "nothing else repeated");
+}

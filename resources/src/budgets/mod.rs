@@ -15,7 +15,7 @@ mod budget;
 pub use budget::{Budget, BudgetOutputs, BudgetPeriod};
 pub use notifications::{Addressee, BudgetNotification, Comparison, NotificationType};
 
-use crate::error::{absent_if, classify};
+use crate::error::absent_if;
 use crate::AwsContext;
 use aws_sdk_budgets::operation::describe_budget::DescribeBudgetError;
 use engine::{ErrorClass, ProviderError};

@@ -13,6 +13,10 @@ pub enum Fault {
     Unavailable,
     /// The connection is closed without any answer.
     Drop,
+    /// HTTP 409, "another operation on this object is in progress": S3 `OperationAborted` (what
+    /// S3 answers a bucket write while another write to the same bucket is applied), and each
+    /// other protocol's concurrent-modification error. Meant *before* (nothing was applied).
+    Conflict,
 }
 
 /// Whether the fault happens before the request reaches the backend (the cloud never saw it) or
@@ -101,6 +105,38 @@ pub fn error_response(fault: Fault, protocol: Protocol, request_id: &str) -> Opt
             "application/xml",
             "",
             s3_error("ServiceUnavailable", "Service is unable to handle request.", request_id),
+        ),
+        (Fault::Conflict, Protocol::Ec2Query) => (
+            409,
+            "Conflict",
+            "text/xml",
+            "",
+            ec2_error("IncorrectState", "Another operation is in progress on this resource.", request_id),
+        ),
+        (Fault::Conflict, Protocol::Query) => (
+            409,
+            "Conflict",
+            "text/xml",
+            "",
+            query_error("Sender", "ConcurrentModification", "Another operation is in progress", request_id),
+        ),
+        (Fault::Conflict, Protocol::Json) => (
+            409,
+            "Conflict",
+            "application/x-amz-json-1.1",
+            "x-amzn-ErrorType: ConcurrentModificationException\r\n",
+            r#"{"__type":"ConcurrentModificationException","message":"Another operation is in progress"}"#.to_string(),
+        ),
+        (Fault::Conflict, Protocol::RestXml) => (
+            409,
+            "Conflict",
+            "application/xml",
+            "",
+            s3_error(
+                "OperationAborted",
+                "A conflicting conditional operation is currently in progress against this resource. Please try again.",
+                request_id,
+            ),
         ),
     };
     let head = format!(

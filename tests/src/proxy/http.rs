@@ -268,8 +268,32 @@ fn s3_action(method: &str, target: &str) -> String {
         ("PUT", 1, true) => "CreateBucket".to_string(),
         ("DELETE", 1, true) => "DeleteBucket".to_string(),
         ("HEAD", 1, true) => "HeadBucket".to_string(),
+        (_, 1, false) => bucket_subresource(method, sub[0].split('=').next().unwrap_or_default())
+            .unwrap_or_else(|| format!("{method} {target}")),
         _ => format!("{method} {target}"),
     }
+}
+
+/// A bucket setting's operation by method and subresource (`PUT ?policy` is PutBucketPolicy).
+fn bucket_subresource(method: &str, sub: &str) -> Option<String> {
+    let noun = match sub {
+        "policy" => "BucketPolicy",
+        "tagging" => "BucketTagging",
+        "versioning" => "BucketVersioning",
+        "encryption" => "BucketEncryption",
+        "publicAccessBlock" => "PublicAccessBlock",
+        "lifecycle" => "BucketLifecycleConfiguration",
+        "logging" => "BucketLogging",
+        "ownershipControls" => "BucketOwnershipControls",
+        _ => return None,
+    };
+    let verb = match method {
+        "PUT" => "Put",
+        "GET" => "Get",
+        "DELETE" => "Delete",
+        _ => return None,
+    };
+    Some(format!("{verb}{noun}"))
 }
 
 #[cfg(test)]
@@ -301,10 +325,11 @@ mod tests {
         assert_eq!(identify(&j).action, "CreateSecret");
         assert_eq!(identify(&j).protocol, Protocol::Json);
         assert_eq!(identify(&request("PUT /plinth-local-reports HTTP/1.1", &[], "")).action, "CreateBucket");
-        assert_eq!(
-            identify(&request("PUT /plinth-local-reports?tagging HTTP/1.1", &[], "")).action,
-            "PUT /plinth-local-reports?tagging"
-        );
+        let s3 = |line: &str| identify(&request(line, &[], "")).action;
+        assert_eq!(s3("PUT /plinth-local-reports?tagging HTTP/1.1"), "PutBucketTagging");
+        assert_eq!(s3("GET /plinth-local-reports?policy HTTP/1.1"), "GetBucketPolicy");
+        assert_eq!(s3("DELETE /plinth-local-reports?publicAccessBlock HTTP/1.1"), "DeletePublicAccessBlock");
+        assert_eq!(s3("PUT /plinth-local-reports?cors HTTP/1.1"), "PUT /plinth-local-reports?cors");
     }
 
     #[tokio::test]
