@@ -13,7 +13,8 @@ backend on its first call, seconds that are the emulator's, not the program's):
 
 The bound is the longest chain of dependent calls: the calls before the first operation and
 after the last (one after another), plus the resources' longest dependency chain (edges from
-`graph --format dot`) weighted by the calls each create made, times the delay. Nothing is
+`graph --format dot`) weighted by the round trips each create made one after another (calls it
+sent together count once), times the delay. Nothing is
 hard-coded: counts, chain and edges come from these runs. A benchmark, not a test: each run must
 succeed (exit 0), nothing asserts a time.
 
@@ -30,6 +31,7 @@ import datetime
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -116,6 +118,19 @@ def calls_since(path: str, offset: int) -> tuple[list[dict], int]:
         return [json.loads(line) for line in text.splitlines() if line.strip()], f.tell()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a live process has used so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def child_cpu() -> float:
+    """User + system CPU time of the children waited for so far (the `local` runs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def up(binary: str, proxy: str, work: str, extra: list[str]) -> tuple[float, str]:
     state = os.path.join(work, f"state-{len(os.listdir(work))}.db")
     env = dict(os.environ, AWS_ENDPOINT_URL=proxy, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
@@ -147,10 +162,23 @@ def service_time(call: dict, delay: float) -> float:
     return max(0.0, call["end"] - call["start"] - delay)
 
 
+def rounds(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The round trips one after another among an operation's calls: the most calls that follow
+    each other without overlapping (calls sent together overlap for the whole delay, so one of
+    them stands for all). Greedy by end time gives that maximum."""
+    chosen: list[tuple[float, float]] = []
+    for start, end in sorted(intervals, key=lambda i: i[1]):
+        if not chosen or start >= chosen[-1][1]:
+            chosen.append((start, end))
+    return chosen
+
+
 def attribute(calls: list[dict], spans: dict[str, tuple[float, float]], delay: float):
-    """Per resource, its calls and the emulator's time answering them (one operation at a time,
-    so windows do not overlap); and the calls before the first and after the last operation."""
+    """Per resource, its calls, their round trips one after another (calls sent together count
+    once) and the emulator's time answering those round trips (one operation at a time, so
+    windows do not overlap); and the calls before the first and after the last operation."""
     per = {name: 0 for name in spans}
+    intervals: dict[str, list[tuple[float, float]]] = {name: [] for name in spans}
     served = {name: 0.0 for name in spans}
     actions: dict[str, list[str]] = {name: [] for name in spans}
     first = min(s for s, _ in spans.values())
@@ -161,13 +189,16 @@ def attribute(calls: list[dict], spans: dict[str, tuple[float, float]], delay: f
         owner = [n for n, (s, e) in spans.items() if s <= middle <= e]
         if owner:
             per[owner[0]] += 1
-            served[owner[0]] += service_time(call, delay)
+            intervals[owner[0]].append((call["start"], call["end"]))
             actions[owner[0]].append(call["action"] or f'{call["method"]} {call["path"]}')
         elif middle < first:
             before += 1
         elif middle > last:
             after += 1
-    return per, served, actions, before, after
+    trips = {name: len(rounds(of)) for name, of in intervals.items()}
+    for name, of in intervals.items():
+        served[name] = sum(max(0.0, end - start - delay) for start, end in rounds(of))
+    return per, trips, served, actions, before, after
 
 
 def longest_chain(per: dict[str, int], needs: dict[str, list[str]]) -> tuple[int, list[str]]:
@@ -187,6 +218,7 @@ def main() -> None:
     parser.add_argument("--local", required=True, help="the `local` binary")
     parser.add_argument("--delay-ms", type=float, default=50.0)
     parser.add_argument("--runs", type=int, default=1, help="timed default runs (the best is the result)")
+    parser.add_argument("--up-args", default="", help="more arguments for the timed runs (e.g. '--parallel 30')")
     args = parser.parse_args()
     if args.delay_ms <= 0:
         sys.exit("bench: --delay-ms must be above 0 (the bound is round trips x the delay)")
@@ -207,18 +239,22 @@ def main() -> None:
         needs = edges(args.local, url)
         offset = 0
 
+        cpu: dict[float, tuple[float, float]] = {}
+
         def timed(extra: list[str]):
             nonlocal offset
             reset(url)
             warm(url)
             _, offset = calls_since(calls_log, offset)
+            engine_cpu, emulator_cpu = child_cpu(), cpu_seconds(moto.pid)
             elapsed, log = up(args.local, proxy_url, work, extra)
+            cpu[elapsed] = (child_cpu() - engine_cpu, cpu_seconds(moto.pid) - emulator_cpu)
             calls, offset = calls_since(calls_log, offset)
             return elapsed, log, calls
 
         serial, serial_log, serial_calls = timed(["--parallel", "1"])
-        per, served, actions, before, after = attribute(serial_calls, windows(serial_log), delay)
-        runs = [timed([]) for _ in range(args.runs)]
+        per, trips, served, actions, before, after = attribute(serial_calls, windows(serial_log), delay)
+        runs = [timed(args.up_args.split()) for _ in range(args.runs)]
         elapsed, log, calls = min(runs, key=lambda r: r[0])
         spans = windows(log)
         first = min(s for s, _ in spans.values())
@@ -226,7 +262,7 @@ def main() -> None:
         outside = [c for c in calls if c["end"] <= first or c["start"] >= last]
         before_now = sum(1 for c in outside if c["end"] <= first)
         after_now = len(outside) - before_now
-        chain_calls, chain = longest_chain(per, needs)
+        chain_calls, chain = longest_chain(trips, needs)
         bound_calls = before_now + chain_calls + after_now
         bound = bound_calls * delay
         # The emulator's time answering the chain's calls (measured one at a time, at --parallel 1)
@@ -235,22 +271,30 @@ def main() -> None:
         bound_served = bound + chain_served
         all_served = sum(service_time(c, delay) for c in calls)
         print(f"local platform up, {args.delay_ms:.0f} ms per call ({len(per)} resources, {len(calls)} calls):")
-        print(f"  up (default --parallel)   {elapsed:6.2f} s")
+        print(f"  up {args.up_args or '(default --parallel)':21} {elapsed:6.2f} s")
         print(f"  up --parallel 1           {serial:6.2f} s ({len(serial_calls)} calls)")
         print(f"  critical-path bound       {bound:6.2f} s = {bound_calls} round trips x {args.delay_ms:.0f} ms "
-              f"({before_now} before the first operation + {chain_calls} on the longest chain + {after_now} after the last)")
+              f"({before_now} before the first operation + {chain_calls} one after another on the longest chain + {after_now} "
+              f"after the last)")
         print(f"  bound + emulator time     {bound_served:6.2f} s = the bound + {chain_served:.2f} s the emulator spent "
-              f"answering those {bound_calls} calls (its service time: proxy end - start - delay)")
+              f"answering the chain's calls (its service time: proxy end - start - delay, one at a time)")
         print(f"  ratio up / bound          {elapsed / bound:6.2f}x")
         print(f"  ratio up / (bound + emulator time on the chain) {elapsed / bound_served:6.2f}x")
         print(f"  local time (up - bound): {elapsed - bound:.2f} s, of which the emulator on the chain "
               f"{chain_served:.2f} s; the rest, {elapsed - bound_served:.2f} s, is the engine's overhead and waiting "
               f"off the chain (limits, scheduling)")
+        serial_served = sum(service_time(c, delay) for c in serial_calls)
         print(f"  emulator time over all {len(calls)} calls of the run (they overlap): {all_served:.2f} s")
+        print(f"  emulator work at --parallel 1 (calls one at a time, nothing queued): {serial_served:.2f} s for "
+              f"{len(serial_calls)} calls; moto answers in one Python process, so this much of its time cannot "
+              f"overlap: a floor under `up` that no client ordering removes")
+        engine_cpu, emulator_cpu = cpu[elapsed]
+        print(f"  CPU during this `up` (2 cores shared with the machine): the engine (`local`, user+sys) "
+              f"{engine_cpu:.2f} s, the emulator (moto server) {emulator_cpu:.2f} s")
         print(f"  up before its first operation: {first - min(c['start'] for c in calls) if calls else 0:.2f} s after "
               f"its first call; calls outside operations at --parallel 1: {before} before, {after} after")
-        print("  longest chain (calls per create, emulator ms): "
-              + " -> ".join(f"{n} ({per[n]}, {served[n] * 1000:.0f})" for n in chain))
+        print("  longest chain (per create: round trips one after another / calls, emulator ms): "
+              + " -> ".join(f"{n} ({trips[n]}/{per[n]}, {served[n] * 1000:.0f})" for n in chain))
         for name in chain:
             print(f"    {name}: {', '.join(actions[name])}")
     finally:
