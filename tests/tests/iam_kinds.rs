@@ -155,3 +155,81 @@ async fn policy_versions_are_pruned_and_an_attached_policy_is_not_deleted() {
     current.delete(&current_out, &cx).await.expect("delete policy");
     assert!(iam.get_policy().policy_arn(&out.arn).send().await.is_err(), "the policy is gone");
 }
+
+fn batch_role(name: &str, inline: &[(&str, &str)], managed: &[&str]) -> Role {
+    Role {
+        name: format!("plinth-e2e-{name}"),
+        path: "/".into(),
+        description: Some(format!("{name} task role")),
+        assume_role_policy: ECS_TRUST.into(),
+        inline_policies: inline
+            .iter()
+            .map(|(n, bucket)| (n.to_string(), Input::Value(s3_doc(r#""s3:GetObject""#, bucket))))
+            .collect(),
+        managed_policy_arns: managed.iter().map(|a| Input::Value(a.to_string())).collect(),
+        max_session_duration: Some(7200),
+        tags: engine_tags(name, &[("team", "platform")]),
+    }
+}
+
+/// Refresh reads the stack's roles in one batch (`Role::read_batch`: one
+/// GetAccountAuthorizationDetails for every role's policies and tags, plus each role's GetRole):
+/// each member reads as `read` reads it — no drift right after create, a change made out of band
+/// reported, a role deleted out of band gone — in a fraction of the calls.
+#[tokio::test]
+async fn a_batch_of_roles_reads_as_each_read_does_in_fewer_calls() {
+    let emu = Emulator::start();
+    let cx = emu.context().await;
+    let iam = emu.iam().await;
+    let roles = [
+        batch_role("api", &[("logs", "logs"), ("assets", "assets")], &[READ_ONLY]),
+        batch_role("worker", &[("queue", "queue")], &[]),
+        batch_role("cron", &[], &[READ_ONLY]),
+    ];
+    let mut batch = Vec::new();
+    for role in &roles {
+        let out = role.create(&meta(&role.name), &cx).await.expect("create role");
+        batch.push((role.clone(), out));
+    }
+
+    let counted = emu.context().await;
+    let read = Role::read_batch(batch.clone(), &counted).await;
+    assert_eq!(counted.calls.count(), 1 + roles.len(), "one details call and a GetRole per role");
+    for ((role, out), got) in batch.iter().zip(read) {
+        let got = got.expect("read").expect("exists");
+        assert_eq!(got.inputs, *role, "no drift right after create: {}", role.name);
+        assert_eq!(&got.outputs, out);
+    }
+    let alone = emu.context().await;
+    batch[0].0.read(&batch[0].1, &alone).await.expect("read").expect("exists");
+    assert!(alone.calls.count() > 1 + 1, "a role read on its own costs more calls ({})", alone.calls.count());
+
+    // Out of band: api's inline policy widened and a tag added, worker's description changed,
+    // cron deleted.
+    let wider = s3_doc(r#"["s3:GetObject","s3:PutObject"]"#, "logs");
+    iam.put_role_policy()
+        .role_name("plinth-e2e-api")
+        .policy_name("logs")
+        .policy_document(&wider)
+        .send()
+        .await
+        .expect("put");
+    let tag = aws_sdk_iam::types::Tag::builder().key("owner").value("someone").build().expect("tag");
+    iam.tag_role().role_name("plinth-e2e-api").tags(tag).send().await.expect("tag");
+    iam.update_role().role_name("plinth-e2e-worker").description("changed").send().await.expect("update");
+    iam.detach_role_policy().role_name("plinth-e2e-cron").policy_arn(READ_ONLY).send().await.expect("detach");
+    iam.delete_role().role_name("plinth-e2e-cron").send().await.expect("delete");
+
+    let read = Role::read_batch(batch.clone(), &cx).await;
+    let got: Vec<Option<Role>> = read.into_iter().map(|r| r.expect("read").map(|o| o.inputs)).collect();
+    let api = got[0].clone().expect("api exists");
+    assert!(same_policy(api.inline_policies["logs"].as_str(), &wider), "{:?}", api.inline_policies["logs"]);
+    assert_eq!(api.tags.get("owner").map(String::as_str), Some("someone"));
+    assert_eq!(api.inline_policies["assets"], roles[0].inline_policies["assets"], "the other policy unchanged");
+    assert_eq!(got[1].as_ref().and_then(|w| w.description.as_deref()), Some("changed"));
+    assert_eq!(got[2], None, "a role deleted out of band is gone");
+    for (i, (role, out)) in batch.iter().enumerate() {
+        let alone = role.read(out, &cx).await.expect("read").map(|o| o.inputs);
+        assert_eq!(alone, got[i], "the batch reads {} as read does", role.name);
+    }
+}

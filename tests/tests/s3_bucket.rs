@@ -243,3 +243,29 @@ async fn settings_s3_aborts_as_conflicting_are_retried_until_applied() {
     assert_eq!((sent("PutBucketPolicy"), sent("PutBucketVersioning")), (2, 2), "each aborted write sent again once");
     assert_eq!((sent("CreateBucket"), sent("PutBucketEncryption")), (1, 1), "nothing else repeated");
 }
+
+/// A bucket's read sends its setting reads together after HeadBucket (S3 has no batch read): a
+/// bucket just made reads without drift, a setting changed out of band is reported, a bucket
+/// deleted out of band is gone.
+#[tokio::test]
+async fn a_bucket_read_reports_out_of_band_changes_and_deletion() {
+    let emu = Emulator::start();
+    let cx = emu.context().await;
+    let s3 = emu.s3().await;
+    let b = full_bucket();
+    let out = b.create(&meta("assets"), &cx).await.expect("create");
+    assert_eq!(read(&b, &out, &cx).await, Some(b.clone()), "no drift right after create");
+
+    let suspended =
+        aws_sdk_s3::types::VersioningConfiguration::builder().status(BucketVersioningStatus::Suspended).build();
+    s3.put_bucket_versioning().bucket(NAME).versioning_configuration(suspended).send().await.expect("suspend");
+    s3.delete_public_access_block().bucket(NAME).send().await.expect("unblock");
+    let seen = read(&b, &out, &cx).await.expect("exists");
+    assert_eq!((seen.versioning, seen.block_public_access), (false, false), "both changes reported");
+    assert_eq!(Bucket { versioning: true, block_public_access: true, ..seen }, b, "and nothing else");
+
+    s3.delete_bucket_policy().bucket(NAME).send().await.expect("policy");
+    s3.delete_bucket_lifecycle().bucket(NAME).send().await.expect("lifecycle");
+    s3.delete_bucket().bucket(NAME).send().await.expect("delete the bucket out of band");
+    assert_eq!(read(&b, &out, &cx).await, None, "a bucket deleted out of band is gone");
+}

@@ -6,6 +6,7 @@ pub mod oidc_provider;
 pub mod policy;
 pub mod role;
 mod role_policies;
+mod role_read;
 pub mod tags;
 
 pub use oidc_provider::{OpenIdConnectProvider, OpenIdConnectProviderOutputs};

@@ -121,25 +121,25 @@ impl Resource for Role {
 
     async fn read(&self, out: &RoleOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
         let Some((role, live_tags)) = find_role(cx, &out.name).await? else { return Ok(None) };
-        let trust = role.assume_role_policy_document().unwrap_or_default();
         // A role deleted between two calls reads as gone, not as an error.
         let lists = async {
             let inline = rp::read_inline(cx, &out.name, &self.inline_policies).await?;
             let managed = rp::read_managed(cx, &out.name, &self.managed_policy_arns).await?;
             Ok::<_, ProviderError>((inline, managed))
         };
-        let Some((inline_policies, managed_policy_arns)) = none_if_not_found(lists.await)? else { return Ok(None) };
-        let inputs = Role {
-            name: role.role_name().to_string(),
-            path: role.path().to_string(),
-            description: role.description().filter(|d| !d.is_empty()).map(str::to_string),
-            assume_role_policy: Input::Value(observed_document(self.assume_role_policy.as_str(), trust)),
-            inline_policies,
-            managed_policy_arns,
-            max_session_duration: observed_max_session(self.max_session_duration, role.max_session_duration()),
-            tags: live_tags,
-        };
-        Ok(Some(Observed { inputs, outputs: outputs(&role) }))
+        let Some(policies) = none_if_not_found(lists.await)? else { return Ok(None) };
+        Ok(Some(self.observed(&role, live_tags, policies)))
+    }
+
+    const READ_BATCH: usize = super::role_read::ROLES_PER_BATCH;
+
+    /// One GetAccountAuthorizationDetails for the policies of every role, plus each role's
+    /// GetRole ([`super::role_read`]).
+    async fn read_batch(
+        batch: Vec<(Self, RoleOutputs)>,
+        cx: &AwsContext,
+    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
+        super::role_read::read_roles(batch, cx).await
     }
 
     async fn update(&self, old: &Self, out: &RoleOutputs, cx: &AwsContext) -> Result<RoleOutputs, ProviderError> {
@@ -191,6 +191,30 @@ impl Resource for Role {
     async fn find(&self, meta: &Meta, cx: &AwsContext) -> Result<Option<RoleOutputs>, ProviderError> {
         let Some((role, live_tags)) = find_role(cx, &self.name).await? else { return Ok(None) };
         adopt(&format!("IAM role {}", self.name), &live_tags, meta, outputs(&role))
+    }
+}
+
+impl Role {
+    /// The live role as the program's inputs: `policies` are its inline policies and attached
+    /// managed policy ARNs as read; documents the program's text when they mean the same.
+    pub(super) fn observed(
+        &self,
+        role: &aws_sdk_iam::types::Role,
+        tags: Tags,
+        (inline_policies, managed_policy_arns): (rp::Inline, Vec<Input<String>>),
+    ) -> Observed<Self> {
+        let trust = role.assume_role_policy_document().unwrap_or_default();
+        let inputs = Role {
+            name: role.role_name().to_string(),
+            path: role.path().to_string(),
+            description: role.description().filter(|d| !d.is_empty()).map(str::to_string),
+            assume_role_policy: Input::Value(observed_document(self.assume_role_policy.as_str(), trust)),
+            inline_policies,
+            managed_policy_arns,
+            max_session_duration: observed_max_session(self.max_session_duration, role.max_session_duration()),
+            tags,
+        };
+        Observed { inputs, outputs: outputs(role) }
     }
 }
 

@@ -51,11 +51,16 @@ pub async fn read_managed(
     role: &str,
     program: &[Input<String>],
 ) -> Result<Vec<Input<String>>, ProviderError> {
-    let live = attached_arns(cx, role).await?;
+    Ok(observed_managed(program, attached_arns(cx, role).await?))
+}
+
+/// The live attached ARNs in the program's order where the program names them, then the others
+/// in the order IAM lists them.
+pub fn observed_managed(program: &[Input<String>], live: Vec<String>) -> Vec<Input<String>> {
     let mut ordered: Vec<String> = program.iter().map(|a| a.value().clone()).filter(|a| live.contains(a)).collect();
     ordered.dedup();
     ordered.extend(live.into_iter().filter(|a| !program.iter().any(|p| p.value() == a)));
-    Ok(ordered.into_iter().map(Input::Value).collect())
+    ordered.into_iter().map(Input::Value).collect()
 }
 
 async fn attached_arns(cx: &AwsContext, role: &str) -> Result<Vec<String>, ProviderError> {

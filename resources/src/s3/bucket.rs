@@ -3,8 +3,8 @@
 //! first; each sub-configuration is updated in place, and only when it changed.
 
 use super::tags::S3;
-use super::{access, bucket_arn, config, empty, find_bucket, settle};
-use crate::error::{classify, ok_if_not_found};
+use super::{access, bucket_arn, bucket_is_ours, config, empty, find_bucket, settle};
+use crate::error::{classify, none_if_not_found, ok_if_not_found};
 use crate::kit::adopt;
 use crate::kit::import::found;
 use crate::kit::retry::no_retry;
@@ -160,24 +160,45 @@ impl Resource for Bucket {
         Ok(self.outputs(cx))
     }
 
+    /// HeadBucket, then every setting's read at once (S3 has no call that answers several): two
+    /// round trips however many settings. A bucket deleted between the calls reads as gone.
     async fn read(&self, out: &BucketOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
         let name = out.bucket.as_str();
-        let Some(live_tags) = find_bucket(cx, name).await? else { return Ok(None) };
-        let live_policy = config::read_policy(cx, name).await?;
+        if !bucket_is_ours(cx, name).await? {
+            return Ok(None);
+        }
+        let ownership = async {
+            match self.object_ownership {
+                None => Ok(None),
+                Some(_) => access::read_ownership(cx, name).await,
+            }
+        };
+        let settings = async {
+            futures::try_join!(
+                tags::read::<S3>(cx, name),
+                config::read_policy(cx, name),
+                config::read_versioning(cx, name),
+                config::read_encryption(cx, name),
+                config::read_public_access(cx, name),
+                config::read_lifecycle(cx, name),
+                ownership,
+                access::read_logging(cx, name),
+            )
+        };
+        let Some(live) = none_if_not_found(settings.await)? else { return Ok(None) };
+        let (live_tags, live_policy, versioning, encryption, block_public_access, lifecycle_rules, ownership, logging) =
+            live;
         let program_policy = self.policy.as_ref().map(|p| p.as_str()).unwrap_or("");
         let inputs = Bucket {
             bucket: name.to_string(),
-            versioning: config::read_versioning(cx, name).await?,
-            encryption: observed_encryption(self.encryption.as_ref(), config::read_encryption(cx, name).await?),
-            block_public_access: config::read_public_access(cx, name).await?,
-            lifecycle_rules: config::read_lifecycle(cx, name).await?,
+            versioning,
+            encryption: observed_encryption(self.encryption.as_ref(), encryption),
+            block_public_access,
+            lifecycle_rules,
             policy: live_policy.map(|p| Input::Value(observed_document(program_policy, &p))),
             force_destroy: self.force_destroy, // a Plinth setting, not a cloud one
-            object_ownership: match self.object_ownership {
-                None => None,
-                Some(_) => access::read_ownership(cx, name).await?,
-            },
-            logging: access::read_logging(cx, name).await?,
+            object_ownership: ownership,
+            logging,
             tags: live_tags,
         };
         Ok(Some(Observed { inputs, outputs: out.clone() }))

@@ -46,17 +46,25 @@ crate::error_codes!(
 /// The bucket's tags if a bucket of that name exists and is ours; `None` if it does not exist
 /// or belongs to another account (HeadBucket answers 403 then).
 pub async fn find_bucket(cx: &AwsContext, bucket: &str) -> Result<Option<Tags>, ProviderError> {
-    match cx.s3().head_bucket().bucket(bucket).send().await {
-        Ok(_) => {}
-        Err(e) => {
-            let err = classify("HeadBucket", e);
-            return match err.class {
-                ErrorClass::NotFound | ErrorClass::AccessDenied => Ok(None),
-                _ => Err(err),
-            };
-        }
+    if !bucket_is_ours(cx, bucket).await? {
+        return Ok(None);
     }
     Ok(Some(crate::tags::read::<tags::S3>(cx, bucket).await?))
+}
+
+/// HeadBucket: whether a bucket of that name exists in this account (`false` when it does not
+/// exist or belongs to another account: 403).
+pub async fn bucket_is_ours(cx: &AwsContext, bucket: &str) -> Result<bool, ProviderError> {
+    match cx.s3().head_bucket().bucket(bucket).send().await {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let err = classify("HeadBucket", e);
+            match err.class {
+                ErrorClass::NotFound | ErrorClass::AccessDenied => Ok(false),
+                _ => Err(err),
+            }
+        }
+    }
 }
 
 /// How long a bucket setting is retried while S3 answers OperationAborted (terraform-provider-aws
