@@ -218,6 +218,7 @@ def main() -> None:
     parser.add_argument("--local", required=True, help="the `local` binary")
     parser.add_argument("--delay-ms", type=float, default=50.0)
     parser.add_argument("--runs", type=int, default=1, help="timed default runs (the best is the result)")
+    parser.add_argument("--show", default="", help="resources (comma-separated) whose creates to list as the chain's are")
     parser.add_argument("--up-args", default="", help="more arguments for the timed runs (e.g. '--parallel 30')")
     args = parser.parse_args()
     if args.delay_ms <= 0:
@@ -297,6 +298,14 @@ def main() -> None:
               + " -> ".join(f"{n} ({trips[n]}/{per[n]}, {served[n] * 1000:.0f})" for n in chain))
         for name in chain:
             print(f"    {name}: {', '.join(actions[name])}")
+        shown = [n for n in args.show.split(",") if n]
+        if shown:
+            print("  asked for (--show):")
+        for name in shown:
+            if name not in per:
+                print(f"    {name}: not in this run")
+                continue
+            print(f"    {name} ({trips[name]}/{per[name]}, {served[name] * 1000:.0f}): {', '.join(actions[name])}")
     finally:
         proxy.terminate()
         moto.terminate()
