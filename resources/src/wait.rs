@@ -65,19 +65,39 @@ pub const VISIBILITY_INTERVAL: Duration = Duration::from_secs(2);
 /// Runs `call` until it stops failing with NotFound: for the first calls on an object that was
 /// just created and may not be visible yet. Any other error is returned at once. Wrap only calls
 /// whose NotFound can mean nothing but "the new object", never ones naming user-given ids.
-pub async fn until_visible<T, F, Fut>(what: &str, mut call: F) -> Result<T, ProviderError>
+pub async fn until_visible<T, F, Fut>(what: &str, call: F) -> Result<T, ProviderError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ProviderError>>,
 {
     let what = format!("{what} to become visible");
-    wait_for(&what, VISIBILITY_TIMEOUT, VISIBILITY_INTERVAL, || {
+    let not_found = |e: &ProviderError| e.is_not_found().then(|| format!("not found ({})", e.message));
+    retry_while(&what, VISIBILITY_TIMEOUT, VISIBILITY_INTERVAL, not_found, call).await
+}
+
+/// Runs `call` again every `interval` while it fails with an error `pending` recognizes (its
+/// answer is the status reported if `timeout` runs out); any other error is returned at once.
+pub async fn retry_while<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    interval: Duration,
+    pending: impl Fn(&ProviderError) -> Option<String>,
+    mut call: F,
+) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ProviderError>>,
+{
+    wait_for(what, timeout, interval, || {
         let attempt = call();
+        let pending = &pending;
         async move {
             match attempt.await {
                 Ok(value) => Ok(Poll::Ready(value)),
-                Err(e) if e.is_not_found() => Ok(Poll::Pending(format!("not found ({})", e.message))),
-                Err(e) => Err(e),
+                Err(e) => match pending(&e) {
+                    Some(status) => Ok(Poll::Pending(status)),
+                    None => Err(e),
+                },
             }
         }
     })

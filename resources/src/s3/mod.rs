@@ -13,7 +13,7 @@ pub use bucket::{Bucket, BucketOutputs, Encryption, LifecycleRule, Logging, Obje
 pub use tls::{access_log_delivery_statement, tls_only_statement, with_tls_only};
 
 use crate::error::classify;
-use crate::wait::{wait_for, Poll};
+use crate::wait::retry_while;
 use crate::AwsContext;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -79,23 +79,14 @@ pub const ABORTED_INTERVAL: Duration = Duration::from_secs(1);
 /// settings are written concurrently. Terraform's S3 client retries exactly this error; S3 has
 /// applied nothing when it answers it, so a retry cannot duplicate anything. Any other error is
 /// returned at once; still aborted after [`ABORTED_TIMEOUT`] is a Timeout naming `operation`.
-pub(crate) async fn settle<T, F, Fut>(operation: &str, mut call: F) -> Result<T, ProviderError>
+pub(crate) async fn settle<T, F, Fut>(operation: &str, call: F) -> Result<T, ProviderError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ProviderError>>,
 {
     let what = format!("{operation} to stop conflicting with another operation on the bucket");
-    wait_for(&what, ABORTED_TIMEOUT, ABORTED_INTERVAL, || {
-        let attempt = call();
-        async move {
-            match attempt.await {
-                Ok(value) => Ok(Poll::Ready(value)),
-                Err(e) if is_aborted(&e) => Ok(Poll::Pending(e.message)),
-                Err(e) => Err(e),
-            }
-        }
-    })
-    .await
+    let aborted = |e: &ProviderError| is_aborted(e).then(|| e.message.clone());
+    retry_while(&what, ABORTED_TIMEOUT, ABORTED_INTERVAL, aborted, call).await
 }
 
 /// S3's OperationAborted (classified Conflict, as BucketNotEmpty is: told apart by its code).
