@@ -60,6 +60,9 @@ const UNSCOPED_CALLS: &[&str] = &[
     "secretsmanager:GetRandomPassword",
     "ssm:DescribeParameters",
     "iam:ListPolicies",
+    // Refresh reads the stack's roles in one call (`Role::read_batch`); without it each role is
+    // read on its own. It lists every role's policies in the account (documents, not secrets).
+    "iam:GetAccountAuthorizationDetails",
 ];
 
 /// Services the deploy role is granted by name (the rest of what a refresh reads is
