@@ -1,15 +1,18 @@
 //! Refresh: reads every resource in state from the cloud and reports what changed or vanished.
-//! Reading is concurrent (bounded); persisting the result is the caller's choice.
+//! Reading is batched per kind (`Resource::read_batch`) and concurrent (bounded), results taken
+//! as they complete; persisting the result is the caller's choice.
 
 use crate::apply::Progress;
 use crate::diff::{diff_inputs, FieldDiff};
 use crate::error::EngineError;
 use crate::plan::is_live;
-use crate::registry::{Context, Registry};
+use crate::registry::{Context, ErasedKind, Registry};
+use crate::resource::{ErrorClass, ProviderError};
 use crate::shape::Shape;
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 use state::ResourceRow;
+use std::sync::Arc;
 
 /// The operation name reads have in progress events and timelines.
 pub const READ: &str = "read";
@@ -35,8 +38,8 @@ pub struct Refreshed {
     pub managed_elsewhere: Vec<FieldDiff>,
 }
 
-/// Reads every live row from the cloud, `parallel` at a time. A failed read is reported per
-/// resource (`Unreadable`) and leaves that row as it was; the others still refresh.
+/// Reads every live row from the cloud, `parallel` batches at a time. A failed read is reported
+/// per resource (`Unreadable`) and leaves that row as it was; the others still refresh.
 pub async fn refresh(
     rows: &[ResourceRow],
     registry: &Registry,
@@ -48,6 +51,14 @@ pub async fn refresh(
 
 /// [`refresh`], telling `progress` when each read (`what` = `read`) starts and finishes (the
 /// timeline of `refresh --timings`).
+///
+/// # Guarantees
+/// - Live rows are grouped by kind and chunked by the kind's `read_batch_size`: one
+///   `ErasedKind::read_batch` call per chunk, at most `parallel` chunks in flight, each result
+///   taken as it completes (one slow read holds back nothing but its own chunk).
+/// - One result per live row, in the order of `rows`; every member of a chunk is reported
+///   started when the chunk is sent and finished when it answers.
+/// - A row whose kind the registry does not know fails the whole refresh before any read.
 pub async fn refresh_observed(
     rows: &[ResourceRow],
     registry: &Registry,
@@ -55,25 +66,67 @@ pub async fn refresh_observed(
     parallel: usize,
     progress: &dyn Progress,
 ) -> Result<Vec<Refreshed>, EngineError> {
-    let live: Vec<ResourceRow> = rows.iter().filter(|r| is_live(r)).cloned().collect();
-    let reads = live.into_iter().map(|row| {
-        let kind = registry.get(&row.kind).cloned();
-        let cx = cx.clone();
-        async move {
-            let kind = kind.ok_or_else(|| EngineError::UnknownKind(row.kind.clone(), row.name.clone()))?;
-            progress.started(&row.name, READ);
-            let started = std::time::Instant::now();
-            let read = kind.read(row.inputs.clone(), row.outputs.clone(), cx).await;
-            let error = read.as_ref().err().map(|e| e.to_string());
-            progress.finished(&row.name, READ, started.elapsed(), error.as_deref());
-            match read {
-                Ok(read) => Ok(observe(row, read, kind.shape())),
-                Err(e) => Ok(Refreshed::new(row, Observation::Unreadable(e.to_string()))),
-            }
+    let chunks = chunks(rows, registry)?;
+    let reads = chunks.into_iter().map(|(kind, members)| read_chunk(kind, members, cx.clone(), progress));
+    let mut done: Vec<(usize, Refreshed)> =
+        stream::iter(reads).buffer_unordered(parallel.max(1)).flat_map(stream::iter).collect().await;
+    done.sort_by_key(|(position, _)| *position);
+    Ok(done.into_iter().map(|(_, refreshed)| refreshed).collect())
+}
+
+/// Live rows with their position among the live rows.
+type Members = Vec<(usize, ResourceRow)>;
+
+/// The live rows grouped by kind (in the order kinds first appear), each group cut into chunks
+/// of at most the kind's batch size.
+fn chunks(rows: &[ResourceRow], registry: &Registry) -> Result<Vec<(Arc<dyn ErasedKind>, Members)>, EngineError> {
+    let mut groups: Vec<(Arc<dyn ErasedKind>, Members)> = Vec::new();
+    for (position, row) in rows.iter().filter(|r| is_live(r)).enumerate() {
+        let kind =
+            registry.get(&row.kind).ok_or_else(|| EngineError::UnknownKind(row.kind.clone(), row.name.clone()))?;
+        match groups.iter_mut().find(|(k, _)| k.kind() == kind.kind()) {
+            Some((_, members)) => members.push((position, row.clone())),
+            None => groups.push((kind.clone(), vec![(position, row.clone())])),
         }
-    });
-    let results: Vec<Result<Refreshed, EngineError>> = stream::iter(reads).buffered(parallel.max(1)).collect().await;
-    results.into_iter().collect()
+    }
+    let mut chunks = Vec::new();
+    for (kind, members) in groups {
+        let size = kind.read_batch_size().max(1);
+        let mut members = members.into_iter().peekable();
+        while members.peek().is_some() {
+            chunks.push((kind.clone(), members.by_ref().take(size).collect()));
+        }
+    }
+    Ok(chunks)
+}
+
+/// Reads one chunk of one kind in a single `read_batch` call.
+async fn read_chunk(
+    kind: Arc<dyn ErasedKind>,
+    members: Members,
+    cx: Context,
+    progress: &dyn Progress,
+) -> Vec<(usize, Refreshed)> {
+    for (_, row) in &members {
+        progress.started(&row.name, READ);
+    }
+    let started = std::time::Instant::now();
+    let batch = members.iter().map(|(_, row)| (row.inputs.clone(), row.outputs.clone())).collect();
+    let mut reads = kind.read_batch(batch, cx).await.into_iter();
+    let elapsed = started.elapsed();
+    members
+        .into_iter()
+        .map(|(position, row)| {
+            let read = reads.next().unwrap_or_else(|| Err(ProviderError::new(ErrorClass::Other, "no read result")));
+            let error = read.as_ref().err().map(|e| e.to_string());
+            progress.finished(&row.name, READ, elapsed, error.as_deref());
+            let refreshed = match read {
+                Ok(read) => observe(row, read, kind.shape()),
+                Err(e) => Refreshed::new(row, Observation::Unreadable(e.to_string())),
+            };
+            (position, refreshed)
+        })
+        .collect()
 }
 
 impl Refreshed {
@@ -117,3 +170,6 @@ pub fn refreshed_rows(rows: &[ResourceRow], refreshed: &[Refreshed]) -> Vec<Reso
         .map(|r| refreshed.iter().find(|f| f.row.name == r.name).map(|f| f.row.clone()).unwrap_or_else(|| r.clone()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,7 +5,7 @@
 use crate::cost::{known_enough, Estimate, Related};
 use crate::health::Check;
 use crate::policy::PolicyRule;
-use crate::resource::{ErrorClass, Meta, ProviderError, Resource, Tags};
+use crate::resource::{ErrorClass, Meta, Observed, ProviderError, Resource, Tags};
 use crate::shape::Shape;
 use futures::future::BoxFuture;
 use serde::{de::DeserializeOwned, Serialize};
@@ -17,6 +17,9 @@ use std::sync::Arc;
 
 /// The context handed to kinds: downcast to the kind's own `Resource::Context`.
 pub type Context = Arc<dyn Any + Send + Sync>;
+
+/// One erased read: `Some((observed inputs, outputs))`, or `None` when the object is gone.
+pub type ReadResult = Result<Option<(Value, Value)>, ProviderError>;
 
 /// A kind, seen through JSON.
 pub trait ErasedKind: Send + Sync {
@@ -39,6 +42,12 @@ pub trait ErasedKind: Send + Sync {
         outputs: Value,
         cx: Context,
     ) -> BoxFuture<'static, Result<Option<(Value, Value)>, ProviderError>>;
+    /// The most members one [`ErasedKind::read_batch`] call takes (`Resource::READ_BATCH`, at
+    /// least 1).
+    fn read_batch_size(&self) -> usize;
+    /// One read result per `(inputs, outputs)` member, in order (`Resource::read_batch`); a
+    /// member that does not decode is that member's `Err`, and the others are still read.
+    fn read_batch(&self, batch: Vec<(Value, Value)>, cx: Context) -> BoxFuture<'static, Vec<ReadResult>>;
     fn update(
         &self,
         inputs: Value,
@@ -138,10 +147,29 @@ impl<R: Resource> ErasedKind for Adapter<R> {
         Box::pin(async move {
             let r: R = decode("inputs", inputs)?;
             let out: R::Outputs = decode("outputs", outputs)?;
-            match r.read(&out, context::<R>(&cx)?).await? {
-                Some(o) => Ok(Some((encode(&o.inputs)?, encode(&o.outputs)?))),
-                None => Ok(None),
+            encode_read(r.read(&out, context::<R>(&cx)?).await)
+        })
+    }
+    fn read_batch_size(&self) -> usize {
+        R::READ_BATCH.max(1)
+    }
+    fn read_batch(&self, batch: Vec<(Value, Value)>, cx: Context) -> BoxFuture<'static, Vec<ReadResult>> {
+        Box::pin(async move {
+            let mut results: Vec<Option<ReadResult>> = (0..batch.len()).map(|_| None).collect();
+            let (positions, members) = decode_members::<R>(batch, &mut results);
+            if !members.is_empty() {
+                let read = match context::<R>(&cx) {
+                    Ok(cx) => R::read_batch(members, cx).await.into_iter().map(encode_read).collect(),
+                    Err(e) => positions.iter().map(|_| Err(ProviderError::new(e.class, e.message.clone()))).collect(),
+                };
+                fill(&mut results, positions, read);
             }
+            results
+                .into_iter()
+                .map(|r| {
+                    r.unwrap_or_else(|| Err(ProviderError::new(ErrorClass::Other, "the batch read reported nothing")))
+                })
+                .collect()
         })
     }
     fn update(
@@ -237,6 +265,48 @@ impl<R: Resource> ErasedKind for Adapter<R> {
                 .map(|c| c.unwrap_or_else(|| Check::unknown("the health check reported nothing")))
                 .collect()
         })
+    }
+}
+
+/// The members of `batch` that decode, with their positions; a member that does not decode
+/// gets its error in `results` at its position.
+fn decode_members<R: Resource>(
+    batch: Vec<(Value, Value)>,
+    results: &mut [Option<ReadResult>],
+) -> (Vec<usize>, Vec<(R, R::Outputs)>) {
+    let mut positions = Vec::new();
+    let mut members = Vec::new();
+    for (i, (inputs, outputs)) in batch.into_iter().enumerate() {
+        match (decode::<R>("inputs", inputs), decode::<R::Outputs>("outputs", outputs)) {
+            (Ok(r), Ok(out)) => {
+                positions.push(i);
+                members.push((r, out));
+            }
+            (Err(e), _) | (_, Err(e)) => results[i] = Some(Err(e)),
+        }
+    }
+    (positions, members)
+}
+
+fn encode_read<R: Resource>(read: Result<Option<Observed<R>>, ProviderError>) -> ReadResult {
+    match read? {
+        Some(o) => Ok(Some((encode(&o.inputs)?, encode(&o.outputs)?))),
+        None => Ok(None),
+    }
+}
+
+/// Puts each result at its member's position; a kind that returned fewer results than members
+/// leaves the rest empty (reported as an error by the caller), never shifted onto others.
+fn fill(results: &mut [Option<ReadResult>], positions: Vec<usize>, read: Vec<ReadResult>) {
+    if read.len() != positions.len() {
+        let message = format!("the batch read returned {} results for {} members", read.len(), positions.len());
+        for i in positions {
+            results[i] = Some(Err(ProviderError::new(ErrorClass::Other, message.clone())));
+        }
+        return;
+    }
+    for (i, r) in positions.into_iter().zip(read) {
+        results[i] = Some(r);
     }
 }
 

@@ -35,6 +35,9 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + PartialEq + Debug + S
     const HEALTH_CHECKED: bool = false;
     /// The kind has a monthly price: [`Resource::monthly_cost`] estimates it (`crate::cost`).
     const PRICED: bool = false;
+    /// The most members one [`Resource::read_batch`] call takes (refresh chunks a kind's
+    /// objects by it). 1 for a kind that reads each object on its own.
+    const READ_BATCH: usize = 1;
 
     type Outputs: Serialize + DeserializeOwned + Clone + PartialEq + Debug + Send + Sync + 'static;
     type Context: Send + Sync + 'static;
@@ -68,6 +71,29 @@ pub trait Resource: Serialize + DeserializeOwned + Clone + PartialEq + Debug + S
         outputs: &Self::Outputs,
         cx: &Self::Context,
     ) -> impl Future<Output = Result<Option<Observed<Self>>, ProviderError>> + Send;
+
+    /// What the cloud has now for each member of `batch` (at most [`Resource::READ_BATCH`]
+    /// members), as [`Resource::read`] reports it: how refresh reads a kind whose API describes
+    /// many objects in one call.
+    ///
+    /// # Guarantees
+    /// - One result per member, in the order of `batch`.
+    /// - A member's failure is that member's `Err`, never the others': a batch call that fails
+    ///   for one member (EC2's `InvalidXxx.NotFound` for the whole describe) is resolved per
+    ///   member (for example by reading each on its own), not reported for all.
+    /// - The same semantics as `read` for each member: `None` when the object is gone (an id
+    ///   missing from the batch answer), `Err(NotOwned)` when it does not prove it belongs to
+    ///   the resource, pagination followed.
+    ///
+    /// # Assumptions
+    /// The caller passes no more than `READ_BATCH` members. The default runs each member's
+    /// `read`, all concurrently.
+    fn read_batch(
+        batch: Vec<(Self, Self::Outputs)>,
+        cx: &Self::Context,
+    ) -> impl Future<Output = Vec<Result<Option<Observed<Self>>, ProviderError>>> + Send {
+        async move { futures::future::join_all(batch.iter().map(|(r, out)| r.read(out, cx))).await }
+    }
 
     /// Moves the object from `old` to `self` in place; only called when no `REPLACE_FIELDS` changed.
     fn update(
