@@ -26,6 +26,7 @@ impl Resource for Eip {
     const KIND: &'static str = "aws:ec2:Eip";
     const SERVICE: &'static str = "ec2";
     const PRICED: bool = true;
+    const READ_BATCH: usize = super::find::EC2_READ_BATCH;
     type Outputs = EipOutputs;
     type Context = AwsContext;
 
@@ -59,11 +60,21 @@ impl Resource for Eip {
     }
 
     async fn read(&self, out: &EipOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(address) = by_id::<aws_sdk_ec2::types::Address>(cx, &out.allocation_id).await? else {
-            return Ok(None);
+        match by_id::<aws_sdk_ec2::types::Address>(cx, &out.allocation_id).await? {
+            Some(address) => self.observed(out, address),
+            None => Ok(None),
+        }
+    }
+
+    /// One describe for the whole batch ([`super::find::read_batch`]).
+    async fn read_batch(
+        batch: Vec<(Self, EipOutputs)>,
+        cx: &AwsContext,
+    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
+        let observe = |r: &Self, out: &EipOutputs, address: aws_sdk_ec2::types::Address| {
+            std::future::ready(r.observed(out, address))
         };
-        let outputs = outputs_of(&address)?;
-        Ok(Some(Observed { inputs: Eip { tags: tags::from_sdk(address.tags()) }, outputs }))
+        super::find::read_batch(&batch, cx, |out| out.allocation_id.as_str(), observe).await
     }
 
     async fn update(&self, old: &Self, out: &EipOutputs, cx: &AwsContext) -> Result<EipOutputs, ProviderError> {
@@ -87,6 +98,18 @@ fn outputs_of(address: &Address) -> Result<EipOutputs, ProviderError> {
         allocation_id: address.allocation_id().ok_or_else(|| missing("address allocation id"))?.to_string(),
         public_ip: address.public_ip().ok_or_else(|| missing("address public ip"))?.to_string(),
     })
+}
+
+impl Eip {
+    /// What the cloud has, from the object as described (`None` when it is as good as gone).
+    fn observed(
+        &self,
+        _out: &EipOutputs,
+        address: aws_sdk_ec2::types::Address,
+    ) -> Result<Option<Observed<Self>>, ProviderError> {
+        let outputs = outputs_of(&address)?;
+        Ok(Some(Observed { inputs: Eip { tags: tags::from_sdk(address.tags()) }, outputs }))
+    }
 }
 
 crate::kit::kind!(Eip);

@@ -64,6 +64,7 @@ impl Resource for SecurityGroupRule {
     const REPLACE_FIELDS: &'static [&'static str] =
         &["group_id", "direction", "protocol", "from_port", "to_port", "cidr_blocks", "source_security_group_id"];
     const DELETE_BEFORE_REPLACE: bool = true;
+    const READ_BATCH: usize = super::find::EC2_READ_BATCH;
     type Outputs = SecurityGroupRuleOutputs;
     type Context = AwsContext;
 
@@ -102,18 +103,20 @@ impl Resource for SecurityGroupRule {
         out: &SecurityGroupRuleOutputs,
         cx: &AwsContext,
     ) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(live) = by_id::<SdkRule>(cx, &out.rule_id).await? else { return Ok(None) };
-        let group_id = live.group_id().ok_or_else(|| missing("security group rule group id"))?.to_string();
-        let seen = SecurityGroupRule {
-            group_id: Input::Value(group_id.clone()),
-            direction: if live.is_egress() == Some(true) { Direction::Egress } else { Direction::Ingress },
-            rule: observed(&self.rule, &sg_rules::from_sdk_rule(&live).into_iter().collect()),
-            tags: tags::from_sdk(live.tags()),
-        };
-        Ok(Some(Observed {
-            inputs: seen,
-            outputs: SecurityGroupRuleOutputs { rule_id: out.rule_id.clone(), group_id },
-        }))
+        match by_id::<SdkRule>(cx, &out.rule_id).await? {
+            Some(live) => self.observed(out, live),
+            None => Ok(None),
+        }
+    }
+
+    /// One describe for the whole batch ([`super::find::read_batch`]).
+    async fn read_batch(
+        batch: Vec<(Self, SecurityGroupRuleOutputs)>,
+        cx: &AwsContext,
+    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
+        let observe =
+            |r: &Self, out: &SecurityGroupRuleOutputs, live: SdkRule| std::future::ready(r.observed(out, live));
+        super::find::read_batch(&batch, cx, |out| out.rule_id.as_str(), observe).await
     }
 
     async fn update(
@@ -173,9 +176,12 @@ impl Ec2Object for SdkRule {
     fn tags(&self) -> &[Tag] {
         SdkRule::tags(self)
     }
-    async fn describe(cx: &AwsContext, id: Option<&str>, filters: Vec<Filter>) -> Result<Vec<Self>, ProviderError> {
-        let call =
-            cx.ec2().describe_security_group_rules().set_security_group_rule_ids(id.map(|i| vec![i.to_string()]));
+    async fn describe(
+        cx: &AwsContext,
+        ids: Option<Vec<String>>,
+        filters: Vec<Filter>,
+    ) -> Result<Vec<Self>, ProviderError> {
+        let call = cx.ec2().describe_security_group_rules().set_security_group_rule_ids(ids);
         let call = if filters.is_empty() { call } else { call.set_filters(Some(filters)) };
         let mut pages = call.into_paginator().items().send();
         let mut rules = Vec::new();
@@ -318,6 +324,23 @@ mod tests {
         assert_eq!(observed(&to_lb(None), &live), to_lb(Some("changed")));
         let elsewhere = Rule { from_port: 9090, to_port: 9090, ..to_lb(None) };
         assert_eq!(observed(&to_lb(None), &elsewhere.permissions()), elsewhere);
+    }
+}
+
+impl SecurityGroupRule {
+    /// What the cloud has, from the object as described (`None` when it is as good as gone).
+    fn observed(&self, out: &SecurityGroupRuleOutputs, live: SdkRule) -> Result<Option<Observed<Self>>, ProviderError> {
+        let group_id = live.group_id().ok_or_else(|| missing("security group rule group id"))?.to_string();
+        let seen = SecurityGroupRule {
+            group_id: Input::Value(group_id.clone()),
+            direction: if live.is_egress() == Some(true) { Direction::Egress } else { Direction::Ingress },
+            rule: observed(&self.rule, &sg_rules::from_sdk_rule(&live).into_iter().collect()),
+            tags: tags::from_sdk(live.tags()),
+        };
+        Ok(Some(Observed {
+            inputs: seen,
+            outputs: SecurityGroupRuleOutputs { rule_id: out.rule_id.clone(), group_id },
+        }))
     }
 }
 
