@@ -4,11 +4,13 @@
 //! others of its batch stay unchanged (EC2 fails a whole describe by id list when one id is
 //! gone: the batch must fall back, not fail its members).
 
+use e2e::conformance::fixtures::cloudwatch;
 use e2e::conformance::fixtures::ec2::tcp;
 use e2e::conformance::{Fixture, Identity, TagSource};
 use e2e::Emulator;
 use engine::refresh::{refresh, Observation, Refreshed};
 use engine::{Registry, Resource};
+use resources::cloudwatch::{CompositeAlarm, MetricAlarm};
 use resources::ec2::{
     Direction, Eip, InternetGateway, Protocol, Route, RouteTable, Rule, SecurityGroup, SecurityGroupRule, Subnet, Vpc,
 };
@@ -172,4 +174,36 @@ async fn ec2_kinds_refresh_in_batches_as_their_single_reads_and_report_one_delet
         assert_eq!(observation, want, "{name}");
     }
     assert_eq!(rule_a.group_id, groups[0]);
+}
+
+#[tokio::test]
+async fn alarms_refresh_in_one_describe_as_their_single_reads_and_report_one_deleted_alarm_vanished() {
+    let emu = Emulator::start();
+    let topic = cloudwatch::topic(&emu, "refresh-batch-alerts").await;
+    let mut c = Created::new(&emu).await;
+    for (i, name) in ["alarm-a", "alarm-b", "alarm-gone"].into_iter().enumerate() {
+        let alarm = MetricAlarm { threshold: Some(10.0 + i as f64), ..cloudwatch::five_xx_alarm(name, &topic) };
+        c.add(name, alarm).await;
+    }
+    let composite = CompositeAlarm {
+        name: "both".into(),
+        rule: "ALARM(\"alarm-a\") AND ALARM(\"alarm-b\")".into(),
+        alarm_actions: vec![topic.clone().into()],
+        ..Default::default()
+    };
+    c.add("both", composite.clone()).await;
+    c.add("composite-gone", CompositeAlarm { name: "composite-gone".into(), ..composite }).await;
+
+    let before = c.refresh_matches_single_reads().await;
+    for (name, observation) in observations(&before) {
+        assert_eq!(observation, Observation::Unchanged, "{name} drifted right after create");
+    }
+    let cw = aws_sdk_cloudwatch::Client::new(&emu.sdk_config().await);
+    cw.delete_alarms().alarm_names("alarm-gone").alarm_names("composite-gone").send().await.expect("delete alarms");
+
+    let after = c.refresh_matches_single_reads().await;
+    for (name, observation) in observations(&after) {
+        let want = if name.ends_with("-gone") { Observation::Vanished } else { Observation::Unchanged };
+        assert_eq!(observation, want, "{name}");
+    }
 }
