@@ -14,6 +14,8 @@ use resources::cloudwatch::{CompositeAlarm, MetricAlarm};
 use resources::ec2::{
     Direction, Eip, InternetGateway, Protocol, Route, RouteTable, Rule, SecurityGroup, SecurityGroupRule, Subnet, Vpc,
 };
+use resources::sensitive::SecretSource;
+use resources::ssm::{Parameter, ParameterType, SecureParameter};
 use serde_json::json;
 use state::ResourceRow;
 use std::sync::Arc;
@@ -204,6 +206,51 @@ async fn alarms_refresh_in_one_describe_as_their_single_reads_and_report_one_del
     let after = c.refresh_matches_single_reads().await;
     for (name, observation) in observations(&after) {
         let want = if name.ends_with("-gone") { Observation::Vanished } else { Observation::Unchanged };
+        assert_eq!(observation, want, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn parameters_refresh_in_batches_as_their_single_reads_and_report_one_deleted_parameter_vanished() {
+    let emu = Emulator::start();
+    let mut c = Created::new(&emu).await;
+    // 12 plain parameters: two GetParameters batches (10 + 2); two of them go out of band.
+    let names: Vec<String> = (0..12).map(|i| format!("param-{i:02}")).collect();
+    for (i, name) in names.iter().enumerate() {
+        let parameter_type = if i % 2 == 0 { ParameterType::String } else { ParameterType::StringList };
+        let value = if i % 2 == 0 { format!("value {i}") } else { format!("a{i},b{i}") };
+        let parameter = Parameter {
+            name: format!("/plinth/refresh/{name}"),
+            description: format!("parameter {i}"),
+            parameter_type,
+            value: value.into(),
+            ..Default::default()
+        };
+        c.add(name, parameter).await;
+    }
+    for name in ["secure-a", "secure-gone"] {
+        let secure = SecureParameter {
+            name: format!("/plinth/refresh/{name}"),
+            description: "a secret".into(),
+            value: SecretSource::generated(32),
+            ..Default::default()
+        };
+        c.add(name, secure).await;
+    }
+
+    let before = c.refresh_matches_single_reads().await;
+    for (name, observation) in observations(&before) {
+        assert_eq!(observation, Observation::Unchanged, "{name} drifted right after create");
+    }
+    let ssm = aws_sdk_ssm::Client::new(&emu.sdk_config().await);
+    for gone in ["/plinth/refresh/param-03", "/plinth/refresh/param-11", "/plinth/refresh/secure-gone"] {
+        ssm.delete_parameter().name(gone).send().await.expect("delete parameter");
+    }
+
+    let after = c.refresh_matches_single_reads().await;
+    for (name, observation) in observations(&after) {
+        let gone = ["param-03", "param-11", "secure-gone"].contains(&name.as_str());
+        let want = if gone { Observation::Vanished } else { Observation::Unchanged };
         assert_eq!(observation, want, "{name}");
     }
 }
