@@ -179,7 +179,8 @@ async fn preview(
         recovery.notes().iter().for_each(|note| eprintln!("note: {note}"));
     }
     if let (Some(parallel), Some(cx)) = (live, &cx) {
-        let read = refresh(&rows, &app.registry, cx, parallel).await?;
+        let events = super::progress::Lines { color: false, human: false };
+        let read = refresh_observed(&rows, &app.registry, cx, parallel, &events).await?;
         require_all_read(&read)?;
         rows = refreshed_rows(&rows, &read);
     }
@@ -273,7 +274,8 @@ async fn refresh_report(
 ) -> anyhow::Result<u8> {
     let rows = store.resources()?;
     let cx = connect(app, Some(store), write).await?;
-    let recorder = crate::timings::Recorder::new(&crate::apply::Silent);
+    // Each read's start and end go to the logs (events in `--log-format json`), as `up`'s do.
+    let recorder = crate::timings::Recorder::new(&super::progress::Lines { color: false, human: false });
     let read = refresh_observed(&rows, &app.registry, &cx, parallel, &recorder).await?;
     if let Some(out) = timings {
         out.write(&recorder.recording())?;
