@@ -76,25 +76,7 @@ impl Resource for DefaultNetworkAcl {
         Ok(DefaultNetworkAclOutputs { network_acl_id })
     }
 
-    async fn read(
-        &self,
-        out: &DefaultNetworkAclOutputs,
-        cx: &AwsContext,
-    ) -> Result<Option<Observed<Self>>, ProviderError> {
-        match by_id::<SdkAcl>(cx, &out.network_acl_id).await? {
-            Some(acl) => self.observed(out, acl),
-            None => Ok(None),
-        }
-    }
-
-    /// One describe for the whole batch ([`super::find::read_batch`]).
-    async fn read_batch(
-        batch: Vec<(Self, DefaultNetworkAclOutputs)>,
-        cx: &AwsContext,
-    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
-        let observe = |r: &Self, out: &DefaultNetworkAclOutputs, acl: SdkAcl| std::future::ready(r.observed(out, acl));
-        super::find::read_batch(&batch, cx, |out| out.network_acl_id.as_str(), observe).await
-    }
+    super::find::reads_by_id!(SdkAcl, network_acl_id);
 
     async fn update(
         &self,

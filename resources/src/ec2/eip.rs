@@ -1,6 +1,6 @@
 //! `aws:ec2:Eip`: an Elastic IP address in the VPC domain. Only its tags change in place.
 
-use super::find::{by_id, missing, owned};
+use super::find::{missing, owned};
 use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::retry::no_retry;
@@ -59,23 +59,7 @@ impl Resource for Eip {
         })
     }
 
-    async fn read(&self, out: &EipOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        match by_id::<aws_sdk_ec2::types::Address>(cx, &out.allocation_id).await? {
-            Some(address) => self.observed(out, address),
-            None => Ok(None),
-        }
-    }
-
-    /// One describe for the whole batch ([`super::find::read_batch`]).
-    async fn read_batch(
-        batch: Vec<(Self, EipOutputs)>,
-        cx: &AwsContext,
-    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
-        let observe = |r: &Self, out: &EipOutputs, address: aws_sdk_ec2::types::Address| {
-            std::future::ready(r.observed(out, address))
-        };
-        super::find::read_batch(&batch, cx, |out| out.allocation_id.as_str(), observe).await
-    }
+    super::find::reads_by_id!(aws_sdk_ec2::types::Address, allocation_id);
 
     async fn update(&self, old: &Self, out: &EipOutputs, cx: &AwsContext) -> Result<EipOutputs, ProviderError> {
         tags::sync::<Ec2>(cx, &out.allocation_id, &old.tags, &self.tags).await?;

@@ -155,6 +155,35 @@ pub async fn by_ids<T: Ec2Object>(cx: &AwsContext, ids: &[&str]) -> Vec<Result<O
     ids.iter().map(|id| Ok(found.remove(*id))).collect()
 }
 
+/// `read` and `read_batch` of an EC2 kind whose read is [`by_id`] of the id in the outputs
+/// field `$id` followed by the kind's own
+/// `fn observed(&self, out, found: $ty) -> Result<Option<Observed<Self>>, ProviderError>`:
+/// written once here instead of in every kind.
+macro_rules! reads_by_id {
+    ($ty:ty, $id:ident) => {
+        async fn read(
+            &self,
+            out: &Self::Outputs,
+            cx: &crate::AwsContext,
+        ) -> Result<Option<engine::Observed<Self>>, engine::ProviderError> {
+            match super::find::by_id::<$ty>(cx, &out.$id).await? {
+                Some(found) => self.observed(out, found),
+                None => Ok(None),
+            }
+        }
+
+        /// One describe for the whole batch ([`super::find::read_batch`]).
+        async fn read_batch(
+            batch: Vec<(Self, Self::Outputs)>,
+            cx: &crate::AwsContext,
+        ) -> Vec<Result<Option<engine::Observed<Self>>, engine::ProviderError>> {
+            let observe = |r: &Self, out: &Self::Outputs, found: $ty| std::future::ready(r.observed(out, found));
+            super::find::read_batch(&batch, cx, |out| out.$id.as_str(), observe).await
+        }
+    };
+}
+pub(crate) use reads_by_id;
+
 /// `Resource::read_batch` of an EC2 kind whose read is a describe by id (`id` of the outputs)
 /// followed by `observe` of the object found: one [`by_ids`] for the batch, then every member's
 /// `observe` concurrently. A member whose object is gone is `None`, as its `read` says.

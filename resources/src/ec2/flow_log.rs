@@ -14,7 +14,7 @@
 //!   `NotFound` code) is a flow log already gone.
 
 use super::check;
-use super::find::{by_id, missing, owned};
+use super::find::{missing, owned};
 use super::tags::{specification, Ec2};
 use crate::error::{class_of_code, classify, ok_if_not_found};
 use crate::kit::token;
@@ -126,23 +126,7 @@ impl Resource for FlowLog {
         Ok(FlowLogOutputs { flow_log_id: id.clone() })
     }
 
-    async fn read(&self, out: &FlowLogOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        match by_id::<aws_sdk_ec2::types::FlowLog>(cx, &out.flow_log_id).await? {
-            Some(live) => self.observed(out, live),
-            None => Ok(None),
-        }
-    }
-
-    /// One describe for the whole batch ([`super::find::read_batch`]).
-    async fn read_batch(
-        batch: Vec<(Self, FlowLogOutputs)>,
-        cx: &AwsContext,
-    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
-        let observe = |r: &Self, out: &FlowLogOutputs, live: aws_sdk_ec2::types::FlowLog| {
-            std::future::ready(r.observed(out, live))
-        };
-        super::find::read_batch(&batch, cx, |out| out.flow_log_id.as_str(), observe).await
-    }
+    super::find::reads_by_id!(aws_sdk_ec2::types::FlowLog, flow_log_id);
 
     async fn update(&self, old: &Self, out: &FlowLogOutputs, cx: &AwsContext) -> Result<FlowLogOutputs, ProviderError> {
         tags::sync::<Ec2>(cx, &out.flow_log_id, &old.tags, &self.tags).await?;

@@ -63,27 +63,7 @@ impl Resource for InternetGateway {
         Ok(InternetGatewayOutputs { internet_gateway_id: id })
     }
 
-    async fn read(
-        &self,
-        out: &InternetGatewayOutputs,
-        cx: &AwsContext,
-    ) -> Result<Option<Observed<Self>>, ProviderError> {
-        match by_id::<aws_sdk_ec2::types::InternetGateway>(cx, &out.internet_gateway_id).await? {
-            Some(gateway) => self.observed(out, gateway),
-            None => Ok(None),
-        }
-    }
-
-    /// One describe for the whole batch ([`super::find::read_batch`]).
-    async fn read_batch(
-        batch: Vec<(Self, InternetGatewayOutputs)>,
-        cx: &AwsContext,
-    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
-        let observe = |r: &Self, out: &InternetGatewayOutputs, gateway: aws_sdk_ec2::types::InternetGateway| {
-            std::future::ready(r.observed(out, gateway))
-        };
-        super::find::read_batch(&batch, cx, |out| out.internet_gateway_id.as_str(), observe).await
-    }
+    super::find::reads_by_id!(aws_sdk_ec2::types::InternetGateway, internet_gateway_id);
 
     async fn update(
         &self,

@@ -87,23 +87,7 @@ impl Resource for NatGateway {
         Ok(NatGatewayOutputs { nat_gateway_id: id })
     }
 
-    async fn read(&self, out: &NatGatewayOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        match by_id::<aws_sdk_ec2::types::NatGateway>(cx, &out.nat_gateway_id).await? {
-            Some(nat) => self.observed(out, nat),
-            None => Ok(None),
-        }
-    }
-
-    /// One describe for the whole batch ([`super::find::read_batch`]).
-    async fn read_batch(
-        batch: Vec<(Self, NatGatewayOutputs)>,
-        cx: &AwsContext,
-    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
-        let observe = |r: &Self, out: &NatGatewayOutputs, nat: aws_sdk_ec2::types::NatGateway| {
-            std::future::ready(r.observed(out, nat))
-        };
-        super::find::read_batch(&batch, cx, |out| out.nat_gateway_id.as_str(), observe).await
-    }
+    super::find::reads_by_id!(aws_sdk_ec2::types::NatGateway, nat_gateway_id);
 
     async fn update(
         &self,

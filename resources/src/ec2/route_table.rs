@@ -119,23 +119,7 @@ impl Resource for RouteTable {
         }
     }
 
-    async fn read(&self, out: &RouteTableOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        match by_id::<aws_sdk_ec2::types::RouteTable>(cx, &out.route_table_id).await? {
-            Some(table) => self.observed(out, table),
-            None => Ok(None),
-        }
-    }
-
-    /// One describe for the whole batch ([`super::find::read_batch`]).
-    async fn read_batch(
-        batch: Vec<(Self, RouteTableOutputs)>,
-        cx: &AwsContext,
-    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
-        let observe = |r: &Self, out: &RouteTableOutputs, table: aws_sdk_ec2::types::RouteTable| {
-            std::future::ready(r.observed(out, table))
-        };
-        super::find::read_batch(&batch, cx, |out| out.route_table_id.as_str(), observe).await
-    }
+    super::find::reads_by_id!(aws_sdk_ec2::types::RouteTable, route_table_id);
 
     async fn update(
         &self,

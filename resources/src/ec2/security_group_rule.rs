@@ -28,7 +28,7 @@
 //!   moto (AWS removes it), so removing a description is not exercised on the emulator.
 
 use super::check;
-use super::find::{by_id, missing, single, tag_filters, Ec2Object};
+use super::find::{missing, single, tag_filters, Ec2Object};
 use super::sg_rules::{self, Direction, Permissions, Rule};
 use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
@@ -98,26 +98,7 @@ impl Resource for SecurityGroupRule {
         Ok(SecurityGroupRuleOutputs { rule_id: rule_id.to_string(), group_id })
     }
 
-    async fn read(
-        &self,
-        out: &SecurityGroupRuleOutputs,
-        cx: &AwsContext,
-    ) -> Result<Option<Observed<Self>>, ProviderError> {
-        match by_id::<SdkRule>(cx, &out.rule_id).await? {
-            Some(live) => self.observed(out, live),
-            None => Ok(None),
-        }
-    }
-
-    /// One describe for the whole batch ([`super::find::read_batch`]).
-    async fn read_batch(
-        batch: Vec<(Self, SecurityGroupRuleOutputs)>,
-        cx: &AwsContext,
-    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
-        let observe =
-            |r: &Self, out: &SecurityGroupRuleOutputs, live: SdkRule| std::future::ready(r.observed(out, live));
-        super::find::read_batch(&batch, cx, |out| out.rule_id.as_str(), observe).await
-    }
+    super::find::reads_by_id!(SdkRule, rule_id);
 
     async fn update(
         &self,

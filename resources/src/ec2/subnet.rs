@@ -2,7 +2,7 @@
 //! replacement; public-IP-on-launch and tags change in place.
 
 use super::check;
-use super::find::{by_id, for_import, missing, owned};
+use super::find::{for_import, missing, owned};
 use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::retry::no_retry;
@@ -72,23 +72,7 @@ impl Resource for Subnet {
         Ok(outputs)
     }
 
-    async fn read(&self, out: &SubnetOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        match by_id::<aws_sdk_ec2::types::Subnet>(cx, &out.subnet_id).await? {
-            Some(subnet) => self.observed(out, subnet),
-            None => Ok(None),
-        }
-    }
-
-    /// One describe for the whole batch ([`super::find::read_batch`]).
-    async fn read_batch(
-        batch: Vec<(Self, SubnetOutputs)>,
-        cx: &AwsContext,
-    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
-        let observe = |r: &Self, out: &SubnetOutputs, subnet: aws_sdk_ec2::types::Subnet| {
-            std::future::ready(r.observed(out, subnet))
-        };
-        super::find::read_batch(&batch, cx, |out| out.subnet_id.as_str(), observe).await
-    }
+    super::find::reads_by_id!(aws_sdk_ec2::types::Subnet, subnet_id);
 
     async fn update(&self, old: &Self, out: &SubnetOutputs, cx: &AwsContext) -> Result<SubnetOutputs, ProviderError> {
         if self.map_public_ip_on_launch != old.map_public_ip_on_launch {
