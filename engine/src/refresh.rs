@@ -77,10 +77,13 @@ pub async fn refresh_observed(
 /// Live rows with their position among the live rows.
 type Members = Vec<(usize, ResourceRow)>;
 
+/// The members one `read_batch` call of the kind reads.
+type Chunk = (Arc<dyn ErasedKind>, Members);
+
 /// The live rows grouped by kind (in the order kinds first appear), each group cut into chunks
 /// of at most the kind's batch size.
-fn chunks(rows: &[ResourceRow], registry: &Registry) -> Result<Vec<(Arc<dyn ErasedKind>, Members)>, EngineError> {
-    let mut groups: Vec<(Arc<dyn ErasedKind>, Members)> = Vec::new();
+fn chunks(rows: &[ResourceRow], registry: &Registry) -> Result<Vec<Chunk>, EngineError> {
+    let mut groups: Vec<Chunk> = Vec::new();
     for (position, row) in rows.iter().filter(|r| is_live(r)).enumerate() {
         let kind =
             registry.get(&row.kind).ok_or_else(|| EngineError::UnknownKind(row.kind.clone(), row.name.clone()))?;

@@ -61,6 +61,9 @@ pub enum Command {
         /// Read the live cloud first, so out-of-band changes show as changes to undo.
         #[arg(long)]
         refresh: bool,
+        /// Most batched reads in flight at once (with `--refresh`).
+        #[arg(long, default_value_t = 10)]
+        parallel: usize,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// Exit 2 when there are changes, 0 when there are none.
@@ -117,6 +120,10 @@ pub enum Command {
         /// Write what was read into state.
         #[arg(long)]
         yes: bool,
+        /// Most batched reads in flight at once (a kind's objects are read in batches where its
+        /// API describes many at once).
+        #[arg(long, default_value_t = 10)]
+        parallel: usize,
         /// Write an HTML timeline of the run to PATH (default
         /// `.plinth/timings/plinth-timing-<run id>.html`, copied to `.plinth/timings/plinth-timing.html`).
         #[arg(long, value_name = "PATH", num_args = 0..=1)]

@@ -27,8 +27,9 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
     // A state location that cannot be used is refused before any cloud call.
     location(app, cli)?;
     match &cli.command {
-        Command::Preview { refresh, format, detailed_exitcode, out, targets } => {
-            preview(app, cli, *refresh, *format, *detailed_exitcode, out.as_deref(), targets.targets()).await
+        Command::Preview { refresh, parallel, format, detailed_exitcode, out, targets } => {
+            let live = refresh.then_some(*parallel);
+            preview(app, cli, live, *format, *detailed_exitcode, out.as_deref(), targets.targets()).await
         }
         Command::Up { yes, parallel, refresh, allow_replace, allow_delete, plan, timings, targets } => {
             let stack = app.stack();
@@ -76,11 +77,11 @@ pub async fn dispatch(app: &App, cli: &Cli, run_id: &str) -> anyhow::Result<u8> 
             )
             .await
         }
-        Command::Refresh { yes, timings } => {
+        Command::Refresh { yes, parallel, timings } => {
             let timings = TimingsOut::from_arg(timings, run_id, title(app, "refresh", run_id));
-            refresh_cmd(app, cli, run_id, *yes, timings.as_ref()).await
+            refresh_cmd(app, cli, run_id, *yes, *parallel, timings.as_ref()).await
         }
-        Command::Drift { format, fix: false, .. } => drift_report(app, cli, *format).await,
+        Command::Drift { format, fix: false, parallel, .. } => drift_report(app, cli, *format, *parallel).await,
         Command::Drift { fix: true, yes, parallel, .. } => {
             // A fix converges to the program, like `up --refresh`; guard rails still apply.
             let stack = app.stack();
@@ -153,13 +154,13 @@ pub async fn connect(app: &App, store: Option<&Store>, record: bool) -> anyhow::
 async fn preview(
     app: &App,
     cli: &Cli,
-    live: bool,
+    live: Option<usize>,
     format: Format,
     detailed: bool,
     out: Option<&std::path::Path>,
     targets: Option<Targets>,
 ) -> anyhow::Result<u8> {
-    if live && out.is_some() {
+    if live.is_some() && out.is_some() {
         anyhow::bail!("a saved plan cannot include a refresh: `up --plan` checks it against state as recorded; drop --refresh or run `refresh --yes` first");
     }
     let stack = app.stack();
@@ -169,7 +170,7 @@ async fn preview(
     targeting::check(targets.as_ref(), &stack, &store, false)?;
     let mut rows = store.resources()?;
     let pending = !store.pending_ops()?.is_empty();
-    let cx = if live || pending { Some(connect(app, Some(&store), false).await?) } else { None };
+    let cx = if live.is_some() || pending { Some(connect(app, Some(&store), false).await?) } else { None };
     let mut recovery = crate::recover::Recovery::default();
     if let (true, Some(cx)) = (pending, &cx) {
         // Read-only: what an interrupted run left is shown as part of the plan; nothing changes.
@@ -177,8 +178,9 @@ async fn preview(
         recovery = crate::recover::inspect(&store, &app.registry, cx, &app.env, &opts).await?;
         recovery.notes().iter().for_each(|note| eprintln!("note: {note}"));
     }
-    if let (true, Some(cx)) = (live, &cx) {
-        let read = refresh(&rows, &app.registry, cx, 10).await?;
+    if let (Some(parallel), Some(cx)) = (live, &cx) {
+        let events = super::progress::Lines { color: false, human: false };
+        let read = refresh_observed(&rows, &app.registry, cx, parallel, &events).await?;
         require_all_read(&read)?;
         rows = refreshed_rows(&rows, &read);
     }
@@ -241,10 +243,11 @@ async fn refresh_cmd(
     cli: &Cli,
     run_id: &str,
     yes: bool,
+    parallel: usize,
     timings: Option<&TimingsOut>,
 ) -> anyhow::Result<u8> {
     if !yes {
-        return refresh_report(app, &*open_view(app, cli).await?, false, timings).await;
+        return refresh_report(app, &*open_view(app, cli).await?, false, parallel, timings).await;
     }
     let holder = LockHolder::here(run_id, "refresh");
     let mut never = tokio::sync::watch::channel(false).1;
@@ -252,7 +255,7 @@ async fn refresh_cmd(
     let session = Session::begin(app, location(app, cli)?, &holder, timeout, &mut never).await?;
     let outcome = async {
         locking::acquire(&session, &holder, timeout, &mut never).await?;
-        let result = refresh_report(app, &session, true, timings).await;
+        let result = refresh_report(app, &session, true, parallel, timings).await;
         session.release_lock(run_id)?;
         result
     }
@@ -262,11 +265,18 @@ async fn refresh_cmd(
 
 /// Reads every resource and prints what changed; `write`: records what was read.
 /// `timings`: the reads' timeline is written there.
-async fn refresh_report(app: &App, store: &Store, write: bool, timings: Option<&TimingsOut>) -> anyhow::Result<u8> {
+async fn refresh_report(
+    app: &App,
+    store: &Store,
+    write: bool,
+    parallel: usize,
+    timings: Option<&TimingsOut>,
+) -> anyhow::Result<u8> {
     let rows = store.resources()?;
     let cx = connect(app, Some(store), write).await?;
-    let recorder = crate::timings::Recorder::new(&crate::apply::Silent);
-    let read = refresh_observed(&rows, &app.registry, &cx, 10, &recorder).await?;
+    // Each read's start and end go to the logs (events in `--log-format json`), as `up`'s do.
+    let recorder = crate::timings::Recorder::new(&super::progress::Lines { color: false, human: false });
+    let read = refresh_observed(&rows, &app.registry, &cx, parallel, &recorder).await?;
     if let Some(out) = timings {
         out.write(&recorder.recording())?;
     }
@@ -281,10 +291,10 @@ async fn refresh_report(app: &App, store: &Store, write: bool, timings: Option<&
 
 /// Reads the cloud and reports drift without changing anything: exit 2 when anything drifted,
 /// 1 when something could not be read (the report is then incomplete).
-async fn drift_report(app: &App, cli: &Cli, format: Format) -> anyhow::Result<u8> {
+async fn drift_report(app: &App, cli: &Cli, format: Format, parallel: usize) -> anyhow::Result<u8> {
     let store = open_view(app, cli).await?;
     let cx = connect(app, Some(&store), false).await?;
-    let read = refresh(&store.resources()?, &app.registry, &cx, 10).await?;
+    let read = refresh(&store.resources()?, &app.registry, &cx, parallel).await?;
     let report = super::drift::render(&app.env, &read, format);
     match format {
         Format::Json => print!("{}", json_safe(&report)),

@@ -15,7 +15,7 @@
 //! model but has no handler); `scripts/moto_patches/cloudwatch.py` adds it with AWS's semantics.
 
 use super::tags::CloudWatch;
-use super::{alarm_arn, delete_alarm, describe_alarm, find_alarm, shared_problems};
+use super::{alarm_arn, delete_alarm, find_alarm, shared_problems};
 use super::{observed_actions, refuse_existing, sent_actions, LiveAlarm};
 use crate::error::classify;
 use crate::kit::retry::no_retry;
@@ -73,6 +73,7 @@ impl Resource for CompositeAlarm {
     const REPLACE_FIELDS: &'static [&'static str] = &["name"];
     const DELETE_BEFORE_REPLACE: bool = true;
     const PRICED: bool = true;
+    const READ_BATCH: usize = super::ALARM_READ_BATCH;
     type Outputs = CompositeAlarmOutputs;
     type Context = AwsContext;
 
@@ -112,23 +113,24 @@ impl Resource for CompositeAlarm {
         out: &CompositeAlarmOutputs,
         cx: &AwsContext,
     ) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(LiveAlarm::Composite(live)) = describe_alarm(cx, &out.name, AlarmType::CompositeAlarm).await? else {
-            return Ok(None);
+        Self::read_batch(vec![(self.clone(), out.clone())], cx).await.pop().unwrap_or(Ok(None))
+    }
+
+    /// One DescribeAlarms for the batch, each alarm's tags read at the same time.
+    async fn read_batch(
+        batch: Vec<(Self, CompositeAlarmOutputs)>,
+        cx: &AwsContext,
+    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
+        let observe = |r: &Self,
+                       out: &CompositeAlarmOutputs,
+                       alarm: LiveAlarm,
+                       tags: Tags|
+         -> Result<Observed<Self>, ProviderError> {
+            let LiveAlarm::Composite(live) = alarm else { return Err(super::missing("composite alarm")) };
+            Ok(Observed { inputs: r.observed(&live, tags), outputs: out.clone() })
         };
-        let seen = CompositeAlarm {
-            name: self.name.clone(),
-            description: live.alarm_description().unwrap_or_default().to_string(),
-            rule: live.alarm_rule().unwrap_or_default().to_string(),
-            alarm_actions: observed_actions(&self.alarm_actions, live.alarm_actions()),
-            ok_actions: observed_actions(&self.ok_actions, live.ok_actions()),
-            insufficient_data_actions: observed_actions(
-                &self.insufficient_data_actions,
-                live.insufficient_data_actions(),
-            ),
-            actions_enabled: live.actions_enabled().unwrap_or(true),
-            tags: tags::read::<CloudWatch>(cx, &out.arn).await?,
-        };
-        Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
+        let name_and_arn: fn(&CompositeAlarmOutputs) -> (&str, &str) = |out| (out.name.as_str(), out.arn.as_str());
+        super::read::read_alarms(&batch, cx, AlarmType::CompositeAlarm, name_and_arn, observe).await
     }
 
     async fn update(
@@ -199,6 +201,25 @@ fn rule_problems(rule: &str) -> Vec<String> {
         ));
     }
     problems
+}
+
+impl CompositeAlarm {
+    /// The alarm as its live description and tags say.
+    fn observed(&self, live: &aws_sdk_cloudwatch::types::CompositeAlarm, tags: Tags) -> Self {
+        CompositeAlarm {
+            name: self.name.clone(),
+            description: live.alarm_description().unwrap_or_default().to_string(),
+            rule: live.alarm_rule().unwrap_or_default().to_string(),
+            alarm_actions: observed_actions(&self.alarm_actions, live.alarm_actions()),
+            ok_actions: observed_actions(&self.ok_actions, live.ok_actions()),
+            insufficient_data_actions: observed_actions(
+                &self.insufficient_data_actions,
+                live.insufficient_data_actions(),
+            ),
+            actions_enabled: live.actions_enabled().unwrap_or(true),
+            tags,
+        }
+    }
 }
 
 crate::kit::kind!(CompositeAlarm, unordered: ["alarm_actions", "ok_actions", "insufficient_data_actions"]);

@@ -16,7 +16,7 @@
 //! alarm that has become a math alarm reads with empty metric fields, which shows as drift.
 
 use super::tags::CloudWatch;
-use super::{alarm_arn, delete_alarm, describe_alarm, find_alarm, missing, shared_problems};
+use super::{alarm_arn, delete_alarm, find_alarm, missing, shared_problems};
 use super::{observed_actions, refuse_existing, sdk, sent_actions, LiveAlarm};
 use crate::error::classify;
 use crate::kit::enums::aws_enum;
@@ -129,6 +129,7 @@ impl Resource for MetricAlarm {
     const REPLACE_FIELDS: &'static [&'static str] = &["name"];
     const DELETE_BEFORE_REPLACE: bool = true;
     const PRICED: bool = true;
+    const READ_BATCH: usize = super::ALARM_READ_BATCH;
     type Outputs = MetricAlarmOutputs;
     type Context = AwsContext;
 
@@ -169,12 +170,24 @@ impl Resource for MetricAlarm {
     }
 
     async fn read(&self, out: &MetricAlarmOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(LiveAlarm::Metric(live)) = describe_alarm(cx, &out.name, AlarmType::MetricAlarm).await? else {
-            return Ok(None);
+        Self::read_batch(vec![(self.clone(), out.clone())], cx).await.pop().unwrap_or(Ok(None))
+    }
+
+    /// One DescribeAlarms for the batch, each alarm's tags read at the same time.
+    async fn read_batch(
+        batch: Vec<(Self, MetricAlarmOutputs)>,
+        cx: &AwsContext,
+    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
+        let observe = |r: &Self,
+                       out: &MetricAlarmOutputs,
+                       alarm: LiveAlarm,
+                       tags: Tags|
+         -> Result<Observed<Self>, ProviderError> {
+            let LiveAlarm::Metric(live) = alarm else { return Err(missing("metric alarm")) };
+            Ok(Observed { inputs: Self { tags, ..r.observed(&live)? }, outputs: out.clone() })
         };
-        let mut seen = self.observed(&live)?;
-        seen.tags = tags::read::<CloudWatch>(cx, &out.arn).await?;
-        Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
+        let name_and_arn: fn(&MetricAlarmOutputs) -> (&str, &str) = |out| (out.name.as_str(), out.arn.as_str());
+        super::read::read_alarms(&batch, cx, AlarmType::MetricAlarm, name_and_arn, observe).await
     }
 
     async fn update(

@@ -1,6 +1,6 @@
 //! CloudWatch kinds: metric alarms ([`MetricAlarm`]), composite alarms ([`CompositeAlarm`]) and
 //! dashboards ([`Dashboard`]), and what they share: the client, the service's error codes, the
-//! tag API ([`tags`], by ARN), the alarm finder by name ([`describe_alarm`]) and the checks and
+//! tag API ([`tags`], by ARN), the alarm finder by name ([`describe_alarm`]), batched alarm reads for refresh (`read`) and the checks and
 //! read-back of alarm actions ([`action_problems`], [`observed_actions`]).
 //!
 //! Alarms are taggable (Tags on PutMetricAlarm / PutCompositeAlarm at creation) and found by
@@ -12,12 +12,14 @@ pub mod tags;
 mod composite_alarm;
 pub mod dashboard;
 mod metric_alarm;
+mod read;
 pub mod widgets;
 
 pub use aws_sdk_cloudwatch as sdk;
 pub use composite_alarm::{CompositeAlarm, CompositeAlarmOutputs};
 pub use dashboard::{Dashboard, DashboardOutputs};
 pub use metric_alarm::{ComparisonOperator, MetricAlarm, MetricAlarmOutputs, Statistic, TreatMissingData};
+pub use read::ALARM_READ_BATCH;
 pub use widgets::{AlarmWidget, MetricLine, MetricView, MetricWidget, TextWidget, Widget, WidgetContent};
 
 use crate::error::{classify, ok_if_not_found};
@@ -64,17 +66,7 @@ impl LiveAlarm {
 
 /// The alarm called exactly `name` of type `kind`, or `None` (DescribeAlarms by name).
 pub async fn describe_alarm(cx: &AwsContext, name: &str, kind: AlarmType) -> Result<Option<LiveAlarm>, ProviderError> {
-    let call = cx.cloudwatch().describe_alarms().alarm_names(name).alarm_types(kind.clone());
-    let out = call.send().await.map_err(|e| classify("DescribeAlarms", e))?;
-    let found = match kind {
-        AlarmType::CompositeAlarm => out
-            .composite_alarms()
-            .iter()
-            .find(|a| a.alarm_name() == Some(name))
-            .map(|a| LiveAlarm::Composite(a.clone())),
-        _ => out.metric_alarms().iter().find(|a| a.alarm_name() == Some(name)).map(|a| LiveAlarm::Metric(a.clone())),
-    };
-    Ok(found)
+    Ok(read::describe_alarms(cx, &[name], kind).await?.pop().flatten())
 }
 
 /// `Err(AlreadyExists)` when an alarm of that name (of either type) exists: PutMetricAlarm and

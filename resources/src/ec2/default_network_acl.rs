@@ -51,6 +51,7 @@ impl Resource for DefaultNetworkAcl {
     const KIND: &'static str = "aws:ec2:DefaultNetworkAcl";
     const SERVICE: &'static str = "ec2";
     const REPLACE_FIELDS: &'static [&'static str] = &["vpc_id"];
+    const READ_BATCH: usize = super::find::EC2_READ_BATCH;
     type Outputs = DefaultNetworkAclOutputs;
     type Context = AwsContext;
 
@@ -75,19 +76,7 @@ impl Resource for DefaultNetworkAcl {
         Ok(DefaultNetworkAclOutputs { network_acl_id })
     }
 
-    async fn read(
-        &self,
-        out: &DefaultNetworkAclOutputs,
-        cx: &AwsContext,
-    ) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(acl) = by_id::<SdkAcl>(cx, &out.network_acl_id).await? else { return Ok(None) };
-        let seen = DefaultNetworkAcl {
-            vpc_id: Input::Value(acl.vpc_id().ok_or_else(|| missing("network ACL vpc id"))?.to_string()),
-            entries: acl_entries::observed(&self.entries, &live_entries(&acl)),
-            tags: tags::from_sdk(acl.tags()),
-        };
-        Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
-    }
+    super::find::reads_by_id!(SdkAcl, network_acl_id);
 
     async fn update(
         &self,
@@ -183,6 +172,18 @@ async fn delete_entry(cx: &AwsContext, id: &str, (egress, rule_number): Slot) ->
 
 fn gone(id: &str) -> ProviderError {
     ProviderError::new(engine::ErrorClass::NotFound, format!("network ACL {id} no longer exists"))
+}
+
+impl DefaultNetworkAcl {
+    /// What the cloud has, from the object as described (`None` when it is as good as gone).
+    fn observed(&self, out: &DefaultNetworkAclOutputs, acl: SdkAcl) -> Result<Option<Observed<Self>>, ProviderError> {
+        let seen = DefaultNetworkAcl {
+            vpc_id: Input::Value(acl.vpc_id().ok_or_else(|| missing("network ACL vpc id"))?.to_string()),
+            entries: acl_entries::observed(&self.entries, &live_entries(&acl)),
+            tags: tags::from_sdk(acl.tags()),
+        };
+        Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
+    }
 }
 
 crate::kit::kind!(DefaultNetworkAcl, unordered: ["entries" by ["rule_number", "egress"]]);

@@ -19,7 +19,7 @@ use super::check;
 use super::defaults::{claim, release, the_one, vpc_is_ours};
 use super::find::{by_id, missing, owned};
 use super::sg_rules::{self, Rule};
-use super::sg_sync::{converge, own_rules};
+use super::sg_sync::{converge, groups_with_rules, GroupWithRules};
 use super::tags::Ec2;
 use crate::error::classify;
 use crate::tags;
@@ -52,6 +52,7 @@ impl Resource for DefaultSecurityGroup {
     const KIND: &'static str = "aws:ec2:DefaultSecurityGroup";
     const SERVICE: &'static str = "ec2";
     const REPLACE_FIELDS: &'static [&'static str] = &["vpc_id"];
+    const READ_BATCH: usize = super::find::EC2_READ_BATCH;
     type Outputs = DefaultSecurityGroupOutputs;
     type Context = AwsContext;
 
@@ -84,15 +85,18 @@ impl Resource for DefaultSecurityGroup {
         out: &DefaultSecurityGroupOutputs,
         cx: &AwsContext,
     ) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(group) = by_id::<SdkGroup>(cx, &out.group_id).await? else { return Ok(None) };
-        let (live_in, live_out) = own_rules(cx, &group).await?;
-        let seen = DefaultSecurityGroup {
-            vpc_id: Input::Value(group.vpc_id().ok_or_else(|| missing("security group vpc id"))?.to_string()),
-            ingress: sg_rules::observed(&self.ingress, &live_in),
-            egress: sg_rules::observed(&self.egress, &live_out),
-            tags: tags::from_sdk(group.tags()),
-        };
-        Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
+        let found = groups_with_rules(cx, &[&out.group_id]).await.pop().unwrap_or(Ok(None))?;
+        found.map(|group| self.observed(out, group)).transpose()
+    }
+
+    /// Two calls per batch: the groups by id, then the rules of all of them.
+    async fn read_batch(
+        batch: Vec<(Self, DefaultSecurityGroupOutputs)>,
+        cx: &AwsContext,
+    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
+        let ids: Vec<&str> = batch.iter().map(|(_, out)| out.group_id.as_str()).collect();
+        let found = groups_with_rules(cx, &ids).await;
+        batch.iter().zip(found).map(|((r, out), found)| found?.map(|g| r.observed(out, g)).transpose()).collect()
     }
 
     async fn update(
@@ -135,6 +139,24 @@ async fn default_group(cx: &AwsContext, vpc_id: &str) -> Result<SdkGroup, Provid
 
 fn gone(id: &str) -> ProviderError {
     ProviderError::new(engine::ErrorClass::NotFound, format!("security group {id} no longer exists"))
+}
+
+impl DefaultSecurityGroup {
+    /// The group as its live description and own rules say.
+    fn observed(
+        &self,
+        out: &DefaultSecurityGroupOutputs,
+        found: GroupWithRules,
+    ) -> Result<Observed<Self>, ProviderError> {
+        let (group, live_in, live_out) = found;
+        let seen = DefaultSecurityGroup {
+            vpc_id: Input::Value(group.vpc_id().ok_or_else(|| missing("security group vpc id"))?.to_string()),
+            ingress: sg_rules::observed(&self.ingress, &live_in),
+            egress: sg_rules::observed(&self.egress, &live_out),
+            tags: tags::from_sdk(group.tags()),
+        };
+        Ok(Observed { inputs: seen, outputs: out.clone() })
+    }
 }
 
 crate::kit::kind!(DefaultSecurityGroup, unordered: ["ingress" by ["protocol", "from_port", "to_port", "cidr_blocks", "source_security_group_id"], "egress" by ["protocol", "from_port", "to_port", "cidr_blocks", "source_security_group_id"]]);

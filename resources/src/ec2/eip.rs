@@ -1,6 +1,6 @@
 //! `aws:ec2:Eip`: an Elastic IP address in the VPC domain. Only its tags change in place.
 
-use super::find::{by_id, missing, owned};
+use super::find::{missing, owned};
 use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::retry::no_retry;
@@ -26,6 +26,7 @@ impl Resource for Eip {
     const KIND: &'static str = "aws:ec2:Eip";
     const SERVICE: &'static str = "ec2";
     const PRICED: bool = true;
+    const READ_BATCH: usize = super::find::EC2_READ_BATCH;
     type Outputs = EipOutputs;
     type Context = AwsContext;
 
@@ -58,13 +59,7 @@ impl Resource for Eip {
         })
     }
 
-    async fn read(&self, out: &EipOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(address) = by_id::<aws_sdk_ec2::types::Address>(cx, &out.allocation_id).await? else {
-            return Ok(None);
-        };
-        let outputs = outputs_of(&address)?;
-        Ok(Some(Observed { inputs: Eip { tags: tags::from_sdk(address.tags()) }, outputs }))
-    }
+    super::find::reads_by_id!(aws_sdk_ec2::types::Address, allocation_id);
 
     async fn update(&self, old: &Self, out: &EipOutputs, cx: &AwsContext) -> Result<EipOutputs, ProviderError> {
         tags::sync::<Ec2>(cx, &out.allocation_id, &old.tags, &self.tags).await?;
@@ -87,6 +82,18 @@ fn outputs_of(address: &Address) -> Result<EipOutputs, ProviderError> {
         allocation_id: address.allocation_id().ok_or_else(|| missing("address allocation id"))?.to_string(),
         public_ip: address.public_ip().ok_or_else(|| missing("address public ip"))?.to_string(),
     })
+}
+
+impl Eip {
+    /// What the cloud has, from the object as described (`None` when it is as good as gone).
+    fn observed(
+        &self,
+        _out: &EipOutputs,
+        address: aws_sdk_ec2::types::Address,
+    ) -> Result<Option<Observed<Self>>, ProviderError> {
+        let outputs = outputs_of(&address)?;
+        Ok(Some(Observed { inputs: Eip { tags: tags::from_sdk(address.tags()) }, outputs }))
+    }
 }
 
 crate::kit::kind!(Eip);

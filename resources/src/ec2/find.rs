@@ -1,13 +1,15 @@
 //! EC2 finders, one for every EC2 kind: an object by id ([`by_id`]: `None` when it is gone,
 //! whatever shape "gone" takes) and the object this stack created under a logical name
-//! ([`owned`]: both `plinth:*` tags, exactly one). EC2 objects have no unique name, so a
+//! ([`owned`]: both `plinth:*` tags, exactly one), and many objects by id in one describe
+//! ([`by_ids`], [`read_batch`]: how refresh batches every EC2 kind). EC2 objects have no unique name, so a
 //! look-alike without the tags is simply not found. Each object type says how it is described
 //! ([`Ec2Object`]).
 
 use crate::error::{classify, none_if_not_found};
 use crate::AwsContext;
 use aws_sdk_ec2::types::{Filter, NatGatewayState, Tag};
-use engine::{ErrorClass, Meta, ProviderError, NAME_TAG, STACK_TAG};
+use engine::{ErrorClass, Meta, Observed, ProviderError, Resource, NAME_TAG, STACK_TAG};
+use std::collections::BTreeMap;
 use std::future::Future;
 
 /// A response field the cloud should always send but did not.
@@ -23,10 +25,11 @@ pub trait Ec2Object: Sized + Send {
     fn live(&self) -> bool {
         true
     }
-    /// One Describe call with `id` (if any) and `filters`.
+    /// One Describe call (pages followed where the operation pages) with `ids` (if any) and
+    /// `filters`.
     fn describe(
         cx: &AwsContext,
-        id: Option<&str>,
+        ids: Option<Vec<String>>,
         filters: Vec<Filter>,
     ) -> impl Future<Output = Result<Vec<Self>, ProviderError>> + Send;
 }
@@ -44,10 +47,10 @@ macro_rules! ec2_object {
             }
             async fn describe(
                 cx: &AwsContext,
-                id: Option<&str>,
+                ids: Option<Vec<String>>,
                 filters: Vec<Filter>,
             ) -> Result<Vec<Self>, ProviderError> {
-                let call = cx.ec2().$describe().$ids(id.map(|i| vec![i.to_string()]));
+                let call = cx.ec2().$describe().$ids(ids);
                 let call = if filters.is_empty() { call } else { call.$filters(Some(filters)) };
                 let out = call.send().await.map_err(|e| classify($op, e))?;
                 Ok(out.$list().to_vec())
@@ -116,8 +119,12 @@ impl Ec2Object for aws_sdk_ec2::types::NatGateway {
     fn live(&self) -> bool {
         matches!(self.state(), Some(NatGatewayState::Pending | NatGatewayState::Available))
     }
-    async fn describe(cx: &AwsContext, id: Option<&str>, filters: Vec<Filter>) -> Result<Vec<Self>, ProviderError> {
-        let call = cx.ec2().describe_nat_gateways().set_nat_gateway_ids(id.map(|i| vec![i.to_string()]));
+    async fn describe(
+        cx: &AwsContext,
+        ids: Option<Vec<String>>,
+        filters: Vec<Filter>,
+    ) -> Result<Vec<Self>, ProviderError> {
+        let call = cx.ec2().describe_nat_gateways().set_nat_gateway_ids(ids);
         let call = if filters.is_empty() { call } else { call.set_filter(Some(filters)) };
         let out = call.send().await.map_err(|e| classify("DescribeNatGateways", e))?;
         Ok(out.nat_gateways().to_vec())
@@ -127,8 +134,83 @@ impl Ec2Object for aws_sdk_ec2::types::NatGateway {
 /// The object with this id in any state, or `None` when it is gone (an error code such as
 /// `InvalidVpcID.NotFound`, or an empty list, which is how the emulator answers for some types).
 pub async fn by_id<T: Ec2Object>(cx: &AwsContext, id: &str) -> Result<Option<T>, ProviderError> {
-    let found = none_if_not_found(T::describe(cx, Some(id), Vec::new()).await)?;
+    let found = none_if_not_found(T::describe(cx, Some(vec![id.to_string()]), Vec::new()).await)?;
     Ok(found.and_then(|all| all.into_iter().find(|o| o.id() == Some(id))))
+}
+
+/// The most ids one batched describe names ([`by_ids`]): EC2 documents no limit for id lists,
+/// but bounds filters at 200 values; 100 stays well inside both.
+pub const EC2_READ_BATCH: usize = 100;
+
+/// The objects with these ids, each as [`by_id`] would answer, in the order of `ids`: one
+/// describe naming them all. EC2 fails the whole call when one id is gone
+/// (`InvalidVpcID.NotFound` and the like); then, as on any failure of the batch call, each id
+/// is described on its own, so one member's absence or error is never the others'.
+pub async fn by_ids<T: Ec2Object>(cx: &AwsContext, ids: &[&str]) -> Vec<Result<Option<T>, ProviderError>> {
+    let wanted = Some(ids.iter().map(|i| i.to_string()).collect());
+    let Ok(found) = T::describe(cx, wanted, Vec::new()).await else {
+        return futures::future::join_all(ids.iter().map(|id| by_id::<T>(cx, id))).await;
+    };
+    let mut found: BTreeMap<String, T> = found.into_iter().filter_map(|o| Some((o.id()?.to_string(), o))).collect();
+    ids.iter().map(|id| Ok(found.remove(*id))).collect()
+}
+
+/// `read` and `read_batch` of an EC2 kind whose read is [`by_id`] of the id in the outputs
+/// field `$id` followed by the kind's own
+/// `fn observed(&self, out, found: $ty) -> Result<Option<Observed<Self>>, ProviderError>`:
+/// written once here instead of in every kind.
+macro_rules! reads_by_id {
+    ($ty:ty, $id:ident) => {
+        async fn read(
+            &self,
+            out: &Self::Outputs,
+            cx: &crate::AwsContext,
+        ) -> Result<Option<engine::Observed<Self>>, engine::ProviderError> {
+            match super::find::by_id::<$ty>(cx, &out.$id).await? {
+                Some(found) => self.observed(out, found),
+                None => Ok(None),
+            }
+        }
+
+        /// One describe for the whole batch ([`super::find::read_batch`]).
+        async fn read_batch(
+            batch: Vec<(Self, Self::Outputs)>,
+            cx: &crate::AwsContext,
+        ) -> Vec<Result<Option<engine::Observed<Self>>, engine::ProviderError>> {
+            let observe = |r: &Self, out: &Self::Outputs, found: $ty| std::future::ready(r.observed(out, found));
+            super::find::read_batch(&batch, cx, |out| out.$id.as_str(), observe).await
+        }
+    };
+}
+pub(crate) use reads_by_id;
+
+/// `Resource::read_batch` of an EC2 kind whose read is a describe by id (`id` of the outputs)
+/// followed by `observe` of the object found: one [`by_ids`] for the batch, then every member's
+/// `observe` concurrently. A member whose object is gone is `None`, as its `read` says.
+pub async fn read_batch<'a, R, T, F, Fut>(
+    batch: &'a [(R, R::Outputs)],
+    cx: &'a AwsContext,
+    id: impl Fn(&R::Outputs) -> &str,
+    observe: F,
+) -> Vec<Result<Option<Observed<R>>, ProviderError>>
+where
+    R: Resource,
+    T: Ec2Object,
+    F: Fn(&'a R, &'a R::Outputs, T) -> Fut,
+    Fut: Future<Output = Result<Option<Observed<R>>, ProviderError>> + 'a,
+{
+    let ids: Vec<&str> = batch.iter().map(|(_, out)| id(out)).collect();
+    let found = by_ids::<T>(cx, &ids).await;
+    let reads = batch.iter().zip(found).map(|((r, out), found)| {
+        let observed = found.map(|o| o.map(|o| observe(r, out, o)));
+        async move {
+            match observed? {
+                Some(observing) => observing.await,
+                None => Ok(None),
+            }
+        }
+    });
+    futures::future::join_all(reads).await
 }
 
 /// The object with this id, or `NotFound` naming `kind` and `id`: what EC2 kinds' `import_outputs`

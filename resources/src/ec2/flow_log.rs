@@ -14,7 +14,7 @@
 //!   `NotFound` code) is a flow log already gone.
 
 use super::check;
-use super::find::{by_id, missing, owned};
+use super::find::{missing, owned};
 use super::tags::{specification, Ec2};
 use crate::error::{class_of_code, classify, ok_if_not_found};
 use crate::kit::token;
@@ -81,6 +81,7 @@ impl Resource for FlowLog {
         "deliver_logs_permission_arn",
         "max_aggregation_interval",
     ];
+    const READ_BATCH: usize = super::find::EC2_READ_BATCH;
     type Outputs = FlowLogOutputs;
     type Context = AwsContext;
 
@@ -125,26 +126,7 @@ impl Resource for FlowLog {
         Ok(FlowLogOutputs { flow_log_id: id.clone() })
     }
 
-    async fn read(&self, out: &FlowLogOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(live) = by_id::<aws_sdk_ec2::types::FlowLog>(cx, &out.flow_log_id).await? else { return Ok(None) };
-        let text = |v: Option<&str>| v.unwrap_or_default().to_string();
-        let seen = FlowLog {
-            vpc_id: Input::Value(text(live.resource_id())),
-            traffic_type: live
-                .traffic_type()
-                .and_then(FlowLogTrafficType::from_sdk)
-                .ok_or_else(|| missing("known flow log traffic type"))?,
-            destination_type: live
-                .log_destination_type()
-                .and_then(FlowLogDestinationType::from_sdk)
-                .ok_or_else(|| missing("known flow log destination type"))?,
-            destination: Input::Value(text(live.log_destination())),
-            deliver_logs_permission_arn: live.deliver_logs_permission_arn().map(|r| Input::Value(r.to_string())),
-            max_aggregation_interval: live.max_aggregation_interval().and_then(|i| u32::try_from(i).ok()).unwrap_or(0),
-            tags: tags::from_sdk(live.tags()),
-        };
-        Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
-    }
+    super::find::reads_by_id!(aws_sdk_ec2::types::FlowLog, flow_log_id);
 
     async fn update(&self, old: &Self, out: &FlowLogOutputs, cx: &AwsContext) -> Result<FlowLogOutputs, ProviderError> {
         tags::sync::<Ec2>(cx, &out.flow_log_id, &old.tags, &self.tags).await?;
@@ -213,6 +195,33 @@ fn unsuccessful(operation: &str, item: &UnsuccessfulItem) -> ProviderError {
     let class = code.map_or(ErrorClass::Other, class_of_code);
     let resource = item.resource_id().unwrap_or("(no resource)");
     ProviderError::new(class, format!("{operation}: {resource}: {}: {}", code.unwrap_or("?"), message.unwrap_or("")))
+}
+
+impl FlowLog {
+    /// What the cloud has, from the object as described (`None` when it is as good as gone).
+    fn observed(
+        &self,
+        out: &FlowLogOutputs,
+        live: aws_sdk_ec2::types::FlowLog,
+    ) -> Result<Option<Observed<Self>>, ProviderError> {
+        let text = |v: Option<&str>| v.unwrap_or_default().to_string();
+        let seen = FlowLog {
+            vpc_id: Input::Value(text(live.resource_id())),
+            traffic_type: live
+                .traffic_type()
+                .and_then(FlowLogTrafficType::from_sdk)
+                .ok_or_else(|| missing("known flow log traffic type"))?,
+            destination_type: live
+                .log_destination_type()
+                .and_then(FlowLogDestinationType::from_sdk)
+                .ok_or_else(|| missing("known flow log destination type"))?,
+            destination: Input::Value(text(live.log_destination())),
+            deliver_logs_permission_arn: live.deliver_logs_permission_arn().map(|r| Input::Value(r.to_string())),
+            max_aggregation_interval: live.max_aggregation_interval().and_then(|i| u32::try_from(i).ok()).unwrap_or(0),
+            tags: tags::from_sdk(live.tags()),
+        };
+        Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
+    }
 }
 
 crate::kit::kind!(FlowLog);

@@ -27,6 +27,7 @@ pub struct InternetGatewayOutputs {
 impl Resource for InternetGateway {
     const KIND: &'static str = "aws:ec2:InternetGateway";
     const SERVICE: &'static str = "ec2";
+    const READ_BATCH: usize = super::find::EC2_READ_BATCH;
     type Outputs = InternetGatewayOutputs;
     type Context = AwsContext;
 
@@ -62,18 +63,7 @@ impl Resource for InternetGateway {
         Ok(InternetGatewayOutputs { internet_gateway_id: id })
     }
 
-    async fn read(
-        &self,
-        out: &InternetGatewayOutputs,
-        cx: &AwsContext,
-    ) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(gateway) = by_id::<aws_sdk_ec2::types::InternetGateway>(cx, &out.internet_gateway_id).await? else {
-            return Ok(None);
-        };
-        let vpc_id = attached_vpcs(&gateway).into_iter().next().unwrap_or_default();
-        let seen = InternetGateway { vpc_id: Input::Value(vpc_id), tags: tags::from_sdk(gateway.tags()) };
-        Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
-    }
+    super::find::reads_by_id!(aws_sdk_ec2::types::InternetGateway, internet_gateway_id);
 
     async fn update(
         &self,
@@ -172,6 +162,19 @@ async fn detach(cx: &AwsContext, id: &str, vpc_id: &str) -> Result<(), ProviderE
 async fn delete_gateway(cx: &AwsContext, id: &str) -> Result<(), ProviderError> {
     let result = cx.ec2().delete_internet_gateway().internet_gateway_id(id).send().await;
     ok_if_not_found(result.map(|_| ()).map_err(|e| classify("DeleteInternetGateway", e)))
+}
+
+impl InternetGateway {
+    /// What the cloud has, from the object as described (`None` when it is as good as gone).
+    fn observed(
+        &self,
+        out: &InternetGatewayOutputs,
+        gateway: aws_sdk_ec2::types::InternetGateway,
+    ) -> Result<Option<Observed<Self>>, ProviderError> {
+        let vpc_id = attached_vpcs(&gateway).into_iter().next().unwrap_or_default();
+        let seen = InternetGateway { vpc_id: Input::Value(vpc_id), tags: tags::from_sdk(gateway.tags()) };
+        Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
+    }
 }
 
 crate::kit::kind!(InternetGateway);

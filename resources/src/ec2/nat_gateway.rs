@@ -43,6 +43,7 @@ impl Resource for NatGateway {
     const SERVICE: &'static str = "ec2";
     const REPLACE_FIELDS: &'static [&'static str] = &["subnet_id", "allocation_id"];
     const PRICED: bool = true;
+    const READ_BATCH: usize = super::find::EC2_READ_BATCH;
     type Outputs = NatGatewayOutputs;
     type Context = AwsContext;
 
@@ -86,21 +87,7 @@ impl Resource for NatGateway {
         Ok(NatGatewayOutputs { nat_gateway_id: id })
     }
 
-    async fn read(&self, out: &NatGatewayOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(nat) = by_id::<aws_sdk_ec2::types::NatGateway>(cx, &out.nat_gateway_id).await? else {
-            return Ok(None);
-        };
-        if matches!(nat.state(), Some(NatGatewayState::Deleted | NatGatewayState::Failed)) {
-            return Ok(None);
-        }
-        let mut seen = self.clone();
-        seen.subnet_id = Input::Value(nat.subnet_id().ok_or_else(|| missing("NAT gateway subnet id"))?.to_string());
-        if let Some(allocation) = nat.nat_gateway_addresses().iter().find_map(|a| a.allocation_id()) {
-            seen.allocation_id = Input::Value(allocation.to_string());
-        }
-        seen.tags = tags::from_sdk(nat.tags());
-        Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
-    }
+    super::find::reads_by_id!(aws_sdk_ec2::types::NatGateway, nat_gateway_id);
 
     async fn update(
         &self,
@@ -178,6 +165,26 @@ async fn wait_deleted(cx: &AwsContext, id: &str) -> Result<(), ProviderError> {
         Ok(deletion_poll(by_id::<aws_sdk_ec2::types::NatGateway>(cx, id).await?.as_ref()))
     })
     .await
+}
+
+impl NatGateway {
+    /// What the cloud has, from the object as described (`None` when it is as good as gone).
+    fn observed(
+        &self,
+        out: &NatGatewayOutputs,
+        nat: aws_sdk_ec2::types::NatGateway,
+    ) -> Result<Option<Observed<Self>>, ProviderError> {
+        if matches!(nat.state(), Some(NatGatewayState::Deleted | NatGatewayState::Failed)) {
+            return Ok(None);
+        }
+        let mut seen = self.clone();
+        seen.subnet_id = Input::Value(nat.subnet_id().ok_or_else(|| missing("NAT gateway subnet id"))?.to_string());
+        if let Some(allocation) = nat.nat_gateway_addresses().iter().find_map(|a| a.allocation_id()) {
+            seen.allocation_id = Input::Value(allocation.to_string());
+        }
+        seen.tags = tags::from_sdk(nat.tags());
+        Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
+    }
 }
 
 crate::kit::kind!(NatGateway);

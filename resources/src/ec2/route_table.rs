@@ -71,6 +71,7 @@ impl Resource for RouteTable {
     const KIND: &'static str = "aws:ec2:RouteTable";
     const SERVICE: &'static str = "ec2";
     const REPLACE_FIELDS: &'static [&'static str] = &["vpc_id"];
+    const READ_BATCH: usize = super::find::EC2_READ_BATCH;
     type Outputs = RouteTableOutputs;
     type Context = AwsContext;
 
@@ -118,20 +119,7 @@ impl Resource for RouteTable {
         }
     }
 
-    async fn read(&self, out: &RouteTableOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(table) = by_id::<aws_sdk_ec2::types::RouteTable>(cx, &out.route_table_id).await? else {
-            return Ok(None);
-        };
-        let live_routes = routes_of(&table);
-        let associations = associations_of(&table);
-        let mut seen = self.clone();
-        seen.vpc_id = Input::Value(table.vpc_id().ok_or_else(|| missing("route table vpc id"))?.to_string());
-        seen.routes = observed_routes(&self.routes, &live_routes);
-        seen.subnet_ids = observed_subnets(&self.subnet_ids, &associations);
-        seen.tags = tags::from_sdk(table.tags());
-        let outputs = RouteTableOutputs { route_table_id: out.route_table_id.clone(), associations };
-        Ok(Some(Observed { inputs: seen, outputs }))
-    }
+    super::find::reads_by_id!(aws_sdk_ec2::types::RouteTable, route_table_id);
 
     async fn update(
         &self,
@@ -333,6 +321,25 @@ fn gone(id: &str) -> ProviderError {
 fn bad_route(destination: &str) -> ProviderError {
     let message = format!("route to `{destination}` needs exactly one of gateway_id and nat_gateway_id");
     ProviderError::new(engine::ErrorClass::Invalid, message)
+}
+
+impl RouteTable {
+    /// What the cloud has, from the object as described (`None` when it is as good as gone).
+    fn observed(
+        &self,
+        out: &RouteTableOutputs,
+        table: aws_sdk_ec2::types::RouteTable,
+    ) -> Result<Option<Observed<Self>>, ProviderError> {
+        let live_routes = routes_of(&table);
+        let associations = associations_of(&table);
+        let mut seen = self.clone();
+        seen.vpc_id = Input::Value(table.vpc_id().ok_or_else(|| missing("route table vpc id"))?.to_string());
+        seen.routes = observed_routes(&self.routes, &live_routes);
+        seen.subnet_ids = observed_subnets(&self.subnet_ids, &associations);
+        seen.tags = tags::from_sdk(table.tags());
+        let outputs = RouteTableOutputs { route_table_id: out.route_table_id.clone(), associations };
+        Ok(Some(Observed { inputs: seen, outputs }))
+    }
 }
 
 crate::kit::kind!(RouteTable, unordered: ["routes" by ["destination_cidr_block"], "subnet_ids"]);

@@ -19,7 +19,7 @@
 use super::check;
 use super::find::{by_id, for_import, missing, owned};
 use super::sg_rules::{self, Rule};
-use super::sg_sync::{self, converge, own_rules};
+use super::sg_sync::{self, converge};
 use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::retry::no_retry;
@@ -63,6 +63,7 @@ impl Resource for SecurityGroup {
     const SERVICE: &'static str = "ec2";
     const REPLACE_FIELDS: &'static [&'static str] = &["name", "description", "vpc_id"];
     const DELETE_BEFORE_REPLACE: bool = true;
+    const READ_BATCH: usize = super::find::EC2_READ_BATCH;
     type Outputs = SecurityGroupOutputs;
     type Context = AwsContext;
 
@@ -112,17 +113,18 @@ impl Resource for SecurityGroup {
     }
 
     async fn read(&self, out: &SecurityGroupOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(group) = by_id::<aws_sdk_ec2::types::SecurityGroup>(cx, &out.group_id).await? else { return Ok(None) };
-        let (live_in, live_out) = own_rules(cx, &group).await?;
-        let seen = SecurityGroup {
-            name: group.group_name().ok_or_else(|| missing("security group name"))?.to_string(),
-            description: group.description().ok_or_else(|| missing("security group description"))?.to_string(),
-            vpc_id: Input::Value(group.vpc_id().ok_or_else(|| missing("security group vpc id"))?.to_string()),
-            ingress: sg_rules::observed(&self.ingress, &live_in),
-            egress: sg_rules::observed(&self.egress, &live_out),
-            tags: tags::from_sdk(group.tags()),
-        };
-        Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
+        let found = sg_sync::groups_with_rules(cx, &[&out.group_id]).await.pop().unwrap_or(Ok(None))?;
+        found.map(|group| self.observed(out, group)).transpose()
+    }
+
+    /// Two calls per batch: the groups by id, then the rules of all of them.
+    async fn read_batch(
+        batch: Vec<(Self, SecurityGroupOutputs)>,
+        cx: &AwsContext,
+    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
+        let ids: Vec<&str> = batch.iter().map(|(_, out)| out.group_id.as_str()).collect();
+        let found = sg_sync::groups_with_rules(cx, &ids).await;
+        batch.iter().zip(found).map(|((r, out), found)| found?.map(|g| r.observed(out, g)).transpose()).collect()
     }
 
     async fn update(
@@ -174,6 +176,26 @@ async fn delete_group(cx: &AwsContext, id: &str) -> Result<(), ProviderError> {
 
 fn gone(id: &str) -> ProviderError {
     ProviderError::new(engine::ErrorClass::NotFound, format!("security group {id} no longer exists"))
+}
+
+impl SecurityGroup {
+    /// The group as its live description and own rules say.
+    fn observed(
+        &self,
+        out: &SecurityGroupOutputs,
+        found: sg_sync::GroupWithRules,
+    ) -> Result<Observed<Self>, ProviderError> {
+        let (group, live_in, live_out) = found;
+        let seen = SecurityGroup {
+            name: group.group_name().ok_or_else(|| missing("security group name"))?.to_string(),
+            description: group.description().ok_or_else(|| missing("security group description"))?.to_string(),
+            vpc_id: Input::Value(group.vpc_id().ok_or_else(|| missing("security group vpc id"))?.to_string()),
+            ingress: sg_rules::observed(&self.ingress, &live_in),
+            egress: sg_rules::observed(&self.egress, &live_out),
+            tags: tags::from_sdk(group.tags()),
+        };
+        Ok(Observed { inputs: seen, outputs: out.clone() })
+    }
 }
 
 crate::kit::kind!(SecurityGroup, unordered: ["ingress" by ["protocol", "from_port", "to_port", "cidr_blocks", "source_security_group_id"], "egress" by ["protocol", "from_port", "to_port", "cidr_blocks", "source_security_group_id"]]);

@@ -28,7 +28,7 @@
 //!   moto (AWS removes it), so removing a description is not exercised on the emulator.
 
 use super::check;
-use super::find::{by_id, missing, single, tag_filters, Ec2Object};
+use super::find::{missing, single, tag_filters, Ec2Object};
 use super::sg_rules::{self, Direction, Permissions, Rule};
 use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
@@ -64,6 +64,7 @@ impl Resource for SecurityGroupRule {
     const REPLACE_FIELDS: &'static [&'static str] =
         &["group_id", "direction", "protocol", "from_port", "to_port", "cidr_blocks", "source_security_group_id"];
     const DELETE_BEFORE_REPLACE: bool = true;
+    const READ_BATCH: usize = super::find::EC2_READ_BATCH;
     type Outputs = SecurityGroupRuleOutputs;
     type Context = AwsContext;
 
@@ -97,24 +98,7 @@ impl Resource for SecurityGroupRule {
         Ok(SecurityGroupRuleOutputs { rule_id: rule_id.to_string(), group_id })
     }
 
-    async fn read(
-        &self,
-        out: &SecurityGroupRuleOutputs,
-        cx: &AwsContext,
-    ) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(live) = by_id::<SdkRule>(cx, &out.rule_id).await? else { return Ok(None) };
-        let group_id = live.group_id().ok_or_else(|| missing("security group rule group id"))?.to_string();
-        let seen = SecurityGroupRule {
-            group_id: Input::Value(group_id.clone()),
-            direction: if live.is_egress() == Some(true) { Direction::Egress } else { Direction::Ingress },
-            rule: observed(&self.rule, &sg_rules::from_sdk_rule(&live).into_iter().collect()),
-            tags: tags::from_sdk(live.tags()),
-        };
-        Ok(Some(Observed {
-            inputs: seen,
-            outputs: SecurityGroupRuleOutputs { rule_id: out.rule_id.clone(), group_id },
-        }))
-    }
+    super::find::reads_by_id!(SdkRule, rule_id);
 
     async fn update(
         &self,
@@ -173,9 +157,12 @@ impl Ec2Object for SdkRule {
     fn tags(&self) -> &[Tag] {
         SdkRule::tags(self)
     }
-    async fn describe(cx: &AwsContext, id: Option<&str>, filters: Vec<Filter>) -> Result<Vec<Self>, ProviderError> {
-        let call =
-            cx.ec2().describe_security_group_rules().set_security_group_rule_ids(id.map(|i| vec![i.to_string()]));
+    async fn describe(
+        cx: &AwsContext,
+        ids: Option<Vec<String>>,
+        filters: Vec<Filter>,
+    ) -> Result<Vec<Self>, ProviderError> {
+        let call = cx.ec2().describe_security_group_rules().set_security_group_rule_ids(ids);
         let call = if filters.is_empty() { call } else { call.set_filters(Some(filters)) };
         let mut pages = call.into_paginator().items().send();
         let mut rules = Vec::new();
@@ -318,6 +305,23 @@ mod tests {
         assert_eq!(observed(&to_lb(None), &live), to_lb(Some("changed")));
         let elsewhere = Rule { from_port: 9090, to_port: 9090, ..to_lb(None) };
         assert_eq!(observed(&to_lb(None), &elsewhere.permissions()), elsewhere);
+    }
+}
+
+impl SecurityGroupRule {
+    /// What the cloud has, from the object as described (`None` when it is as good as gone).
+    fn observed(&self, out: &SecurityGroupRuleOutputs, live: SdkRule) -> Result<Option<Observed<Self>>, ProviderError> {
+        let group_id = live.group_id().ok_or_else(|| missing("security group rule group id"))?.to_string();
+        let seen = SecurityGroupRule {
+            group_id: Input::Value(group_id.clone()),
+            direction: if live.is_egress() == Some(true) { Direction::Egress } else { Direction::Ingress },
+            rule: observed(&self.rule, &sg_rules::from_sdk_rule(&live).into_iter().collect()),
+            tags: tags::from_sdk(live.tags()),
+        };
+        Ok(Some(Observed {
+            inputs: seen,
+            outputs: SecurityGroupRuleOutputs { rule_id: out.rule_id.clone(), group_id },
+        }))
     }
 }
 

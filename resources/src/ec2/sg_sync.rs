@@ -12,7 +12,7 @@ use crate::error::classify;
 use crate::tags;
 use crate::wait::until_visible;
 use crate::AwsContext;
-use aws_sdk_ec2::types::{Filter, SecurityGroup as SdkGroup};
+use aws_sdk_ec2::types::{Filter, SecurityGroup as SdkGroup, SecurityGroupRule as SdkRule};
 use engine::{ProviderError, NAME_TAG};
 
 /// Makes the own rules of `group` exactly `ingress` and `egress`.
@@ -80,14 +80,53 @@ where
 /// resource owns (tagged with a `plinth:name` other than the group's).
 pub async fn own_rules(cx: &AwsContext, group: &SdkGroup) -> Result<(Permissions, Permissions), ProviderError> {
     let id = group.group_id().ok_or_else(|| missing("security group id"))?;
-    let filter = Filter::builder().name("group-id").values(id).build();
+    let rules = rules_of(cx, vec![id.to_string()]).await?;
+    Ok(own_permissions_of(group, &rules))
+}
+
+/// A group described with its own (ingress, egress) permissions.
+pub type GroupWithRules = (SdkGroup, Permissions, Permissions);
+
+/// The groups with these ids, each with its own rules (`None` when gone), in the order of
+/// `ids`: one DescribeSecurityGroups and one DescribeSecurityGroupRules filtered by every
+/// group found (at most [`super::find::EC2_READ_BATCH`] ids, inside EC2's 200 filter values),
+/// so refresh reads a batch of groups in two calls. When the rules call fails, each group's
+/// rules are read on their own, so one group's failure is never the others'.
+pub async fn groups_with_rules(cx: &AwsContext, ids: &[&str]) -> Vec<Result<Option<GroupWithRules>, ProviderError>> {
+    let groups = super::find::by_ids::<SdkGroup>(cx, ids).await;
+    let found: Vec<String> =
+        groups.iter().filter_map(|g| g.as_ref().ok()?.as_ref()?.group_id().map(str::to_string)).collect();
+    let all_rules = if found.is_empty() { Ok(Vec::new()) } else { rules_of(cx, found).await };
+    let with_rules = groups.into_iter().map(|group| {
+        let all_rules = all_rules.as_ref().ok();
+        async move {
+            let Some(group) = group? else { return Ok(None) };
+            let (ingress, egress) = match all_rules {
+                Some(rules) => own_permissions_of(&group, rules),
+                None => own_rules(cx, &group).await?,
+            };
+            Ok(Some((group, ingress, egress)))
+        }
+    });
+    futures::future::join_all(with_rules).await
+}
+
+/// Every rule of the groups `ids`, all pages.
+async fn rules_of(cx: &AwsContext, ids: Vec<String>) -> Result<Vec<SdkRule>, ProviderError> {
+    let filter = Filter::builder().name("group-id").set_values(Some(ids)).build();
     let mut pages = cx.ec2().describe_security_group_rules().filters(filter).into_paginator().items().send();
     let mut rules = Vec::new();
     while let Some(rule) = pages.try_next().await.map_err(|e| classify("DescribeSecurityGroupRules", e))? {
         rules.push(rule);
     }
+    Ok(rules)
+}
+
+/// The own permissions of `group` among `rules` (which may hold other groups' rules too).
+fn own_permissions_of(group: &SdkGroup, rules: &[SdkRule]) -> (Permissions, Permissions) {
+    let mine: Vec<SdkRule> = rules.iter().filter(|r| r.group_id() == group.group_id()).cloned().collect();
     let own = tags::from_sdk(group.tags()).remove(NAME_TAG);
-    Ok(sg_rules::own_permissions(&rules, own.as_deref()))
+    sg_rules::own_permissions(&mine, own.as_deref())
 }
 
 /// Authorizes what is missing first (no window without access), then revokes what is extra,

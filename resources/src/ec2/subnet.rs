@@ -2,7 +2,7 @@
 //! replacement; public-IP-on-launch and tags change in place.
 
 use super::check;
-use super::find::{by_id, for_import, missing, owned};
+use super::find::{for_import, missing, owned};
 use super::tags::{specification, Ec2};
 use crate::error::{classify, ok_if_not_found};
 use crate::kit::retry::no_retry;
@@ -34,6 +34,7 @@ impl Resource for Subnet {
     const KIND: &'static str = "aws:ec2:Subnet";
     const SERVICE: &'static str = "ec2";
     const REPLACE_FIELDS: &'static [&'static str] = &["vpc_id", "cidr_block", "availability_zone"];
+    const READ_BATCH: usize = super::find::EC2_READ_BATCH;
     type Outputs = SubnetOutputs;
     type Context = AwsContext;
 
@@ -71,20 +72,7 @@ impl Resource for Subnet {
         Ok(outputs)
     }
 
-    async fn read(&self, out: &SubnetOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(subnet) = by_id::<aws_sdk_ec2::types::Subnet>(cx, &out.subnet_id).await? else { return Ok(None) };
-        let outputs = outputs_of(&subnet)?;
-        let mut seen = self.clone();
-        seen.vpc_id = Input::Value(subnet.vpc_id().ok_or_else(|| missing("subnet vpc id"))?.to_string());
-        seen.cidr_block = subnet.cidr_block().ok_or_else(|| missing("subnet cidr block"))?.to_string();
-        // A zone left empty was AWS's choice: reading it back must not look like a change.
-        if !self.availability_zone.is_empty() {
-            seen.availability_zone = outputs.availability_zone.clone();
-        }
-        seen.map_public_ip_on_launch = subnet.map_public_ip_on_launch().unwrap_or(false);
-        seen.tags = tags::from_sdk(subnet.tags());
-        Ok(Some(Observed { inputs: seen, outputs }))
-    }
+    super::find::reads_by_id!(aws_sdk_ec2::types::Subnet, subnet_id);
 
     async fn update(&self, old: &Self, out: &SubnetOutputs, cx: &AwsContext) -> Result<SubnetOutputs, ProviderError> {
         if self.map_public_ip_on_launch != old.map_public_ip_on_launch {
@@ -130,6 +118,27 @@ async fn set_public_ip(cx: &AwsContext, subnet_id: &str, on: bool) -> Result<(),
         .await
         .map_err(|e| classify("ModifySubnetAttribute", e))?;
     Ok(())
+}
+
+impl Subnet {
+    /// What the cloud has, from the object as described (`None` when it is as good as gone).
+    fn observed(
+        &self,
+        _out: &SubnetOutputs,
+        subnet: aws_sdk_ec2::types::Subnet,
+    ) -> Result<Option<Observed<Self>>, ProviderError> {
+        let outputs = outputs_of(&subnet)?;
+        let mut seen = self.clone();
+        seen.vpc_id = Input::Value(subnet.vpc_id().ok_or_else(|| missing("subnet vpc id"))?.to_string());
+        seen.cidr_block = subnet.cidr_block().ok_or_else(|| missing("subnet cidr block"))?.to_string();
+        // A zone left empty was AWS's choice: reading it back must not look like a change.
+        if !self.availability_zone.is_empty() {
+            seen.availability_zone = outputs.availability_zone.clone();
+        }
+        seen.map_public_ip_on_launch = subnet.map_public_ip_on_launch().unwrap_or(false);
+        seen.tags = tags::from_sdk(subnet.tags());
+        Ok(Some(Observed { inputs: seen, outputs }))
+    }
 }
 
 crate::kit::kind!(Subnet);

@@ -39,6 +39,7 @@ impl Resource for Vpc {
     const KIND: &'static str = "aws:ec2:Vpc";
     const SERVICE: &'static str = "ec2";
     const REPLACE_FIELDS: &'static [&'static str] = &["cidr_block"];
+    const READ_BATCH: usize = super::find::EC2_READ_BATCH;
     type Outputs = VpcOutputs;
     type Context = AwsContext;
 
@@ -75,13 +76,19 @@ impl Resource for Vpc {
     }
 
     async fn read(&self, out: &VpcOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(vpc) = by_id::<aws_sdk_ec2::types::Vpc>(cx, &out.vpc_id).await? else { return Ok(None) };
-        let mut seen = self.clone();
-        seen.cidr_block = vpc.cidr_block().ok_or_else(|| missing("VPC cidr block"))?.to_string();
-        seen.tags = tags::from_sdk(vpc.tags());
-        seen.enable_dns_support = get_attribute(cx, &out.vpc_id, VpcAttributeName::EnableDnsSupport).await?;
-        seen.enable_dns_hostnames = get_attribute(cx, &out.vpc_id, VpcAttributeName::EnableDnsHostnames).await?;
-        Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
+        match by_id::<aws_sdk_ec2::types::Vpc>(cx, &out.vpc_id).await? {
+            Some(vpc) => self.observed(out, vpc, cx).await,
+            None => Ok(None),
+        }
+    }
+
+    /// One DescribeVpcs for the batch; each VPC's two attributes (one call each, EC2 has no
+    /// batch form) concurrently.
+    async fn read_batch(
+        batch: Vec<(Self, VpcOutputs)>,
+        cx: &AwsContext,
+    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
+        super::find::read_batch(&batch, cx, |out| out.vpc_id.as_str(), |r, out, vpc| r.observed(out, vpc, cx)).await
     }
 
     async fn update(&self, old: &Self, out: &VpcOutputs, cx: &AwsContext) -> Result<VpcOutputs, ProviderError> {
@@ -145,6 +152,25 @@ async fn get_attribute(cx: &AwsContext, vpc_id: &str, name: VpcAttributeName) ->
         _ => out.enable_dns_support(),
     };
     value.and_then(|v| v.value()).ok_or_else(|| missing(&format!("VPC attribute {}", name.as_str())))
+}
+
+impl Vpc {
+    /// What the cloud has, from the VPC as described and its DNS attributes.
+    async fn observed(
+        &self,
+        out: &VpcOutputs,
+        vpc: aws_sdk_ec2::types::Vpc,
+        cx: &AwsContext,
+    ) -> Result<Option<Observed<Self>>, ProviderError> {
+        let mut seen = self.clone();
+        seen.cidr_block = vpc.cidr_block().ok_or_else(|| missing("VPC cidr block"))?.to_string();
+        seen.tags = tags::from_sdk(vpc.tags());
+        (seen.enable_dns_support, seen.enable_dns_hostnames) = futures::try_join!(
+            get_attribute(cx, &out.vpc_id, VpcAttributeName::EnableDnsSupport),
+            get_attribute(cx, &out.vpc_id, VpcAttributeName::EnableDnsHostnames),
+        )?;
+        Ok(Some(Observed { inputs: seen, outputs: out.clone() }))
+    }
 }
 
 crate::kit::kind!(Vpc);

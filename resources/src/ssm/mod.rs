@@ -1,5 +1,5 @@
 //! ssm (Parameter Store) kinds, and what they share: the parameter finder, the PutParameter
-//! call, name rules and tag sync (in [`tags`]).
+//! call, name rules, tag sync (in [`tags`]) and batched reads for refresh (`read`).
 //!
 //! Two kinds, split by what they hold: [`Parameter`] (`String` / `StringList`, values stored
 //! and diffed like any input, not stateful) and [`SecureParameter`] (`SecureString`, value from
@@ -9,17 +9,19 @@
 //! No waiters: PutParameter and DeleteParameter take effect before they return.
 
 pub mod parameter;
+mod read;
 pub mod secure_parameter;
 pub mod tags;
 
 pub use parameter::{Parameter, ParameterType};
+pub use read::PARAMETER_READ_BATCH;
 pub use secure_parameter::SecureParameter;
 
 use crate::error::{absent_if, classify};
 use crate::kit::retry::no_retry;
 use crate::AwsContext;
 use aws_sdk_ssm::operation::get_parameter::GetParameterError;
-use aws_sdk_ssm::types::{ParameterMetadata, ParameterStringFilter};
+use aws_sdk_ssm::types::ParameterMetadata;
 use engine::{ErrorClass, Meta, ProviderError, Tags};
 use serde::{Deserialize, Serialize};
 
@@ -110,21 +112,7 @@ pub(crate) async fn put(cx: &AwsContext, p: Put<'_>) -> Result<i64, ProviderErro
 
 /// The parameter's metadata (never its value), or `None` when it does not exist.
 pub async fn find_parameter(cx: &AwsContext, name: &str) -> Result<Option<ParameterMetadata>, ProviderError> {
-    let filter = ParameterStringFilter::builder()
-        .key("Name")
-        .option("Equals")
-        .values(name)
-        .build()
-        .map_err(|e| crate::error::build_error("parameter filter", e))?;
-    // AWS may answer a filtered page with no match and a NextToken: follow the pages.
-    let mut pages = cx.ssm().describe_parameters().parameter_filters(filter).into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify("DescribeParameters", e))?;
-        if let Some(found) = page.parameters().iter().find(|p| p.name() == Some(name)) {
-            return Ok(Some(found.clone()));
-        }
-    }
-    Ok(None)
+    Ok(read::find_parameters(cx, &[name]).await?.pop().flatten())
 }
 
 /// The parameter's ARN and version from GetParameter, without decryption (a SecureString's

@@ -6,10 +6,9 @@
 //! description and tags change in place (PutParameter with Overwrite, then tag sync, since AWS
 //! refuses tags together with Overwrite).
 
+use super::read::LiveParameter;
 use super::tags::Ssm;
-use super::{
-    common_problems, find_ours, find_parameter, get, missing, outputs, put, ParameterOutputs, ParameterTier, Put,
-};
+use super::{common_problems, find_ours, missing, outputs, put, ParameterOutputs, ParameterTier, Put};
 use crate::kit::import::found;
 use crate::tags;
 use crate::AwsContext;
@@ -52,6 +51,7 @@ impl Resource for Parameter {
     const SERVICE: &'static str = "ssm";
     const REPLACE_FIELDS: &'static [&'static str] = &["name", "parameter_type", "tier"];
     const DELETE_BEFORE_REPLACE: bool = true;
+    const READ_BATCH: usize = super::PARAMETER_READ_BATCH;
     type Outputs = ParameterOutputs;
     type Context = AwsContext;
 
@@ -78,21 +78,18 @@ impl Resource for Parameter {
     }
 
     async fn read(&self, out: &ParameterOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(meta) = find_parameter(cx, &out.name).await? else { return Ok(None) };
-        let Some(live) = get(cx, &out.name).await? else { return Ok(None) };
-        let mut seen = self.clone();
-        seen.description = meta.description().unwrap_or_default().to_string();
-        seen.tier = ParameterTier::from_sdk(meta.tier());
-        if let Some(aws_sdk_ssm::types::ParameterType::StringList) = live.r#type() {
-            seen.parameter_type = ParameterType::StringList;
-        } else if let Some(aws_sdk_ssm::types::ParameterType::String) = live.r#type() {
-            seen.parameter_type = ParameterType::String;
-        }
-        seen.value = Input::Value(live.value().unwrap_or_default().to_string());
-        seen.tags = tags::read::<Ssm>(cx, &out.name).await?;
-        let arn = live.arn().map_or_else(|| out.arn.clone(), str::to_string);
-        let outputs = ParameterOutputs { name: out.name.clone(), arn, version: live.version() };
-        Ok(Some(Observed { inputs: seen, outputs }))
+        Self::read_batch(vec![(self.clone(), out.clone())], cx).await.pop().unwrap_or(Ok(None))
+    }
+
+    /// DescribeParameters and GetParameters for the batch and each parameter's tags, all at once.
+    async fn read_batch(
+        batch: Vec<(Self, ParameterOutputs)>,
+        cx: &AwsContext,
+    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
+        let names: Vec<&str> = batch.iter().map(|(_, out)| out.name.as_str()).collect();
+        let found = super::read::read_parameters(cx, &names, true).await;
+        let members = batch.iter().zip(found);
+        members.map(|((r, out), found)| found?.map(|live| r.observed(out, live)).transpose()).collect()
     }
 
     async fn update(
@@ -138,6 +135,26 @@ impl Parameter {
             key_id: None,
             tags,
         }
+    }
+}
+
+impl Parameter {
+    /// The parameter as its metadata, GetParameters answer and tags say.
+    fn observed(&self, out: &ParameterOutputs, live: LiveParameter) -> Result<Observed<Self>, ProviderError> {
+        let value = super::read::value_of(&live)?;
+        let mut seen = self.clone();
+        seen.description = live.metadata.description().unwrap_or_default().to_string();
+        seen.tier = ParameterTier::from_sdk(live.metadata.tier());
+        if let Some(aws_sdk_ssm::types::ParameterType::StringList) = value.r#type() {
+            seen.parameter_type = ParameterType::StringList;
+        } else if let Some(aws_sdk_ssm::types::ParameterType::String) = value.r#type() {
+            seen.parameter_type = ParameterType::String;
+        }
+        seen.value = Input::Value(value.value().unwrap_or_default().to_string());
+        let arn = value.arn().map_or_else(|| out.arn.clone(), str::to_string);
+        let outputs = ParameterOutputs { name: out.name.clone(), arn, version: value.version() };
+        seen.tags = live.tags;
+        Ok(Observed { inputs: seen, outputs })
     }
 }
 

@@ -12,7 +12,7 @@
 //! decryption and `kms:Decrypt`). The name and tier force a replacement (delete first).
 
 use super::tags::Ssm;
-use super::{common_problems, find_ours, find_parameter, missing, put, ParameterOutputs, ParameterTier, Put};
+use super::{common_problems, find_ours, missing, put, ParameterOutputs, ParameterTier, Put};
 use crate::error::classify;
 use crate::sensitive::{observed_kms_key, SecretSource, SecretValue};
 use crate::tags;
@@ -44,6 +44,7 @@ impl Resource for SecureParameter {
     const REPLACE_FIELDS: &'static [&'static str] = &["name", "tier"];
     const DELETE_BEFORE_REPLACE: bool = true;
     const STATEFUL: bool = true;
+    const READ_BATCH: usize = super::PARAMETER_READ_BATCH;
     type Outputs = ParameterOutputs;
     type Context = AwsContext;
 
@@ -72,15 +73,19 @@ impl Resource for SecureParameter {
     }
 
     async fn read(&self, out: &ParameterOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let Some(meta) = find_parameter(cx, &out.name).await? else { return Ok(None) };
-        let mut seen = self.clone();
-        seen.description = meta.description().unwrap_or_default().to_string();
-        seen.key_id = observed_kms_key(self.key_id.as_deref(), meta.key_id(), DEFAULT_KMS_KEY);
-        seen.tier = ParameterTier::from_sdk(meta.tier());
-        seen.tags = tags::read::<Ssm>(cx, &out.name).await?;
-        // `value` stays the program's source: the value is never read back.
-        let outputs = ParameterOutputs { version: meta.version(), ..out.clone() };
-        Ok(Some(Observed { inputs: seen, outputs }))
+        Self::read_batch(vec![(self.clone(), out.clone())], cx).await.pop().unwrap_or(Ok(None))
+    }
+
+    /// DescribeParameters for the batch and each parameter's tags at the same time; the value
+    /// is never read.
+    async fn read_batch(
+        batch: Vec<(Self, ParameterOutputs)>,
+        cx: &AwsContext,
+    ) -> Vec<Result<Option<Observed<Self>>, ProviderError>> {
+        let names: Vec<&str> = batch.iter().map(|(_, out)| out.name.as_str()).collect();
+        let found = super::read::read_parameters(cx, &names, false).await;
+        let members = batch.iter().zip(found);
+        members.map(|((r, out), found)| Ok(found?.map(|live| r.observed(out, live)))).collect()
     }
 
     async fn update(
@@ -139,6 +144,20 @@ async fn current_value(cx: &AwsContext, name: &str) -> Result<SecretValue, Provi
         .map_err(|e| classify("GetParameter", e))?;
     let value = out.parameter.and_then(|p| p.value).ok_or_else(|| missing("GetParameter value"))?;
     Ok(SecretValue::from_cloud(value))
+}
+
+impl SecureParameter {
+    /// The parameter as its metadata and tags say (`value` stays the program's source).
+    fn observed(&self, out: &ParameterOutputs, live: super::read::LiveParameter) -> Observed<Self> {
+        let meta = &live.metadata;
+        let mut seen = self.clone();
+        seen.description = meta.description().unwrap_or_default().to_string();
+        seen.key_id = observed_kms_key(self.key_id.as_deref(), meta.key_id(), DEFAULT_KMS_KEY);
+        seen.tier = ParameterTier::from_sdk(meta.tier());
+        let outputs = ParameterOutputs { version: meta.version(), ..out.clone() };
+        seen.tags = live.tags;
+        Observed { inputs: seen, outputs }
+    }
 }
 
 crate::kit::kind!(SecureParameter, unordered: [], write_only: ["value"]);
