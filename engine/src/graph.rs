@@ -5,7 +5,8 @@ use crate::stack::{Node, Stack};
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::sync::Arc;
 
 /// Every problem found in a program, each a sentence naming the resource at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,52 +36,55 @@ fn valid_name(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-/// Validates the stack and builds its graph.
+/// Validates the stack and builds its graph. Linear in resources and references: one name
+/// index serves every check, and each node's dependencies are worked out once.
 pub fn validate(stack: &Stack) -> Result<Graph, ValidationError> {
-    let nodes = stack.nodes();
+    let nodes = stack.declared();
+    // Name → index of its first declaration.
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(nodes.len());
+    for (i, node) in nodes.iter().enumerate() {
+        index.entry(node.name.as_str()).or_insert(i);
+    }
     let mut problems = Vec::new();
-    let declared: BTreeSet<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
-    let mut seen = BTreeSet::new();
-    for node in &nodes {
+    let mut deps: Vec<Vec<usize>> = Vec::with_capacity(nodes.len());
+    for (i, node) in nodes.iter().enumerate() {
         if !valid_name(&node.name) {
             problems
                 .push(format!("resource name `{}` is invalid: use 1-128 letters, digits, `-`, `_` or `.`", node.name));
         }
-        if !seen.insert(node.name.as_str()) {
+        if index[node.name.as_str()] != i {
             problems.push(format!("resource name `{}` is declared more than once", node.name));
         }
         for problem in &node.problems {
             problems.push(format!("resource `{}` ({}): {problem}", node.name, node.kind.kind()));
         }
+        let mut needs = Vec::new();
         for dep in node.dependencies() {
-            if !declared.contains(dep.as_str()) {
-                problems.push(format!("resource `{}` refers to `{dep}`, which is not in the stack", node.name));
+            match index.get(dep.as_str()) {
+                Some(&d) => needs.push(d),
+                None => problems.push(format!("resource `{}` refers to `{dep}`, which is not in the stack", node.name)),
             }
         }
+        deps.push(needs);
     }
-    problems.extend(endpoint_problems(stack, &declared));
-    let graph = build(&nodes);
+    problems.extend(endpoint_problems(stack, &index));
+    let graph = build(&nodes, &index, &deps);
     problems.extend(cycles(&graph));
     if !problems.is_empty() {
         return Err(ValidationError { problems });
     }
-    let order = declaration_order_topo(&nodes);
+    let order = declaration_order_topo(&nodes, &deps);
     Ok(Graph { graph, order })
 }
 
 /// Dependencies before dependents, and otherwise the order the program declared things in, so
 /// plans read like the program (Kahn's algorithm, ready nodes taken by declaration index).
-fn declaration_order_topo(nodes: &[Node]) -> Vec<String> {
-    let index: BTreeMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i)).collect();
-    let mut waiting: Vec<usize> = vec![0; nodes.len()];
+/// `deps[i]`: the declaration indices node `i` needs.
+fn declaration_order_topo(nodes: &[Arc<Node>], deps: &[Vec<usize>]) -> Vec<String> {
+    let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
-    for (i, node) in nodes.iter().enumerate() {
-        for dep in node.dependencies() {
-            if let Some(&d) = index.get(dep.as_str()) {
-                waiting[i] += 1;
-                dependents[d].push(i);
-            }
-        }
+    for (i, needs) in deps.iter().enumerate() {
+        needs.iter().for_each(|&d| dependents[d].push(i));
     }
     let mut ready: BinaryHeap<Reverse<usize>> = (0..nodes.len()).filter(|&i| waiting[i] == 0).map(Reverse).collect();
     let mut order = Vec::with_capacity(nodes.len());
@@ -98,14 +102,14 @@ fn declaration_order_topo(nodes: &[Node]) -> Vec<String> {
 
 /// Endpoints (`Stack::endpoint`): names unique among resources and endpoints, dependencies
 /// declared, paths absolute.
-fn endpoint_problems(stack: &Stack, declared: &BTreeSet<&str>) -> Vec<String> {
+fn endpoint_problems(stack: &Stack, declared: &HashMap<&str, usize>) -> Vec<String> {
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
     for e in stack.endpoints() {
-        if !valid_name(&e.name) || declared.contains(e.name.as_str()) || !seen.insert(e.name.clone()) {
+        if !valid_name(&e.name) || declared.contains_key(e.name.as_str()) || !seen.insert(e.name.clone()) {
             problems.push(format!("endpoint name `{}` is invalid or already used by a resource or endpoint", e.name));
         }
-        for dep in e.dependencies().iter().filter(|d| !declared.contains(d.as_str())) {
+        for dep in e.dependencies().iter().filter(|d| !declared.contains_key(d.as_str())) {
             problems.push(format!("endpoint `{}` refers to `{dep}`, which is not in the stack", e.name));
         }
         for path in e.paths.iter().filter(|p| !p.starts_with('/')) {
@@ -115,18 +119,21 @@ fn endpoint_problems(stack: &Stack, declared: &BTreeSet<&str>) -> Vec<String> {
     problems
 }
 
-fn build(nodes: &[Node]) -> DiGraph<String, ()> {
+/// One graph node per name (a name declared twice is one node: validation refuses it anyway);
+/// `deps[i]` holds no index twice (`Node::dependencies` is deduplicated), so each edge is added
+/// once (`update_edge` would scan the dependency's edges for each of its dependents: quadratic
+/// for a resource many others use).
+fn build(nodes: &[Arc<Node>], index: &HashMap<&str, usize>, deps: &[Vec<usize>]) -> DiGraph<String, ()> {
     let mut graph = DiGraph::new();
-    let mut index: BTreeMap<&str, NodeIndex> = BTreeMap::new();
-    for node in nodes {
-        index.entry(node.name.as_str()).or_insert_with(|| graph.add_node(node.name.clone()));
+    let mut ix: Vec<NodeIndex> = Vec::with_capacity(nodes.len());
+    for (i, node) in nodes.iter().enumerate() {
+        let first = index[node.name.as_str()];
+        ix.push(if first == i { graph.add_node(node.name.clone()) } else { ix[first] });
     }
-    for node in nodes {
-        for dep in node.dependencies() {
-            if let (Some(&from), Some(&to)) = (index.get(dep.as_str()), index.get(node.name.as_str())) {
-                graph.update_edge(from, to, ());
-            }
-        }
+    for (i, needs) in deps.iter().enumerate() {
+        needs.iter().for_each(|&d| {
+            graph.add_edge(ix[d], ix[i], ());
+        });
     }
     graph
 }

@@ -6,6 +6,7 @@
 //! key, so plan and apply can resolve it from JSON alone. Kinds only ever see resolved values.
 
 use serde::de::DeserializeOwned;
+use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -99,9 +100,22 @@ impl<T: Serialize> Serialize for Input<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Input::Value(v) => v.serialize(s),
-            Input::Ref(r) => json!({ REF_MARKER: { "resource": r.resource, "key": r.key } }).serialize(s),
+            Input::Ref(r) => {
+                // `{"$ref": {"resource": .., "key": ..}}`, written straight out (no JSON tree
+                // built first: a program of 10,000 resources declares thousands of these).
+                let mut map = s.serialize_map(Some(1))?;
+                map.serialize_entry(REF_MARKER, &RefBody { resource: &r.resource, key: r.key })?;
+                map.end()
+            }
         }
     }
+}
+
+/// The body of a reference marker, in its field order.
+#[derive(Serialize)]
+struct RefBody<'a> {
+    resource: &'a str,
+    key: usize,
 }
 
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Input<T> {

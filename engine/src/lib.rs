@@ -2,6 +2,14 @@
 //! graph and its validation, the pure planner and renderer, apply, refresh and the CLI.
 //! No AWS SDK here: kinds live in `resources`; engine tests use an in-memory fake cloud.
 
+/// Every binary that links the engine (the environment binaries, `plinth-data`, the tests)
+/// allocates through mimalloc. A plan of 10,000 resources is a few hundred thousand small JSON
+/// values: glibc's malloc spent about 40% of a no-op preview's CPU allocating them and
+/// consolidating its free lists (10,000 resources: 0.26 → 0.14 s CPU; peak memory 88 → 112 MB,
+/// within the 150 MB goal; measured with `scripts/bench`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod apply;
 pub mod cli;
 pub mod core;

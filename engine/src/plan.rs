@@ -136,7 +136,8 @@ pub fn is_live(row: &ResourceRow) -> bool {
 /// Plans `stack` (already validated into `graph`) against the rows in state. `registry` says
 /// which kinds are stateful, including kinds of resources no longer in the program.
 pub fn plan(stack: &Stack, graph: &Graph, rows: &[ResourceRow], registry: &Registry) -> Plan {
-    let nodes: BTreeMap<String, Node> = stack.nodes().into_iter().map(|n| (n.name.clone(), n)).collect();
+    let declared = stack.declared();
+    let nodes: BTreeMap<&str, &Node> = declared.iter().map(|n| (n.name.as_str(), &**n)).collect();
     let prior: BTreeMap<&str, &ResourceRow> =
         rows.iter().filter(|r| is_live(r)).map(|r| (r.name.as_str(), r)).collect();
     let recorded: BTreeMap<&str, &ResourceRow> = rows.iter().map(|r| (r.name.as_str(), r)).collect();
@@ -144,7 +145,7 @@ pub fn plan(stack: &Stack, graph: &Graph, rows: &[ResourceRow], registry: &Regis
     let mut actions: BTreeMap<String, Action> = BTreeMap::new();
     let mut deleted_first: BTreeSet<String> = BTreeSet::new();
     for name in &graph.order {
-        let node = &nodes[name];
+        let node = nodes[name.as_str()];
         let shape = registry.shape(node.kind.kind());
         let mut step = plan_node(stack, node, prior.get(name.as_str()).copied(), &actions, &prior, &shape);
         // A tombstone's recorded dependencies still order deletes around it.
@@ -252,8 +253,8 @@ pub(crate) fn keep_ignored(inputs: &mut Value, prior: &Value, ignored: &[String]
 /// gone) is only forgotten: a state-only delete, ordered like the others. A row whose recorded
 /// options do not decode is planned as protected and retained, with a refusal naming it: what
 /// protected it cannot be known, so it is never assumed unprotected.
-fn plan_deletes(rows: &[ResourceRow], nodes: &BTreeMap<String, Node>, registry: &Registry) -> (Vec<Step>, Vec<String>) {
-    let mut gone: Vec<&ResourceRow> = rows.iter().filter(|r| !nodes.contains_key(&r.name)).collect();
+fn plan_deletes(rows: &[ResourceRow], nodes: &BTreeMap<&str, &Node>, registry: &Registry) -> (Vec<Step>, Vec<String>) {
+    let mut gone: Vec<&ResourceRow> = rows.iter().filter(|r| !nodes.contains_key(r.name.as_str())).collect();
     order_dependents_first(&mut gone);
     let mut refusals = Vec::new();
     let steps = gone
@@ -298,22 +299,38 @@ pub fn recorded_options(row: &ResourceRow) -> Result<Options, String> {
     })
 }
 
-/// Orders rows so that a resource comes before everything it depends on (the order deletes run).
-fn order_dependents_first(rows: &mut Vec<&ResourceRow>) {
-    let mut ordered: Vec<&ResourceRow> = Vec::with_capacity(rows.len());
-    let mut remaining = std::mem::take(rows);
-    while !remaining.is_empty() {
-        let (ready, blocked): (Vec<_>, Vec<_>) = remaining
-            .iter()
-            .partition(|r| !remaining.iter().any(|other| other.dependencies.iter().any(|d| d == &r.name)));
-        if ready.is_empty() {
-            ordered.extend(blocked);
-            break;
+/// Orders rows so that a resource comes before everything it depends on (the order deletes run),
+/// in rounds: first the rows nothing else among them depends on, in their given order, then
+/// those only the first round depended on, and so on; rows on a cycle come last, in their
+/// given order. Linear in rows and dependencies: each row counts its dependents among `rows`,
+/// and a round hands its rows' dependencies their last dependent gone.
+pub(crate) fn order_dependents_first(rows: &mut Vec<&ResourceRow>) {
+    let index: BTreeMap<&str, usize> = rows.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
+    // Per row, the rows (by index) it depends on, each once.
+    let needs: Vec<BTreeSet<usize>> =
+        rows.iter().map(|r| r.dependencies.iter().filter_map(|d| index.get(d.as_str()).copied()).collect()).collect();
+    let mut dependents = vec![0usize; rows.len()];
+    needs.iter().flatten().for_each(|&d| dependents[d] += 1);
+    let mut placed = vec![false; rows.len()];
+    let mut round: Vec<usize> = (0..rows.len()).filter(|&i| dependents[i] == 0).collect();
+    let mut order: Vec<usize> = Vec::with_capacity(rows.len());
+    while !round.is_empty() {
+        round.iter().for_each(|&i| placed[i] = true);
+        let mut next = Vec::new();
+        for &i in &round {
+            for &d in &needs[i] {
+                dependents[d] -= 1;
+                if dependents[d] == 0 && !placed[d] {
+                    next.push(d);
+                }
+            }
         }
-        ordered.extend(ready);
-        remaining = blocked;
+        next.sort_unstable();
+        order.append(&mut round);
+        round = next;
     }
-    *rows = ordered;
+    order.extend((0..rows.len()).filter(|&i| !placed[i]));
+    *rows = order.into_iter().map(|i| rows[i]).collect();
 }
 
 pub(crate) fn refusal(step: &Step) -> Option<String> {
@@ -348,3 +365,7 @@ pub(crate) fn guard(step: &Step) -> Option<Guarded> {
 pub fn has_unknowns(step: &Step) -> bool {
     contains_unknown(&step.inputs)
 }
+
+#[cfg(test)]
+#[path = "plan_order_tests.rs"]
+mod order_tests;

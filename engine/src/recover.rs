@@ -113,6 +113,9 @@ pub struct Recovery {
 impl Recovery {
     /// `rows` as they stand once the resolutions are committed: what the plan is made against.
     pub fn rows(&self, rows: Vec<ResourceRow>) -> Vec<ResourceRow> {
+        if self.resolved.is_empty() {
+            return rows;
+        }
         let mut by_name: BTreeMap<String, ResourceRow> = rows.into_iter().map(|r| (r.name.clone(), r)).collect();
         self.resolved.iter().for_each(|r| overlay(&mut by_name, &r.outcome));
         by_name.into_values().collect()

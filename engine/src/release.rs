@@ -34,26 +34,94 @@ pub enum ReleaseFileError {
 }
 
 /// `sha256:<hex>` of the plan's canonical JSON (keys sorted, no whitespace).
+///
+/// Streamed into the hash: the plan's JSON is built one step at a time, never whole (at 10,000
+/// resources the whole tree and its text were the largest things a no-op `up` held).
 pub fn plan_hash(plan: &Plan) -> String {
-    let value = serde_json::to_value(plan).unwrap_or(Value::Null);
-    format!("sha256:{}", hex::encode(Sha256::digest(canonical_json(&value).as_bytes())))
+    let mut hash = HashWriter(Sha256::new());
+    // Every field but the steps, as JSON; the steps are written in their place one by one.
+    let head = Plan {
+        stack: plan.stack.clone(),
+        steps: Vec::new(),
+        refusals: plan.refusals.clone(),
+        guarded: plan.guarded.clone(),
+        leftovers: plan.leftovers.clone(),
+    };
+    let head = serde_json::to_value(&head).unwrap_or(Value::Null);
+    match head.as_object() {
+        Some(fields) => write_object(fields, &mut hash, &mut |key, value, out| match key {
+            "steps" => {
+                out.push("[");
+                for (i, step) in plan.steps.iter().enumerate() {
+                    out.push(if i == 0 { "" } else { "," });
+                    write_canonical(&serde_json::to_value(step).unwrap_or(Value::Null), out);
+                }
+                out.push("]");
+            }
+            _ => write_canonical(value, out),
+        }),
+        None => write_canonical(&head, &mut hash),
+    }
+    format!("sha256:{}", hex::encode(hash.0.finalize()))
 }
 
 /// `value` as compact JSON with every object's keys sorted.
 pub fn canonical_json(value: &Value) -> String {
-    match value {
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            let inner: Vec<String> = entries
-                .into_iter()
-                .map(|(k, v)| format!("{}:{}", Value::String(k.clone()), canonical_json(v)))
-                .collect();
-            format!("{{{}}}", inner.join(","))
-        }
-        Value::Array(items) => format!("[{}]", items.iter().map(canonical_json).collect::<Vec<_>>().join(",")),
-        scalar => scalar.to_string(),
+    let mut text = String::new();
+    write_canonical(value, &mut text);
+    text
+}
+
+/// Where canonical JSON is written: a string, or a hash fed as it goes.
+trait Sink {
+    fn push(&mut self, text: &str);
+}
+
+impl Sink for String {
+    fn push(&mut self, text: &str) {
+        self.push_str(text);
     }
+}
+
+struct HashWriter(Sha256);
+
+impl Sink for HashWriter {
+    fn push(&mut self, text: &str) {
+        self.0.update(text.as_bytes());
+    }
+}
+
+fn write_canonical(value: &Value, out: &mut impl Sink) {
+    match value {
+        Value::Object(map) => write_object(map, out, &mut |_, v, out| write_canonical(v, out)),
+        Value::Array(items) => {
+            out.push("[");
+            for (i, item) in items.iter().enumerate() {
+                out.push(if i == 0 { "" } else { "," });
+                write_canonical(item, out);
+            }
+            out.push("]");
+        }
+        scalar => out.push(&scalar.to_string()),
+    }
+}
+
+/// `{"k":v,...}` with the keys sorted, each value written by `field`.
+fn write_object<S: Sink>(
+    map: &serde_json::Map<String, Value>,
+    out: &mut S,
+    field: &mut dyn FnMut(&str, &Value, &mut S),
+) {
+    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    out.push("{");
+    for (i, (key, value)) in entries.into_iter().enumerate() {
+        out.push(if i == 0 { "" } else { "," });
+        out.push(&Value::String(key.clone()).to_string());
+        out.push(":");
+        field(key, value, out);
+    }
+    out.push("}");
 }
 
 /// The release data of `release` as a release file (pretty JSON, newline-terminated), for a
@@ -97,6 +165,25 @@ mod tests {
         assert_eq!(canonical_json(&a), r#"{"a":{"x":"é\"q","y":[3,1]},"b":1}"#);
         assert_eq!(canonical_json(&a), canonical_json(&b));
         assert_ne!(canonical_json(&json!([1, 3])), canonical_json(&json!([3, 1])));
+    }
+
+    #[test]
+    fn the_plan_hash_streamed_step_by_step_is_the_hash_of_the_whole_plans_canonical_json() {
+        let mut stack = crate::Stack::new("test");
+        let root =
+            stack.add("root", crate::core::Data { input: json!({"b": 1, "a": [2, 1]}).into(), ..Default::default() });
+        let input = root.output(|o: &crate::core::DataOutputs| o.output.clone());
+        stack.add("leaf", crate::core::Data { input, ..Default::default() });
+        let graph = crate::graph::validate(&stack).unwrap();
+        let mut plan = crate::plan::plan(&stack, &graph, &[], &crate::core::registry());
+        plan.refusals.push("a refusal".into());
+        assert_eq!(plan.steps.len(), 2);
+        let whole = canonical_json(&serde_json::to_value(&plan).unwrap());
+        assert!(whole.starts_with(r#"{"guarded":[],"leftovers":[],"refusals":["a refusal"],"stack":"test","steps":[{"#));
+        assert_eq!(plan_hash(&plan), format!("sha256:{}", hex::encode(Sha256::digest(whole.as_bytes()))));
+        let empty = crate::plan::Plan { steps: vec![], ..plan };
+        let whole = canonical_json(&serde_json::to_value(&empty).unwrap());
+        assert_eq!(plan_hash(&empty), format!("sha256:{}", hex::encode(Sha256::digest(whole.as_bytes()))));
     }
 
     fn release(result: Option<&str>, data: Value) -> Release {

@@ -97,3 +97,30 @@ fn a_count_that_is_not_a_number_is_refused_naming_it() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("PLINTH_DATA_COUNT"));
     assert!(!state.exists(), "nothing was written");
 }
+
+/// The no-op preview at scale: a thousand resources, every one unchanged, reported as no
+/// changes, and the state file not written (same bytes, no journal file left beside it).
+#[test]
+fn a_no_op_preview_of_a_big_stack_reports_no_changes_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("data.db");
+    ok(run(&state, 1000, "big", None, &["up", "--yes"]));
+    assert_eq!(names(&state).len(), 1000);
+    let before = std::fs::read(&state).unwrap();
+    let preview = run(&state, 1000, "big", None, &["preview", "--detailed-exitcode"]);
+    let stdout = String::from_utf8_lossy(&preview.stdout);
+    assert_eq!(preview.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&preview.stderr));
+    assert!(stdout.contains("No changes. The cloud matches the program."), "{stdout}");
+    assert!(std::fs::read(&state).unwrap() == before, "a preview changed the state file");
+    let beside: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(beside, vec![std::ffi::OsString::from("data.db")], "nothing was written beside it");
+    // One resource more: exactly one create, the 1,000 others unchanged.
+    let one_more = run(&state, 1001, "big", None, &["preview", "--detailed-exitcode"]);
+    assert_eq!(one_more.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&one_more.stdout)
+            .contains("Plan: 1 to create, 0 to update, 0 to replace, 0 to delete, 1000 unchanged."),
+        "{}",
+        String::from_utf8_lossy(&one_more.stdout)
+    );
+}

@@ -37,7 +37,7 @@ async fn protection_added_without_any_other_change_is_recorded() {
     net(&mut protected, "db", "10.0.0.0/16").protect();
     let plan = plan_for(&protected, &store);
     assert!(!plan.has_changes());
-    record_bookkeeping(&plan, &protected, &store).unwrap(); // what `up` does when there is nothing to apply
+    record_bookkeeping(&plan, &protected, &store, store.resources().unwrap()).unwrap(); // what `up` does when there is nothing to apply
     assert_eq!(store.resource("db").unwrap().unwrap().options["protect"], true);
     assert_eq!(plan_for(&Stack::new("test"), &store).refusals.len(), 1, "removing it is now refused");
 }

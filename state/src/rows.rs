@@ -43,43 +43,75 @@ pub struct ResourceRow {
     pub updated_at: String,
 }
 
-/// A row as stored, before its JSON columns are parsed.
-pub(crate) struct RawRow {
-    pub name: String,
-    kind: String,
-    cloud_id: String,
-    inputs: String,
-    outputs: String,
-    dependencies: String,
-    options: String,
-    created_at: String,
-    updated_at: String,
-    references: Option<String>,
+/// A row as stored, before its JSON columns are parsed: borrowed from SQLite's row buffer, so
+/// reading a row copies each column once, into what it decodes to.
+pub(crate) struct RawRow<'r> {
+    pub name: &'r str,
+    kind: &'r str,
+    cloud_id: &'r str,
+    inputs: &'r str,
+    outputs: &'r str,
+    dependencies: &'r str,
+    options: &'r str,
+    created_at: &'r str,
+    updated_at: &'r str,
+    references: Option<&'r str>,
 }
 
 const COLUMNS: &str =
     "name, kind, cloud_id, inputs, outputs, dependencies, options, created_at, updated_at, reference_values";
 
-impl RawRow {
-    fn from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+impl<'r> RawRow<'r> {
+    fn from_sql(r: &'r rusqlite::Row<'_>) -> rusqlite::Result<RawRow<'r>> {
+        let text = |i: usize| -> rusqlite::Result<&'r str> { Ok(r.get_ref(i)?.as_str()?) };
         Ok(RawRow {
-            name: r.get(0)?,
-            kind: r.get(1)?,
-            cloud_id: r.get(2)?,
-            inputs: r.get(3)?,
-            outputs: r.get(4)?,
-            dependencies: r.get(5)?,
-            options: r.get(6)?,
-            created_at: r.get(7)?,
-            updated_at: r.get(8)?,
-            references: r.get(9)?,
+            name: text(0)?,
+            kind: text(1)?,
+            cloud_id: text(2)?,
+            inputs: text(3)?,
+            outputs: text(4)?,
+            dependencies: text(5)?,
+            options: text(6)?,
+            created_at: text(7)?,
+            updated_at: text(8)?,
+            references: r.get_ref(9)?.as_str_or_null()?,
         })
     }
 
-    /// Parse the JSON columns, naming every column that does not parse.
-    pub(crate) fn decode(self) -> Result<ResourceRow, Vec<String>> {
+    /// Checks the JSON columns without building their values (the integrity check reads every
+    /// row: a `Value` per column would cost what the read that follows costs again): the
+    /// dependency names when every column parses, else every column that does not, in the
+    /// words [`RawRow::decode`] uses.
+    pub(crate) fn check(&self) -> Result<Vec<String>, Vec<String>> {
+        use serde::de::IgnoredAny;
+        let name = self.name;
         let mut problems = Vec::new();
-        let name = &self.name;
+        for (column, text) in [("inputs", self.inputs), ("outputs", self.outputs), ("options", self.options)] {
+            if let Err(e) = serde_json::from_str::<IgnoredAny>(text) {
+                problems.push(format!("resource `{name}`: column {column} is not valid JSON: {e}"));
+            }
+        }
+        let dependencies = serde_json::from_str::<Vec<String>>(self.dependencies).unwrap_or_else(|e| {
+            problems.push(format!("resource `{name}`: column dependencies is not a JSON array of names: {e}"));
+            Vec::new()
+        });
+        let references = self.references.map(serde_json::from_str::<BTreeMap<String, Vec<IgnoredAny>>>);
+        if let Some(Err(e)) = references {
+            problems.push(format!(
+                "resource `{name}`: column reference_values is not a JSON map of names to value lists: {e}"
+            ));
+        }
+        if problems.is_empty() {
+            Ok(dependencies)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Parse the JSON columns, naming every column that does not parse.
+    pub(crate) fn decode(&self) -> Result<ResourceRow, Vec<String>> {
+        let mut problems = Vec::new();
+        let name = self.name;
         let mut json = |column: &str, text: &str| match serde_json::from_str::<Value>(text) {
             Ok(v) => v,
             Err(e) => {
@@ -87,17 +119,17 @@ impl RawRow {
                 Value::Null
             }
         };
-        let inputs = json("inputs", &self.inputs);
-        let outputs = json("outputs", &self.outputs);
-        let options = json("options", &self.options);
-        let dependencies = match serde_json::from_str::<Vec<String>>(&self.dependencies) {
+        let inputs = json("inputs", self.inputs);
+        let outputs = json("outputs", self.outputs);
+        let options = json("options", self.options);
+        let dependencies = match serde_json::from_str::<Vec<String>>(self.dependencies) {
             Ok(d) => d,
             Err(e) => {
                 problems.push(format!("resource `{name}`: column dependencies is not a JSON array of names: {e}"));
                 Vec::new()
             }
         };
-        let references = match self.references.as_deref().map(serde_json::from_str::<References>).transpose() {
+        let references = match self.references.map(serde_json::from_str::<References>).transpose() {
             Ok(r) => r,
             Err(e) => {
                 problems.push(format!(
@@ -110,31 +142,46 @@ impl RawRow {
             return Err(problems);
         }
         Ok(ResourceRow {
-            name: self.name,
-            kind: self.kind,
-            cloud_id: self.cloud_id,
+            name: self.name.to_string(),
+            kind: self.kind.to_string(),
+            cloud_id: self.cloud_id.to_string(),
             inputs,
             outputs,
             dependencies,
             options,
             references,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
+            created_at: self.created_at.to_string(),
+            updated_at: self.updated_at.to_string(),
         })
     }
 }
 
-/// Every row, ordered by name, undecoded.
-pub(crate) fn all_raw(conn: &Connection) -> Result<Vec<RawRow>, StateError> {
+/// Hands every row, ordered by name and undecoded, to `visit` as it is read (one row at a
+/// time, borrowed from SQLite: nothing is copied that `visit` does not keep).
+pub(crate) fn each_raw(
+    conn: &Connection,
+    mut visit: impl FnMut(RawRow<'_>) -> Result<(), StateError>,
+) -> Result<(), StateError> {
     let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM resources ORDER BY name"))?;
-    let rows = stmt.query_map([], RawRow::from_sql)?.collect::<Result<_, _>>()?;
-    Ok(rows)
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        visit(RawRow::from_sql(row)?)?;
+    }
+    Ok(())
 }
 
-/// One row by exact name, undecoded.
-pub(crate) fn one_raw(conn: &Connection, name: &str) -> Result<Option<RawRow>, StateError> {
+/// One row by exact name, as `decode` makes of it.
+pub(crate) fn one<T>(
+    conn: &Connection,
+    name: &str,
+    decode: impl FnOnce(RawRow<'_>) -> Result<T, StateError>,
+) -> Result<Option<T>, StateError> {
     let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM resources WHERE name = ?1"))?;
-    Ok(stmt.query_row([name], RawRow::from_sql).optional()?)
+    let mut rows = stmt.query([name])?;
+    match rows.next()? {
+        Some(row) => Ok(Some(decode(RawRow::from_sql(row)?)?)),
+        None => Ok(None),
+    }
 }
 
 fn exists(conn: &Connection, name: &str) -> Result<bool, StateError> {
@@ -152,9 +199,9 @@ pub(crate) fn bump_serial(conn: &Connection) -> Result<(), StateError> {
 pub(crate) fn upsert(
     conn: &Connection,
     row: &ResourceRow,
-    decode: impl Fn(RawRow) -> Result<ResourceRow, StateError>,
+    decode: impl Fn(RawRow<'_>) -> Result<ResourceRow, StateError>,
 ) -> Result<bool, StateError> {
-    let existing = one_raw(conn, &row.name)?.map(decode).transpose()?;
+    let existing = one(conn, &row.name, decode)?;
     if existing.is_none() {
         let mut stmt = conn.prepare_cached(
             "SELECT name FROM resources WHERE name = ?1 COLLATE NOCASE AND name <> ?1 ORDER BY name LIMIT 1",

@@ -192,16 +192,17 @@ pub(crate) fn integrity_problems(conn: &Connection) -> Result<Vec<String>, State
         problems.push("the meta row (lineage and serial) is missing".to_string());
     }
 
-    let raws = rows::all_raw(conn)?;
     let mut names = BTreeSet::new();
     let mut deps: Vec<(String, Vec<String>)> = Vec::new();
-    for raw in raws {
-        names.insert(raw.name.clone());
-        match raw.decode() {
-            Ok(row) => deps.push((row.name, row.dependencies)),
+    rows::each_raw(conn, |raw| {
+        match raw.check() {
+            Ok(needs) if !needs.is_empty() => deps.push((raw.name.to_string(), needs)),
+            Ok(_) => {}
             Err(found) => problems.extend(found),
         }
-    }
+        names.insert(raw.name.to_string());
+        Ok(())
+    })?;
 
     let mut by_folded: BTreeMap<String, Vec<&String>> = BTreeMap::new();
     for name in &names {

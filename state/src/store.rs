@@ -178,18 +178,23 @@ impl Store {
     }
 
     /// Decode a stored row, turning unparsable JSON into `Corrupt`.
-    pub(crate) fn decode(&self, raw: RawRow) -> Result<ResourceRow, StateError> {
+    pub(crate) fn decode(&self, raw: RawRow<'_>) -> Result<ResourceRow, StateError> {
         raw.decode().map_err(|problems| StateError::Corrupt { path: self.display_path(), problems })
     }
 
     /// Every resource in state, ordered by name.
     pub fn resources(&self) -> Result<Vec<ResourceRow>, StateError> {
-        rows::all_raw(&self.conn)?.into_iter().map(|raw| self.decode(raw)).collect()
+        let mut rows = Vec::new();
+        rows::each_raw(&self.conn, |raw| {
+            rows.push(self.decode(raw)?);
+            Ok(())
+        })?;
+        Ok(rows)
     }
 
     /// One resource by exact name.
     pub fn resource(&self, name: &str) -> Result<Option<ResourceRow>, StateError> {
-        rows::one_raw(&self.conn, name)?.map(|raw| self.decode(raw)).transpose()
+        rows::one(&self.conn, name, |raw| self.decode(raw))
     }
 
     /// Insert or update one resource in its own transaction. An existing row keeps its

@@ -172,8 +172,8 @@ pub async fn apply(
         .iter()
         .map(|s| registry.get(&s.kind).cloned().ok_or_else(|| EngineError::UnknownKind(s.kind.clone(), s.name.clone())))
         .collect::<Result<Vec<_>, _>>()?;
-    record_bookkeeping(plan, stack, store)?;
-    let rows: BTreeMap<String, ResourceRow> = store.resources()?.into_iter().map(|r| (r.name.clone(), r)).collect();
+    let mut rows = bookkeeping::by_name(store.resources()?);
+    bookkeeping::record_in(plan, stack, store, &mut rows)?;
     let replaced_deletes =
         ops.iter().enumerate().filter(|(_, o)| o.kind == OpKind::DeleteReplaced).map(|(i, o)| (o.step, i)).collect();
     let mut runner = Runner {
@@ -185,7 +185,7 @@ pub async fn apply(
         ops,
         kinds,
         journal: Journal::new(store, &opts.run_id),
-        resolver: Resolver::new(stack, rows.clone()),
+        resolver: Resolver::new(stack, &rows),
         rows,
         sent: BTreeMap::new(),
         replaced_deletes,
@@ -193,7 +193,8 @@ pub async fn apply(
     let mut report = ApplyReport::default();
     runner.delete_leftovers(&mut report).await?;
     runner.run(&mut report).await?;
-    record_bookkeeping(plan, stack, store)?;
+    // For dependencies created in the run; the runner's rows are state as it now stands.
+    bookkeeping::record_in(plan, stack, store, &mut runner.rows)?;
     Ok(report)
 }
 

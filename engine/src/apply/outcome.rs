@@ -19,6 +19,7 @@ impl Runner<'_> {
             Ok(outputs) => outputs,
             Err(failure) => {
                 let message = self.fail(op, journal_id, failure)?;
+                self.sent.remove(&op);
                 self.progress.finished(&step.name, self.what(op), elapsed, Some(&message));
                 report.failed.push((step.name.clone(), message));
                 return Ok(false);
@@ -31,6 +32,7 @@ impl Runner<'_> {
             (_, Some(outputs)) => OpOutcome::Upsert(self.row(op, &step, outputs)?),
             (_, None) => OpOutcome::Nothing,
         };
+        self.sent.remove(&op);
         self.record(&outcome);
         self.journal.commit(journal_id, outcome);
         self.progress.finished(&step.name, self.what(op), elapsed, None);
@@ -93,20 +95,23 @@ impl Runner<'_> {
         }
     }
 
-    fn row(&self, op: usize, step: &Step, outputs: Value) -> Result<ResourceRow, EngineError> {
+    /// The row `op` leaves; what it was sent moves into the row (the runner keeps what it sent
+    /// only while the call runs).
+    fn row(&mut self, op: usize, step: &Step, outputs: Value) -> Result<ResourceRow, EngineError> {
         let kind = &self.kinds[self.ops[op].step];
         let cloud_id =
             kind.cloud_id(&outputs).map_err(|source| EngineError::CloudId { name: step.name.clone(), source })?;
-        let sent = self.sent.get(&op);
+        let sent = self.sent.remove(&op);
+        let (inputs, references) = sent.map_or((Value::Null, None), |s| (s.inputs, s.references));
         Ok(ResourceRow {
             name: step.name.clone(),
             kind: step.kind.clone(),
             cloud_id,
-            inputs: sent.map(|s| s.inputs.clone()).unwrap_or(Value::Null),
+            inputs,
             outputs,
             dependencies: step.depends_on.clone(),
             options: serde_json::to_value(&step.options).unwrap_or(Value::Null),
-            references: sent.and_then(|s| s.references.clone()),
+            references,
             created_at: String::new(),
             updated_at: String::new(),
         })

@@ -9,6 +9,7 @@ use crate::stack::{Node, Stack};
 use serde_json::Value;
 use state::{References, ResourceRow};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Resolved inputs, and what they were resolved with.
 pub(crate) struct Resolved {
@@ -20,14 +21,22 @@ pub(crate) struct Resolved {
 
 pub(crate) struct Resolver<'a> {
     stack: &'a Stack,
-    nodes: BTreeMap<String, Node>,
-    /// Rows as they stood when the run began (ignored fields keep these values).
+    nodes: BTreeMap<String, Arc<Node>>,
+    /// Rows as they stood when the run began (ignored fields keep these values), for the
+    /// resources that ignore changes to some field: only those read them.
     initial: BTreeMap<String, ResourceRow>,
 }
 
 impl<'a> Resolver<'a> {
-    pub fn new(stack: &'a Stack, initial: BTreeMap<String, ResourceRow>) -> Self {
-        let nodes = stack.nodes().into_iter().map(|n| (n.name.clone(), n)).collect();
+    /// `rows`: state as the run began; the resolver keeps a copy of the rows of resources with
+    /// `ignore_changes` only (a copy of every row doubled apply's memory).
+    pub fn new(stack: &'a Stack, rows: &BTreeMap<String, ResourceRow>) -> Self {
+        let nodes: BTreeMap<String, Arc<Node>> = stack.declared().into_iter().map(|n| (n.name.clone(), n)).collect();
+        let initial = nodes
+            .values()
+            .filter(|n| !n.options.ignore_changes.is_empty())
+            .filter_map(|n| rows.get(&n.name).map(|r| (n.name.clone(), r.clone())))
+            .collect();
         Resolver { stack, nodes, initial }
     }
 

@@ -81,7 +81,7 @@ pub async fn mutate(
     // Remote state: a lost lease or a refused upload stops the run like a signal, then fails it.
     let cancel = session.stop_on_failure(signals.cancel.clone());
     let outcome = async {
-        super::targeting::check(m.targets.as_ref(), stack, &session, stack.nodes().is_empty())?;
+        super::targeting::check(m.targets.as_ref(), stack, &session, stack.is_empty())?;
         super::locking::acquire(&session, &holder, timeout, &mut signals.cancel.clone()).await?;
         let run = RunStart {
             run_id: run_id.to_string(),
@@ -187,7 +187,7 @@ async fn mutate_locked(
         &rows,
         m.targets.as_ref(),
         m.human,
-        stack.nodes().is_empty(),
+        stack.is_empty(),
     );
     recovery.attach(&mut plan);
     if let Some(saved) = &m.saved {
@@ -196,7 +196,7 @@ async fn mutate_locked(
     print!("{}", super::terminal::sanitize(&render::text(&plan, color()), color()));
     let findings = policy::evaluate(&plan, &app.registry, &policy::Rules::of(&app.registry, stack));
     print!("{}", super::terminal::sanitize(&render::cost::plan_text(&of_plan(&plan, &rows, &app.registry)), false));
-    if !stack.nodes().is_empty() {
+    if !stack.is_empty() {
         print!("{}", super::terminal::sanitize(&policy::text(&findings, color()), color()));
     }
     refuse(&plan, &findings, m)?;
@@ -206,9 +206,12 @@ async fn mutate_locked(
         }
         record_release(app, store, &opts.run_id, &plan, m)?;
         recovery.commit(store)?;
-        crate::apply::record_bookkeeping(&plan, stack, store)?;
+        crate::apply::record_bookkeeping(&plan, stack, store, rows)?;
         return Ok((0, ApplyReport::default()));
     }
+    // Apply reads state as it stands once recovery's resolutions are committed: this copy
+    // would only double what the run holds.
+    drop(rows);
     confirm(m.yes, cancel.clone()).await?;
     check_interrupted(&cancel)?;
     record_release(app, store, &opts.run_id, &plan, m)?;

@@ -30,7 +30,7 @@ impl TargetArgs {
 pub fn check(targets: Option<&Targets>, stack: &Stack, store: &Store, destroy: bool) -> anyhow::Result<()> {
     let Some(targets) = targets else { return Ok(()) };
     let rows = store.resources()?;
-    let nodes = stack.nodes();
+    let nodes = stack.declared();
     let in_state = rows.iter().map(|r| r.name.as_str());
     if destroy {
         targets.check_names(in_state, "in state (nothing else can be destroyed)")?;

@@ -161,7 +161,7 @@ pub fn of_plan(plan: &Plan, rows: &[ResourceRow], registry: &Registry) -> PlanCo
 
 /// What every declared resource of `stack` costs per month (no state, no cloud).
 pub fn of_stack(stack: &Stack, registry: &Registry) -> StackCost {
-    let nodes = stack.nodes();
+    let nodes = stack.declared();
     let mut est = Estimator::new(registry);
     est.inputs = nodes.iter().map(|n| (n.name.as_str(), (n.kind.kind(), &n.inputs))).collect();
     let mut resources = Vec::new();
