@@ -6,7 +6,9 @@
 /// allocates through mimalloc. A plan of 10,000 resources is a few hundred thousand small JSON
 /// values: glibc's malloc spent about 40% of a no-op preview's CPU allocating them and
 /// consolidating its free lists (10,000 resources: 0.26 → 0.14 s CPU; peak memory 88 → 112 MB,
-/// within the 150 MB goal; measured with `scripts/bench`).
+/// within the 150 MB goal; measured with `scripts/bench`). The default feature `mimalloc`: a
+/// program that sets its own `#[global_allocator]` depends on engine without default features.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
