@@ -78,7 +78,10 @@ fn counted(cloud: &Cloud, program: impl Fn(&mut Stack) + Send + Sync + 'static) 
     (app, connects)
 }
 
-fn with(severity: Severity) -> impl Fn() -> Option<Box<dyn Fn(&mut Stack) + Send + Sync>> + Send + Sync + 'static {
+/// A change to the program a test applies to it (the program's extra rule).
+type ProgramChange = Box<dyn Fn(&mut Stack) + Send + Sync>;
+
+fn with(severity: Severity) -> impl Fn() -> Option<ProgramChange> + Send + Sync + 'static {
     move || {
         Some(Box::new(move |s: &mut Stack| {
             s.policy_rule(SmallSubs(severity));

@@ -237,7 +237,7 @@ fn route(m: &mut Model, req: &Request) -> (u16, Value) {
             m.issues.push(issue.clone());
             (201, issue)
         }
-        ("PATCH", ["issues", n]) => match m.issues.iter_mut().find(|i| i["number"].to_string() == *n) {
+        ("PATCH", ["issues", n]) => match m.issues.iter_mut().find(|i| same_number(&i["number"], n)) {
             Some(issue) => {
                 merge(issue, &req.body);
                 (200, issue.clone())
@@ -245,7 +245,7 @@ fn route(m: &mut Model, req: &Request) -> (u16, Value) {
             None => (404, json!({ "message": "Not Found" })),
         },
         ("GET", ["issues", n, "comments"]) => {
-            let found = m.comments.iter().filter(|c| c["issue"].to_string() == *n).cloned().collect();
+            let found = m.comments.iter().filter(|c| same_number(&c["issue"], n)).cloned().collect();
             (200, page(found, q))
         }
         ("POST", ["issues", n, "comments"]) => {
@@ -253,7 +253,7 @@ fn route(m: &mut Model, req: &Request) -> (u16, Value) {
             let id = m.add_comment(issue, req.body["body"].as_str().unwrap_or_default());
             (201, json!({ "id": id, "body": req.body["body"] }))
         }
-        ("PATCH", ["issues", "comments", id]) => match m.comments.iter_mut().find(|c| c["id"].to_string() == *id) {
+        ("PATCH", ["issues", "comments", id]) => match m.comments.iter_mut().find(|c| same_number(&c["id"], id)) {
             Some(comment) => {
                 comment["body"] = req.body["body"].clone();
                 (200, comment.clone())
@@ -313,4 +313,9 @@ fn merge(target: &mut Value, patch: &Value) {
             t.insert(k.clone(), v.clone());
         }
     }
+}
+
+/// A number in the model equals the number a request path names (`/issues/12`).
+fn same_number(value: &Value, path_segment: &str) -> bool {
+    value.as_u64().is_some_and(|v| path_segment.parse() == Ok(v))
 }

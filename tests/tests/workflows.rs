@@ -329,7 +329,7 @@ fn deployment_records_carry_the_release_and_its_result() {
 
     let id = deploy(&github, dir.path(), "dev", &release("aaa111", '1'), &["in_progress", "success"]);
     let m = github.model();
-    let d = m.deployments.iter().find(|d| d["id"].to_string() == id).unwrap();
+    let d = m.deployments.iter().find(|d| d["id"].as_u64().is_some_and(|v| id.parse() == Ok(v))).unwrap();
     assert_eq!((d["task"].as_str(), d["environment"].as_str()), (Some("plinth:deploy"), Some("dev")));
     assert_eq!(d["payload"], release("aaa111", '1'), "the payload is the release");
     drop(m);

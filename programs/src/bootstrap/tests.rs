@@ -116,7 +116,7 @@ fn the_bucket_is_versioned_encrypted_private_tls_only_and_keeps_history() {
     let bucket = state_bucket_resource(&b);
     assert_eq!(bucket.bucket, "plinth-state-123456789012");
     assert!(bucket.versioning && bucket.block_public_access);
-    assert_eq!(bucket.encryption.as_ref().map(|e| e.algorithm.clone()), Some(SseAlgorithm::Aes256));
+    assert_eq!(bucket.encryption.as_ref().map(|e| e.algorithm), Some(SseAlgorithm::Aes256));
     assert_eq!(bucket.object_ownership, Some(ObjectOwnership::BucketOwnerEnforced));
     assert_eq!(bucket.lifecycle_rules[0].expire_noncurrent_after_days, Some(30));
     let policy = bucket.policy.as_ref().and_then(|p| p.known()).expect("a known policy");
