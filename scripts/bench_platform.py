@@ -27,6 +27,7 @@ answering the chain's calls: what is left above that is the engine's (and the sc
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -213,6 +214,33 @@ def longest_chain(per: dict[str, int], needs: dict[str, list[str]]) -> tuple[int
     return max((best(n) for n in per), default=(0, []))
 
 
+@contextlib.contextmanager
+def emulator_behind_proxy(delay_ms: float, prefix: str):
+    """A fresh emulator on a free port behind the latency proxy, with a scratch directory: yields
+    (work dir, emulator url, proxy url, the proxy's call log, the emulator's pid) once the emulator
+    answers; stops both and removes the directory on the way out."""
+    work = tempfile.mkdtemp(prefix=prefix)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    moto_env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true", PLINTH_EXIT_WITH_PARENT=str(os.getpid()))
+    moto = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts/moto_server.py"), "-H", "127.0.0.1",
+                             "-p", str(port)], env=moto_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    calls_log = os.path.join(work, "calls.jsonl")
+    proxy = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts/latency_proxy.py"), "--upstream", url,
+                              "--delay-ms", str(delay_ms), "--log", calls_log],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        proxy_url = f"http://127.0.0.1:{proxy.stdout.readline().split()[1]}"
+        wait_answers(url)
+        yield work, url, proxy_url, calls_log, moto.pid
+    finally:
+        proxy.terminate()
+        moto.terminate()
+        proxy.wait()
+        moto.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="local platform up vs its critical-path bound")
     parser.add_argument("--local", required=True, help="the `local` binary")
@@ -224,19 +252,7 @@ def main() -> None:
     if args.delay_ms <= 0:
         sys.exit("bench: --delay-ms must be above 0 (the bound is round trips x the delay)")
     delay = args.delay_ms / 1000.0
-    work = tempfile.mkdtemp(prefix="plinth-bench-platform-")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    moto_env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true", PLINTH_EXIT_WITH_PARENT=str(os.getpid()))
-    moto = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts/moto_server.py"), "-H", "127.0.0.1",
-                             "-p", str(port)], env=moto_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    calls_log = os.path.join(work, "calls.jsonl")
-    proxy = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts/latency_proxy.py"), "--upstream", url,
-                              "--delay-ms", str(args.delay_ms), "--log", calls_log],
-                             stdout=subprocess.PIPE, text=True)
-    try:
-        proxy_url = f"http://127.0.0.1:{proxy.stdout.readline().split()[1]}"
-        wait_answers(url)
+    with emulator_behind_proxy(args.delay_ms, "plinth-bench-platform-") as (work, url, proxy_url, calls_log, moto_pid):
         needs = edges(args.local, url)
         offset = 0
 
@@ -247,9 +263,9 @@ def main() -> None:
             reset(url)
             warm(url)
             _, offset = calls_since(calls_log, offset)
-            engine_cpu, emulator_cpu = child_cpu(), cpu_seconds(moto.pid)
+            engine_cpu, emulator_cpu = child_cpu(), cpu_seconds(moto_pid)
             elapsed, log = up(args.local, proxy_url, work, extra)
-            cpu[elapsed] = (child_cpu() - engine_cpu, cpu_seconds(moto.pid) - emulator_cpu)
+            cpu[elapsed] = (child_cpu() - engine_cpu, cpu_seconds(moto_pid) - emulator_cpu)
             calls, offset = calls_since(calls_log, offset)
             return elapsed, log, calls
 
@@ -306,12 +322,6 @@ def main() -> None:
                 print(f"    {name}: not in this run")
                 continue
             print(f"    {name} ({trips[name]}/{per[name]}, {served[name] * 1000:.0f}): {', '.join(actions[name])}")
-    finally:
-        proxy.terminate()
-        moto.terminate()
-        proxy.wait()
-        moto.wait()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

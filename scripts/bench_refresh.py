@@ -22,10 +22,8 @@ from __future__ import annotations
 import argparse
 import collections
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -120,18 +118,7 @@ def main() -> None:
     args, _ = parser.parse_known_args()
     if args.delay_ms <= 0:
         sys.exit("bench: --delay-ms must be above 0 (the bound is round trips x the delay)")
-    work = tempfile.mkdtemp(prefix="plinth-bench-refresh-")
-    port = bp.free_port()
-    url = f"http://127.0.0.1:{port}"
-    moto_env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true", PLINTH_EXIT_WITH_PARENT=str(os.getpid()))
-    moto = subprocess.Popen([sys.executable, os.path.join(bp.ROOT, "scripts/moto_server.py"), "-H", "127.0.0.1",
-                             "-p", str(port)], env=moto_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    log = os.path.join(work, "calls.jsonl")
-    proxy = subprocess.Popen([sys.executable, os.path.join(bp.ROOT, "scripts/latency_proxy.py"), "--upstream", url,
-                              "--delay-ms", str(args.delay_ms), "--log", log], stdout=subprocess.PIPE, text=True)
-    try:
-        proxy_url = f"http://127.0.0.1:{proxy.stdout.readline().split()[1]}"
-        bp.wait_answers(url)
+    with bp.emulator_behind_proxy(args.delay_ms, "plinth-bench-refresh-") as (work, url, proxy_url, log, _):
         bp.warm(url)
         state = os.path.join(work, "state.db")
         run(args.local, url, state, ["up", "--yes"])
@@ -146,12 +133,6 @@ def main() -> None:
         print("  refresh read calls by action:")
         for name, count in collections.Counter(action(c) for c in reads).most_common():
             print(f"    {count:4d} {name}")
-    finally:
-        proxy.terminate()
-        moto.terminate()
-        proxy.wait()
-        moto.wait()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
