@@ -170,7 +170,7 @@ impl Resource for MetricAlarm {
     }
 
     async fn read(&self, out: &MetricAlarmOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        Self::read_batch(vec![(self.clone(), out.clone())], cx).await.pop().unwrap_or(Ok(None))
+        crate::kit::only_result(Self::read_batch(vec![(self.clone(), out.clone())], cx).await, &out.name)
     }
 
     /// One DescribeAlarms for the batch, each alarm's tags read at the same time.

@@ -85,7 +85,7 @@ impl Resource for DefaultSecurityGroup {
         out: &DefaultSecurityGroupOutputs,
         cx: &AwsContext,
     ) -> Result<Option<Observed<Self>>, ProviderError> {
-        let found = groups_with_rules(cx, &[&out.group_id]).await.pop().unwrap_or(Ok(None))?;
+        let found = crate::kit::only_result(groups_with_rules(cx, &[&out.group_id]).await, &out.group_id)?;
         found.map(|group| self.observed(out, group)).transpose()
     }
 

@@ -113,7 +113,7 @@ impl Resource for SecurityGroup {
     }
 
     async fn read(&self, out: &SecurityGroupOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        let found = sg_sync::groups_with_rules(cx, &[&out.group_id]).await.pop().unwrap_or(Ok(None))?;
+        let found = crate::kit::only_result(sg_sync::groups_with_rules(cx, &[&out.group_id]).await, &out.group_id)?;
         found.map(|group| self.observed(out, group)).transpose()
     }
 

@@ -181,3 +181,19 @@ pub fn observed_ids(program: &[Input<String>], mut live: Vec<String>) -> Vec<Inp
 
 #[cfg(test)]
 mod tests;
+
+/// The one result of a batched read asked about one object (`read` through `read_batch`, a
+/// describe of one id). A batch that answered nothing for it is an error, never "gone": reading
+/// an object as vanished would plan its re-creation.
+pub fn only_result<T>(
+    mut results: Vec<Result<Option<T>, ProviderError>>,
+    what: &str,
+) -> Result<Option<T>, ProviderError> {
+    match (results.pop(), results.is_empty()) {
+        (Some(result), true) => result,
+        _ => Err(ProviderError::new(
+            engine::ErrorClass::Other,
+            format!("the batched read of {what} did not answer once for it"),
+        )),
+    }
+}

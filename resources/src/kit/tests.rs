@@ -121,3 +121,16 @@ fn different_ids_show_the_live_set() {
     assert_eq!(seen, ids(&["subnet-a", "subnet-c"]));
     assert_eq!(observed_ids(&ids(&["sg-1"]), vec![]), ids(&[]));
 }
+
+#[test]
+fn only_result_passes_the_one_answer_and_refuses_none_or_several() {
+    let one: Vec<Result<Option<u8>, engine::ProviderError>> = vec![Ok(Some(7))];
+    assert_eq!(super::only_result(one, "x").unwrap(), Some(7));
+    let gone: Vec<Result<Option<u8>, engine::ProviderError>> = vec![Ok(None)];
+    assert_eq!(super::only_result(gone, "x").unwrap(), None);
+    let none: Vec<Result<Option<u8>, engine::ProviderError>> = vec![];
+    let err = super::only_result(none, "sg-1").unwrap_err();
+    assert!(err.message.contains("sg-1"), "{}", err.message);
+    let two: Vec<Result<Option<u8>, engine::ProviderError>> = vec![Ok(Some(1)), Ok(Some(2))];
+    assert!(super::only_result(two, "x").is_err());
+}

@@ -78,7 +78,7 @@ impl Resource for Parameter {
     }
 
     async fn read(&self, out: &ParameterOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        Self::read_batch(vec![(self.clone(), out.clone())], cx).await.pop().unwrap_or(Ok(None))
+        crate::kit::only_result(Self::read_batch(vec![(self.clone(), out.clone())], cx).await, &out.name)
     }
 
     /// DescribeParameters and GetParameters for the batch and each parameter's tags, all at once.

@@ -73,7 +73,7 @@ impl Resource for SecureParameter {
     }
 
     async fn read(&self, out: &ParameterOutputs, cx: &AwsContext) -> Result<Option<Observed<Self>>, ProviderError> {
-        Self::read_batch(vec![(self.clone(), out.clone())], cx).await.pop().unwrap_or(Ok(None))
+        crate::kit::only_result(Self::read_batch(vec![(self.clone(), out.clone())], cx).await, &out.name)
     }
 
     /// DescribeParameters for the batch and each parameter's tags at the same time; the value
